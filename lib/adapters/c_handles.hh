@@ -1,0 +1,63 @@
+// c_handles.hh: RAII owners for every C library handle the adapters use.
+// Each C type gets a deleter and a unique_ptr alias here, so that no
+// naked *_free call appears anywhere else (STYLE.md convention 5). Members
+// that own handles are declared in acquisition order, so that a handle is
+// destroyed before the handles it depends on (e.g. the libspf2 server before
+// its DNS layer, which the server does not own).
+#pragma once
+
+#include <memory>
+#include <unistd.h>
+#include <utility>
+
+namespace dmarc
+{
+// Deleter for any C handle freed by one function: CHandleDeleter<&fn>.
+template <auto FreeFunction>
+struct CHandleDeleter
+{
+  template <typename T>
+  void operator()(T* handle) const noexcept
+  {
+    if (handle != nullptr) {
+      FreeFunction(handle);
+    }
+  }
+};
+
+template <typename T, auto FreeFunction>
+using CHandle = std::unique_ptr<T, CHandleDeleter<FreeFunction>>;
+
+// A move-only owned file descriptor.
+class FileDescriptor
+{
+public:
+  FileDescriptor() = default;
+  explicit FileDescriptor(int fd) noexcept : d_fd(fd) {}
+  FileDescriptor(const FileDescriptor&) = delete;
+  FileDescriptor& operator=(const FileDescriptor&) = delete;
+  FileDescriptor(FileDescriptor&& other) noexcept : d_fd(std::exchange(other.d_fd, -1)) {}
+  FileDescriptor& operator=(FileDescriptor&& other) noexcept
+  {
+    if (this != &other) {
+      reset(std::exchange(other.d_fd, -1));
+    }
+    return *this;
+  }
+  ~FileDescriptor() { reset(); }
+
+  int get() const noexcept { return d_fd; }
+  bool valid() const noexcept { return d_fd >= 0; }
+  int release() noexcept { return std::exchange(d_fd, -1); }
+  void reset(int fd = -1) noexcept
+  {
+    if (d_fd >= 0) {
+      ::close(d_fd);
+    }
+    d_fd = fd;
+  }
+
+private:
+  int d_fd = -1;
+};
+} // namespace dmarc

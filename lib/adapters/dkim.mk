@@ -1,0 +1,1 @@
+# lib/adapters/dkim.mk: included by Makefile.am.

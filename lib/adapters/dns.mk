@@ -1,0 +1,1 @@
+# lib/adapters/dns.mk: included by Makefile.am.

@@ -1,0 +1,7 @@
+# lib/adapters/local.mk: thin RAII adapters around the C libraries.
+# Included by Makefile.am; dns.mk, dkim.mk and store.mk add their own files.
+lib_libdmarcadapters_a_SOURCES += \
+	lib/adapters/c_handles.hh
+
+tests_unit_test_adapters_SOURCES += \
+	tests/unit/test-c_handles_hh.cc

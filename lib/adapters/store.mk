@@ -1,0 +1,1 @@
+# lib/adapters/store.mk: included by Makefile.am.

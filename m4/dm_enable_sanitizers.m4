@@ -1,0 +1,12 @@
+# DM_ENABLE_SANITIZERS: --enable-sanitizers builds everything with ASan and UBSan.
+AC_DEFUN([DM_ENABLE_SANITIZERS], [
+  AC_ARG_ENABLE([sanitizers],
+    [AS_HELP_STRING([--enable-sanitizers], [build with AddressSanitizer and UndefinedBehaviorSanitizer])],
+    [], [enable_sanitizers=no])
+  DM_SAN_FLAGS=""
+  AS_IF([test "x$enable_sanitizers" = "xyes"], [
+    DM_SAN_FLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
+  ])
+  AM_CONDITIONAL([SANITIZERS], [test "x$enable_sanitizers" = "xyes"])
+  AC_SUBST([DM_SAN_FLAGS])
+])

@@ -1,0 +1,1 @@
+# milter/local.mk: the dmarc-milter daemon. Included by Makefile.am.

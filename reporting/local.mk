@@ -1,0 +1,1 @@
+# reporting/local.mk: the dmarc-reports batch tool. Included by Makefile.am.
