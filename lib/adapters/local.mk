@@ -5,3 +5,5 @@ lib_libdmarcadapters_a_SOURCES += \
 
 tests_unit_test_adapters_SOURCES += \
 	tests/unit/test-c_handles_hh.cc
+
+EXTRA_DIST += tests/unit/fake_resolver.hh
