@@ -1,0 +1,1 @@
+# reporting/aggregate.mk: aggregate report building and sending (dmarc-reports send). Included by Makefile.am.
