@@ -1,3 +1,8 @@
 # sql/local.mk: the schema, as numbered migrations, installed under $(pkgdatadir)/sql.
+# `dmarc-reports db upgrade` applies every NNNN_*.sql file found there, in
+# order, once each (sql/README). Add yours to dist_sql_DATA.
 sqldir = $(pkgdatadir)/sql
-dist_sql_DATA =
+dist_sql_DATA = \
+	sql/0001_verdicts.sql \
+	sql/0002_roles.sql
+EXTRA_DIST += sql/README

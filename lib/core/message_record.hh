@@ -1,0 +1,54 @@
+// message_record.hh: everything the history store keeps about one message:
+// the engine's Verdict plus the facts of the SMTP session it came from.
+// A value type only. The milter fills it at end-of-message and hands it to a
+// VerdictStore (lib/core/verdict_store.hh); the store writes it to the local
+// spool and to PostgreSQL (sql/0001_verdicts.sql has one column per field).
+//
+// Trust: every string here is untrusted (it came from the SMTP client or from
+// DNS) and is stored verbatim through parameterised SQL; nothing here is
+// ever interpreted.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "lib/core/verdict.hh"
+
+namespace dmarc
+{
+// The TLS facts of the SMTP session (from the MTA's macros: Postfix
+// {tls_version}, {cipher}, {cipher_bits}, {cert_subject}, {cert_issuer};
+// sendmail {verify}). Absent (std::nullopt in MessageRecord::tls) means the
+// session was in cleartext.
+struct TlsFacts
+{
+  std::string version; // e.g. "TLSv1.3"
+  std::string cipher;  // e.g. "TLS_AES_256_GCM_SHA384"
+  unsigned bits = 0;   // symmetric key bits, 0 when unknown
+  std::string verify;  // sendmail {verify}: OK, NO, NOT, FAIL, NONE, ...; empty if unknown
+  std::string certSubject;
+  std::string certIssuer;
+};
+
+struct MessageRecord
+{
+  // The unique key of the stored row (a UUID in its 36-character text form).
+  // Leave empty: VerdictStore::store() assigns a random UUID. Replays of the
+  // spool reuse it, which is what makes them idempotent.
+  std::string messageKey;
+
+  std::chrono::system_clock::time_point receivedAt; // end-of-message time
+  std::string reportingHost;                        // this MX (the {j} macro or gethostname)
+  std::string queueId;                              // the {i} macro; empty when unknown
+  std::string clientIp; // textual IPv4/IPv6 address, no brackets; empty when unknown
+  std::string helo;
+  std::string mailFromDomain;           // RFC5321.MailFrom domain; empty for <>
+  std::vector<std::string> rcptDomains; // distinct RCPT TO domains
+  std::optional<TlsFacts> tls;          // nullopt: cleartext session
+
+  Verdict verdict; // what the engine decided
+};
+} // namespace dmarc
