@@ -10,6 +10,11 @@
 #include <unistd.h>
 #include <utility>
 
+#include <openssl/bio.h>
+#include <openssl/evp.h>
+
+#include "lib/adapters/dkim_capi.hh"
+
 namespace dmarc
 {
 // Deleter for any C handle freed by one function: CHandleDeleter<&fn>.
@@ -60,4 +65,13 @@ public:
 private:
   int d_fd = -1;
 };
+
+// libopendkim: the process-wide library handle and the per-message handle.
+using DkimLibPtr = CHandle<DKIM_LIB, &dkim_close>;
+using DkimPtr = CHandle<DKIM, &dkim_free>;
+
+// OpenSSL objects used to make and load DKIM keys.
+using EvpPkeyPtr = CHandle<EVP_PKEY, &EVP_PKEY_free>;
+using EvpPkeyCtxPtr = CHandle<EVP_PKEY_CTX, &EVP_PKEY_CTX_free>;
+using BioPtr = CHandle<BIO, &BIO_free_all>;
 } // namespace dmarc
