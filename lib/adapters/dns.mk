@@ -1,1 +1,11 @@
-# lib/adapters/dns.mk: included by Makefile.am.
+# lib/adapters/dns.mk: the one DNS resolver (libunbound), the per-message DNS
+# time budget, the SPF record validator and the SPF checker (libspf2).
+# Included by Makefile.am. The pure parts go into the core library from here
+# (they belong to this area, not to the engine's lib/core/local.mk).
+lib_libdmarccore_a_SOURCES += \
+	lib/core/dns_budget.cc \
+	lib/core/dns_budget.hh
+
+lib_libdmarcadapters_a_SOURCES += \
+	lib/adapters/spf_checker.hh \
+	lib/adapters/unbound_resolver.hh
