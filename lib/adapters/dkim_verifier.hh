@@ -1,0 +1,135 @@
+// dkim_verifier.hh: DKIM signature verification (RFC 6376, RFC 8463,
+// RFC 8301) with libopendkim, one DkimLibrary per process and one
+// DkimVerifier per message.
+//
+// Trusts: libopendkim for canonicalisation, hashing and the signature
+// check; the DnsResolver for key records (it must be safe to call from
+// several threads at once). Treats every header field, tag value and key
+// record as hostile: counts and sizes are bounded here before anything
+// reaches the library, and no exception crosses back into libopendkim.
+//
+// Time: libopendkim checks x= and t= against the wall clock and offers no
+// hook for verification (DKIM_OPTS_FIXEDTIME only sets the t= it writes
+// when signing). So the library's own check is widened to a wide margin
+// and the expiry rules (RFC 6376 §3.5 x=, t= in the future) are applied
+// here against the `now` each DkimVerifier is given by its caller's Clock.
+#pragma once
+
+#include <cstddef>
+#include <ctime>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "lib/adapters/c_handles.hh"
+#include "lib/core/dkim_result.hh"
+#include "lib/core/dns_answer.hh"
+
+namespace dmarc
+{
+struct DkimSettings
+{
+  // Signatures verified per message (RFC 6376 §6.1 lets verifiers limit
+  // them). Each costs a DNS query and a public-key operation chosen by the
+  // sender, so a message with hundreds of DKIM-Signature fields must not buy
+  // hundreds of each. Fields past the limit are not given to the library at
+  // all (they are counted in DkimVerifier::signaturesSkipped()).
+  unsigned maxSignatures = 8;
+  // RFC 8301 §3.2: RSA keys under 1024 bits MUST NOT be accepted.
+  unsigned minRsaKeyBits = 1024;
+  // libopendkim keeps every header field of the message in memory until
+  // the end of the message. Past either bound the verifier stops feeding
+  // headers and reports each signature it saw as "policy".
+  std::size_t maxHeaderFields = 1000;
+  std::size_t maxHeaderBytes = 1024 * 1024;
+  // Tolerated clock difference for a t= in the future (RFC 6376 §3.5 lets
+  // verifiers allow for skew; 300 s is libopendkim's own default).
+  unsigned clockDriftSeconds = 300;
+};
+
+// The process-wide libopendkim handle (DKIM_LIB), with key lookups routed
+// through `resolver`. Create one at start-up (after dropping privileges is
+// fine) and share it between libmilter's threads: DkimVerifier only reads
+// it. The resolver must outlive the library.
+class DkimLibrary
+{
+public:
+  explicit DkimLibrary(DnsResolver& resolver, DkimSettings settings = {});
+  ~DkimLibrary();
+  DkimLibrary(const DkimLibrary&) = delete;
+  DkimLibrary& operator=(const DkimLibrary&) = delete;
+
+  const DkimSettings& settings() const noexcept { return d_settings; }
+  DnsResolver& resolver() const noexcept { return d_resolver; }
+  DKIM_LIB* handle() const noexcept { return d_lib.get(); }
+
+private:
+  DnsResolver& d_resolver;
+  DkimSettings d_settings;
+  DkimLibPtr d_lib;
+};
+
+// The verification of one message (a DKIM* handle). Feed it the header
+// fields in order, then endOfHeaders(), then the body in chunks as they
+// arrive, then finish(). Nothing is buffered here beyond one header field;
+// the body is hashed as it streams. Not thread-safe: one message, one
+// thread at a time (libmilter calls one connection's callbacks in order).
+class DkimVerifier
+{
+public:
+  // now: the verification time, from the caller's injected clock (used for
+  // x= and t=). resolver: optional per-message resolver (for instance one
+  // that enforces a per-message DNS time budget); nullptr uses the
+  // library's. id: the queue ID, used in libopendkim's own messages.
+  DkimVerifier(const DkimLibrary& library, std::time_t now, DnsResolver* resolver = nullptr,
+               std::string_view id = "NOQUEUE");
+  ~DkimVerifier();
+  DkimVerifier(const DkimVerifier&) = delete;
+  DkimVerifier& operator=(const DkimVerifier&) = delete;
+
+  // One header field as libmilter's xxfi_header gives it: `value` is what
+  // followed the colon. Negotiate SMFIP_HDR_LEADSPC so the value keeps its
+  // leading white space (simple canonicalisation needs the exact bytes);
+  // otherwise pass " " + value, as sendmail's stripping removed one space.
+  // Bare LF line breaks inside the value are turned into CRLF.
+  void header(std::string_view name, std::string_view value);
+  // One complete header field, "Name: value", possibly folded, without its
+  // final line break (as read from a message file).
+  void headerField(std::string_view field);
+  // The blank line between header and body (libmilter's xxfi_eoh).
+  void endOfHeaders();
+  // The next piece of the body, in SMTP form (CRLF line ends), of any size
+  // (libmilter's xxfi_body). Called after endOfHeaders().
+  void body(std::string_view chunk);
+  // End of message (libmilter's xxfi_eom): fetches the keys and checks the
+  // signatures. One outcome per signature verified, in header order; empty
+  // when the message carries no DKIM-Signature field (dkim=none). Calls
+  // endOfHeaders() itself if the caller did not. Call once.
+  std::vector<DkimSignatureOutcome> finish();
+
+  // DKIM-Signature fields past DkimSettings::maxSignatures, not verified.
+  unsigned signaturesSkipped() const noexcept { return d_skipped; }
+  // True when the header exceeded maxHeaderFields or maxHeaderBytes.
+  bool headerLimitExceeded() const noexcept { return d_overflow; }
+
+private:
+  friend struct DkimVerifierAccess;
+
+  void feedField(std::string field);
+
+  const DkimLibrary& d_library;
+  std::time_t d_now;
+  DnsResolver* d_resolver;
+  std::string d_id; // libopendkim keeps a pointer to it
+  DkimPtr d_dkim;
+  std::size_t d_fields = 0;
+  std::size_t d_headerBytes = 0;
+  unsigned d_signatureFields = 0;
+  unsigned d_skipped = 0;
+  bool d_overflow = false;
+  bool d_eoh = false;
+  bool d_finished = false;
+  bool d_broken = false; // libopendkim refused the message (e.g. no memory)
+  std::string d_brokenReason;
+};
+} // namespace dmarc
