@@ -12,8 +12,10 @@
 
 #include <openssl/bio.h>
 #include <openssl/evp.h>
+#include <unbound.h>
 
 #include "lib/adapters/dkim_capi.hh"
+#include "lib/adapters/spf_capi.hh"
 
 namespace dmarc
 {
@@ -74,4 +76,16 @@ using DkimPtr = CHandle<DKIM, &dkim_free>;
 using EvpPkeyPtr = CHandle<EVP_PKEY, &EVP_PKEY_free>;
 using EvpPkeyCtxPtr = CHandle<EVP_PKEY_CTX, &EVP_PKEY_CTX_free>;
 using BioPtr = CHandle<BIO, &BIO_free_all>;
+
+// libunbound: the resolver context and one query result.
+using UbCtxPtr = CHandle<ub_ctx, &ub_ctx_delete>;
+using UbResultPtr = CHandle<ub_result, &ub_resolve_free>;
+
+// libspf2. The server does not own our DNS layer (SPF_server_new_dns), so
+// a member holding the layer is declared before the SpfServerPtr member.
+using SpfServerPtr = CHandle<SPF_server_t, &SPF_server_free>;
+using SpfRequestPtr = CHandle<SPF_request_t, &SPF_request_free>;
+using SpfResponsePtr = CHandle<SPF_response_t, &SPF_response_free>;
+using SpfRecordPtr = CHandle<SPF_record_t, &SPF_record_free>;
+using SpfMacroPtr = CHandle<SPF_macro_t, &SPF_macro_free>;
 } // namespace dmarc

@@ -7,5 +7,6 @@ lib_libdmarccore_a_SOURCES += \
 	lib/core/dns_budget.hh
 
 lib_libdmarcadapters_a_SOURCES += \
+	lib/adapters/spf_capi.hh \
 	lib/adapters/spf_checker.hh \
 	lib/adapters/unbound_resolver.hh
