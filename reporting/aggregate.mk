@@ -1,1 +1,33 @@
 # reporting/aggregate.mk: aggregate report building and sending (dmarc-reports send). Included by Makefile.am.
+# The objects live in a convenience library linked by dmarc-reports and by
+# tests/unit/test-reporting, so the tests exercise the production code.
+noinst_LIBRARIES += reporting/libaggregate.a
+reporting_libaggregate_a_CPPFLAGS = $(AM_CPPFLAGS) $(DM_ADAPTER_CFLAGS)
+reporting_libaggregate_a_SOURCES = \
+	reporting/byte_sink.hh \
+	reporting/gzip_sink.cc \
+	reporting/gzip_sink.hh \
+	reporting/report_message.cc \
+	reporting/report_message.hh \
+	reporting/report_model.cc \
+	reporting/report_model.hh \
+	reporting/report_naming.cc \
+	reporting/report_naming.hh \
+	reporting/report_xml_writer.cc \
+	reporting/report_xml_writer.hh \
+	reporting/rua_uri.cc \
+	reporting/rua_uri.hh
+
+check_PROGRAMS += tests/unit/test-reporting
+tests_unit_test_reporting_SOURCES = \
+	tests/unit/testrunner.cc \
+	tests/unit/test-gzip_sink_cc.cc \
+	tests/unit/test-report_message_cc.cc \
+	tests/unit/test-report_model_cc.cc \
+	tests/unit/test-report_naming_cc.cc \
+	tests/unit/test-report_xml_writer_cc.cc \
+	tests/unit/test-rua_uri_cc.cc
+tests_unit_test_reporting_CPPFLAGS = $(AM_CPPFLAGS) $(DM_ADAPTER_CFLAGS)
+tests_unit_test_reporting_CXXFLAGS = $(DM_TEST_CXXFLAGS)
+tests_unit_test_reporting_LDADD = reporting/libaggregate.a $(DM_LIBS) $(BOOST_TEST_LIBS)
+TESTS += tests/unit/test-reporting

@@ -1,0 +1,52 @@
+// test-rua_uri_cc.cc: rua URIs (RFC 7489 §6.2, §6.4) parse into address,
+// host and size limit; malformed and hostile ones are refused.
+#include <boost/test/unit_test.hpp>
+
+#include "reporting/rua_uri.hh"
+
+using namespace dmarc;
+
+BOOST_AUTO_TEST_SUITE(test_rua_uri_cc)
+
+BOOST_AUTO_TEST_CASE(test_Mailto_WithSizeLimit)
+{
+  auto uri = parseRuaUri(" mailto:DMARC@Reports.Example.NET!10m ");
+  BOOST_REQUIRE(uri.has_value());
+  BOOST_CHECK(uri->scheme == RuaUri::Scheme::Mailto);
+  BOOST_CHECK_EQUAL(uri->address, "DMARC@reports.example.net");
+  BOOST_CHECK_EQUAL(uri->host, "reports.example.net");
+  BOOST_REQUIRE(uri->maxBytes.has_value());
+  BOOST_CHECK_EQUAL(*uri->maxBytes, 10u * 1024 * 1024);
+  BOOST_CHECK_EQUAL(*parseRuaUri("mailto:a@b.example!500")->maxBytes, 500u);
+  BOOST_CHECK(!parseRuaUri("mailto:a@b.example")->maxBytes.has_value());
+}
+
+BOOST_AUTO_TEST_CASE(test_Mailto_PercentDecodedAndQueryDropped)
+{
+  auto uri = parseRuaUri("mailto:a%21b@example.com?subject=hi");
+  BOOST_REQUIRE(uri.has_value());
+  BOOST_CHECK_EQUAL(uri->address, "a!b@example.com");
+}
+
+BOOST_AUTO_TEST_CASE(test_Https_RecordedWithHost)
+{
+  auto uri = parseRuaUri("https://Reports.Example/dmarc?x=1");
+  BOOST_REQUIRE(uri.has_value());
+  BOOST_CHECK(uri->scheme == RuaUri::Scheme::Https);
+  BOOST_CHECK_EQUAL(uri->host, "reports.example");
+}
+
+BOOST_AUTO_TEST_CASE(test_Malformed_Refused)
+{
+  for (const char* bad :
+       {"", "mailto:", "mailto:nobody", "mailto:a@b.example!10x", "mailto:a@@b",
+        "mailto:a b@example.com", "mailto:a@example.com%0d%0aBcc:x@y.example",
+        "mailto:<a@example.com>", "mailto:a,b@example.com", "mailto:a@-..example",
+        "mailto:a@example.com%", "mailto:.a@example.com", "no-scheme", "https:nohost"}) {
+    BOOST_CHECK_MESSAGE(!parseRuaUri(bad).has_value(),
+                        "got a parse of '" << bad << "', want refusal");
+  }
+  BOOST_CHECK(!parseRuaUri(std::string(2000, 'a')).has_value());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
