@@ -1,1 +1,31 @@
 # reporting/ingest.mk: report ingestion, summaries and posture checks (dmarc-reports ingest/summary/check). Included by Makefile.am.
+#
+# The ingestion code is a convenience library so that the dmarc-reports
+# program, the unit tests and the fuzz targets link the same objects.
+DM_INGEST_CFLAGS = $(DM_ADAPTER_CFLAGS) $(LIBARCHIVE_CFLAGS) $(NLOHMANN_JSON_CFLAGS)
+DM_INGEST_LIBS = reporting/libdmarcingest.a $(DM_LIBS) $(LIBARCHIVE_LIBS)
+
+noinst_LIBRARIES += reporting/libdmarcingest.a
+reporting_libdmarcingest_a_CPPFLAGS = $(AM_CPPFLAGS) $(DM_INGEST_CFLAGS)
+reporting_libdmarcingest_a_SOURCES = \
+	reporting/decompress.cc \
+	reporting/decompress.hh \
+	reporting/dmarc_report_parser.cc \
+	reporting/dmarc_report_parser.hh \
+	reporting/mime_walk.cc \
+	reporting/mime_walk.hh \
+	reporting/tlsrpt_parser.cc \
+	reporting/tlsrpt_parser.hh
+
+# Unit tests of the ingestion code (own runner until a test-reporting runner
+# exists for the whole tool).
+check_PROGRAMS += tests/unit/test-ingest
+TESTS += tests/unit/test-ingest
+tests_unit_test_ingest_SOURCES = tests/unit/testrunner.cc \
+	tests/unit/test-decompress_cc.cc \
+	tests/unit/test-dmarc_report_parser_cc.cc \
+	tests/unit/test-mime_walk_cc.cc \
+	tests/unit/test-tlsrpt_parser_cc.cc
+tests_unit_test_ingest_CPPFLAGS = $(AM_CPPFLAGS) $(DM_INGEST_CFLAGS)
+tests_unit_test_ingest_CXXFLAGS = $(DM_TEST_CXXFLAGS)
+tests_unit_test_ingest_LDADD = $(DM_INGEST_LIBS) $(BOOST_TEST_LIBS)

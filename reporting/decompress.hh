@@ -1,0 +1,58 @@
+// decompress.hh: undo the compression of report attachments (gzip, zip,
+// and reports compressed more than once), bounded in output size.
+//
+// Trusts nothing in the input: every layer is limited in decompressed size
+// (zip and gzip bombs expand a few kilobytes into gigabytes), the number of
+// nested layers is limited, and a zip archive yields at most one report
+// member. Uses zlib for gzip and libarchive for zip; never throws for bad
+// input, which is a DecompressResult with an error.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace dmarc
+{
+enum class Compression
+{
+  None,
+  Gzip, // RFC 1952 (also accepts concatenated members)
+  Zip,  // PKZIP local file header
+};
+
+struct DecompressLimits
+{
+  // A 2286-record aggregate report is 909 KB of XML, the largest we have
+  // seen; 64 MiB leaves room for big receivers while a bomb stops early.
+  std::size_t maxOutput = 64U * 1024U * 1024U;
+  // Real reports are compressed once, a few twice (double gzip); more
+  // layers than this only serve to multiply the work of a bomb.
+  int maxLayers = 3;
+  // Zip archives from receivers hold one report; a few more members are
+  // tolerated (a README, a signature) but not thousands.
+  int maxZipEntries = 16;
+};
+
+struct DecompressResult
+{
+  bool ok = false;
+  std::string data;  // the decompressed bytes when ok
+  std::string error; // why not, when !ok
+  int layers = 0;    // how many compression layers were removed
+};
+
+// Detects the compression of a payload from its leading magic bytes.
+Compression detectCompression(std::string_view payload);
+
+// Gunzips one gzip stream (all concatenated members) up to maxOutput bytes.
+DecompressResult gunzip(std::string_view payload, std::size_t maxOutput);
+
+// Extracts the report member of a zip archive (the first regular entry whose
+// name ends in .xml or .json, else the first regular entry).
+DecompressResult unzipReport(std::string_view payload, const DecompressLimits& limits);
+
+// Removes every compression layer (at most limits.maxLayers) of a report
+// attachment; an uncompressed payload is returned as it is.
+DecompressResult decompressReport(std::string_view payload, const DecompressLimits& limits = {});
+} // namespace dmarc

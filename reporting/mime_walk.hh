@@ -1,0 +1,74 @@
+// mime_walk.hh: a bounded walk over one RFC 5322 / MIME message (RFC 2045,
+// 2046, 2231) that yields its leaf parts, decoded, with their media types and
+// file names. Used by `dmarc-reports ingest` to find report attachments.
+//
+// Trusts nothing: the message comes from any sender on the Internet. Every
+// step is bounded (header size and count, nesting depth, number of parts,
+// total decoded bytes) and over a bound the walk stops with an error rather
+// than guessing. It never throws for bad input. It decodes base64 and
+// quoted-printable; it does not interpret charsets (reports are bytes).
+#pragma once
+
+#include <cstddef>
+#include <map>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace dmarc
+{
+struct MimeLimits
+{
+  // A header section above 256 KiB or 1000 fields is not mail a report
+  // sender writes; both bounds stop header-flooding before any work.
+  std::size_t maxHeaderBytes = 256U * 1024U;
+  std::size_t maxHeaderFields = 1000;
+  // Reports are one or two levels deep (multipart/report inside a
+  // forward at most); 8 levels leaves room without allowing recursion bombs.
+  int maxDepth = 8;
+  std::size_t maxParts = 64;
+  // Sum of all decoded leaf bodies; a report attachment is far smaller.
+  std::size_t maxDecodedBytes = 64U * 1024U * 1024U;
+};
+
+// A parsed Content-Type or Content-Disposition value: the lower-cased token
+// ("multipart/mixed", "attachment") and its parameters (names lower-cased,
+// values unquoted, RFC 2231 extended values decoded).
+struct MimeHeaderValue
+{
+  std::string value;
+  std::map<std::string, std::string> params;
+};
+
+MimeHeaderValue parseMimeHeaderValue(std::string_view field);
+
+struct MimeHeaders
+{
+  // In order of appearance, names as written, values unfolded.
+  std::vector<std::pair<std::string, std::string>> fields;
+  // The first field of that name (case-insensitive), or "" when absent.
+  std::string get(std::string_view name) const;
+};
+
+struct MimeLeaf
+{
+  std::string mediaType; // lower-cased type/subtype; "text/plain" by default
+  std::string filename;  // from Content-Disposition filename or Content-Type name
+  std::string body;      // transfer-decoded bytes
+};
+
+struct MimeWalkResult
+{
+  bool ok = false;
+  std::string error;
+  MimeHeaders headers; // the top-level header fields
+  std::vector<MimeLeaf> leaves;
+};
+
+MimeWalkResult walkMime(std::string_view message, const MimeLimits& limits = {});
+
+// Transfer decodings, lenient with line breaks and stray characters.
+std::string decodeBase64(std::string_view text);
+std::string decodeQuotedPrintable(std::string_view text);
+} // namespace dmarc

@@ -1,0 +1,124 @@
+// test-mime_walk_cc.cc: unit tests of reporting/mime_walk.cc on the report
+// e-mails in the shared samples and on hostile structures.
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include <boost/test/unit_test.hpp>
+
+#include "reporting/mime_walk.hh"
+
+using namespace dmarc;
+
+namespace
+{
+std::string sharedFile(const std::string& relative)
+{
+  const char* shared = std::getenv("SHARED_DATA");
+  BOOST_REQUIRE_MESSAGE(shared != nullptr, "SHARED_DATA is not set");
+  std::ifstream in(std::string(shared) + "/" + relative, std::ios::binary);
+  BOOST_REQUIRE_MESSAGE(in, "cannot open " << relative);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(test_mime_walk_cc)
+
+BOOST_AUTO_TEST_CASE(test_walkMime_GoogleZipReport)
+{
+  const auto result = walkMime(sharedFile(
+      "dmarc-aggregate-samples/parsedmarc/google-report-mail-borschow.com-949348866075514174.eml"));
+  BOOST_REQUIRE_MESSAGE(result.ok, "got error " << result.error);
+  bool found = false;
+  for (const auto& leaf : result.leaves) {
+    if (leaf.mediaType == "application/zip") {
+      found = true;
+      BOOST_CHECK_EQUAL(leaf.filename, "google.com!borschow.com!1549929600!1550015999.zip");
+      BOOST_CHECK(leaf.body.substr(0, 4) == std::string_view("PK\x03\x04", 4));
+    }
+  }
+  BOOST_CHECK_MESSAGE(found, "got no application/zip leaf");
+}
+
+BOOST_AUTO_TEST_CASE(test_walkMime_TlsRptReport)
+{
+  const auto result =
+      walkMime(sharedFile("tlsrpt-samples/parsedmarc/google.com_smtp_tls_report.eml"));
+  BOOST_REQUIRE_MESSAGE(result.ok, "got error " << result.error);
+  BOOST_CHECK_EQUAL(result.headers.get("tls-report-domain"), "cardinalhealth.ca");
+  BOOST_CHECK_EQUAL(result.headers.get("TLS-Report-Submitter"), "google.com");
+  BOOST_REQUIRE_EQUAL(result.leaves.size(), 2U);
+  BOOST_CHECK_EQUAL(result.leaves[0].mediaType, "text/plain");
+  BOOST_CHECK_EQUAL(result.leaves[1].mediaType, "application/tlsrpt+gzip");
+  BOOST_CHECK_EQUAL(result.leaves[1].filename,
+                    "google.com!cardinalhealth.ca!1725321600!1725407999!001.json.gz");
+  BOOST_CHECK(result.leaves[1].body.substr(0, 2) == "\x1f\x8b");
+}
+
+BOOST_AUTO_TEST_CASE(test_walkMime_SinglePartGzip)
+{
+  const auto result =
+      walkMime(sharedFile("dmarc-aggregate-samples/parsedmarc/mimecast-weird-gzip.eml"));
+  BOOST_REQUIRE_MESSAGE(result.ok, "got error " << result.error);
+  BOOST_REQUIRE_EQUAL(result.leaves.size(), 1U);
+  BOOST_CHECK_EQUAL(result.leaves[0].mediaType, "application/gzip");
+  BOOST_CHECK(result.leaves[0].body.substr(0, 2) == "\x1f\x8b");
+}
+
+BOOST_AUTO_TEST_CASE(test_walkMime_NestingBombRefused)
+{
+  // 100 nested multiparts: the walk must stop at its depth bound.
+  std::string message;
+  for (int i = 0; i < 100; ++i) {
+    message += "Content-Type: multipart/mixed; boundary=\"b" + std::to_string(i) + "\"\n\n--b" +
+               std::to_string(i) + "\n";
+  }
+  message += "Content-Type: text/plain\n\nhello\n";
+  const auto result = walkMime(message);
+  BOOST_CHECK_MESSAGE(!result.ok, "got ok, want a depth error");
+  BOOST_CHECK_MESSAGE(result.error.find("deeper") != std::string::npos,
+                      "got error " << result.error);
+}
+
+BOOST_AUTO_TEST_CASE(test_walkMime_TooManyParts)
+{
+  std::string message = "Content-Type: multipart/mixed; boundary=x\n\n";
+  for (int i = 0; i < 1000; ++i) {
+    message += "--x\nContent-Type: text/plain\n\npart\n";
+  }
+  message += "--x--\n";
+  const auto result = walkMime(message);
+  BOOST_CHECK_MESSAGE(!result.ok, "got ok, want a part-count error");
+}
+
+BOOST_AUTO_TEST_CASE(test_walkMime_HeaderFlood)
+{
+  std::string message;
+  for (int i = 0; i < 5000; ++i) {
+    message += "X-Flood: " + std::to_string(i) + "\n";
+  }
+  message += "\nbody\n";
+  BOOST_CHECK(!walkMime(message).ok);
+}
+
+BOOST_AUTO_TEST_CASE(test_parseMimeHeaderValue_Rfc2231AndQuotes)
+{
+  const auto value =
+      parseMimeHeaderValue("attachment; filename*=UTF-8''r%C3%A9port.xml.gz; size=\"12\\\"3\"");
+  BOOST_CHECK_EQUAL(value.value, "attachment");
+  BOOST_CHECK_EQUAL(value.params.at("filename"), "r\xc3\xa9port.xml.gz");
+  BOOST_CHECK_EQUAL(value.params.at("size"), "12\"3");
+  const auto split = parseMimeHeaderValue("application/gzip; name*0=\"a!b\"; name*1=\".xml.gz\"");
+  BOOST_CHECK_EQUAL(split.params.at("name"), "a!b.xml.gz");
+}
+
+BOOST_AUTO_TEST_CASE(test_decode_Base64AndQuotedPrintable)
+{
+  BOOST_CHECK_EQUAL(decodeBase64("aGVs\r\nbG8=\n"), "hello");
+  BOOST_CHECK_EQUAL(decodeBase64("!!!"), "");
+  BOOST_CHECK_EQUAL(decodeQuotedPrintable("a=3Db=\nc=\r\nd="), "a=bcd=");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
