@@ -107,6 +107,34 @@ def have_ipv6_loopback():
         return False
 
 
+def smtp_dialogue(client, message, mail_from, rcpts):
+    """MAIL, RCPT, DATA on a greeted client; (code, reply) of the final answer
+    or of the first refused command. Quits the client."""
+    if isinstance(message, str):
+        message = message.encode()
+    try:
+        code, reply = client.mail(mail_from)
+        if code >= 400:
+            return code, reply.decode(errors="replace")
+        for rcpt in rcpts:
+            code, reply = client.rcpt(rcpt)
+            if code >= 400:
+                return code, reply.decode(errors="replace")
+        code, reply = client.data(message)
+        return code, reply.decode(errors="replace")
+    except smtplib.SMTPDataError as err:
+        return err.smtp_code, err.smtp_error.decode(errors="replace")
+    finally:
+        with contextlib.suppress(Exception):
+            client.quit()
+
+
+def smtp_send(host, port, message, mail_from, rcpts, helo="client.harness.test", timeout=120):
+    client = smtplib.SMTP(host, port, local_hostname=helo, timeout=timeout)
+    client.ehlo()
+    return smtp_dialogue(client, message, mail_from, rcpts)
+
+
 class Service:
     name = "service"
 
@@ -600,24 +628,7 @@ class Postfix(Service):
     def send(self, message, mail_from, rcpts, milter=True, ipv6=False, xclient=None):
         """Submit one message; returns (code, reply) of the final answer to DATA
         (or of the first refused command)."""
-        if isinstance(message, str):
-            message = message.encode()
-        client = self.connect(milter=milter, ipv6=ipv6, xclient=xclient)
-        try:
-            code, reply = client.mail(mail_from)
-            if code >= 400:
-                return code, reply.decode(errors="replace")
-            for rcpt in rcpts:
-                code, reply = client.rcpt(rcpt)
-                if code >= 400:
-                    return code, reply.decode(errors="replace")
-            code, reply = client.data(message)
-            return code, reply.decode(errors="replace")
-        except smtplib.SMTPDataError as err:
-            return err.smtp_code, err.smtp_error.decode(errors="replace")
-        finally:
-            with contextlib.suppress(Exception):
-                client.quit()
+        return smtp_dialogue(self.connect(milter=milter, ipv6=ipv6, xclient=xclient), message, mail_from, rcpts)
 
     def queue_ids(self, queue="hold"):
         """Queue ids in one of the queue directories (hold, incoming, active, deferred)."""
@@ -633,6 +644,109 @@ class Postfix(Service):
 
     def flush(self):
         self.postfix("flush", check=False)
+
+
+# --------------------------------------------------------------------------
+# Sendmail, unpacked from Debian's packages (sendmail-bin conflicts with
+# postfix as an installed package; contrib/install-deps --test unpacks it)
+# --------------------------------------------------------------------------
+
+SENDMAIL_ROOT = os.environ.get("SENDMAIL_ROOT", "/opt/dmarc-milter-tests/sendmail")
+
+SENDMAIL_MC = """divert(-1)
+divert(0)dnl
+include(`{root}/usr/share/sendmail/cf/m4/cf.m4')dnl
+VERSIONID(`dmarc-milter test harness')dnl
+OSTYPE(`linux')dnl
+define(`confDOMAIN_NAME', `mx.harness.test')dnl
+define(`confDONT_PROBE_INTERFACES', `True')dnl
+define(`QUEUE_DIR', `{dir}/mqueue')dnl
+define(`confPID_FILE', `{dir}/sendmail.pid')dnl
+define(`STATUS_FILE', `{dir}/statistics')dnl
+define(`confHELP_FILE', `{root}/etc/mail/helpfile')dnl
+define(`ALIAS_FILE', `')dnl
+define(`confLOG_LEVEL', `9')dnl
+define(`confDEF_USER_ID', `nobody:nogroup')dnl
+define(`confDONT_BLAME_SENDMAIL', `GroupWritableDirPathSafe,GroupReadableKeyFile,TrustStickyBit')dnl
+define(`SMART_HOST', `[127.0.0.1]')dnl
+define(`RELAY_MAILER_ARGS', `TCP $h {sink_port}')dnl
+define(`ESMTP_MAILER_ARGS', `TCP $h {sink_port}')dnl
+define(`confMILTER_LOG_LEVEL', `9')dnl
+FEATURE(`accept_unresolvable_domains')dnl
+FEATURE(`accept_unqualified_senders')dnl
+DAEMON_OPTIONS(`Port={port}, Addr=127.0.0.1, Name=MTA')dnl
+dnl The lines a site adds to its own sendmail.mc (README, "Sendmail"):
+INPUT_MAIL_FILTER(`dmarc-milter', `S=local:{socket}, F=T, T=S:30s;R:60s;E:10m')dnl
+define(`confMILTER_MACROS_CONNECT', `j, _, {{daemon_name}}, {{if_name}}, {{if_addr}}, {{client_addr}}')dnl
+define(`confMILTER_MACROS_HELO', `{{tls_version}}, {{cipher}}, {{cipher_bits}}, {{cert_subject}}, {{cert_issuer}}, {{verify}}')dnl
+define(`confMILTER_MACROS_ENVFROM', `i, {{auth_type}}, {{auth_authen}}, {{auth_ssf}}, {{auth_author}}, {{mail_mailer}}, {{mail_host}}, {{mail_addr}}')dnl
+MAILER(`smtp')dnl
+"""
+
+
+class Sendmail(Service):
+    """Debian's Sendmail with INPUT_MAIL_FILTER pointing at the milter socket."""
+
+    name = "sendmail"
+
+    def __init__(self, root, sink, milter_socket):
+        super().__init__(root)
+        self.sink = sink
+        self.milter_socket = milter_socket
+        self.port = free_port()
+        self.binary = os.path.join(SENDMAIL_ROOT, "usr/libexec/sendmail/sendmail")
+        self.cf = os.path.join(self.dir, "sendmail.cf")
+        self.trace = os.path.join(self.dir, "smtp-trace.log")
+        self.logfile = os.path.join(self.dir, "sendmail.log")
+        self.proc = None
+
+    def log_files(self):
+        return [self.logfile, self.trace]
+
+    def start(self):
+        if not os.path.exists(self.binary):
+            raise HarnessError("Sendmail not unpacked in %s: run contrib/install-deps --test" % SENDMAIL_ROOT)
+        os.makedirs(os.path.join(self.dir, "mqueue"), exist_ok=True)
+        os.chmod(os.path.join(self.dir, "mqueue"), 0o700)
+        mc = SENDMAIL_MC.format(root=SENDMAIL_ROOT, dir=self.dir, sink_port=self.sink.port, port=self.port,
+                                socket=self.milter_socket)
+        with open(os.path.join(self.dir, "sendmail.mc"), "w") as handle:
+            handle.write(mc)
+        with open(self.cf, "w") as handle:
+            handle.write(run(["m4"], input=mc).stdout)
+        log = open(self.logfile, "a")
+        self.proc = subprocess.Popen([self.binary, "-bD", "-C", self.cf, "-X", self.trace], stdout=log,
+                                     stderr=log, stdin=subprocess.DEVNULL)
+        log.close()
+        wait_until(self._banner, 60, "Sendmail on port %d" % self.port)
+        self.started = True
+
+    def _banner(self):
+        if self.proc.poll() is not None:
+            raise HarnessError("sendmail exited with %d:\n%s" % (self.proc.returncode, self.logs()))
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=2) as s:
+                return s.recv(200).startswith(b"220")
+        except OSError:
+            return False
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.started = False
+
+    def send(self, message, mail_from, rcpts):
+        """Submit one message; returns (code, reply) of the final answer."""
+        return smtp_send("127.0.0.1", self.port, message, mail_from, rcpts)
+
+    def queue_files(self):
+        """Files in the queue (a quarantined message stays there, with its reason)."""
+        return sorted(os.listdir(os.path.join(self.dir, "mqueue")))
 
 
 # --------------------------------------------------------------------------
@@ -719,7 +833,8 @@ class Services:
         self.dns = Unbound(self.root)
         self.sink = SmtpSink(self.root)
         self.postfix = Postfix(self.root, self.sink)
-        self.all = [self.postgres, self.dns, self.sink, self.postfix]
+        self.sendmail = Sendmail(self.root, self.sink, self.postfix.milter_socket)
+        self.all = [self.postgres, self.dns, self.sink, self.postfix, self.sendmail]
 
     def start(self):
         for service in self.all:

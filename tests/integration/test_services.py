@@ -1,5 +1,6 @@
 """Smoke tests: each service of the harness answers (issue 2)."""
 
+import os
 import unittest
 
 from harness import services as hs
@@ -58,6 +59,21 @@ class ServicesSmokeTest(unittest.TestCase):
         code, _ = self.s.postfix.send("Subject: x\r\n\r\nx\r\n", "a@sender.example", ["b@rcpt.example"],
                                       milter=True)
         self.assertEqual(code // 100, 4)
+
+    def test_sendmail_tempfails_without_milter(self):
+        # INPUT_MAIL_FILTER with F=T: no milter listening means 4xx, never accept.
+        code, reply = self.s.sendmail.send("Subject: x\r\n\r\nx\r\n", "a@sender.example", ["b@rcpt.example"])
+        self.assertEqual(code // 100, 4, reply)
+
+    def test_only_loopback_is_reachable(self):
+        # run.py isolates the suite in its own network namespace (as root).
+        if os.geteuid() != 0:
+            self.skipTest("network isolation needs root")
+        import socket
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+            with self.assertRaises(OSError):
+                sock.connect(("192.0.2.1", 53))
+                sock.send(b"x")
 
 
 if __name__ == "__main__":
