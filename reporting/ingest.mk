@@ -17,15 +17,13 @@ reporting_libdmarcingest_a_SOURCES = \
 	reporting/tlsrpt_parser.cc \
 	reporting/tlsrpt_parser.hh
 
-# Unit tests of the ingestion code (own runner until a test-reporting runner
-# exists for the whole tool).
-check_PROGRAMS += tests/unit/test-ingest
-TESTS += tests/unit/test-ingest
-tests_unit_test_ingest_SOURCES = tests/unit/testrunner.cc \
+# Unit tests of the ingestion code, in the tool's test-reporting runner
+# (declared in reporting/aggregate.mk).
+tests_unit_test_reporting_SOURCES += \
 	tests/unit/test-decompress_cc.cc \
 	tests/unit/test-dmarc_report_parser_cc.cc \
 	tests/unit/test-mime_walk_cc.cc \
 	tests/unit/test-tlsrpt_parser_cc.cc
-tests_unit_test_ingest_CPPFLAGS = $(AM_CPPFLAGS) $(DM_INGEST_CFLAGS)
-tests_unit_test_ingest_CXXFLAGS = $(DM_TEST_CXXFLAGS)
-tests_unit_test_ingest_LDADD = $(DM_INGEST_LIBS) $(BOOST_TEST_LIBS)
+tests_unit_test_reporting_CPPFLAGS += $(LIBARCHIVE_CFLAGS) $(NLOHMANN_JSON_CFLAGS)
+tests_unit_test_reporting_LDADD += $(DM_INGEST_LIBS)
+EXTRA_DIST += tests/unit/ingest_expected.hh tests/integration/ingest_expected.tsv
