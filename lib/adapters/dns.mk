@@ -10,3 +10,10 @@ lib_libdmarcadapters_a_SOURCES += \
 	lib/adapters/spf_capi.hh \
 	lib/adapters/spf_checker.hh \
 	lib/adapters/unbound_resolver.hh
+lib_libdmarcadapters_a_SOURCES += \
+	lib/adapters/unbound_resolver.cc
+
+tests_unit_test_adapters_SOURCES += \
+	tests/unit/test-unbound_resolver_cc.cc
+
+EXTRA_DIST += tests/unit/loopback_unbound.hh
