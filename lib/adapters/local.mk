@@ -7,3 +7,11 @@ tests_unit_test_adapters_SOURCES += \
 	tests/unit/test-c_handles_hh.cc
 
 EXTRA_DIST += tests/unit/fake_resolver.hh
+
+# PSL adapter (engine): libpsl Public Suffix List and libidn2 A-labels behind
+# the pure PublicSuffixList and IdnaConverter interfaces of lib/core.
+lib_libdmarcadapters_a_SOURCES += \
+	lib/adapters/psl_idna.cc \
+	lib/adapters/psl_idna.hh \
+	lib/adapters/psl_list.cc \
+	lib/adapters/psl_list.hh

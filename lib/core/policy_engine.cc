@@ -1,0 +1,421 @@
+// policy_engine.cc: DMARC evaluation of one message (see policy_engine.hh).
+// Pure: no I/O of its own. Steps: author domains (From parsing, IDNA,
+// multi-From rules), then per author domain: policy discovery, alignment,
+// policy selection (p/sp/np, t, pct), local overrides; finally the strictest
+// per-domain verdict is kept.
+#include "lib/core/policy_engine.hh"
+
+#include "lib/core/alignment.hh"
+#include "lib/core/domain_name.hh"
+#include "lib/core/from_header.hh"
+#include "lib/core/org_domain.hh"
+
+namespace dmarc
+{
+namespace
+{
+// Why 64: a message rarely carries more than 3 signatures; checking more
+// than 64 only multiplies DNS walks for an attacker.
+constexpr std::size_t s_maxSignaturesChecked = 64;
+
+Disposition toDisposition(Policy policy)
+{
+  switch (policy) {
+  case Policy::None:
+    return Disposition::None;
+  case Policy::Quarantine:
+    return Disposition::Quarantine;
+  case Policy::Reject:
+    return Disposition::Reject;
+  }
+  return Disposition::None;
+}
+
+// One level lower: reject -> quarantine -> none (RFC 9989 §4.7 t; RFC 7489 §6.6.4).
+Policy lower(Policy policy)
+{
+  return policy == Policy::Reject ? Policy::Quarantine : Policy::None;
+}
+
+void addOverride(Verdict& verdict, OverrideReason reason, std::string comment,
+                 const LocalPolicy& local)
+{
+  if (!local.comment.empty()) {
+    comment += comment.empty() ? "" : "; ";
+    comment += local.comment;
+  }
+  verdict.overrides.push_back(Override{reason, std::move(comment)});
+}
+
+struct AuthorDomains
+{
+  std::vector<std::string> domains;
+  bool unusable = false;
+  bool absent = false;
+  std::string why;
+};
+
+AuthorDomains collectAuthorDomains(const MessageFacts& facts, const EngineOptions& options)
+{
+  AuthorDomains out;
+  if (facts.fromHeaders.empty()) {
+    out.absent = true;
+    out.why = "no From field";
+    return out;
+  }
+  for (const auto& header : facts.fromHeaders) {
+    FromParseResult parsed = parseFromHeader(header);
+    if (parsed.status == FromParseStatus::NoAddress) {
+      continue;
+    }
+    if (parsed.status != FromParseStatus::Ok) {
+      out.unusable = true;
+      out.why = "From: " + parsed.error;
+      return out;
+    }
+    for (auto& address : parsed.addresses) {
+      if (address.domainLiteral) {
+        out.unusable = true;
+        out.why = "From address with a domain literal";
+        return out;
+      }
+      std::string domain = std::move(address.domain);
+      if (!isAscii(domain)) {
+        auto converted = options.idna != nullptr ? options.idna->toALabel(domain) : std::nullopt;
+        if (!converted) {
+          out.unusable = true;
+          out.why = "From domain is not a valid internationalised name";
+          return out;
+        }
+        domain = toLowerAscii(*converted);
+      }
+      if (!isValidDomainName(domain)) {
+        out.unusable = true;
+        out.why = "From domain is not a valid domain name";
+        return out;
+      }
+      bool seen = false;
+      for (const auto& known : out.domains) {
+        seen = seen || known == domain;
+      }
+      if (!seen) {
+        out.domains.push_back(std::move(domain));
+      }
+    }
+  }
+  if (out.domains.empty()) {
+    out.absent = true;
+    out.why = "no author address in From";
+  }
+  return out;
+}
+
+std::string domainOf(std::string_view address)
+{
+  auto at = address.rfind('@');
+  return toLowerAscii(at == std::string_view::npos ? address : address.substr(at + 1));
+}
+
+// The SPF result DMARC may use: the MAIL FROM identity, or the HELO identity
+// for a null reverse-path, and only a result for exactly that identity (the
+// HELO/MAIL FROM confusion of CVE-2019-20790 cannot happen).
+SpfOutcome selectSpf(const MessageFacts& facts)
+{
+  if (!facts.mailFrom.empty()) {
+    std::string identity = domainOf(facts.mailFrom);
+    if (facts.spf.scope == SpfScope::Mfrom &&
+        (facts.spf.domain.empty() || equalsIgnoreCase(facts.spf.domain, identity))) {
+      SpfOutcome used = facts.spf;
+      used.domain = identity;
+      return used;
+    }
+    return SpfOutcome{SpfResult::None, SpfScope::Mfrom, identity,
+                      "no SPF result for the MAIL FROM domain"};
+  }
+  std::string identity = toLowerAscii(facts.helo);
+  const SpfOutcome* helo = nullptr;
+  if (facts.spf.scope == SpfScope::Helo) {
+    helo = &facts.spf;
+  } else if (facts.spfHelo && facts.spfHelo->scope == SpfScope::Helo) {
+    helo = &*facts.spfHelo;
+  }
+  if (helo != nullptr &&
+      (identity.empty() || helo->domain.empty() || equalsIgnoreCase(helo->domain, identity))) {
+    SpfOutcome used = *helo;
+    used.domain = identity.empty() ? toLowerAscii(helo->domain) : identity;
+    return used;
+  }
+  return SpfOutcome{SpfResult::None, SpfScope::Helo, identity,
+                    "no SPF result for the HELO identity"};
+}
+
+// 0 = best (pass) ... higher = stricter; used to choose among author domains.
+int severity(const Verdict& verdict)
+{
+  switch (verdict.result) {
+  case DmarcResult::Pass:
+    return 0;
+  case DmarcResult::None:
+    return 1;
+  case DmarcResult::Permerror:
+    return 2;
+  case DmarcResult::Temperror:
+    return 3;
+  case DmarcResult::Fail:
+    return 10 + static_cast<int>(verdict.applied == Disposition::Reject       ? 3
+                                 : verdict.applied == Disposition::Quarantine ? 2
+                                 : verdict.applied == Disposition::Tempfail   ? 1
+                                                                              : 0);
+  }
+  return 0;
+}
+
+void applyTemperror(Verdict& verdict, const EngineOptions& options, const LocalPolicy& local,
+                    std::string why)
+{
+  verdict.result = DmarcResult::Temperror;
+  verdict.reason = std::move(why);
+  verdict.requested = Disposition::None;
+  verdict.applied =
+      options.tempfailOnTemperror && local.enforce ? Disposition::Tempfail : Disposition::None;
+}
+
+Verdict evaluateDomain(const std::string& author, const Verdict& base, const MessageFacts& facts,
+                       DnsResolver& dns, const EngineOptions& options, const LocalPolicy& local)
+{
+  Verdict verdict = base;
+  verdict.fromDomain = author;
+  OrgDomainFinder finder(dns, options.mode, options.psl);
+
+  PolicyLocation location = finder.discoverPolicy(author);
+  if (location.kind == PolicyLocation::Kind::TempError) {
+    applyTemperror(verdict, options, local, "policy discovery: " + location.error);
+    return verdict;
+  }
+  if (location.kind == PolicyLocation::Kind::None) {
+    verdict.result = DmarcResult::None;
+    verdict.reason = "no DMARC record";
+    if (options.mode == DmarcMode::Rfc7489) {
+      verdict.orgDomain = finder.organizationalDomain(author).domain;
+    }
+    return verdict;
+  }
+  const DmarcRecord& record = *location.record;
+  verdict.policy = record.policy;
+  verdict.policy->domain = location.domain;
+  if (record.status != RecordStatus::Valid) {
+    verdict.result = DmarcResult::Permerror;
+    verdict.reason = "unusable DMARC record at " + location.domain + ": " + record.error;
+    return verdict;
+  }
+  const PublishedPolicy& policy = *verdict.policy;
+
+  // Alignment (RFC 9989 §4.4): any aligned pass, DKIM first (no DNS in the
+  // common case of d= equal to the author domain).
+  bool tempError = false;
+  std::size_t checked = 0;
+  for (const auto& signature : verdict.dkim) {
+    if (++checked > s_maxSignaturesChecked || verdict.dkimAligned) {
+      break;
+    }
+    if (signature.result != DkimResult::Pass && signature.result != DkimResult::Temperror) {
+      continue;
+    }
+    Alignment aligned = checkAlignment(author, signature.domain, policy.adkim, finder);
+    if (signature.result == DkimResult::Pass && aligned == Alignment::Aligned) {
+      verdict.dkimAligned = true;
+    } else if (aligned != Alignment::NotAligned) {
+      tempError = true; // an aligned temperror, or a pass whose alignment is unknown
+    }
+  }
+  if (verdict.spf.result == SpfResult::Pass || verdict.spf.result == SpfResult::Temperror) {
+    Alignment aligned = checkAlignment(author, verdict.spf.domain, policy.aspf, finder);
+    if (verdict.spf.result == SpfResult::Pass && aligned == Alignment::Aligned) {
+      verdict.spfAligned = true;
+    } else if (aligned != Alignment::NotAligned) {
+      tempError = true;
+    }
+  }
+  verdict.orgDomain = finder.knownOrganizationalDomain(author);
+  if (verdict.orgDomain.empty() && options.mode == DmarcMode::Rfc7489) {
+    verdict.orgDomain = finder.organizationalDomain(author).domain;
+  }
+
+  if (verdict.dkimAligned || verdict.spfAligned) {
+    verdict.result = DmarcResult::Pass;
+    verdict.reason = verdict.dkimAligned ? "aligned DKIM pass" : "aligned SPF pass";
+  } else if (tempError) {
+    applyTemperror(verdict, options, local,
+                   "no aligned pass, and an aligned identifier had a temporary error");
+    return verdict;
+  } else {
+    verdict.result = DmarcResult::Fail;
+    verdict.reason = "no aligned DKIM or SPF pass";
+  }
+
+  // Policy selection (RFC 9989 §4.10.1): p at the author domain, else sp for
+  // an existing and np for a non-existent author domain (RFC 7489: sp).
+  Policy published = policy.p;
+  verdict.policyTag = PolicyTag::P;
+  if (location.kind != PolicyLocation::Kind::Author) {
+    Policy subdomain = policy.sp.value_or(policy.p);
+    published = subdomain;
+    verdict.policyTag = policy.sp ? PolicyTag::Sp : PolicyTag::P;
+    bool npMatters = options.mode == DmarcMode::Rfc9989 && policy.np && *policy.np != subdomain &&
+                     verdict.result == DmarcResult::Fail;
+    if (npMatters) {
+      std::optional<bool> exists = facts.authorDomainExists;
+      if (!exists) {
+        DnsAnswer answer = dns.query(author, DnsType::A);
+        if (answer.status == DnsStatus::Failure) {
+          applyTemperror(verdict, options, local,
+                         "author domain existence: " +
+                             (answer.error.empty() ? std::string("DNS failure") : answer.error));
+          return verdict;
+        }
+        exists = answer.status != DnsStatus::NxDomain;
+      }
+      verdict.authorDomainExists = *exists;
+      if (!*exists) {
+        published = *policy.np;
+        verdict.policyTag = PolicyTag::Np;
+      }
+    } else if (facts.authorDomainExists) {
+      verdict.authorDomainExists = *facts.authorDomainExists;
+      if (!verdict.authorDomainExists && options.mode == DmarcMode::Rfc9989 && policy.np) {
+        verdict.policyTag = PolicyTag::Np; // same value as sp, but np is the tag that applies
+      }
+    }
+  }
+
+  // Policy options: t=y (RFC 9989 §4.7) one level lower.
+  Policy effective = published;
+  if (policy.testing && effective != Policy::None) {
+    effective = lower(effective);
+  }
+  if (verdict.result == DmarcResult::Pass) {
+    verdict.effectivePolicy = effective;
+    verdict.requested = published == Policy::None ? Disposition::None : Disposition::Pass;
+    verdict.applied = verdict.requested;
+    return verdict;
+  }
+
+  verdict.requested = toDisposition(published);
+  if (effective != published) {
+    addOverride(verdict, OverrideReason::PolicyTestMode,
+                "t=y: " + std::string(toString(published)) + " applied as " +
+                    std::string(toString(effective)),
+                LocalPolicy{});
+  }
+  // RFC 7489 §6.6.4 pct: outside the sample, one level lower.
+  if (options.mode == DmarcMode::Rfc7489 && policy.pct < 100 && effective != Policy::None) {
+    unsigned roll = options.random != nullptr ? options.random->percentRoll() % 100 : 0;
+    if (roll >= policy.pct) {
+      Policy sampled = lower(effective);
+      addOverride(verdict, OverrideReason::SampledOut,
+                  "pct=" + std::to_string(policy.pct) + ": " + std::string(toString(effective)) +
+                      " applied as " + std::string(toString(sampled)),
+                  LocalPolicy{});
+      effective = sampled;
+    }
+  }
+  verdict.effectivePolicy = effective;
+  Disposition applied = toDisposition(effective);
+
+  // Local policy, in a fixed order; each change of disposition gets its reason.
+  if (local.forcePolicy && toDisposition(*local.forcePolicy) != applied) {
+    applied = toDisposition(*local.forcePolicy);
+    addOverride(verdict, OverrideReason::LocalPolicy,
+                "policy forced to " + std::string(toString(*local.forcePolicy)), local);
+  }
+  if (local.neverReject && applied == Disposition::Reject) {
+    applied = Disposition::Quarantine;
+    addOverride(verdict, OverrideReason::LocalPolicy, "never reject: quarantined instead", local);
+  }
+  struct Exemption
+  {
+    bool active;
+    OverrideReason reason;
+    const char* comment;
+  };
+  const Exemption exemptions[] = {
+      {local.trustedForwarder, OverrideReason::TrustedForwarder, "trusted forwarder"},
+      {local.mailingList, OverrideReason::MailingList, "mailing list"},
+      {local.forwarded,
+       options.mode == DmarcMode::Rfc7489 ? OverrideReason::Forwarded : OverrideReason::Other,
+       "forwarded"},
+      {!local.enforce, OverrideReason::LocalPolicy, "monitor mode: policy not enforced"},
+  };
+  for (const auto& exemption : exemptions) {
+    if (exemption.active && applied != Disposition::None) {
+      applied = Disposition::None;
+      addOverride(verdict, exemption.reason, exemption.comment, local);
+    }
+  }
+  verdict.applied = applied;
+  return verdict;
+}
+
+Verdict rejectUnusable(Verdict verdict, DmarcResult result, std::string why,
+                       const LocalPolicy& local, bool reject)
+{
+  verdict.result = result;
+  verdict.reason = std::move(why);
+  verdict.requested = Disposition::None;
+  verdict.applied = Disposition::None;
+  if (reject && local.enforce) {
+    verdict.applied = Disposition::Reject;
+    addOverride(verdict, OverrideReason::LocalPolicy, verdict.reason, local);
+  }
+  return verdict;
+}
+} // namespace
+
+Verdict evaluate(const MessageFacts& facts, DnsResolver& dns, const EngineOptions& options,
+                 const LocalPolicy& local)
+{
+  Verdict base;
+  base.discoveryMethod =
+      options.mode == DmarcMode::Rfc7489 ? DiscoveryMethod::Psl : DiscoveryMethod::TreeWalk;
+  base.dkim = facts.dkim;
+  base.spf = selectSpf(facts);
+  base.spfHelo = facts.spfHelo;
+
+  AuthorDomains authors = collectAuthorDomains(facts, options);
+  base.fromDomains = authors.domains;
+  bool rejectUnusableFrom = options.unusableFrom == FromAction::Reject;
+  if (authors.unusable) {
+    return rejectUnusable(std::move(base), DmarcResult::Permerror, authors.why, local,
+                          rejectUnusableFrom);
+  }
+  if (authors.absent) {
+    return rejectUnusable(std::move(base), DmarcResult::None, authors.why, local,
+                          rejectUnusableFrom);
+  }
+  if (authors.domains.size() > 1) {
+    base.fromDomain = authors.domains.front();
+    if (options.multiFrom == MultiFromAction::Reject) {
+      return rejectUnusable(std::move(base), DmarcResult::Permerror,
+                            "From addresses in " + std::to_string(authors.domains.size()) +
+                                " domains (RFC 9989 §11.5)",
+                            local, true);
+    }
+    if (authors.domains.size() > options.maxAuthorDomains) {
+      return rejectUnusable(std::move(base), DmarcResult::Permerror,
+                            "From addresses in " + std::to_string(authors.domains.size()) +
+                                " domains, over the limit of " +
+                                std::to_string(options.maxAuthorDomains),
+                            local, true);
+    }
+  }
+  // RFC 9989 §11.5: evaluate every author domain and keep the strictest.
+  std::optional<Verdict> decided;
+  for (const auto& author : authors.domains) {
+    Verdict verdict = evaluateDomain(author, base, facts, dns, options, local);
+    if (!decided || severity(verdict) > severity(*decided)) {
+      decided = std::move(verdict);
+    }
+  }
+  return std::move(*decided);
+}
+} // namespace dmarc
