@@ -113,8 +113,6 @@ public:
   bool headerLimitExceeded() const noexcept { return d_overflow; }
 
 private:
-  friend struct DkimVerifierAccess;
-
   void feedField(std::string field);
 
   const DkimLibrary& d_library;
@@ -124,12 +122,15 @@ private:
   DkimPtr d_dkim;
   std::size_t d_fields = 0;
   std::size_t d_headerBytes = 0;
-  unsigned d_signatureFields = 0;
   unsigned d_skipped = 0;
+  // The DKIM-Signature fields given to libopendkim (at most maxSignatures),
+  // kept to report the ones it could not parse or never got to see.
+  std::vector<std::string> d_signatures;
   bool d_overflow = false;
   bool d_eoh = false;
+  bool d_eohFailed = false; // dkim_eoh() refused the header (no From, ...)
   bool d_finished = false;
-  bool d_broken = false; // libopendkim refused the message (e.g. no memory)
+  bool d_broken = false; // libopendkim could not start (out of memory)
   std::string d_brokenReason;
 };
 } // namespace dmarc

@@ -1,0 +1,604 @@
+// dkim_verifier.cc: DKIM verification with libopendkim (see the header).
+// Trusts libopendkim for the cryptography and canonicalisation; decides
+// here what each outcome means (RFC 6376 §6, RFC 8301, RFC 8601 §2.7.1),
+// and enforces x=/t= against the caller's clock. Input is hostile: every
+// field is bounded before libopendkim sees it.
+#include "lib/adapters/dkim_verifier.hh"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cstdint>
+#include <optional>
+
+#include <openssl/evp.h>
+
+#include "lib/adapters/dkim_dns.hh"
+#include "lib/adapters/dkim_text.hh"
+#include "lib/core/error.hh"
+
+namespace dmarc
+{
+namespace
+{
+// libopendkim checks t= and x= against the wall clock. We check them
+// against the caller's clock instead, so the library's check is widened by
+// this margin (about ten years) and only catches timestamps no honest
+// signer writes. Wider would make t= values below the margin (before 1980)
+// wrap around in the library's unsigned arithmetic; see timestampOutcome.
+constexpr std::uint64_t s_libraryClockDrift = 10ULL * 365 * 24 * 3600;
+
+// Output fields come from hostile tags: capped so a 100 KB d= cannot reach
+// logs, headers or the database whole. 253 is the longest domain name.
+constexpr std::size_t s_maxDomain = 253;
+constexpr std::size_t s_maxSelector = 253;
+constexpr std::size_t s_maxIdentity = 320;
+constexpr std::size_t s_maxAlgorithm = 32;
+// RFC 6008 §4: header.b carries at least 8 characters of b=; more when two
+// signatures of the message share a prefix. Capped like the other fields.
+constexpr std::size_t s_minBPrefix = 8;
+constexpr std::size_t s_maxBPrefix = 64;
+constexpr unsigned s_ed25519Bits = 256;
+
+std::string tagValue(DKIM_SIGINFO* sig, const char* tag)
+{
+  // libopendkim takes a non-const name and does not write to it.
+  u_char* value =
+      dkim_sig_gettagvalue(sig, false, reinterpret_cast<u_char*>(const_cast<char*>(tag)));
+  return value == nullptr ? std::string() : std::string(reinterpret_cast<const char*>(value));
+}
+
+// Control characters replaced, length capped: safe to log and to store.
+std::string bounded(std::string text, std::size_t limit, bool lowerCase = false)
+{
+  if (text.size() > limit) {
+    text.resize(limit);
+  }
+  for (char& c : text) {
+    auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) {
+      c = '?';
+    } else if (lowerCase && c >= 'A' && c <= 'Z') {
+      c = static_cast<char>(c - 'A' + 'a');
+    }
+  }
+  return text;
+}
+
+std::string withoutWhitespace(std::string text)
+{
+  std::erase_if(text, [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; });
+  return text;
+}
+
+// The few tags of a DKIM-Signature field needed to name a signature that
+// libopendkim could not parse: tag=value pairs split at ';' (RFC 6376
+// §3.2), white space removed. Only used for reporting, never for a pass.
+struct ScannedTags
+{
+  std::string d, s, a, i, b;
+};
+
+ScannedTags scanTags(std::string_view field)
+{
+  ScannedTags tags;
+  auto colon = field.find(':');
+  std::string_view rest =
+      colon == std::string_view::npos ? std::string_view() : field.substr(colon + 1);
+  while (!rest.empty()) {
+    auto semicolon = rest.find(';');
+    std::string_view pair = rest.substr(0, semicolon);
+    rest = semicolon == std::string_view::npos ? std::string_view() : rest.substr(semicolon + 1);
+    auto equals = pair.find('=');
+    if (equals == std::string_view::npos) {
+      continue;
+    }
+    std::string name = withoutWhitespace(std::string(pair.substr(0, equals)));
+    std::string value = withoutWhitespace(std::string(pair.substr(equals + 1)));
+    if (name == "d") {
+      tags.d = value;
+    } else if (name == "s") {
+      tags.s = value;
+    } else if (name == "a") {
+      tags.a = value;
+    } else if (name == "i") {
+      tags.i = value;
+    } else if (name == "b") {
+      tags.b = value;
+    }
+  }
+  return tags;
+}
+
+// A DKIM timestamp: 1*12DIGIT (RFC 6376 §3.5); longer is not a time.
+std::optional<std::uint64_t> parseTimestamp(const std::string& text)
+{
+  if (text.empty() || text.size() > 12) {
+    return std::nullopt;
+  }
+  std::uint64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size()) {
+    return std::nullopt;
+  }
+  return value;
+}
+
+bool isDkimSignatureField(std::string_view field)
+{
+  constexpr std::string_view name = "dkim-signature";
+  auto colon = field.find(':');
+  if (colon == std::string_view::npos) {
+    return false;
+  }
+  std::string_view fieldName = field.substr(0, colon);
+  while (!fieldName.empty() && (fieldName.back() == ' ' || fieldName.back() == '\t')) {
+    fieldName.remove_suffix(1);
+  }
+  return std::equal(fieldName.begin(), fieldName.end(), name.begin(), name.end(),
+                    [](char a, char b) { return (a >= 'A' && a <= 'Z' ? a - 'A' + 'a' : a) == b; });
+}
+
+// Signatures libopendkim should not spend a key lookup on: rsa-sha1, which
+// RFC 8301 §3.1 forbids verifiers to accept, and signatures that already
+// failed to parse. Both are still reported (see outcomeFor).
+DKIM_CBSTAT prescreen(DKIM* /*dkim*/, DKIM_SIGINFO** sigs, int nsigs) noexcept
+{
+  for (int i = 0; i < nsigs; ++i) {
+    if (sigs[i] == nullptr) {
+      continue;
+    }
+    int error = dkim_sig_geterror(sigs[i]);
+    dkim_alg_t algorithm = DKIM_SIGN_UNKNOWN;
+    bool rsaSha1 =
+        dkim_sig_getsignalg(sigs[i], &algorithm) == DKIM_STAT_OK && algorithm == DKIM_SIGN_RSASHA1;
+    if (rsaSha1 || (error != DKIM_SIGERROR_UNKNOWN && error != DKIM_SIGERROR_OK)) {
+      dkim_sig_ignore(sigs[i]);
+    }
+  }
+  return DKIM_CBSTAT_CONTINUE;
+}
+
+std::string errorText(int sigError)
+{
+  const char* text = dkim_sig_geterrorstr(sigError);
+  return text != nullptr ? std::string(text) : "error " + std::to_string(sigError);
+}
+
+// RFC 6376 §6.1.1 and §6.1.2 name the failure; RFC 8601 §2.7.1 says which
+// result it is: a signature that could not be parsed is neutral, a key
+// that cannot be used is permerror, a DNS failure temperror, and a
+// signature that was checked and did not hold is fail.
+void classifyError(int sigError, DkimSignatureOutcome& outcome)
+{
+  switch (sigError) {
+  case DKIM_SIGERROR_KEYFAIL:
+    outcome.result = DkimResult::Temperror;
+    outcome.humanResult = "key lookup failed (DNS)";
+    return;
+  case DKIM_SIGERROR_NOKEY:
+    outcome.result = DkimResult::Permerror;
+    outcome.humanResult = "no key record";
+    return;
+  case DKIM_SIGERROR_KEYREVOKED:
+    // RFC 6376 §3.6.1 and §6.1.2: an empty p= is a revoked key, and the
+    // verifier "MUST treat this as a failed signature check".
+    outcome.result = DkimResult::Fail;
+    outcome.humanResult = "key revoked (empty p=)";
+    return;
+  case DKIM_SIGERROR_BADSIG:
+    outcome.result = DkimResult::Fail;
+    outcome.humanResult = "signature did not verify";
+    return;
+  case DKIM_SIGERROR_TOOLARGE_L:
+    outcome.result = DkimResult::Fail;
+    outcome.humanResult = "l= exceeds the body length";
+    return;
+  case DKIM_SIGERROR_EXPIRED:
+  case DKIM_SIGERROR_FUTURE:
+    // Only reached for timestamps outside the library's widened margin
+    // that our own clock check accepted: the library did not verify it.
+    outcome.result = DkimResult::Permerror;
+    outcome.humanResult = "implausible t= or x= value";
+    return;
+  case DKIM_SIGERROR_MBSFAILED:
+    outcome.result = DkimResult::Policy;
+    outcome.humanResult = errorText(sigError);
+    return;
+  case DKIM_SIGERROR_DNSSYNTAX:
+  case DKIM_SIGERROR_MULTIREPLY:
+  case DKIM_SIGERROR_KEYVERSION:
+  case DKIM_SIGERROR_KEYUNKNOWNHASH:
+  case DKIM_SIGERROR_KEYHASHMISMATCH:
+  case DKIM_SIGERROR_NOTEMAILKEY:
+  case DKIM_SIGERROR_KEYTYPEMISSING:
+  case DKIM_SIGERROR_KEYTYPEUNKNOWN:
+  case DKIM_SIGERROR_KEYDECODE:
+  case DKIM_SIGERROR_INVALID_H: // From is not signed (RFC 6376 §5.4)
+  case DKIM_SIGERROR_SUBDOMAIN:
+  case DKIM_SIGERROR_DOMAIN: // i= outside d= (RFC 6376 §3.5)
+    outcome.result = DkimResult::Permerror;
+    outcome.humanResult = errorText(sigError);
+    return;
+  default:
+    // Missing, empty or malformed tags (v, a, b, bh, c, d, h, l, q, s).
+    outcome.result = DkimResult::Neutral;
+    outcome.humanResult = "signature syntax: " + errorText(sigError);
+    return;
+  }
+}
+
+// RFC 6376 §3.5: x= in the past means the signature has expired; a t= in
+// the future (beyond the tolerated drift) cannot have been made yet; x= not
+// after t= is invalid. Checked against the caller's clock.
+std::optional<DkimSignatureOutcome> timestampOutcome(DKIM_SIGINFO* sig, std::time_t now,
+                                                     unsigned drift)
+{
+  std::string tText = withoutWhitespace(tagValue(sig, "t"));
+  std::string xText = withoutWhitespace(tagValue(sig, "x"));
+  auto t = parseTimestamp(tText);
+  auto x = parseTimestamp(xText);
+  auto nowValue = static_cast<std::uint64_t>(std::max<std::time_t>(now, 0));
+  DkimSignatureOutcome outcome;
+  if ((!tText.empty() && !t) || (!xText.empty() && !x)) {
+    outcome.result = DkimResult::Neutral;
+    outcome.humanResult = "signature syntax: t= or x= is not a timestamp";
+    return outcome;
+  }
+  if (t && x && *x <= *t) {
+    outcome.result = DkimResult::Permerror;
+    outcome.humanResult = "x= is not after t=";
+    return outcome;
+  }
+  if (x && nowValue >= *x) {
+    outcome.result = DkimResult::Fail;
+    outcome.humanResult = "signature expired (x=" + xText + ")";
+    return outcome;
+  }
+  if (t && *t > nowValue + drift) {
+    outcome.result = DkimResult::Fail;
+    outcome.humanResult = "signature made in the future (t=" + tText + ")";
+    return outcome;
+  }
+  return std::nullopt;
+}
+
+std::string bPrefix(const std::string& b, const std::vector<std::string>& others)
+{
+  std::size_t length = std::min(b.size(), s_minBPrefix);
+  for (const auto& other : others) {
+    if (&other == &b) {
+      continue;
+    }
+    std::size_t common = 0;
+    while (common < b.size() && common < other.size() && b[common] == other[common]) {
+      ++common;
+    }
+    if (common >= length && other != b) {
+      length = std::min(b.size(), common + 1);
+    }
+  }
+  return b.substr(0, std::min(length, s_maxBPrefix));
+}
+
+// RFC 6376 §6.1.3 checks the body hash before the signature. libopendkim
+// does the reverse and leaves the body hash untested when the signature
+// fails, so compare the body hash it computed with bh= here.
+bool bodyHashDiffers(DKIM_SIGINFO* sig)
+{
+  void* headerHash = nullptr;
+  void* bodyHash = nullptr;
+  std::size_t headerHashLength = 0;
+  std::size_t bodyHashLength = 0;
+  if (dkim_sig_gethashes(sig, &headerHash, &headerHashLength, &bodyHash, &bodyHashLength) !=
+          DKIM_STAT_OK ||
+      bodyHash == nullptr || bodyHashLength == 0 || bodyHashLength > 64) {
+    return false;
+  }
+  unsigned char encoded[4 * (64 / 3 + 1) + 1];
+  int length = EVP_EncodeBlock(encoded, static_cast<const unsigned char*>(bodyHash),
+                               static_cast<int>(bodyHashLength));
+  std::string computed(reinterpret_cast<const char*>(encoded),
+                       length > 0 ? static_cast<std::size_t>(length) : 0);
+  return computed != withoutWhitespace(tagValue(sig, "bh"));
+}
+
+// RFC 6376 §6.1.2: a key unsuitable for the a= algorithm (k= of the key
+// record, "rsa" by default) is PERMFAIL (inappropriate key algorithm).
+// libopendkim uses the key bytes as a= says without looking at k=.
+bool keyTypeMismatch(DKIM_SIGINFO* sig, dkim_alg_t algorithm)
+{
+  u_char* k = dkim_sig_gettagvalue(sig, true, reinterpret_cast<u_char*>(const_cast<char*>("k")));
+  if (k == nullptr) {
+    return false; // no key record was parsed
+  }
+  std::string type = withoutWhitespace(reinterpret_cast<const char*>(k));
+  std::transform(type.begin(), type.end(), type.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (type.empty()) {
+    type = "rsa";
+  }
+  return algorithm == DKIM_SIGN_ED25519SHA256 ? type != "ed25519" : type != "rsa";
+}
+
+DkimSignatureOutcome outcomeFor(DKIM_SIGINFO* sig, std::time_t now, const DkimSettings& settings,
+                                const std::string& b, const std::vector<std::string>& allB)
+{
+  DkimSignatureOutcome outcome;
+  outcome.domain = bounded(withoutWhitespace(tagValue(sig, "d")), s_maxDomain, true);
+  outcome.selector = bounded(withoutWhitespace(tagValue(sig, "s")), s_maxSelector);
+  outcome.algorithm = bounded(withoutWhitespace(tagValue(sig, "a")), s_maxAlgorithm, true);
+  outcome.identity = bounded(withoutWhitespace(tagValue(sig, "i")), s_maxIdentity);
+  outcome.bPrefix = bounded(bPrefix(b, allB), s_maxBPrefix);
+
+  int sigError = dkim_sig_geterror(sig);
+  unsigned flags = dkim_sig_getflags(sig);
+  dkim_alg_t algorithm = DKIM_SIGN_UNKNOWN;
+  bool knownAlgorithm = dkim_sig_getsignalg(sig, &algorithm) == DKIM_STAT_OK;
+  bool syntaxError = sigError != DKIM_SIGERROR_UNKNOWN && sigError != DKIM_SIGERROR_OK &&
+                     sigError != DKIM_SIGERROR_EXPIRED && sigError != DKIM_SIGERROR_FUTURE;
+
+  if (knownAlgorithm && algorithm == DKIM_SIGN_ED25519SHA256) {
+    if ((flags & DKIM_SIGFLAG_PROCESSED) != 0 && sigError != DKIM_SIGERROR_NOKEY &&
+        sigError != DKIM_SIGERROR_KEYFAIL && sigError != DKIM_SIGERROR_KEYDECODE) {
+      outcome.keyBits = s_ed25519Bits; // libopendkim does not record it
+    }
+  } else {
+    unsigned bits = 0;
+    if (dkim_sig_getkeysize(sig, &bits) == DKIM_STAT_OK) {
+      outcome.keyBits = bits;
+    }
+  }
+
+  if (!syntaxError || sigError == DKIM_SIGERROR_TIMESTAMPS) {
+    if (auto timed = timestampOutcome(sig, now, settings.clockDriftSeconds)) {
+      timed->domain = std::move(outcome.domain);
+      timed->selector = std::move(outcome.selector);
+      timed->algorithm = std::move(outcome.algorithm);
+      timed->identity = std::move(outcome.identity);
+      timed->bPrefix = std::move(outcome.bPrefix);
+      timed->keyBits = outcome.keyBits;
+      return *timed;
+    }
+  }
+  if (!syntaxError && knownAlgorithm && algorithm == DKIM_SIGN_RSASHA1) {
+    outcome.result = DkimResult::Fail;
+    outcome.humanResult = "rsa-sha1 is not accepted (RFC 8301)";
+    return outcome;
+  }
+  if (sigError == DKIM_SIGERROR_KEYTOOSMALL) {
+    outcome.result = DkimResult::Fail;
+    outcome.humanResult = "RSA key of " + std::to_string(outcome.keyBits) + " bits, under " +
+                          std::to_string(settings.minRsaKeyBits) + " (RFC 8301)";
+    return outcome;
+  }
+  if (knownAlgorithm && (flags & DKIM_SIGFLAG_PROCESSED) != 0 && keyTypeMismatch(sig, algorithm)) {
+    outcome.result = DkimResult::Permerror;
+    outcome.humanResult = "key type (k=) does not match a=";
+    outcome.keyBits = 0;
+    return outcome;
+  }
+  // libopendkim records a body hash mismatch as BADSIG too; say which.
+  if (dkim_sig_getbh(sig) == DKIM_SIGBH_MISMATCH ||
+      (sigError == DKIM_SIGERROR_BADSIG && bodyHashDiffers(sig))) {
+    outcome.result = DkimResult::Fail;
+    outcome.humanResult = "body hash mismatch";
+    return outcome;
+  }
+  if (sigError != DKIM_SIGERROR_UNKNOWN && sigError != DKIM_SIGERROR_OK) {
+    classifyError(sigError, outcome);
+    return outcome;
+  }
+  if ((flags & DKIM_SIGFLAG_PROCESSED) == 0) {
+    outcome.result = DkimResult::Temperror;
+    outcome.humanResult = "verification did not complete";
+    return outcome;
+  }
+  if ((flags & DKIM_SIGFLAG_PASSED) == 0 || dkim_sig_getbh(sig) != DKIM_SIGBH_MATCH) {
+    outcome.result = DkimResult::Fail;
+    outcome.humanResult = "signature did not verify";
+    return outcome;
+  }
+  outcome.result = DkimResult::Pass;
+  outcome.humanResult =
+      (flags & DKIM_SIGFLAG_TESTKEY) != 0 ? "good signature (test key, t=y)" : "good signature";
+  return outcome;
+}
+
+void setOption(DKIM_LIB* lib, dkim_opts_t option, void* value, std::size_t size, const char* what)
+{
+  if (dkim_options(lib, DKIM_OP_SETOPT, option, value, size) != DKIM_STAT_OK) {
+    throw Error(std::string("libopendkim refused option ") + what);
+  }
+}
+} // namespace
+
+DkimLibrary::DkimLibrary(DnsResolver& resolver, DkimSettings settings)
+    : d_resolver(resolver), d_settings(settings), d_lib(dkim_init(nullptr, nullptr))
+{
+  if (!d_lib) {
+    throw Error("dkim_init failed");
+  }
+  if (!dkim_libfeature(d_lib.get(), DKIM_FEATURE_SHA256) ||
+      !dkim_libfeature(d_lib.get(), DKIM_FEATURE_ED25519)) {
+    throw Error("libopendkim lacks rsa-sha256 or ed25519-sha256 support");
+  }
+  if (d_settings.maxSignatures == 0) {
+    throw ConfigError("DKIM: the maximum number of signatures must be at least 1");
+  }
+  // BADSIGHANDLES keeps signatures that fail to parse in the list, so that
+  // they are reported (neutral) instead of silently dropped. FIXCRLF turns
+  // bare LFs into CRLF during canonicalisation, as the signer saw them.
+  // DELAYSIGPROC fetches keys at the end of the message rather than at the
+  // end of the header: no DNS for messages that are aborted or over limits.
+  std::uint32_t flags =
+      DKIM_LIBFLAGS_BADSIGHANDLES | DKIM_LIBFLAGS_FIXCRLF | DKIM_LIBFLAGS_DELAYSIGPROC;
+  setOption(d_lib.get(), DKIM_OPTS_FLAGS, &flags, sizeof flags, "FLAGS");
+  unsigned minBits = d_settings.minRsaKeyBits;
+  setOption(d_lib.get(), DKIM_OPTS_MINKEYBITS, &minBits, sizeof minBits, "MINKEYBITS");
+  std::uint64_t drift = s_libraryClockDrift;
+  setOption(d_lib.get(), DKIM_OPTS_CLOCKDRIFT, &drift, sizeof drift, "CLOCKDRIFT");
+  if (dkim_set_prescreen(d_lib.get(), prescreen) != DKIM_STAT_OK) {
+    throw Error("libopendkim refused the prescreen callback");
+  }
+  installDkimDnsHooks(d_lib.get(), d_resolver);
+}
+
+DkimLibrary::~DkimLibrary() = default;
+
+DkimVerifier::DkimVerifier(const DkimLibrary& library, std::time_t now, DnsResolver* resolver,
+                           std::string_view id)
+    : d_library(library), d_now(now), d_resolver(resolver), d_id(bounded(std::string(id), 64))
+{
+  DKIM_STAT status = DKIM_STAT_OK;
+  d_dkim.reset(dkim_verify(library.handle(), reinterpret_cast<const u_char*>(d_id.c_str()), nullptr,
+                           &status));
+  if (!d_dkim) {
+    d_broken = true;
+    d_brokenReason = "libopendkim could not start verification";
+  }
+}
+
+DkimVerifier::~DkimVerifier() = default;
+
+void DkimVerifier::header(std::string_view name, std::string_view value)
+{
+  std::string field;
+  field.reserve(name.size() + 1 + value.size());
+  field.append(name).append(":").append(value);
+  feedField(withCrlf(field));
+}
+
+void DkimVerifier::headerField(std::string_view field)
+{
+  feedField(withCrlf(field));
+}
+
+void DkimVerifier::feedField(std::string field)
+{
+  if (d_eoh || d_overflow) {
+    return;
+  }
+  if (++d_fields > d_library.settings().maxHeaderFields ||
+      (d_headerBytes += field.size()) > d_library.settings().maxHeaderBytes) {
+    d_overflow = true;
+    return;
+  }
+  // libopendkim handles fields as C strings (a NUL cannot be represented,
+  // and no honest signer hashed one) and asserts on an empty one.
+  if (field.empty() || field.find('\0') != std::string::npos) {
+    return;
+  }
+  if (isDkimSignatureField(field)) {
+    if (d_signatures.size() >= d_library.settings().maxSignatures) {
+      ++d_skipped;
+      return;
+    }
+    d_signatures.push_back(field);
+  }
+  if (d_broken) {
+    return;
+  }
+  // The status is not fatal: a field libopendkim cannot parse is left out
+  // and the signatures covering it fail on their own.
+  (void)dkim_header(d_dkim.get(), reinterpret_cast<u_char*>(field.data()), field.size());
+}
+
+void DkimVerifier::endOfHeaders()
+{
+  if (d_eoh) {
+    return;
+  }
+  d_eoh = true;
+  if (d_broken || d_overflow || d_signatures.empty()) {
+    return;
+  }
+  ScopedDkimResolver scoped(d_resolver);
+  DKIM_STAT status = dkim_eoh(d_dkim.get());
+  if (status != DKIM_STAT_OK && status != DKIM_STAT_NOSIG) {
+    d_eohFailed = true;
+    const char* why = dkim_geterror(d_dkim.get());
+    d_brokenReason = why != nullptr && *why != '\0' ? why : dkim_getresultstr(status);
+  }
+}
+
+void DkimVerifier::body(std::string_view chunk)
+{
+  endOfHeaders();
+  if (d_broken || d_eohFailed || d_overflow || d_signatures.empty() || chunk.empty() ||
+      d_finished) {
+    return;
+  }
+  // dkim_body() takes a non-const pointer but only reads the chunk.
+  (void)dkim_body(d_dkim.get(), reinterpret_cast<u_char*>(const_cast<char*>(chunk.data())),
+                  chunk.size());
+}
+
+std::vector<DkimSignatureOutcome> DkimVerifier::finish()
+{
+  std::vector<DkimSignatureOutcome> outcomes;
+  endOfHeaders();
+  if (d_finished || d_signatures.empty()) {
+    d_finished = true;
+    return outcomes;
+  }
+  d_finished = true;
+
+  DKIM_SIGINFO** sigs = nullptr;
+  int nsigs = 0;
+  if (!d_broken && !d_eohFailed && !d_overflow) {
+    {
+      ScopedDkimResolver scoped(d_resolver);
+      (void)dkim_eom(d_dkim.get(), nullptr);
+    }
+    if (dkim_getsiglist(d_dkim.get(), &sigs, &nsigs) != DKIM_STAT_OK || sigs == nullptr) {
+      nsigs = 0;
+    }
+  }
+
+  std::vector<ScannedTags> scanned;
+  std::vector<std::string> allB;
+  for (const auto& field : d_signatures) {
+    scanned.push_back(scanTags(field));
+    allB.push_back(scanned.back().b);
+  }
+  // libopendkim lists the signatures it could parse in header order. When
+  // it dropped some, the remaining ones are matched by their b= value.
+  bool oneToOne = static_cast<std::size_t>(nsigs) == d_signatures.size();
+  int next = 0;
+  for (std::size_t i = 0; i < d_signatures.size(); ++i) {
+    DKIM_SIGINFO* sig = nullptr;
+    if (next < nsigs && sigs[next] != nullptr &&
+        (oneToOne || withoutWhitespace(tagValue(sigs[next], "b")) == scanned[i].b)) {
+      sig = sigs[next++];
+    }
+    DkimSignatureOutcome outcome;
+    if (sig != nullptr) {
+      outcome = outcomeFor(sig, d_now, d_library.settings(), allB[i], allB);
+    } else {
+      outcome.domain = bounded(scanned[i].d, s_maxDomain, true);
+      outcome.selector = bounded(scanned[i].s, s_maxSelector);
+      outcome.algorithm = bounded(scanned[i].a, s_maxAlgorithm, true);
+      outcome.identity = bounded(scanned[i].i, s_maxIdentity);
+      outcome.bPrefix = bounded(bPrefix(allB[i], allB), s_maxBPrefix);
+      if (d_broken) {
+        outcome.result = DkimResult::Temperror;
+        outcome.humanResult = "verifier unavailable: " + d_brokenReason;
+      } else if (d_eohFailed) {
+        outcome.result = DkimResult::Permerror;
+        outcome.humanResult = "message not verifiable: " + bounded(d_brokenReason, 200);
+      } else {
+        outcome.result = DkimResult::Neutral;
+        outcome.humanResult = "signature syntax: not parseable";
+      }
+    }
+    if (d_overflow) {
+      outcome.result = DkimResult::Policy;
+      outcome.humanResult = "not verified: the header exceeds local limits";
+      outcome.keyBits = 0;
+    }
+    outcomes.push_back(std::move(outcome));
+  }
+  return outcomes;
+}
+} // namespace dmarc
