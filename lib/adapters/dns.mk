@@ -17,3 +17,19 @@ tests_unit_test_adapters_SOURCES += \
 	tests/unit/test-unbound_resolver_cc.cc
 
 EXTRA_DIST += tests/unit/loopback_unbound.hh
+
+# The RFC 7208 record grammar (pure) and the libspf2 checker.
+lib_libdmarccore_a_SOURCES += \
+	lib/core/spf_record.cc \
+	lib/core/spf_record.hh
+
+lib_libdmarcadapters_a_SOURCES += \
+	lib/adapters/spf_checker.cc
+
+# The OpenSPF suites through SpfChecker (prints pass counts and failures).
+check_PROGRAMS += tests/spf/spf-suite
+tests_spf_spf_suite_SOURCES = tests/spf/spf-suite.cc
+tests_spf_spf_suite_CPPFLAGS = $(AM_CPPFLAGS) $(DM_ADAPTER_CFLAGS)
+tests_spf_spf_suite_LDADD = $(DM_LIBS)
+TESTS += tests/spf/run-spf-suites.sh
+dist_noinst_SCRIPTS += tests/spf/run-spf-suites.sh tests/spf/spf_suite_convert.py
