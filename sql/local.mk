@@ -5,5 +5,6 @@ sqldir = $(pkgdatadir)/sql
 dist_sql_DATA = \
 	sql/0001_verdicts.sql \
 	sql/0002_roles.sql \
-	sql/0003_aggregate_reports.sql
+	sql/0003_aggregate_reports.sql \
+	sql/0004_ingested_reports.sql
 EXTRA_DIST += sql/README
