@@ -21,6 +21,7 @@ namespace
 using XmlDocPtr = CHandle<xmlDoc, &xmlFreeDoc>;
 using XmlParserCtxtPtr = CHandle<xmlParserCtxt, &xmlFreeParserCtxt>;
 
+constexpr std::uint64_t s_maxCount = 1000000000000000ULL;
 constexpr std::string_view s_rfc9990Namespace = "urn:ietf:params:xml:ns:dmarc-2.0";
 
 // Thrown inside this file only, caught in parseDmarcAggregateReport: a
@@ -259,7 +260,10 @@ public:
     record.sourceIp = sourceIp(row, index);
     const std::string count = childText(row, "count");
     const auto [ptr, ec] = std::from_chars(count.data(), count.data() + count.size(), record.count);
-    if (count.empty() || ec != std::errc() || ptr != count.data() + count.size()) {
+    // Above 10^15 messages a day is not a count but garbage (and would not
+    // fit the database's bigint sums).
+    if (count.empty() || ec != std::errc() || ptr != count.data() + count.size() ||
+        record.count > s_maxCount) {
       throw Reject(where + "count '" + count + "' is not a number");
     }
     if (const xmlNode* evaluated = child(row, "policy_evaluated")) {

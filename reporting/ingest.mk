@@ -8,6 +8,12 @@ DM_INGEST_LIBS = reporting/libdmarcingest.a $(DM_LIBS) $(LIBARCHIVE_LIBS)
 noinst_LIBRARIES += reporting/libdmarcingest.a
 reporting_libdmarcingest_a_CPPFLAGS = $(AM_CPPFLAGS) $(DM_INGEST_CFLAGS)
 reporting_libdmarcingest_a_SOURCES = \
+	reporting/cmd_ingest.cc \
+	reporting/cmd_ingest.hh \
+	reporting/ingest_store.cc \
+	reporting/ingest_store.hh \
+	reporting/report_extractor.cc \
+	reporting/report_extractor.hh \
 	reporting/decompress.cc \
 	reporting/decompress.hh \
 	reporting/dmarc_report_parser.cc \

@@ -86,13 +86,17 @@ public:
       }
       return 0;
     }
-    if (it->is_number_unsigned()) {
+    // Above 10^15 sessions a day is garbage (and would not fit the
+    // database's bigint sums).
+    constexpr std::uint64_t maxCount = 1000000000000000ULL;
+    if (it->is_number_unsigned() && it->get<std::uint64_t>() <= maxCount) {
       return it->get<std::uint64_t>();
     }
-    if (it->is_number_integer() && it->get<std::int64_t>() >= 0) {
+    if (it->is_number_integer() && it->get<std::int64_t>() >= 0 &&
+        static_cast<std::uint64_t>(it->get<std::int64_t>()) <= maxCount) {
       return static_cast<std::uint64_t>(it->get<std::int64_t>());
     }
-    throw Reject(where + name + " is not a non-negative integer");
+    throw Reject(where + name + " is not a non-negative integer up to 10^15");
   }
 
   std::vector<std::string> strings(const Json& object, const char* name, const std::string& where)

@@ -1,0 +1,317 @@
+// cmd_ingest.cc: the `ingest` subcommand; see cmd_ingest.hh.
+#include "reporting/cmd_ingest.hh"
+
+#include <algorithm>
+#include <array>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <memory>
+#include <sstream>
+#include <sysexits.h>
+
+#include <pqxx/pqxx>
+
+#include "lib/adapters/pg_connection.hh"
+#include "lib/core/error.hh"
+#include "reporting/ingest_store.hh"
+#include "reporting/report_extractor.hh"
+
+namespace dmarc
+{
+namespace
+{
+// Inputs larger than this are not read at all: a report mail is small, and
+// the MIME walk's own bounds are below this.
+constexpr std::uintmax_t s_maxInputBytes = 128U * 1024U * 1024U;
+
+// Untrusted text for our output: printable ASCII kept, the rest as '?',
+// capped so a hostile report id cannot flood the terminal or a log.
+std::string printable(std::string_view text)
+{
+  std::string out;
+  for (const char c : text.substr(0, 300)) {
+    const auto byte = static_cast<unsigned char>(c);
+    out.push_back(byte >= 32 && byte < 127 ? c : '?');
+  }
+  if (text.size() > 300) {
+    out += "...";
+  }
+  return out;
+}
+
+const char* const s_usage =
+    "usage: dmarc-reports ingest [--database CONNINFO] [--password-file FILE] [--dry-run] [-v]\n"
+    "                            [--maildir DIR]... [FILE...]\n"
+    "Reads one report e-mail on standard input when no FILE or --maildir is given.\n";
+
+struct Options
+{
+  std::string database;
+  std::string passwordFile;
+  bool dryRun = false;
+  bool verbose = false;
+  std::vector<std::string> files;
+  std::vector<std::string> maildirs;
+};
+
+struct Counters
+{
+  int stored = 0;
+  int duplicates = 0;
+  int rejected = 0;
+  int unreadable = 0;
+};
+
+class Ingestor
+{
+public:
+  Ingestor(const Options& options, std::ostream& out, std::ostream& err)
+      : d_options(options), d_out(out), d_err(err)
+  {}
+
+  void connect()
+  {
+    if (!d_options.dryRun) {
+      d_db = pgConnect(d_options.database, d_options.passwordFile, "dmarc-reports ingest");
+      d_store = std::make_unique<IngestStore>(*d_db);
+    }
+  }
+
+  void reject(std::string_view kind, const std::string& source, const std::string& reason)
+  {
+    ++d_counters.rejected;
+    d_err << "rejected " << kind << " source=" << printable(source) << ": " << printable(reason)
+          << "\n";
+    if (d_store) {
+      d_store->recordRejection(kind, source, reason);
+    }
+  }
+
+  void ingest(std::string_view bytes, const std::string& source, bool isMessage)
+  {
+    const ExtractedInput input =
+        isMessage ? extractFromMessage(bytes, source) : extractFromFile(bytes, source);
+    if (!input.ok) {
+      reject("message", source, input.error);
+      return;
+    }
+    for (const auto& report : input.reports) {
+      if (!report.ok) {
+        reject(report.kind == ExtractedKind::TlsRpt ? "tlsrpt" : "dmarc", report.source,
+               report.error);
+        continue;
+      }
+      std::string what;
+      IngestStoreResult stored;
+      if (report.kind == ExtractedKind::Dmarc) {
+        std::uint64_t messages = 0;
+        for (const auto& record : report.dmarc.records) {
+          messages += record.count;
+        }
+        what = "dmarc org=" + printable(report.dmarc.orgName) +
+               " report_id=" + printable(report.dmarc.reportId) +
+               " domain=" + printable(report.dmarc.policy.domain) +
+               " records=" + std::to_string(report.dmarc.records.size()) +
+               " messages=" + std::to_string(messages);
+        if (d_store &&
+            !store([&] { stored = d_store->storeDmarc(report.dmarc, report.source); }, report)) {
+          continue;
+        }
+      } else {
+        std::size_t failures = 0;
+        for (const auto& policy : report.tlsrpt.policies) {
+          failures += policy.failures.size();
+        }
+        what = "tlsrpt org=" + printable(report.tlsrpt.organizationName) +
+               " report_id=" + printable(report.tlsrpt.reportId) +
+               " policies=" + std::to_string(report.tlsrpt.policies.size()) +
+               " failure_details=" + std::to_string(failures);
+        if (d_store && !store(
+                           [&] {
+                             stored =
+                                 d_store->storeTlsRpt(report.tlsrpt, report.source,
+                                                      input.headerDomain, input.headerSubmitter);
+                           },
+                           report)) {
+          continue;
+        }
+      }
+      if (stored.outcome == IngestOutcome::Duplicate) {
+        ++d_counters.duplicates;
+        d_out << "duplicate " << what << " source=" << printable(report.source) << "\n";
+      } else {
+        ++d_counters.stored;
+        d_out << (d_options.dryRun ? "parsed " : "stored ") << what
+              << " source=" << printable(report.source) << "\n";
+      }
+    }
+  }
+
+  // Runs one store call; a report the database refuses (a constraint, a
+  // value out of range) is rejected alone, its transaction rolled back.
+  // A lost connection is not caught here: the whole run tempfails.
+  template <typename StoreCall>
+  bool store(StoreCall&& call, const ExtractedReport& report)
+  {
+    try {
+      call();
+      return true;
+    } catch (const pqxx::sql_error& error) {
+      reject(toString(report.kind), report.source,
+             std::string("database refused the report: ") + error.what());
+      return false;
+    }
+  }
+
+  bool ingestPath(const std::filesystem::path& path, bool isMessage)
+  {
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(path, ec);
+    if (ec) {
+      ++d_counters.unreadable;
+      d_err << "cannot read " << path.string() << ": " << ec.message() << "\n";
+      return false;
+    }
+    if (size > s_maxInputBytes) {
+      reject("message", path.string(),
+             "input larger than " + std::to_string(s_maxInputBytes) + " bytes");
+      return true;
+    }
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+      ++d_counters.unreadable;
+      d_err << "cannot open " << path.string() << "\n";
+      return false;
+    }
+    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    ingest(bytes, path.string(), isMessage);
+    return true;
+  }
+
+  void ingestMaildir(const std::string& directory)
+  {
+    // Maildir: every file in new/ and cur/ is one message (tmp/ is being
+    // written). Files are read, never moved: reruns are safe because
+    // duplicates are recognised.
+    for (const char* sub : {"new", "cur"}) {
+      const std::filesystem::path folder = std::filesystem::path(directory) / sub;
+      std::error_code ec;
+      std::vector<std::filesystem::path> entries;
+      for (std::filesystem::directory_iterator it(folder, ec), end; !ec && it != end;
+           it.increment(ec)) {
+        if (it->is_regular_file()) {
+          entries.push_back(it->path());
+        }
+      }
+      if (ec) {
+        ++d_counters.unreadable;
+        d_err << "cannot read Maildir folder " << folder.string() << ": " << ec.message() << "\n";
+        continue;
+      }
+      std::sort(entries.begin(), entries.end());
+      for (const auto& entry : entries) {
+        ingestPath(entry, true);
+      }
+    }
+  }
+
+  const Counters& counters() const { return d_counters; }
+
+private:
+  const Options& d_options;
+  std::ostream& d_out;
+  std::ostream& d_err;
+  std::unique_ptr<pqxx::connection> d_db;
+  std::unique_ptr<IngestStore> d_store;
+  Counters d_counters;
+};
+} // namespace
+
+int runIngest(const std::vector<std::string>& args, std::istream& in, std::ostream& out,
+              std::ostream& err)
+{
+  Options options;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    auto value = [&](const char* name) -> const std::string* {
+      if (i + 1 >= args.size()) {
+        err << "dmarc-reports ingest: " << name << " needs a value\n" << s_usage;
+        return nullptr;
+      }
+      return &args[++i];
+    };
+    if (arg == "--database" || arg == "--password-file" || arg == "--maildir") {
+      const std::string* given = value(arg.c_str());
+      if (given == nullptr) {
+        return EX_USAGE;
+      }
+      if (arg == "--database") {
+        options.database = *given;
+      } else if (arg == "--password-file") {
+        options.passwordFile = *given;
+      } else {
+        options.maildirs.push_back(*given);
+      }
+    } else if (arg == "--dry-run") {
+      options.dryRun = true;
+    } else if (arg == "-v" || arg == "--verbose") {
+      options.verbose = true;
+    } else if (arg == "-h" || arg == "--help") {
+      out << s_usage;
+      return EX_OK;
+    } else if (!arg.empty() && arg[0] == '-' && arg != "-") {
+      err << "dmarc-reports ingest: unknown option " << printable(arg) << "\n" << s_usage;
+      return EX_USAGE;
+    } else {
+      options.files.push_back(arg);
+    }
+  }
+
+  Ingestor ingestor(options, out, err);
+  try {
+    ingestor.connect();
+    if (options.files.empty() && options.maildirs.empty()) {
+      // One message from the MTA; bounded read.
+      std::string message;
+      std::array<char, 65536> buffer{};
+      while (in.read(buffer.data(), buffer.size()) || in.gcount() > 0) {
+        message.append(buffer.data(), static_cast<std::size_t>(in.gcount()));
+        if (message.size() > s_maxInputBytes) {
+          ingestor.reject("message", "<stdin>",
+                          "input larger than " + std::to_string(s_maxInputBytes) + " bytes");
+          return EX_DATAERR;
+        }
+      }
+      ingestor.ingest(message, "<stdin>", true);
+    }
+    for (const auto& file : options.files) {
+      ingestor.ingestPath(file, false);
+    }
+    for (const auto& maildir : options.maildirs) {
+      ingestor.ingestMaildir(maildir);
+    }
+  } catch (const pqxx::broken_connection& error) {
+    err << "dmarc-reports ingest: database unavailable: " << printable(error.what()) << "\n";
+    return EX_TEMPFAIL;
+  } catch (const pqxx::sql_error& error) {
+    // A report the schema refuses after parsing is a bug on our side or a
+    // schema that is not upgraded; the mail is kept (tempfail) either way.
+    err << "dmarc-reports ingest: database error: " << printable(error.what()) << "\n";
+    return EX_TEMPFAIL;
+  } catch (const ConfigError& error) {
+    err << "dmarc-reports ingest: " << error.what() << "\n";
+    return EX_CONFIG;
+  }
+  const Counters& counters = ingestor.counters();
+  if (options.verbose || counters.rejected > 0 || counters.unreadable > 0) {
+    err << "ingest: stored=" << counters.stored << " duplicates=" << counters.duplicates
+        << " rejected=" << counters.rejected << " unreadable=" << counters.unreadable << "\n";
+  }
+  if (counters.unreadable > 0) {
+    return EX_NOINPUT;
+  }
+  return counters.rejected > 0 ? EX_DATAERR : EX_OK;
+}
+} // namespace dmarc

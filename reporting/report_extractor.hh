@@ -1,0 +1,69 @@
+// report_extractor.hh: from one input of `dmarc-reports ingest` (a report
+// e-mail, or a report file as written by receivers: .xml, .xml.gz, .zip,
+// .json, .json.gz) to the parsed reports it carries, each either parsed or
+// rejected with its reason.
+//
+// Trusts nothing; bounds come from the MIME walk, decompression and the two
+// parsers. Pure of I/O: the caller reads the bytes and stores the results.
+// The body of a report decides its kind (RFC 8460 §5.6: the body wins over
+// the file name and Subject): JSON is TLS-RPT, XML is a DMARC report.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "reporting/decompress.hh"
+#include "reporting/dmarc_report_parser.hh"
+#include "reporting/mime_walk.hh"
+#include "reporting/tlsrpt_parser.hh"
+
+namespace dmarc
+{
+enum class ExtractedKind
+{
+  Dmarc,
+  TlsRpt,
+  Unknown, // an attachment that looked like a report but is neither
+};
+
+struct ExtractedReport
+{
+  ExtractedKind kind = ExtractedKind::Unknown;
+  std::string source; // file name, or "<message>/<attachment name>"
+  bool ok = false;
+  std::string error; // why it is rejected, when !ok
+  IngestedAggregateReport dmarc;
+  TlsRptReport tlsrpt;
+};
+
+struct ExtractedInput
+{
+  bool ok = false; // false: the input itself is unusable (error says why)
+  std::string error;
+  std::string headerDomain;    // TLS-Report-Domain (RFC 8460 §5.3)
+  std::string headerSubmitter; // TLS-Report-Submitter
+  std::vector<ExtractedReport> reports;
+};
+
+struct ExtractLimits
+{
+  MimeLimits mime;
+  DecompressLimits decompress;
+  DmarcParseLimits dmarc;
+  TlsRptParseLimits tlsrpt;
+  // Report attachments per message: a receiver sends one; a few more are
+  // tolerated, not hundreds.
+  std::size_t maxReportsPerMessage = 16;
+};
+
+// One report e-mail (RFC 5322 message with MIME attachments).
+ExtractedInput extractFromMessage(std::string_view message, std::string_view source,
+                                  const ExtractLimits& limits = {});
+
+// One file: a report e-mail (detected by its header) or a report payload.
+ExtractedInput extractFromFile(std::string_view bytes, std::string_view name,
+                               const ExtractLimits& limits = {});
+
+std::string_view toString(ExtractedKind kind);
+} // namespace dmarc
