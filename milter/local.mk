@@ -1,1 +1,35 @@
 # milter/local.mk: the dmarc-milter daemon. Included by Makefile.am.
+# Everything but main.cc goes into a convenience library, so that the unit
+# test runner links exactly the objects the daemon runs.
+noinst_LIBRARIES += milter/libdmarcmilter.a
+milter_libdmarcmilter_a_SOURCES = \
+	milter/address_list.cc \
+	milter/address_list.hh \
+	milter/callbacks.cc \
+	milter/callbacks.hh \
+	milter/config.cc \
+	milter/config.hh \
+	milter/config_keys.def \
+	milter/config_store.cc \
+	milter/config_store.hh \
+	milter/logger.cc \
+	milter/logger.hh \
+	milter/message_check.hh \
+	milter/milter_actions.cc \
+	milter/milter_actions.hh \
+	milter/session.cc \
+	milter/session.hh
+milter_libdmarcmilter_a_CPPFLAGS = $(AM_CPPFLAGS) $(DM_ADAPTER_CFLAGS)
+DM_MILTER_LIBS = milter/libdmarcmilter.a $(DM_LIBS) $(LIBMILTER_LIBS)
+
+check_PROGRAMS += tests/unit/test-milter
+tests_unit_test_milter_SOURCES = \
+	tests/unit/testrunner.cc \
+	tests/unit/test-address_list_cc.cc \
+	tests/unit/test-config_cc.cc \
+	tests/unit/test-logger_cc.cc \
+	tests/unit/test-session_cc.cc
+tests_unit_test_milter_CPPFLAGS = $(AM_CPPFLAGS) $(DM_ADAPTER_CFLAGS)
+tests_unit_test_milter_CXXFLAGS = $(DM_TEST_CXXFLAGS)
+tests_unit_test_milter_LDADD = $(DM_MILTER_LIBS) $(BOOST_TEST_LIBS)
+TESTS += tests/unit/test-milter

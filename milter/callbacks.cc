@@ -1,0 +1,273 @@
+// callbacks.cc: the extern "C" functions libmilter calls, one thread per
+// SMTP connection.
+//
+// Each is a trampoline: fetch the Connection (Session + negotiated flags)
+// from smfi_getpriv, call one Session member, map the Reply. Exceptions are
+// caught here and become the configured failure action for that message; a
+// failure to even create the Session answers tempfail. The Connection is
+// freed in xxfi_close, the only teardown libmilter guarantees.
+#include "milter/callbacks.hh"
+
+#include <atomic>
+#include <condition_variable>
+#include <cstring>
+#include <mutex>
+#include <vector>
+
+#include <libmilter/mfapi.h>
+
+#include "milter/milter_actions.hh"
+#include "milter/session.hh"
+
+namespace dmarc
+{
+namespace
+{
+// Set once before smfi_main, read-only afterwards: part of the libmilter
+// registration (STYLE.md 7).
+SessionServices* s_services = nullptr;
+
+std::mutex s_countMutex;
+std::condition_variable s_countChanged;
+unsigned s_connections = 0;
+
+struct Connection
+{
+  explicit Connection(SessionServices& services) : session(services) {}
+  Session session;
+  bool headerLeadingSpace = false;
+};
+
+sfsistat toStatus(Reply reply)
+{
+  switch (reply) {
+  case Reply::Continue:
+    return SMFIS_CONTINUE;
+  case Reply::Accept:
+    return SMFIS_ACCEPT;
+  case Reply::Reject:
+    return SMFIS_REJECT;
+  case Reply::Tempfail:
+    return SMFIS_TEMPFAIL;
+  }
+  return SMFIS_TEMPFAIL;
+}
+
+// The connection's state, created at the first callback (negotiate, or
+// connect with MTAs that do not negotiate).
+Connection* connectionOf(SMFICTX* context)
+{
+  auto* connection = static_cast<Connection*>(smfi_getpriv(context));
+  if (connection == nullptr && s_services != nullptr) {
+    connection = new Connection(*s_services);
+    if (smfi_setpriv(context, connection) != MI_SUCCESS) {
+      delete connection;
+      return nullptr;
+    }
+    std::lock_guard lock(s_countMutex);
+    ++s_connections;
+  }
+  return connection;
+}
+
+template <typename Step>
+sfsistat trampoline(SMFICTX* context, const char* stage, Step&& step) noexcept
+{
+  Connection* connection = nullptr;
+  try {
+    connection = connectionOf(context);
+  } catch (...) {
+    connection = nullptr;
+  }
+  if (connection == nullptr) {
+    return SMFIS_TEMPFAIL;
+  }
+  LibmilterActions actions(context, connection->headerLeadingSpace);
+  try {
+    return toStatus(step(connection->session, actions));
+  } catch (const std::exception& error) {
+    return toStatus(connection->session.failure(actions, stage, error.what()));
+  } catch (...) {
+    return toStatus(connection->session.failure(actions, stage, "unknown exception"));
+  }
+}
+
+std::vector<std::string_view> arguments(char** argv)
+{
+  std::vector<std::string_view> args;
+  for (; argv != nullptr && *argv != nullptr && args.size() < 64; ++argv) {
+    args.emplace_back(*argv);
+  }
+  return args;
+}
+
+// The macros we read, per stage, so that the MTA sends them whatever its
+// own defaults (Postfix honours SMFIF_SETSYMLIST).
+struct SymbolList
+{
+  int stage;
+  const char* macros;
+};
+const SymbolList s_symbols[] = {
+    {SMFIM_CONNECT, "j {daemon_name}"},
+    {SMFIM_HELO, "{tls_version} {cipher} {cipher_bits} {cert_subject} {cert_issuer} {verify}"},
+    {SMFIM_ENVFROM,
+     "i {auth_authen} {auth_type} {tls_version} {cipher} {cipher_bits} {cert_subject} "
+     "{cert_issuer} {verify}"},
+    {SMFIM_ENVRCPT, "i"},
+    {SMFIM_EOM, "i"},
+};
+
+extern "C" {
+
+sfsistat mlfiNegotiate(SMFICTX* context, unsigned long actionsOffered, unsigned long stepsOffered,
+                       unsigned long, unsigned long, unsigned long* actionsWanted,
+                       unsigned long* stepsWanted, unsigned long* reserved2,
+                       unsigned long* reserved3)
+{
+  Connection* connection = nullptr;
+  try {
+    connection = connectionOf(context);
+  } catch (...) {
+  }
+  if (connection == nullptr) {
+    return SMFIS_TEMPFAIL;
+  }
+  // Actions: add and delete headers (our Authentication-Results, forged
+  // ones), quarantine, and asking for the macros we need.
+  constexpr unsigned long wantedActions =
+      SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE | SMFIF_SETSYMLIST;
+  *actionsWanted = actionsOffered & wantedActions;
+  // Steps we skip: unknown commands and DATA. Header values with their
+  // leading space, as DKIM's simple canonicalisation needs the exact bytes.
+  constexpr unsigned long wantedSteps = SMFIP_NOUNKNOWN | SMFIP_NODATA | SMFIP_HDR_LEADSPC;
+  *stepsWanted = stepsOffered & wantedSteps;
+  *reserved2 = 0;
+  *reserved3 = 0;
+  connection->headerLeadingSpace = (*stepsWanted & SMFIP_HDR_LEADSPC) != 0;
+  if (*actionsWanted & SMFIF_SETSYMLIST) {
+    for (const auto& entry : s_symbols) {
+      std::vector<char> list(entry.macros, entry.macros + std::strlen(entry.macros) + 1);
+      smfi_setsymlist(context, entry.stage, list.data());
+    }
+  }
+  return SMFIS_CONTINUE;
+}
+
+sfsistat mlfiConnect(SMFICTX* context, char* hostname, _SOCK_ADDR* address)
+{
+  return trampoline(context, "connect", [&](Session& session, MilterActions& actions) {
+    return session.connect(actions, hostname != nullptr ? hostname : "",
+                           reinterpret_cast<const sockaddr*>(address));
+  });
+}
+
+sfsistat mlfiHelo(SMFICTX* context, char* name)
+{
+  return trampoline(context, "helo", [&](Session& session, MilterActions& actions) {
+    return session.helo(actions, name != nullptr ? name : "");
+  });
+}
+
+sfsistat mlfiEnvFrom(SMFICTX* context, char** argv)
+{
+  return trampoline(context, "mail", [&](Session& session, MilterActions& actions) {
+    return session.envFrom(actions, arguments(argv));
+  });
+}
+
+sfsistat mlfiEnvRcpt(SMFICTX* context, char** argv)
+{
+  return trampoline(context, "rcpt", [&](Session& session, MilterActions& actions) {
+    return session.envRcpt(actions, arguments(argv));
+  });
+}
+
+sfsistat mlfiHeader(SMFICTX* context, char* name, char* value)
+{
+  return trampoline(context, "header", [&](Session& session, MilterActions& actions) {
+    return session.header(actions, name != nullptr ? name : "", value != nullptr ? value : "");
+  });
+}
+
+sfsistat mlfiEndOfHeaders(SMFICTX* context)
+{
+  return trampoline(context, "eoh", [&](Session& session, MilterActions& actions) {
+    return session.endOfHeaders(actions);
+  });
+}
+
+sfsistat mlfiBody(SMFICTX* context, unsigned char* chunk, size_t length)
+{
+  return trampoline(context, "body", [&](Session& session, MilterActions& actions) {
+    return session.body(actions, std::string_view(reinterpret_cast<const char*>(chunk), length));
+  });
+}
+
+sfsistat mlfiEndOfMessage(SMFICTX* context)
+{
+  return trampoline(context, "eom", [&](Session& session, MilterActions& actions) {
+    return session.endOfMessage(actions);
+  });
+}
+
+sfsistat mlfiAbort(SMFICTX* context)
+{
+  return trampoline(context, "abort", [&](Session& session, MilterActions&) {
+    session.abort();
+    return Reply::Continue;
+  });
+}
+
+sfsistat mlfiClose(SMFICTX* context)
+{
+  auto* connection = static_cast<Connection*>(smfi_getpriv(context));
+  if (connection != nullptr) {
+    smfi_setpriv(context, nullptr);
+    delete connection; // Session's destructor does not throw
+    std::lock_guard lock(s_countMutex);
+    --s_connections;
+    s_countChanged.notify_all();
+  }
+  return SMFIS_CONTINUE;
+}
+
+} // extern "C"
+} // namespace
+
+bool registerFilter(SessionServices& services)
+{
+  s_services = &services;
+  static struct smfiDesc description = {
+      const_cast<char*>("dmarc-milter"),
+      SMFI_VERSION,
+      SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE | SMFIF_SETSYMLIST,
+      mlfiConnect,
+      mlfiHelo,
+      mlfiEnvFrom,
+      mlfiEnvRcpt,
+      mlfiHeader,
+      mlfiEndOfHeaders,
+      mlfiBody,
+      mlfiEndOfMessage,
+      mlfiAbort,
+      mlfiClose,
+      nullptr, // unknown SMTP commands: not needed
+      nullptr, // DATA: not needed
+      mlfiNegotiate,
+  };
+  return smfi_register(description) == MI_SUCCESS;
+}
+
+unsigned activeConnections()
+{
+  std::lock_guard lock(s_countMutex);
+  return s_connections;
+}
+
+bool waitForConnections(std::chrono::milliseconds timeout)
+{
+  std::unique_lock lock(s_countMutex);
+  return s_countChanged.wait_for(lock, timeout, [] { return s_connections == 0; });
+}
+} // namespace dmarc

@@ -1,0 +1,731 @@
+// config.cc: parser, validator and generated texts for dmarc-milter.conf.
+//
+// File syntax (as OpenDMARC's): one "Key value" per line, the key being the
+// first word and the value the rest of the line, trimmed; lines starting
+// with # are comments. A value may be written in double quotes, so that ""
+// sets an empty value. Everything is checked; errors are collected so that
+// one run of -n shows all of them.
+#include "milter/config.hh"
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <fstream>
+#include <grp.h>
+#include <pwd.h>
+#include <sstream>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "lib/core/error.hh"
+
+namespace dmarc
+{
+namespace
+{
+// A configuration line longer than this is a mistake (or not a config file).
+constexpr std::size_t s_maxLineLength = 8192;
+constexpr std::size_t s_maxFileSize = 4 * 1024 * 1024;
+
+std::string lower(std::string_view text)
+{
+  std::string result(text);
+  std::transform(result.begin(), result.end(), result.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return result;
+}
+
+bool iequals(std::string_view a, std::string_view b)
+{
+  return a.size() == b.size() && lower(a) == lower(b);
+}
+
+std::string_view trim(std::string_view text)
+{
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t' || text.front() == '\r')) {
+    text.remove_prefix(1);
+  }
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\r')) {
+    text.remove_suffix(1);
+  }
+  return text;
+}
+
+std::string_view unquote(std::string_view text)
+{
+  if (text.size() >= 2 && text.front() == '"' && text.back() == '"') {
+    return text.substr(1, text.size() - 2);
+  }
+  return text;
+}
+
+void assignValue(const ConfigKeyInfo&, std::string& member, std::string_view text, bool path)
+{
+  text = unquote(text);
+  for (unsigned char c : text) {
+    if (c < 0x20 || c == 0x7f) {
+      throw ConfigError("control character in value");
+    }
+  }
+  if (path && !text.empty() && text.front() != '/') {
+    throw ConfigError("not an absolute path: " + std::string(text));
+  }
+  member = std::string(text);
+}
+
+void assignValue(const ConfigKeyInfo&, bool& member, std::string_view text)
+{
+  auto word = lower(unquote(text));
+  if (word == "true" || word == "yes" || word == "on" || word == "1") {
+    member = true;
+  } else if (word == "false" || word == "no" || word == "off" || word == "0") {
+    member = false;
+  } else {
+    throw ConfigError("not a boolean (true/false/yes/no/on/off/1/0): " + std::string(text));
+  }
+}
+
+void assignNumber(const ConfigKeyInfo& info, std::uint64_t& member, std::string_view text, int base)
+{
+  text = unquote(text);
+  std::uint64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value, base);
+  if (text.empty() || end != text.data() + text.size() || ec == std::errc::invalid_argument) {
+    throw ConfigError(std::string(base == 8 ? "not an octal number: " : "not a number: ") +
+                      std::string(text));
+  }
+  if (ec == std::errc::result_out_of_range || value < info.min || value > info.max) {
+    std::ostringstream bounds;
+    if (base == 8) {
+      bounds << std::oct << "0" << info.min << " to 0" << info.max;
+    } else {
+      bounds << info.min << " to " << info.max;
+    }
+    throw ConfigError(std::string(text) + " is out of range " + bounds.str());
+  }
+  member = value;
+}
+
+void assignEnum(const ConfigKeyInfo& info, std::string& member, std::string_view text)
+{
+  auto word = lower(unquote(text));
+  std::string_view choices = info.choices;
+  while (!choices.empty()) {
+    auto bar = choices.find('|');
+    auto choice = choices.substr(0, bar);
+    if (word == choice) {
+      member = std::string(choice);
+      return;
+    }
+    choices = bar == std::string_view::npos ? std::string_view() : choices.substr(bar + 1);
+  }
+  std::string allowed(info.choices);
+  std::replace(allowed.begin(), allowed.end(), '|', ' ');
+  throw ConfigError("\"" + std::string(text) + "\" is not one of: " + allowed);
+}
+
+void assignList(const ConfigKeyInfo&, std::vector<std::string>& member, std::string_view text)
+{
+  member.clear();
+  text = unquote(text);
+  std::string word;
+  for (char c : text) {
+    if (c == ',' || c == ' ' || c == '\t') {
+      if (!word.empty()) {
+        member.push_back(std::move(word));
+        word.clear();
+      }
+    } else if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+      throw ConfigError("control character in value");
+    } else {
+      word.push_back(c);
+    }
+  }
+  if (!word.empty()) {
+    member.push_back(std::move(word));
+  }
+}
+
+template <ConfigKind K>
+void assignKind(const ConfigKeyInfo& info, typename ConfigKindType<K>::type& member,
+                std::string_view text)
+{
+  if constexpr (K == ConfigKind::String) {
+    assignValue(info, member, expandInstallPaths(text), false);
+  } else if constexpr (K == ConfigKind::Path) {
+    assignValue(info, member, expandInstallPaths(text), true);
+  } else if constexpr (K == ConfigKind::Bool) {
+    assignValue(info, member, text);
+  } else if constexpr (K == ConfigKind::UInt) {
+    assignNumber(info, member, text, 10);
+  } else if constexpr (K == ConfigKind::Mode) {
+    assignNumber(info, member, text, 8);
+  } else if constexpr (K == ConfigKind::Enum) {
+    assignEnum(info, member, text);
+  } else {
+    assignList(info, member, text);
+  }
+}
+
+std::string quoteIfNeeded(const std::string& value)
+{
+  if (value.empty() || value.front() == ' ' || value.back() == ' ' ||
+      (value.front() == '"' && value.back() == '"')) {
+    return "\"" + value + "\"";
+  }
+  return value;
+}
+
+template <ConfigKind K>
+std::string renderKind(const typename ConfigKindType<K>::type& member)
+{
+  if constexpr (K == ConfigKind::Bool) {
+    return member ? "true" : "false";
+  } else if constexpr (K == ConfigKind::UInt) {
+    return std::to_string(member);
+  } else if constexpr (K == ConfigKind::Mode) {
+    std::ostringstream out;
+    out << "0" << std::oct << member;
+    return out.str();
+  } else if constexpr (K == ConfigKind::List) {
+    std::string out;
+    for (const auto& word : member) {
+      out += (out.empty() ? "" : ", ") + word;
+    }
+    return out.empty() ? "\"\"" : out;
+  } else {
+    return quoteIfNeeded(member);
+  }
+}
+
+const ConfigKeyInfo s_keys[] = {
+#define DM_CONFIG_KEY(name, kind, def, lo, hi, choices, reload, help, doc)                         \
+  ConfigKeyInfo{                                                                                   \
+      #name,                                                                                       \
+      ConfigKind::kind,                                                                            \
+      def,                                                                                         \
+      lo,                                                                                          \
+      hi,                                                                                          \
+      choices,                                                                                     \
+      reload,                                                                                      \
+      help,                                                                                        \
+      doc,                                                                                         \
+      [](const ConfigKeyInfo& info, ConfigValues& values, std::string_view text) {                 \
+        assignKind<ConfigKind::kind>(info, values.name, text);                                     \
+      },                                                                                           \
+      [](const ConfigValues& values) { return renderKind<ConfigKind::kind>(values.name); },        \
+      [](const ConfigValues& from, ConfigValues& to) { to.name = from.name; },                     \
+  },
+#include "milter/config_keys.def"
+#undef DM_CONFIG_KEY
+};
+
+int facilityFromName(std::string_view name)
+{
+  static const std::pair<std::string_view, int> facilities[] = {
+      {"mail", LOG_MAIL},     {"daemon", LOG_DAEMON}, {"user", LOG_USER},
+      {"local0", LOG_LOCAL0}, {"local1", LOG_LOCAL1}, {"local2", LOG_LOCAL2},
+      {"local3", LOG_LOCAL3}, {"local4", LOG_LOCAL4}, {"local5", LOG_LOCAL5},
+      {"local6", LOG_LOCAL6}, {"local7", LOG_LOCAL7},
+  };
+  for (const auto& [text, value] : facilities) {
+    if (text == name) {
+      return value;
+    }
+  }
+  return LOG_MAIL;
+}
+
+int levelFromName(std::string_view name)
+{
+  static const std::pair<std::string_view, int> levels[] = {
+      {"error", LOG_ERR}, {"warning", LOG_WARNING}, {"notice", LOG_NOTICE},
+      {"info", LOG_INFO}, {"debug", LOG_DEBUG},
+  };
+  for (const auto& [text, value] : levels) {
+    if (text == name) {
+      return value;
+    }
+  }
+  return LOG_INFO;
+}
+
+bool validSocket(std::string_view socket)
+{
+  auto colon = socket.find(':');
+  if (colon == std::string_view::npos) {
+    // libmilter takes a bare path as a Unix socket.
+    return !socket.empty() && socket.front() == '/';
+  }
+  auto scheme = socket.substr(0, colon);
+  auto rest = socket.substr(colon + 1);
+  if (scheme == "local" || scheme == "unix") {
+    return !rest.empty() && rest.front() == '/';
+  }
+  if (scheme == "inet" || scheme == "inet6") {
+    auto at = rest.find('@');
+    auto port = rest.substr(0, at);
+    unsigned number = 0;
+    auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), number);
+    return !port.empty() && ec == std::errc() && end == port.data() + port.size() &&
+           number <= 65535 && (at == std::string_view::npos || at + 1 < rest.size());
+  }
+  return false;
+}
+
+// RFC 8601 authserv-id is a value (token or quoted-string); we only write
+// tokens, so a character that would need quoting is refused up front.
+bool validAuthservId(std::string_view id)
+{
+  if (id.empty() || id.size() > 255) {
+    return false;
+  }
+  for (unsigned char c : id) {
+    if (c <= 0x20 || c >= 0x7f ||
+        std::string_view("()<>@,;:\\\"/[]?=").find(static_cast<char>(c)) !=
+            std::string_view::npos) {
+      // '/' and '@' are tspecials in RFC 2045 tokens.
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string hostName()
+{
+  char buffer[256] = {};
+  if (gethostname(buffer, sizeof buffer - 1) != 0 || buffer[0] == '\0') {
+    return "localhost";
+  }
+  return buffer;
+}
+
+class ErrorList
+{
+public:
+  explicit ErrorList(const Config& config) : d_config(config) {}
+  void add(std::string_view key, const std::string& message)
+  {
+    std::string where = d_config.sourceFile.empty() ? "(defaults)" : d_config.sourceFile;
+    auto line = d_config.keyLine.find(std::string(key));
+    if (line != d_config.keyLine.end()) {
+      where += ":" + std::to_string(line->second);
+    }
+    d_text += where + ": " + std::string(key) + ": " + message + "\n";
+  }
+  void addLine(unsigned line, const std::string& message)
+  {
+    d_text += d_config.sourceFile + ":" + std::to_string(line) + ": " + message + "\n";
+  }
+  void throwIfAny() const
+  {
+    if (!d_text.empty()) {
+      throw ConfigError(d_text.substr(0, d_text.size() - 1));
+    }
+  }
+
+private:
+  const Config& d_config;
+  std::string d_text;
+};
+
+// Computes the derived fields and checks what depends on several keys.
+void derive(Config& config, ErrorList& errors)
+{
+  const auto& v = config.values;
+  if (!validSocket(v.Socket)) {
+    errors.add("Socket",
+               "not local:/path, unix:/path, inet:port[@host] or inet6:port[@host]: " + v.Socket);
+  }
+  if (!v.UserID.empty()) {
+    auto colon = v.UserID.find(':');
+    std::string user = v.UserID.substr(0, colon);
+    if (getpwnam(user.c_str()) == nullptr) {
+      errors.add("UserID", "no such user: " + user);
+    }
+    if (colon != std::string::npos && getgrnam(v.UserID.substr(colon + 1).c_str()) == nullptr) {
+      errors.add("UserID", "no such group: " + v.UserID.substr(colon + 1));
+    }
+  }
+  config.authservId = v.AuthservID == "HOSTNAME" ? hostName() : v.AuthservID;
+  if (!validAuthservId(config.authservId)) {
+    errors.add("AuthservID", "not usable as an authserv-id token: " + config.authservId);
+  }
+  for (const auto& id : v.TrustedAuthservIDs) {
+    if (!validAuthservId(id)) {
+      errors.add("TrustedAuthservIDs", "not usable as an authserv-id token: " + id);
+    }
+  }
+  {
+    auto at = v.RejectString.find('%');
+    if (at != std::string::npos) {
+      if (v.RejectString.compare(at, 2, "%s") != 0 ||
+          v.RejectString.find('%', at + 1) != std::string::npos) {
+        errors.add("RejectString", "only one %s may appear, and no other %");
+      }
+    }
+    if (v.RejectString.size() > 400) {
+      errors.add("RejectString", "longer than 400 characters");
+    }
+  }
+  try {
+    config.ignoreHosts = AddressList::parse(v.IgnoreHosts);
+  } catch (const ConfigError& error) {
+    errors.add("IgnoreHosts", error.what());
+  }
+  try {
+    config.trustedForwarders = AddressList::parse(v.TrustedForwarders);
+  } catch (const ConfigError& error) {
+    errors.add("TrustedForwarders", error.what());
+  }
+  config.domainPolicies.clear();
+  for (const auto& word : v.DomainPolicyOverrides) {
+    auto colon = word.rfind(':');
+    if (colon == std::string::npos || colon == 0) {
+      errors.add("DomainPolicyOverrides", "not domain:none|quarantine|reject: " + word);
+      continue;
+    }
+    DomainPolicyOverride entry;
+    entry.domain = lower(word.substr(0, colon));
+    while (!entry.domain.empty() && entry.domain.back() == '.') {
+      entry.domain.pop_back();
+    }
+    auto policy = lower(word.substr(colon + 1));
+    if (policy == "none") {
+      entry.policy = Policy::None;
+    } else if (policy == "quarantine") {
+      entry.policy = Policy::Quarantine;
+    } else if (policy == "reject") {
+      entry.policy = Policy::Reject;
+    } else {
+      errors.add("DomainPolicyOverrides", "not domain:none|quarantine|reject: " + word);
+      continue;
+    }
+    config.domainPolicies.push_back(std::move(entry));
+  }
+  for (const auto& server : v.Nameservers) {
+    auto at = server.find('@');
+    if (!IpAddress::parse(server.substr(0, at))) {
+      errors.add("Nameservers", "not an IP address[@port]: " + server);
+    } else if (at != std::string::npos) {
+      std::uint64_t port = 0;
+      auto digits = std::string_view(server).substr(at + 1);
+      auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
+      if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size() ||
+          port == 0 || port > 65535) {
+        errors.add("Nameservers", "bad port in " + server);
+      }
+    }
+  }
+  if (v.DNSSEC && v.TrustAnchorFile.empty()) {
+    errors.add("DNSSEC", "DNSSEC true needs TrustAnchorFile");
+  }
+  if (!v.TrustAnchorFile.empty() && access(v.TrustAnchorFile.c_str(), R_OK) != 0) {
+    errors.add("TrustAnchorFile", "cannot read " + v.TrustAnchorFile);
+  }
+  if (v.DMARCStandard == "rfc7489" && access(v.PublicSuffixList.c_str(), R_OK) != 0) {
+    errors.add("PublicSuffixList", "cannot read " + v.PublicSuffixList);
+  }
+  if (v.DNSTimeout > v.DNSBudget) {
+    errors.add("DNSTimeout", "larger than DNSBudget");
+  }
+  config.syslogFacility = facilityFromName(v.SyslogFacility);
+  config.logLevel = levelFromName(v.LogLevel);
+}
+
+void applyDefaults(ConfigValues& values)
+{
+  for (const auto& info : s_keys) {
+    // The defaults are checked by the same code as the file; a bad default
+    // is a programming error caught by the unit tests.
+    info.assign(info, values, info.defaultText);
+  }
+}
+} // namespace
+
+std::span<const ConfigKeyInfo> configKeys()
+{
+  return s_keys;
+}
+
+const ConfigKeyInfo* findConfigKey(std::string_view name)
+{
+  for (const auto& info : s_keys) {
+    if (iequals(info.name, name)) {
+      return &info;
+    }
+  }
+  return nullptr;
+}
+
+std::string_view toString(ConfigKind kind)
+{
+  switch (kind) {
+  case ConfigKind::String:
+    return "string";
+  case ConfigKind::Path:
+    return "path";
+  case ConfigKind::Bool:
+    return "boolean";
+  case ConfigKind::UInt:
+    return "integer";
+  case ConfigKind::Mode:
+    return "octal";
+  case ConfigKind::Enum:
+    return "choice";
+  case ConfigKind::List:
+    return "list";
+  }
+  return "?";
+}
+
+std::string expandInstallPaths(std::string_view text)
+{
+  static const std::pair<std::string_view, std::string_view> paths[] = {
+      {"@runstatedir@", DM_RUNSTATEDIR},   {"@localstatedir@", DM_LOCALSTATEDIR},
+      {"@sysconfdir@", DM_SYSCONFDIR},     {"@pkgdatadir@", DM_PKGDATADIR},
+      {"@PSL_FILE@", DM_DEFAULT_PSL_FILE},
+  };
+  std::string result(text);
+  for (const auto& [token, value] : paths) {
+    for (auto at = result.find(token); at != std::string::npos;
+         at = result.find(token, at + value.size())) {
+      result.replace(at, token.size(), value);
+    }
+  }
+  return result;
+}
+
+const DomainPolicyOverride* Config::domainPolicyFor(std::string_view domain) const
+{
+  auto name = lower(domain);
+  const DomainPolicyOverride* best = nullptr;
+  for (const auto& entry : domainPolicies) {
+    bool match = name == entry.domain ||
+                 (name.size() > entry.domain.size() && name.ends_with(entry.domain) &&
+                  name[name.size() - entry.domain.size() - 1] == '.');
+    // The most specific entry wins.
+    if (match && (best == nullptr || entry.domain.size() > best->domain.size())) {
+      best = &entry;
+    }
+  }
+  return best;
+}
+
+bool Config::isIgnoredMailFrom(std::string_view domain) const
+{
+  auto name = lower(domain);
+  for (const auto& entry : values.IgnoreMailFrom) {
+    auto want = lower(entry);
+    if (name == want || (name.size() > want.size() && name.ends_with(want) &&
+                         name[name.size() - want.size() - 1] == '.')) {
+      return true;
+    }
+  }
+  return false;
+}
+
+bool Config::isTrustedMailingList(std::string_view listId) const
+{
+  if (listId.empty()) {
+    return false;
+  }
+  for (const auto& entry : values.TrustedMailingLists) {
+    if (entry == "*" || iequals(entry, listId)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+bool Config::isOwnAuthservId(std::string_view id) const
+{
+  if (iequals(id, authservId)) {
+    return true;
+  }
+  for (const auto& entry : values.TrustedAuthservIDs) {
+    if (iequals(entry, id)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+std::shared_ptr<const Config> parseConfig(std::string_view text, const std::string& fileName)
+{
+  auto config = std::make_shared<Config>();
+  config->sourceFile = fileName;
+  applyDefaults(config->values);
+  ErrorList errors(*config);
+
+  unsigned lineNumber = 0;
+  while (!text.empty()) {
+    ++lineNumber;
+    auto newline = text.find('\n');
+    auto line = text.substr(0, newline);
+    text = newline == std::string_view::npos ? std::string_view() : text.substr(newline + 1);
+    if (line.size() > s_maxLineLength) {
+      errors.addLine(lineNumber, "line longer than " + std::to_string(s_maxLineLength));
+      continue;
+    }
+    line = trim(line);
+    if (line.empty() || line.front() == '#') {
+      continue;
+    }
+    auto space = line.find_first_of(" \t");
+    auto name = line.substr(0, space);
+    auto value = space == std::string_view::npos ? std::string_view() : trim(line.substr(space));
+    const auto* info = findConfigKey(name);
+    if (info == nullptr) {
+      errors.addLine(lineNumber, std::string(name) + ": unknown key");
+      continue;
+    }
+    auto [previous, inserted] = config->keyLine.emplace(std::string(info->name), lineNumber);
+    if (!inserted) {
+      errors.addLine(lineNumber, std::string(info->name) + ": already set on line " +
+                                     std::to_string(previous->second));
+      continue;
+    }
+    if (value.empty()) {
+      errors.addLine(lineNumber, std::string(info->name) + ": missing value (\"\" for empty)");
+      continue;
+    }
+    try {
+      info->assign(*info, config->values, value);
+    } catch (const ConfigError& error) {
+      errors.addLine(lineNumber, std::string(info->name) + ": " + error.what());
+    }
+  }
+  derive(*config, errors);
+  errors.throwIfAny();
+  return config;
+}
+
+std::shared_ptr<const Config> loadConfig(const std::string& fileName)
+{
+  std::ifstream file(fileName, std::ios::binary);
+  if (!file) {
+    throw ConfigError(fileName + ": cannot open: " + std::strerror(errno));
+  }
+  std::string text;
+  char buffer[65536];
+  while (file.read(buffer, sizeof buffer) || file.gcount() > 0) {
+    text.append(buffer, static_cast<std::size_t>(file.gcount()));
+    if (text.size() > s_maxFileSize) {
+      throw ConfigError(fileName + ": larger than " + std::to_string(s_maxFileSize) + " bytes");
+    }
+  }
+  return parseConfig(text, fileName);
+}
+
+std::shared_ptr<const Config> mergeForReload(const Config& running, const Config& next,
+                                             std::vector<std::string>& ignored)
+{
+  auto merged = std::make_shared<Config>(next);
+  for (const auto& info : s_keys) {
+    if (!info.reloadable && info.render(running.values) != info.render(next.values)) {
+      ignored.emplace_back(info.name);
+      info.copy(running.values, merged->values);
+    }
+  }
+  ErrorList errors(*merged);
+  derive(*merged, errors);
+  errors.throwIfAny();
+  return merged;
+}
+
+std::string dumpConfig(const Config& config)
+{
+  std::string out = "# effective configuration";
+  out += config.sourceFile.empty() ? " (built-in defaults)\n" : " from " + config.sourceFile + "\n";
+  for (const auto& info : s_keys) {
+    out += std::string(info.name) + " " + info.render(config.values) + "\n";
+  }
+  return out;
+}
+
+std::string configHelp()
+{
+  std::string out = "Configuration keys (dmarc-milter.conf(5); * = reloaded on SIGUSR1):\n";
+  for (const auto& info : s_keys) {
+    std::string line = "  " + std::string(info.name) + (info.reloadable ? "*" : "");
+    line.resize(std::max<std::size_t>(line.size() + 1, 30), ' ');
+    line += std::string(info.help);
+    std::string def = expandInstallPaths(info.defaultText);
+    line += " [" + std::string(toString(info.kind)) + ", default " +
+            (def.empty() ? std::string("none") : def) + "]";
+    out += line + "\n";
+  }
+  return out;
+}
+
+namespace
+{
+// Text for an mdoc line: backslashes escaped, no line starting with a dot or
+// an apostrophe.
+std::string roff(std::string_view text)
+{
+  std::string out;
+  for (char c : text) {
+    if (c == '\\') {
+      out += "\\e";
+    } else {
+      out.push_back(c);
+    }
+  }
+  if (!out.empty() && (out.front() == '.' || out.front() == '\'')) {
+    out.insert(0, "\\&");
+  }
+  return out;
+}
+
+// Sentences on their own lines, as mandoc prefers.
+std::string roffSentences(std::string_view text)
+{
+  std::string out;
+  std::size_t start = 0;
+  for (std::size_t i = 0; i + 1 < text.size(); ++i) {
+    if (text[i] == '.' && text[i + 1] == ' ' && i > 0 && text[i - 1] != '.' &&
+        !(i >= 2 && text.substr(i - 2, 2) == "e.g")) {
+      out += roff(text.substr(start, i + 1 - start)) + "\n";
+      start = i + 2;
+    }
+  }
+  out += roff(text.substr(start)) + "\n";
+  return out;
+}
+} // namespace
+
+std::string configManKeys()
+{
+  std::string out = ".Bl -tag -width Ds\n";
+  for (const auto& info : s_keys) {
+    out += ".It Cm " + std::string(info.name) + " Ar " + std::string(toString(info.kind)) + "\n";
+    out += roffSentences(info.description);
+    if (info.kind == ConfigKind::Enum) {
+      std::string choices(info.choices);
+      std::replace(choices.begin(), choices.end(), '|', ' ');
+      out += "One of: " + roff(choices) + ".\n";
+    }
+    if (info.kind == ConfigKind::UInt || info.kind == ConfigKind::Mode) {
+      std::ostringstream range;
+      if (info.kind == ConfigKind::Mode) {
+        range << std::oct << "0" << info.min << " to 0" << info.max;
+      } else {
+        range << info.min << " to " << info.max;
+      }
+      out += "Range: " + range.str() + ".\n";
+    }
+    if (info.defaultText.empty()) {
+      out += "Default: empty.\n";
+    } else {
+      out += "Default:\n.Ql " + roff(info.defaultText) + " .\n";
+    }
+    out += std::string("Reloaded on SIGUSR1: ") + (info.reloadable ? "yes" : "no") + ".\n";
+  }
+  out += ".El\n";
+  return out;
+}
+} // namespace dmarc

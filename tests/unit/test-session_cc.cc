@@ -1,0 +1,379 @@
+// test-session_cc.cc: the milter session through every callback, with the
+// MTA, the checks, the history store and the log replaced by fakes.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <syslog.h>
+
+#include <boost/test/unit_test.hpp>
+
+#include "lib/core/error.hh"
+#include "milter/config.hh"
+#include "milter/logger.hh"
+#include "milter/milter_actions.hh"
+#include "milter/session.hh"
+#include "tests/unit/fake_verdict_store.hh"
+
+using namespace dmarc;
+
+BOOST_AUTO_TEST_SUITE(test_session_cc)
+
+namespace
+{
+// A check whose verdict the test chooses; it records what it was fed.
+struct FakeChecker : MessageChecker
+{
+  struct Fed
+  {
+    Envelope envelope;
+    std::vector<std::pair<std::string, std::string>> headers;
+    std::string body;
+    bool endOfHeaders = false;
+    bool finished = false;
+  };
+  struct Check : MessageCheck
+  {
+    Check(FakeChecker& owner, Fed& fed) : d_owner(owner), d_fed(fed) {}
+    void header(std::string_view name, std::string_view value) override
+    {
+      d_fed.headers.emplace_back(name, value);
+    }
+    void endOfHeaders() override { d_fed.endOfHeaders = true; }
+    void body(std::string_view chunk) override { d_fed.body += chunk; }
+    CheckResult finish() override
+    {
+      d_fed.finished = true;
+      if (d_owner.throwAtFinish) {
+        throw Error("resolver exploded");
+      }
+      CheckResult result;
+      result.verdict = d_owner.verdict;
+      result.trace.push_back("fake trace");
+      return result;
+    }
+    FakeChecker& d_owner;
+    Fed& d_fed;
+  };
+
+  std::unique_ptr<MessageCheck> begin(const Config& config, const Envelope& envelope) override
+  {
+    fed.push_back(std::make_unique<Fed>());
+    fed.back()->envelope = envelope;
+    configs.push_back(config.authservId);
+    return std::make_unique<Check>(*this, *fed.back());
+  }
+  std::string authenticationResults(const Config& config, const Verdict& v) override
+  {
+    return config.authservId + "; dmarc=" + std::string(toString(v.result));
+  }
+  std::optional<std::string> authservIdOf(std::string_view value) override
+  {
+    auto start = value.find_first_not_of(' ');
+    if (start == std::string_view::npos) {
+      return std::nullopt;
+    }
+    auto end = value.find_first_of("; ", start);
+    return std::string(value.substr(start, end - start));
+  }
+
+  Verdict verdict;
+  bool throwAtFinish = false;
+  std::vector<std::unique_ptr<Fed>> fed;
+  std::vector<std::string> configs; // authserv-id of the config each message had
+};
+
+struct Fixture
+{
+  Fixture()
+      : config(parseConfig("AuthservID mx.test\nLogLevel debug\n", "t.conf")),
+        services{[this] { return config; }, checker, logger, &store}
+  {
+    checker.verdict.result = DmarcResult::Pass;
+    checker.verdict.fromDomain = "example.com";
+    actions.macros["i"] = "QID1";
+    actions.macros["j"] = "mx.test";
+  }
+
+  static sockaddr_in v4(const char* text)
+  {
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    inet_pton(AF_INET, text, &address.sin_addr);
+    return address;
+  }
+
+  // One whole message through a fresh or given session.
+  Reply message(Session& session, std::vector<std::pair<std::string, std::string>> headers,
+                std::string body = "Hello\r\n")
+  {
+    BOOST_CHECK(session.envFrom(actions, {"<bounce@example.com>"}) == Reply::Continue);
+    BOOST_CHECK(session.envRcpt(actions, {"<a@Dest.example>"}) == Reply::Continue);
+    BOOST_CHECK(session.envRcpt(actions, {"<b@dest.example>"}) == Reply::Continue);
+    for (const auto& [name, value] : headers) {
+      BOOST_CHECK(session.header(actions, name, value) == Reply::Continue);
+    }
+    BOOST_CHECK(session.endOfHeaders(actions) == Reply::Continue);
+    BOOST_CHECK(session.body(actions, body) == Reply::Continue);
+    return session.endOfMessage(actions);
+  }
+
+  Session connected() { return Session(services); }
+
+  std::shared_ptr<const Config> config;
+  FakeChecker checker;
+  MemoryLogger logger{LOG_DEBUG};
+  FakeVerdictStore store;
+  SessionServices services;
+  RecordingActions actions;
+};
+
+void open(Fixture& f, Session& session, const char* ip = "192.0.2.1")
+{
+  auto address = Fixture::v4(ip);
+  BOOST_CHECK(session.connect(f.actions, "client.example",
+                              reinterpret_cast<const sockaddr*>(&address)) == Reply::Continue);
+  BOOST_CHECK(session.helo(f.actions, "client.example") == Reply::Continue);
+}
+} // namespace
+
+BOOST_FIXTURE_TEST_CASE(test_Pass_AddsHeaderAtTopAndStores, Fixture)
+{
+  Session session(services);
+  actions.macros["{tls_version}"] = "TLSv1.3";
+  actions.macros["{cipher}"] = "TLS_AES_256_GCM_SHA384";
+  actions.macros["{cipher_bits}"] = "256";
+  actions.macros["{verify}"] = "NO";
+  open(*this, session);
+  auto reply = message(session, {{"From", " a@example.com"}, {"Subject", " hi"}});
+  BOOST_CHECK_MESSAGE(reply == Reply::Accept, "got " << toString(reply) << ", want accept");
+  BOOST_REQUIRE_EQUAL(actions.headerChanges.size(), 1u);
+  const auto& change = actions.headerChanges.front();
+  BOOST_CHECK(change.kind == RecordingActions::HeaderChange::Kind::Insert);
+  BOOST_CHECK_EQUAL(change.index, 0u);
+  BOOST_CHECK_EQUAL(change.name, "Authentication-Results");
+  BOOST_CHECK_EQUAL(change.value, "mx.test; dmarc=pass");
+  BOOST_CHECK(actions.replyCode.empty());
+
+  const auto& fed = *checker.fed.front();
+  BOOST_CHECK_EQUAL(fed.envelope.mailFrom, "bounce@example.com");
+  BOOST_CHECK_EQUAL(fed.envelope.helo, "client.example");
+  BOOST_CHECK_EQUAL(fed.envelope.client->toString(), "192.0.2.1");
+  BOOST_CHECK_EQUAL(fed.headers.size(), 2u);
+  BOOST_CHECK_EQUAL(fed.body, "Hello\r\n");
+  BOOST_CHECK(fed.endOfHeaders && fed.finished);
+
+  auto records = store.records();
+  BOOST_REQUIRE_EQUAL(records.size(), 1u);
+  BOOST_CHECK_EQUAL(records[0].queueId, "QID1");
+  BOOST_CHECK_EQUAL(records[0].clientIp, "192.0.2.1");
+  BOOST_CHECK_EQUAL(records[0].mailFromDomain, "example.com");
+  // Distinct domains, compared without case.
+  BOOST_REQUIRE_EQUAL(records[0].rcptDomains.size(), 1u);
+  BOOST_CHECK_EQUAL(records[0].rcptDomains[0], "dest.example");
+  BOOST_CHECK_EQUAL(records[0].reportingHost, "mx.test");
+  BOOST_REQUIRE(records[0].tls);
+  BOOST_CHECK_EQUAL(records[0].tls->version, "TLSv1.3");
+  BOOST_CHECK_EQUAL(records[0].tls->bits, 256u);
+  BOOST_CHECK_EQUAL(records[0].tls->verify, "NO");
+
+  auto lines = logger.lines();
+  bool found = false;
+  for (const auto& line : lines) {
+    if (line.rfind("QID1: client=192.0.2.1 from_domain=example.com dmarc=pass", 0) == 0) {
+      found = true;
+    }
+  }
+  BOOST_CHECK_MESSAGE(found, "got no verdict line starting with the queue ID");
+}
+
+BOOST_FIXTURE_TEST_CASE(test_Reject_Answers550WithDomain, Fixture)
+{
+  checker.verdict.result = DmarcResult::Fail;
+  checker.verdict.applied = Disposition::Reject;
+  Session session(services);
+  open(*this, session);
+  auto reply = message(session, {{"From", " a@example.com"}});
+  BOOST_CHECK_MESSAGE(reply == Reply::Reject, "got " << toString(reply) << ", want reject");
+  BOOST_CHECK_EQUAL(actions.replyCode, "550");
+  BOOST_CHECK_EQUAL(actions.replyXcode, "5.7.1");
+  BOOST_CHECK_EQUAL(actions.replyText, "Email rejected per DMARC policy for example.com");
+  BOOST_CHECK(actions.headerChanges.empty());
+  BOOST_CHECK_EQUAL(store.records().size(), 1u);
+}
+
+BOOST_FIXTURE_TEST_CASE(test_Quarantine_HoldsOnlyWhenConfigured, Fixture)
+{
+  checker.verdict.result = DmarcResult::Fail;
+  checker.verdict.applied = Disposition::Quarantine;
+  {
+    Session session(services);
+    open(*this, session);
+    BOOST_CHECK(message(session, {{"From", " a@example.com"}}) == Reply::Accept);
+    BOOST_CHECK(!actions.quarantineReason);
+    BOOST_CHECK_EQUAL(actions.headerChanges.size(), 1u);
+  }
+  config = parseConfig("HoldQuarantinedMessages yes\n", "t.conf");
+  Session session(services);
+  open(*this, session);
+  BOOST_CHECK(message(session, {{"From", " a@example.com"}}) == Reply::Accept);
+  BOOST_REQUIRE(actions.quarantineReason);
+  BOOST_CHECK_EQUAL(*actions.quarantineReason, "DMARC policy quarantine for example.com");
+}
+
+BOOST_FIXTURE_TEST_CASE(test_Tempfail_Answers451, Fixture)
+{
+  checker.verdict.result = DmarcResult::Temperror;
+  checker.verdict.applied = Disposition::Tempfail;
+  Session session(services);
+  open(*this, session);
+  BOOST_CHECK(message(session, {{"From", " a@example.com"}}) == Reply::Tempfail);
+  BOOST_CHECK_EQUAL(actions.replyCode, "451");
+  BOOST_CHECK_EQUAL(actions.replyXcode, "4.7.5");
+}
+
+BOOST_FIXTURE_TEST_CASE(test_ForgedAuthResults_RemovedLastFirst, Fixture)
+{
+  Session session(services);
+  open(*this, session);
+  message(session, {{"Authentication-Results", " mx.test; dmarc=pass"},
+                    {"From", " a@example.com"},
+                    {"Authentication-Results", " other.example; spf=pass"},
+                    {"authentication-results", " MX.TEST; dkim=pass"}});
+  BOOST_REQUIRE_EQUAL(actions.headerChanges.size(), 3u);
+  using Kind = RecordingActions::HeaderChange::Kind;
+  BOOST_CHECK(actions.headerChanges[0].kind == Kind::Delete);
+  BOOST_CHECK_EQUAL(actions.headerChanges[0].index, 3u);
+  BOOST_CHECK(actions.headerChanges[1].kind == Kind::Delete);
+  BOOST_CHECK_EQUAL(actions.headerChanges[1].index, 1u);
+  BOOST_CHECK(actions.headerChanges[2].kind == Kind::Insert);
+}
+
+BOOST_FIXTURE_TEST_CASE(test_SeveralMessages_StateIsPerMessage, Fixture)
+{
+  Session session(services);
+  open(*this, session);
+  message(session, {{"From", " a@example.com"}}, "one");
+  BOOST_CHECK(!session.inMessage());
+  // A reload between messages applies to the next message only.
+  config = parseConfig("AuthservID mx2.test\n", "t.conf");
+  actions.macros["i"] = "QID2";
+  message(session, {{"From", " b@example.com"}, {"X", " y"}}, "two");
+  BOOST_REQUIRE_EQUAL(checker.fed.size(), 2u);
+  BOOST_CHECK_EQUAL(checker.fed[0]->body, "one");
+  BOOST_CHECK_EQUAL(checker.fed[1]->body, "two");
+  BOOST_CHECK_EQUAL(checker.fed[1]->headers.size(), 2u);
+  BOOST_CHECK_EQUAL(checker.configs[0], "mx.test");
+  BOOST_CHECK_EQUAL(checker.configs[1], "mx2.test");
+  BOOST_CHECK_EQUAL(actions.headerChanges.back().value, "mx2.test; dmarc=pass");
+  auto records = store.records();
+  BOOST_REQUIRE_EQUAL(records.size(), 2u);
+  BOOST_CHECK_EQUAL(records[1].queueId, "QID2");
+}
+
+BOOST_FIXTURE_TEST_CASE(test_Abort_ForgetsTheMessage, Fixture)
+{
+  Session session(services);
+  open(*this, session);
+  session.envFrom(actions, {"<x@example.com>"});
+  session.header(actions, "From", " x@example.com");
+  BOOST_CHECK(session.inMessage());
+  session.abort();
+  BOOST_CHECK(!session.inMessage());
+  // End of message without a message (after abort) changes nothing.
+  BOOST_CHECK(session.endOfMessage(actions) == Reply::Continue);
+  BOOST_CHECK(store.records().empty());
+  // The next message on the same connection is whole.
+  BOOST_CHECK(message(session, {{"From", " a@example.com"}}) == Reply::Accept);
+  BOOST_CHECK_EQUAL(checker.fed.back()->headers.size(), 1u);
+}
+
+BOOST_FIXTURE_TEST_CASE(test_CheckFailure_GivesConfiguredAction, Fixture)
+{
+  checker.throwAtFinish = true;
+  Session session(services);
+  open(*this, session);
+  Reply reply = Reply::Continue;
+  try {
+    message(session, {{"From", " a@example.com"}});
+    BOOST_ERROR("got no exception from the failing check, want one for the trampoline");
+  } catch (const std::exception& error) {
+    reply = session.failure(actions, "eom", error.what());
+  }
+  BOOST_CHECK(reply == Reply::Tempfail);
+  BOOST_CHECK_EQUAL(actions.replyCode, "451");
+  BOOST_CHECK(!session.inMessage());
+  auto lines = logger.lines();
+  BOOST_CHECK(std::any_of(lines.begin(), lines.end(), [](const std::string& line) {
+    return line.find("error=\"resolver exploded\" stage=eom action=tempfail") != std::string::npos;
+  }));
+
+  config = parseConfig("InternalErrorAction accept\n", "t.conf");
+  Session other(services);
+  open(*this, other);
+  other.envFrom(actions, {"<a@example.com>"});
+  BOOST_CHECK(other.failure(actions, "eom", "x") == Reply::Accept);
+  config = parseConfig("InternalErrorAction reject\n", "t.conf");
+  Session third(services);
+  open(*this, third);
+  BOOST_CHECK(third.failure(actions, "eom", "x") == Reply::Reject);
+  BOOST_CHECK_EQUAL(actions.replyCode, "550");
+}
+
+BOOST_FIXTURE_TEST_CASE(test_StoreRefused_Tempfails, Fixture)
+{
+  store.setOutcome(StoreOutcome::Refused);
+  Session session(services);
+  open(*this, session);
+  BOOST_CHECK(message(session, {{"From", " a@example.com"}}) == Reply::Tempfail);
+  BOOST_CHECK_EQUAL(actions.replyXcode, "4.3.0");
+}
+
+BOOST_FIXTURE_TEST_CASE(test_RequiredHeaders_RejectsTwoFromFields, Fixture)
+{
+  config = parseConfig("RequiredHeaders true\n", "t.conf");
+  Session session(services);
+  open(*this, session);
+  auto reply = message(session, {{"From", " a@example.com"},
+                                 {"Date", " Mon, 1 Jan 2024 00:00:00 +0000"},
+                                 {"FROM", " b@example.org"}});
+  BOOST_CHECK(reply == Reply::Reject);
+  BOOST_CHECK_EQUAL(actions.replyCode, "550");
+  Session ok(services);
+  open(*this, ok);
+  BOOST_CHECK(message(ok, {{"From", " a@example.com"},
+                           {"Date", " Mon, 1 Jan 2024 00:00:00 +0000"}}) == Reply::Accept);
+}
+
+BOOST_FIXTURE_TEST_CASE(test_HeaderChangeRefused_Throws, Fixture)
+{
+  actions.failNext = true;
+  Session session(services);
+  open(*this, session);
+  BOOST_CHECK_THROW(message(session, {{"From", " a@example.com"}}), Error);
+}
+
+BOOST_FIXTURE_TEST_CASE(test_Ipv6Client_Recorded, Fixture)
+{
+  sockaddr_in6 address{};
+  address.sin6_family = AF_INET6;
+  inet_pton(AF_INET6, "2001:db8::25", &address.sin6_addr);
+  Session session(services);
+  session.connect(actions, "v6.example", reinterpret_cast<const sockaddr*>(&address));
+  session.helo(actions, "v6.example");
+  message(session, {{"From", " a@example.com"}});
+  BOOST_CHECK_EQUAL(checker.fed.front()->envelope.client->toString(), "2001:db8::25");
+  BOOST_CHECK_EQUAL(store.records().front().clientIp, "2001:db8::25");
+}
+
+BOOST_FIXTURE_TEST_CASE(test_BodyBeforeEoh_StillEndsHeaders, Fixture)
+{
+  Session session(services);
+  open(*this, session);
+  session.envFrom(actions, {"<>"});
+  session.header(actions, "From", " a@example.com");
+  session.body(actions, "x");
+  BOOST_CHECK(checker.fed.front()->endOfHeaders);
+  BOOST_CHECK_EQUAL(checker.fed.front()->envelope.mailFrom, "");
+  BOOST_CHECK(session.endOfMessage(actions) == Reply::Accept);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
