@@ -12,4 +12,6 @@ lib_libdmarcadapters_a_SOURCES += \
 	lib/adapters/dkim_verifier.hh
 
 tests_unit_test_adapters_SOURCES += \
+	tests/unit/test-dkim_dns_cc.cc \
+	tests/unit/test-dkim_signer_cc.cc \
 	tests/unit/test-dkim_verifier_cc.cc
