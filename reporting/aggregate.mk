@@ -5,23 +5,35 @@ noinst_LIBRARIES += reporting/libaggregate.a
 reporting_libaggregate_a_CPPFLAGS = $(AM_CPPFLAGS) $(DM_ADAPTER_CFLAGS)
 reporting_libaggregate_a_SOURCES = \
 	reporting/byte_sink.hh \
+	reporting/destination_check.cc \
+	reporting/destination_check.hh \
 	reporting/gzip_sink.cc \
 	reporting/gzip_sink.hh \
+	reporting/mailer.cc \
+	reporting/mailer.hh \
 	reporting/report_message.cc \
 	reporting/report_message.hh \
 	reporting/report_model.cc \
 	reporting/report_model.hh \
 	reporting/report_naming.cc \
 	reporting/report_naming.hh \
+	reporting/report_run.cc \
+	reporting/report_run.hh \
+	reporting/report_store.cc \
+	reporting/report_store.hh \
 	reporting/report_xml_writer.cc \
 	reporting/report_xml_writer.hh \
 	reporting/rua_uri.cc \
-	reporting/rua_uri.hh
+	reporting/rua_uri.hh \
+	reporting/run_lock.cc \
+	reporting/run_lock.hh
 
 check_PROGRAMS += tests/unit/test-reporting
 tests_unit_test_reporting_SOURCES = \
 	tests/unit/testrunner.cc \
+	tests/unit/test-destination_check_cc.cc \
 	tests/unit/test-gzip_sink_cc.cc \
+	tests/unit/test-mailer_cc.cc \
 	tests/unit/test-report_message_cc.cc \
 	tests/unit/test-report_model_cc.cc \
 	tests/unit/test-report_naming_cc.cc \

@@ -7,19 +7,12 @@
 #include <array>
 #include <cstdio>
 
+#include "reporting/report_naming.hh"
+
 namespace dmarc
 {
 namespace
 {
-bool isSameOrBelow(std::string_view name, std::string_view parent)
-{
-  if (name == parent) {
-    return true;
-  }
-  return name.size() > parent.size() && name.ends_with(parent) &&
-         name[name.size() - parent.size() - 1] == '.';
-}
-
 // Rank for the RFC 9990 signature order: 0 strictly aligned pass, 1 relaxed
 // aligned pass, 2 other pass, 3 everything else. Relaxed alignment proper
 // needs the Organizational Domain; the stored rows carry no PSL, so a d= that
@@ -33,7 +26,7 @@ int dkimRank(const DkimSignatureOutcome& sig, const std::string& headerFrom)
   if (sig.domain == headerFrom) {
     return 0;
   }
-  if (isSameOrBelow(sig.domain, headerFrom) || isSameOrBelow(headerFrom, sig.domain)) {
+  if (isSameOrBelowDomain(sig.domain, headerFrom) || isSameOrBelowDomain(headerFrom, sig.domain)) {
     return 1;
   }
   return 2;

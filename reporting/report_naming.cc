@@ -43,6 +43,24 @@ bool isPlainDomainName(std::string_view name)
   return labelLength != 0;
 }
 
+bool isSameOrBelowDomain(std::string_view name, std::string_view parent)
+{
+  auto equal = [](std::string_view a, std::string_view b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+             return std::tolower(static_cast<unsigned char>(x)) ==
+                    std::tolower(static_cast<unsigned char>(y));
+           });
+  };
+  if (parent.empty()) {
+    return false;
+  }
+  if (name.size() == parent.size()) {
+    return equal(name, parent);
+  }
+  return name.size() > parent.size() && name[name.size() - parent.size() - 1] == '.' &&
+         equal(name.substr(name.size() - parent.size()), parent);
+}
+
 std::string makeReportId(std::int64_t begin, std::uint64_t serial, std::string_view randomAlnum)
 {
   std::time_t when = static_cast<std::time_t>(begin);

@@ -17,6 +17,10 @@ namespace dmarc
 // Underscore is allowed since real domains carry it.
 bool isPlainDomainName(std::string_view name);
 
+// True when `name` equals `parent` or lies below it (label-wise, ASCII
+// case-insensitive).
+bool isSameOrBelowDomain(std::string_view name, std::string_view parent);
+
 // A Report-ID: the UTC date of the period, the report's serial number in the
 // database and a random suffix, all letters and digits, so that the same
 // text is valid as ridtxt (dot-atom-text) in XML and Subject and as the

@@ -99,6 +99,52 @@ bool isAtext(unsigned char c)
 }
 } // namespace
 
+std::vector<DmarcTag> dmarcTagList(std::string_view record)
+{
+  // A bound against hostile records; real ones have fewer than 15 tags.
+  constexpr std::size_t maxTags = 64;
+  std::vector<DmarcTag> tags;
+  while (!record.empty() && tags.size() < maxTags) {
+    auto semicolon = record.find(';');
+    std::string_view part = trim(record.substr(0, semicolon));
+    record =
+        semicolon == std::string_view::npos ? std::string_view() : record.substr(semicolon + 1);
+    if (part.empty()) {
+      continue;
+    }
+    auto equals = part.find('=');
+    if (equals == std::string_view::npos) {
+      return {};
+    }
+    tags.push_back(
+        {lower(trim(part.substr(0, equals))), std::string(trim(part.substr(equals + 1)))});
+  }
+  if (tags.empty() || tags.front().name != "v" || tags.front().value != "DMARC1") {
+    return {};
+  }
+  return tags;
+}
+
+std::vector<std::string> ruaFromRecord(std::string_view record)
+{
+  std::vector<std::string> uris;
+  for (const auto& tag : dmarcTagList(record)) {
+    if (tag.name != "rua") {
+      continue;
+    }
+    std::string_view list = tag.value;
+    while (!list.empty()) {
+      auto comma = list.find(',');
+      auto uri = trim(list.substr(0, comma));
+      if (!uri.empty()) {
+        uris.emplace_back(uri);
+      }
+      list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
+    }
+  }
+  return uris;
+}
+
 bool isSafeMailAddress(std::string_view address)
 {
   auto at = address.rfind('@');
@@ -139,6 +185,7 @@ std::optional<RuaUri> parseRuaUri(std::string_view text)
     }
     result.maxBytes = size;
     rest = rest.substr(0, bang);
+    result.uri = std::string(text.substr(0, colon + 1 + rest.size()));
   }
   if (scheme == "mailto") {
     result.scheme = RuaUri::Scheme::Mailto;

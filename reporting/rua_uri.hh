@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace dmarc
 {
@@ -32,6 +33,21 @@ struct RuaUri
 // Parses one URI. Returns nullopt for malformed input (RFC 9990: "skip
 // malformed URIs"); an https or other-scheme URI parses with its scheme.
 std::optional<RuaUri> parseRuaUri(std::string_view text);
+
+// One tag of a DMARC tag-list (RFC 7489 §6.4: tag=value separated by ';').
+struct DmarcTag
+{
+  std::string name; // lower case
+  std::string value;
+};
+
+// The tags of a record whose first tag is v=DMARC1; empty otherwise (also
+// when any tag lacks '='). At most 64 tags are read.
+std::vector<DmarcTag> dmarcTagList(std::string_view record);
+
+// The URIs of the record's rua= tag, split at commas and trimmed (with
+// their !size suffixes, which the stored rua array no longer has).
+std::vector<std::string> ruaFromRecord(std::string_view record);
 
 // An addr-spec safe to put in To:/From: and SMTP as-is: dot-atom local part
 // (RFC 5322 atext) at a plain domain name.

@@ -71,15 +71,18 @@ CREATE TABLE report_delivery_attempt (
 );
 CREATE INDEX report_delivery_attempt_destination_idx ON report_delivery_attempt (destination);
 
--- Destinations that keep failing are suppressed (automatically after
--- repeated permanent failures or give-ups, or by hand) until expires_at;
--- NULL expires_at suppresses until the row is deleted.
+-- Destinations that keep failing: every permanent failure or give-up adds
+-- one to failures (a delivery resets it); at the configured count the
+-- address is suppressed until suppressed_until. An administrator suppresses
+-- an address by hand with suppressed_until = 'infinity'.
 CREATE TABLE report_suppression (
   address text NOT NULL,           -- lower case mail address
-  reason text NOT NULL,
   failures integer NOT NULL DEFAULT 0,
-  created_at timestamptz NOT NULL DEFAULT now(),
-  expires_at timestamptz,
+  suppressed_until timestamptz,    -- NULL or past: not suppressed
+  reason text NOT NULL DEFAULT '',
+  updated_at timestamptz NOT NULL DEFAULT now(),
   CONSTRAINT report_suppression_pk PRIMARY KEY (address),
-  CONSTRAINT report_suppression_address_ck CHECK (address = lower(address) AND length(address) BETWEEN 3 AND 320)
+  CONSTRAINT report_suppression_failures_ck CHECK (failures >= 0),
+  CONSTRAINT report_suppression_address_ck CHECK (
+    address = lower(address) AND length(address) BETWEEN 3 AND 320)
 );

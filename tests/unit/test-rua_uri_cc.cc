@@ -50,3 +50,17 @@ BOOST_AUTO_TEST_CASE(test_Malformed_Refused)
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(test_rua_uri_cc_record)
+
+BOOST_AUTO_TEST_CASE(test_RuaFromRecord_KeepsSizes)
+{
+  auto uris = ruaFromRecord("v=DMARC1; p=none; rua=mailto:a@x.example!10m, mailto:b@y.example ;");
+  BOOST_REQUIRE_EQUAL(uris.size(), 2u);
+  BOOST_CHECK_EQUAL(uris[0], "mailto:a@x.example!10m");
+  BOOST_CHECK_EQUAL(uris[1], "mailto:b@y.example");
+  BOOST_CHECK(ruaFromRecord("p=none; v=DMARC1; rua=mailto:a@x.example").empty());
+  BOOST_CHECK_EQUAL(parseRuaUri("mailto:a@x.example!10m")->uri, "mailto:a@x.example");
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,95 @@
+// report_run.hh: one run of `dmarc-reports send`: for every policy domain
+// with verdicts in the interval (and every earlier report with a delivery
+// due for retry), build the aggregate report once, then deliver it to each
+// rua destination that is allowed, recording every report and attempt in
+// PostgreSQL (sql/0003) so that reruns re-send nothing delivered and a
+// re-send reuses the Report-ID and filename.
+//
+// Trusts its options and the database schema; every stored string is
+// hostile and passes through the checked naming, XML and MIME code.
+// Collaborators come in through the constructor (store, resolver, mailer,
+// clock, log), so tests can replace any of them.
+#pragma once
+
+#include <cstdint>
+#include <ctime>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "lib/core/dns_answer.hh"
+#include "reporting/mailer.hh"
+#include "reporting/report_model.hh"
+#include "reporting/report_store.hh"
+
+namespace dmarc
+{
+struct ReportRunOptions
+{
+  ReportInterval interval;
+  std::string onlyDomain; // --domain
+  ReportFormat format = ReportFormat::Rfc9990;
+  std::string orgName;                   // <org_name>
+  std::string email;                     // <email> and From:, the reporting address
+  std::string receiver;                  // Submitter / filename receiver (our domain)
+  std::string extraContactInfo;          // optional
+  std::vector<std::string> ownAddresses; // never receive reports (email is added)
+  std::string host;                      // this host's name, for the bookkeeping
+  std::string outputDir;                 // write files instead of mailing
+  bool dryRun = false;
+  bool verbose = false;
+  RetryPolicy retry;
+  std::string workDir; // where report and message files are built
+};
+
+struct ReportRunSummary
+{
+  std::uint64_t domains = 0;
+  std::uint64_t rows = 0;     // records written, all reports
+  std::uint64_t messages = 0; // messages counted, all reports
+  std::uint64_t reports = 0;  // reports built
+  std::uint64_t sent = 0;
+  std::uint64_t skipped = 0;
+  std::uint64_t failed = 0;    // temporary or permanent failures this run
+  std::uint64_t postponed = 0; // not yet due, or DNS trouble
+};
+
+// Log lines (already sanitised): level 0 info, 1 verbose/progress, 2 warning.
+using RunLog = std::function<void(int level, const std::string& line)>;
+
+class ReportRun
+{
+public:
+  ReportRun(ReportRunOptions options, ReportStore& store, DnsResolver* resolver, Mailer* mailer,
+            RunLog log, std::function<std::time_t()> clock,
+            std::function<std::string()> randomSuffix);
+
+  ReportRunSummary run();
+
+  // The report of one domain for the interval, built into `path` (gzip);
+  // exposed for the benchmark and tests. Returns records and messages.
+  std::pair<std::uint64_t, std::uint64_t>
+  buildReport(const std::string& domain, const ReportInterval& interval,
+              const ReportMetadata& metadata, const ReportPolicy& policy, const std::string& path);
+
+private:
+  void processDomain(const std::string& domain, const ReportInterval& interval);
+  ReportMetadata metadataFor(const std::string& reportId, const ReportInterval& interval) const;
+  bool isOwnAddress(const std::string& address) const;
+  void log(int level, const std::string& line) const;
+
+  ReportRunOptions d_options;
+  ReportStore& d_store;
+  DnsResolver* d_resolver;
+  Mailer* d_mailer;
+  RunLog d_log;
+  std::function<std::time_t()> d_clock;
+  std::function<std::string()> d_randomSuffix;
+  ReportRunSummary d_summary;
+};
+
+// Text safe for one log line: printable ASCII, quotes escaped, capped.
+std::string logSafe(std::string_view text, std::size_t max = 200);
+} // namespace dmarc
