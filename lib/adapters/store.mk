@@ -5,9 +5,34 @@
 lib_libdmarccore_a_SOURCES += \
 	lib/core/message_record.cc \
 	lib/core/message_record.hh \
+	lib/core/message_record_codec.cc \
+	lib/core/message_record_codec.hh \
 	lib/core/verdict_store.hh
 
 lib_libdmarcadapters_a_SOURCES += \
-	lib/adapters/store_options.hh
+	lib/adapters/pg_connection.cc \
+	lib/adapters/pg_connection.hh \
+	lib/adapters/pg_migrator.cc \
+	lib/adapters/pg_migrator.hh \
+	lib/adapters/pg_verdict_sink.cc \
+	lib/adapters/pg_verdict_sink.hh \
+	lib/adapters/pg_verdict_sql.cc \
+	lib/adapters/pg_verdict_sql.hh \
+	lib/adapters/store_options.hh \
+	lib/adapters/verdict_sink.hh \
+	lib/adapters/verdict_spool.cc \
+	lib/adapters/verdict_spool.hh \
+	lib/adapters/verdict_writer.cc \
+	lib/adapters/verdict_writer.hh
 
-EXTRA_DIST += tests/unit/fake_verdict_store.hh
+tests_unit_test_core_SOURCES += \
+	tests/unit/test-message_record_codec_cc.cc
+
+tests_unit_test_adapters_SOURCES += \
+	tests/unit/test-pg_connection_cc.cc \
+	tests/unit/test-pg_verdict_sql_cc.cc \
+	tests/unit/test-verdict_spool_cc.cc \
+	tests/unit/test-verdict_writer_cc.cc
+
+EXTRA_DIST += tests/unit/fake_verdict_store.hh tests/unit/sample_message_record.hh \
+	tests/unit/temp_directory.hh

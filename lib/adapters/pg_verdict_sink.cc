@@ -1,0 +1,135 @@
+// pg_verdict_sink.cc: batches of verdict rows into PostgreSQL.
+// A batch is cut into chunks of 64, 8 and 1 rows so that three prepared
+// statements serve every batch size (fewer round trips than row by row,
+// fewer statements than one per size).
+#include "lib/adapters/pg_verdict_sink.hh"
+
+#include <array>
+
+#include <pqxx/pqxx>
+
+#include "lib/adapters/pg_connection.hh"
+#include "lib/adapters/pg_verdict_sql.hh"
+
+namespace dmarc
+{
+namespace
+{
+constexpr std::array<std::size_t, 3> s_chunks{64, 8, 1};
+
+std::string statementName(std::size_t rows)
+{
+  return "dm_verdict_insert_" + std::to_string(rows);
+}
+
+// Errors that say the connection, not the data, is the problem: SQLSTATE
+// class 08 (connection exception), 57P (operator intervention: shutdown),
+// 53 (insufficient resources), 40 (serialization: retry).
+bool isTransient(const pqxx::sql_error& error)
+{
+  const std::string& state = error.sqlstate();
+  return state.empty() || state.starts_with("08") || state.starts_with("57P") ||
+         state.starts_with("53") || state.starts_with("40");
+}
+} // namespace
+
+PgVerdictSink::PgVerdictSink(std::string connection, std::string passwordFile,
+                             std::string defaultHost)
+    : d_connection(std::move(connection)), d_passwordFile(std::move(passwordFile)),
+      d_defaultHost(std::move(defaultHost))
+{}
+
+PgVerdictSink::~PgVerdictSink() = default;
+
+void PgVerdictSink::connect()
+{
+  if (d_db && d_db->is_open()) {
+    return;
+  }
+  disconnect();
+  try {
+    d_db = pgConnect(d_connection, d_passwordFile, "dmarc-milter");
+  } catch (const pqxx::broken_connection& error) {
+    d_db.reset();
+    // libpq's message names the host and reason, never the password.
+    throw SinkUnavailable(std::string("cannot connect to ") +
+                          redactedConnectionString(d_connection) + ": " + error.what());
+  } catch (const std::exception& error) {
+    d_db.reset();
+    throw SinkUnavailable(std::string("cannot connect: ") + error.what());
+  }
+}
+
+void PgVerdictSink::disconnect() noexcept
+{
+  d_db.reset();
+  d_prepared.clear();
+  d_knownHosts.clear();
+}
+
+void PgVerdictSink::insert(const std::vector<const MessageRecord*>& records)
+{
+  if (records.empty()) {
+    return;
+  }
+  connect();
+  try {
+    pqxx::work tx(*d_db);
+    for (const auto* record : records) {
+      const std::string& host =
+          record->reportingHost.empty() ? d_defaultHost : record->reportingHost;
+      std::string cleanHost = pgText(host);
+      if (d_knownHosts.count(cleanHost) == 0) {
+        tx.exec_params("INSERT INTO reporting_host (name) VALUES ($1) ON CONFLICT DO NOTHING",
+                       cleanHost);
+      }
+    }
+    std::size_t done = 0;
+    std::vector<PgParam> params;
+    std::vector<const char*> pointers;
+    while (done < records.size()) {
+      std::size_t rows = 1;
+      for (auto chunk : s_chunks) {
+        if (records.size() - done >= chunk) {
+          rows = chunk;
+          break;
+        }
+      }
+      if (d_prepared.count(rows) == 0) {
+        d_db->prepare(statementName(rows), verdictInsertSql(rows));
+        d_prepared.insert(rows);
+      }
+      params.clear();
+      for (std::size_t i = 0; i < rows; ++i) {
+        appendVerdictParams(*records[done + i], d_defaultHost, params);
+      }
+      pointers.clear();
+      for (const auto& param : params) {
+        pointers.push_back(param ? param->c_str() : nullptr);
+      }
+      tx.exec_prepared(statementName(rows), pqxx::prepare::make_dynamic_params(pointers));
+      done += rows;
+    }
+    tx.commit();
+    for (const auto* record : records) {
+      d_knownHosts.insert(
+          pgText(record->reportingHost.empty() ? d_defaultHost : record->reportingHost));
+    }
+  } catch (const pqxx::broken_connection& error) {
+    disconnect();
+    throw SinkUnavailable(std::string("connection lost: ") + error.what());
+  } catch (const pqxx::in_doubt_error& error) {
+    // The commit may or may not have happened: replaying is safe (idempotent).
+    disconnect();
+    throw SinkUnavailable(std::string("commit in doubt: ") + error.what());
+  } catch (const pqxx::sql_error& error) {
+    if (isTransient(error) || !d_db || !d_db->is_open()) {
+      disconnect();
+      throw SinkUnavailable(std::string("database error: ") + error.what());
+    }
+    // A prepared statement may not have survived the aborted transaction's
+    // session state; start clean.
+    throw SinkRejected(std::string("rows refused [") + error.sqlstate() + "]: " + error.what());
+  }
+}
+} // namespace dmarc

@@ -1,0 +1,478 @@
+// verdict_writer.cc: the store() path (spool, queue, group commit) and the
+// writer thread (batches, replay, reconnect with backoff, spool release).
+//
+// Ordering invariant (spool modes): a record is appended to the spool and
+// pushed on the queue under d_mutex, so queue order is sequence order. A
+// record missing from the queue (queue full, start-up, a failed batch) shows
+// up as a gap between d_committed and the queue's front, and the writer
+// fills the gap from the spool. d_committed only grows, and a spool segment
+// is released only when all its records are <= d_committed.
+#include "lib/adapters/verdict_writer.hh"
+
+#include <algorithm>
+#include <cstdio>
+#include <sys/random.h>
+
+#include "lib/adapters/pg_verdict_sink.hh"
+#include "lib/core/message_record_codec.hh"
+
+namespace dmarc
+{
+namespace
+{
+// Error texts from the database may quote untrusted values: printable ASCII
+// only, bounded (STYLE.md convention 12).
+std::string sanitise(std::string_view text)
+{
+  constexpr std::size_t s_maxLogText = 300;
+  std::string out;
+  for (char c : text.substr(0, s_maxLogText)) {
+    out += (c >= 0x20 && c < 0x7f) ? c : '?';
+  }
+  if (text.size() > s_maxLogText) {
+    out += "...";
+  }
+  return out;
+}
+
+// Log the 1st, 2nd, 4th, 8th... and every 10000th occurrence: a long
+// outage must not flood the log with one line per message.
+bool worthLogging(std::uint64_t count)
+{
+  return (count & (count - 1)) == 0 || count % 10000 == 0;
+}
+
+void validate(const StoreOptions& options)
+{
+  if (options.durability != StoreDurability::Memory && options.spoolDirectory.empty()) {
+    throw ConfigError("the history store needs a spool directory unless durability is memory");
+  }
+  if (options.queueCapacity == 0 || options.batchSize == 0) {
+    throw ConfigError("history store queue capacity and batch size must be positive");
+  }
+  if (options.reconnectMin.count() <= 0 || options.reconnectMax < options.reconnectMin) {
+    throw ConfigError("history store reconnect delays must satisfy 0 < min <= max");
+  }
+}
+} // namespace
+
+VerdictWriter::VerdictWriter(StoreOptions options)
+    : VerdictWriter(options, std::make_unique<PgVerdictSink>(
+                                 options.connection, options.passwordFile, options.reportingHost))
+{}
+
+VerdictWriter::VerdictWriter(StoreOptions options, std::unique_ptr<VerdictSink> sink)
+    : d_options(std::move(options)), d_sink(std::move(sink))
+{
+  validate(d_options);
+  if (d_options.durability != StoreDurability::Memory) {
+    d_spool = std::make_unique<VerdictSpool>(d_options.spoolDirectory, d_options.segmentBytes,
+                                             d_options.log);
+    d_committed = d_spool->firstSequence() - 1;
+    d_stats.spoolBytes = d_spool->bytes();
+    checkThresholds(d_stats.spoolBytes);
+  }
+}
+
+VerdictWriter::~VerdictWriter()
+{
+  stop(std::chrono::milliseconds(0));
+}
+
+void VerdictWriter::log(StoreLogLevel level, const std::string& line) const
+{
+  if (d_options.log) {
+    d_options.log(level, line);
+  }
+}
+
+void VerdictWriter::start()
+{
+  std::lock_guard lock(d_mutex);
+  if (!d_thread.joinable() && !d_stopping) {
+    d_thread = std::thread([this] { run(); });
+  }
+}
+
+void VerdictWriter::stop(std::chrono::milliseconds drain)
+{
+  {
+    std::lock_guard lock(d_mutex);
+    if (!d_stopping) {
+      d_stopping = true;
+      d_drainDeadline = std::chrono::steady_clock::now() + drain;
+    }
+  }
+  d_wake.notify_all();
+  if (d_thread.joinable()) {
+    d_thread.join();
+  }
+  if (d_spool) {
+    d_spool->syncAll();
+  }
+}
+
+std::string VerdictWriter::newMessageKey()
+{
+  unsigned char bytes[16];
+  std::size_t got = 0;
+  while (got < sizeof bytes) {
+    auto n = ::getrandom(bytes + got, sizeof bytes - got, 0);
+    if (n > 0) {
+      got += static_cast<std::size_t>(n);
+    } else if (n < 0 && errno != EINTR) {
+      throw Error("getrandom failed");
+    }
+  }
+  bytes[6] = static_cast<unsigned char>((bytes[6] & 0x0F) | 0x40); // version 4
+  bytes[8] = static_cast<unsigned char>((bytes[8] & 0x3F) | 0x80); // RFC 9562 variant
+  char text[37];
+  std::snprintf(text, sizeof text,
+                "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", bytes[0],
+                bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7], bytes[8],
+                bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]);
+  return text;
+}
+
+void VerdictWriter::checkThresholds(std::uint64_t bytes)
+{
+  const double limit = static_cast<double>(d_options.spoolLimitBytes);
+  const double used = static_cast<double>(bytes);
+  int level = used >= 0.9 * limit ? 3 : used >= 0.75 * limit ? 2 : used >= 0.5 * limit ? 1 : 0;
+  if (level > d_thresholdLevel) {
+    static constexpr int s_percent[] = {0, 50, 75, 90};
+    log(StoreLogLevel::Warning, "history spool is over " + std::to_string(s_percent[level]) +
+                                    "% of its limit (" + std::to_string(bytes) + " of " +
+                                    std::to_string(d_options.spoolLimitBytes) +
+                                    " bytes): is the database reachable?");
+  } else if (level < d_thresholdLevel && level == 0) {
+    log(StoreLogLevel::Info, "history spool back under 50% of its limit");
+  }
+  d_thresholdLevel = level;
+}
+
+StoreOutcome VerdictWriter::store(MessageRecord record) noexcept
+{
+  try {
+    if (record.messageKey.empty()) {
+      record.messageKey = newMessageKey();
+    }
+    if (record.reportingHost.empty()) {
+      record.reportingHost = d_options.reportingHost;
+    }
+    if (!d_spool) {
+      std::lock_guard lock(d_mutex);
+      if (d_queue.size() >= d_options.queueCapacity) {
+        if (worthLogging(++d_stats.dropped)) {
+          log(StoreLogLevel::Error, "history queue full (database unreachable?): verdict " +
+                                        record.messageKey + " not kept (" +
+                                        std::to_string(d_stats.dropped) + " so far)");
+        }
+        return StoreOutcome::Dropped;
+      }
+      d_queue.push_back(Item{d_nextMemorySequence++, std::move(record)});
+      ++d_stats.stored;
+      d_wake.notify_one();
+      return StoreOutcome::Accepted;
+    }
+
+    std::string payload = encodeMessageRecord(record);
+    std::uint64_t sequence = 0;
+    {
+      std::lock_guard lock(d_mutex);
+      const std::uint64_t bytes = d_spool->bytes();
+      if (bytes + payload.size() + VerdictSpool::s_frameHeader > d_options.spoolLimitBytes) {
+        bool refuse = d_options.spoolFullAction == SpoolFullAction::Tempfail;
+        std::uint64_t count = refuse ? ++d_stats.refused : ++d_stats.dropped;
+        if (worthLogging(count)) {
+          log(StoreLogLevel::Error, "history spool full (" + std::to_string(bytes) +
+                                        " bytes): verdict " + record.messageKey +
+                                        (refuse ? " refused, message tempfailed" : " not kept") +
+                                        " (" + std::to_string(count) + " so far)");
+        }
+        return refuse ? StoreOutcome::Refused : StoreOutcome::Dropped;
+      }
+      try {
+        sequence = d_spool->append(payload);
+      } catch (const std::exception& error) {
+        bool refuse = d_options.spoolFullAction == SpoolFullAction::Tempfail;
+        std::uint64_t count = refuse ? ++d_stats.refused : ++d_stats.dropped;
+        if (worthLogging(count)) {
+          log(StoreLogLevel::Error, std::string("history spool write failed: ") + error.what() +
+                                        "; verdict " + record.messageKey + " not kept");
+        }
+        return refuse ? StoreOutcome::Refused : StoreOutcome::Dropped;
+      }
+      checkThresholds(bytes + payload.size() + VerdictSpool::s_frameHeader);
+      // When the queue is full the record is in the spool only; the writer
+      // notices the gap and replays it from there.
+      if (d_queue.size() < d_options.queueCapacity) {
+        d_queue.push_back(Item{sequence, std::move(record)});
+      }
+      ++d_stats.stored;
+    }
+    d_wake.notify_one();
+    if (d_options.durability == StoreDurability::Fsync) {
+      return d_spool->syncUpTo(sequence) ? StoreOutcome::Durable : StoreOutcome::Accepted;
+    }
+    return StoreOutcome::Accepted;
+  } catch (const std::exception& error) {
+    log(StoreLogLevel::Error, std::string("history store: ") + sanitise(error.what()));
+  } catch (...) {
+    log(StoreLogLevel::Error, "history store: unknown error");
+  }
+  std::lock_guard lock(d_mutex);
+  ++d_stats.dropped;
+  return StoreOutcome::Dropped;
+}
+
+VerdictWriterStats VerdictWriter::stats() const
+{
+  std::lock_guard lock(d_mutex);
+  VerdictWriterStats stats = d_stats;
+  stats.queueDepth = d_queue.size();
+  stats.connected = d_connected;
+  stats.spoolBytes = d_spool ? d_spool->bytes() : 0;
+  return stats;
+}
+
+bool VerdictWriter::waitIdle(std::chrono::milliseconds timeout)
+{
+  std::unique_lock lock(d_mutex);
+  return d_progress.wait_for(lock, timeout, [&] {
+    std::uint64_t last = d_spool ? d_spool->lastSequence() : d_nextMemorySequence - 1;
+    return d_queue.empty() && d_committed >= last;
+  });
+}
+
+void VerdictWriter::noteCommitted(std::uint64_t sequence, std::size_t records)
+{
+  std::lock_guard lock(d_mutex);
+  d_committed = std::max(d_committed, sequence);
+  d_stats.committed += records;
+  if (d_spool) {
+    d_spool->release(d_committed);
+    checkThresholds(d_spool->bytes());
+  }
+  d_progress.notify_all();
+}
+
+bool VerdictWriter::insertWithFallback(const std::vector<const MessageRecord*>& records)
+{
+  try {
+    d_sink->insert(records);
+    return true;
+  } catch (const SinkRejected& error) {
+    if (records.size() > 1) {
+      log(StoreLogLevel::Warning, "history batch of " + std::to_string(records.size()) +
+                                      " refused, retrying row by row: " + sanitise(error.what()));
+    } else {
+      // Retrying the same row would block every later verdict behind it.
+      std::lock_guard lock(d_mutex);
+      ++d_stats.rejected;
+      log(StoreLogLevel::Error, "history: database refused verdict " +
+                                    sanitise(records.front()->messageKey) +
+                                    ", skipped: " + sanitise(error.what()));
+      return true;
+    }
+  }
+  for (const auto* record : records) {
+    if (!insertWithFallback({record})) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool VerdictWriter::shipBatch(std::vector<Item>& batch)
+{
+  std::vector<const MessageRecord*> records;
+  records.reserve(batch.size());
+  for (const auto& item : batch) {
+    records.push_back(&item.record);
+  }
+  try {
+    if (!insertWithFallback(records)) {
+      return false;
+    }
+  } catch (const SinkUnavailable& error) {
+    log(StoreLogLevel::Warning, "history database unavailable: " + sanitise(error.what()));
+    return false;
+  }
+  noteCommitted(batch.back().sequence, batch.size());
+  return true;
+}
+
+bool VerdictWriter::replaySpool(std::uint64_t upto)
+{
+  std::uint64_t after = 0;
+  {
+    std::lock_guard lock(d_mutex);
+    after = d_committed;
+  }
+  if (upto <= after) {
+    return true;
+  }
+  std::vector<MessageRecord> records;
+  std::uint64_t lastInBatch = after;
+  std::uint64_t undecodable = 0;
+  bool failed = false;
+  auto flush = [&]() {
+    if (records.empty()) {
+      return true;
+    }
+    std::vector<const MessageRecord*> pointers;
+    for (const auto& record : records) {
+      pointers.push_back(&record);
+    }
+    try {
+      if (!insertWithFallback(pointers)) {
+        return false;
+      }
+    } catch (const SinkUnavailable& error) {
+      log(StoreLogLevel::Warning,
+          "history database unavailable during replay: " + sanitise(error.what()));
+      return false;
+    }
+    noteCommitted(lastInBatch, records.size());
+    records.clear();
+    return true;
+  };
+  d_spool->scan(after, upto, [&](std::uint64_t sequence, std::string_view payload) {
+    auto record = decodeMessageRecord(payload);
+    if (!record) {
+      ++undecodable;
+      return true;
+    }
+    records.push_back(std::move(*record));
+    lastInBatch = sequence;
+    if (records.size() >= d_options.batchSize && !flush()) {
+      failed = true;
+      return false;
+    }
+    return true;
+  });
+  if (failed || !flush()) {
+    return false;
+  }
+  if (undecodable != 0) {
+    log(StoreLogLevel::Error, "history spool: " + std::to_string(undecodable) +
+                                  " record(s) with a good checksum did not decode, skipped");
+  }
+  // Sequences that were damaged on disk are gone for good: move past them.
+  noteCommitted(upto, 0);
+  return true;
+}
+
+void VerdictWriter::run()
+{
+  std::vector<Item> batch;
+  auto lastSync = std::chrono::steady_clock::now();
+  bool wasUnavailable = false;
+  std::unique_lock lock(d_mutex);
+  while (true) {
+    const auto now = std::chrono::steady_clock::now();
+    if (d_stopping && now >= d_drainDeadline) {
+      break;
+    }
+    if (d_spool && d_options.durability == StoreDurability::Relaxed &&
+        now - lastSync >= d_options.relaxedSyncInterval) {
+      lock.unlock();
+      d_spool->syncAll();
+      lock.lock();
+      lastSync = now;
+    }
+    while (!d_queue.empty() && d_queue.front().sequence <= d_committed) {
+      d_queue.pop_front(); // already shipped by a spool replay
+    }
+    const std::uint64_t last = d_spool ? d_spool->lastSequence() : d_nextMemorySequence - 1;
+    if (batch.empty() && d_queue.empty() && d_committed >= last) {
+      d_stats.idle = d_connected;
+      d_progress.notify_all();
+      if (d_stopping) {
+        break;
+      }
+      auto wait = d_spool && d_options.durability == StoreDurability::Relaxed
+                      ? d_options.relaxedSyncInterval
+                      : std::chrono::milliseconds(1000);
+      d_wake.wait_for(lock, wait);
+      continue;
+    }
+    d_stats.idle = false;
+
+    bool ok = true;
+    if (batch.empty() && d_spool &&
+        (d_queue.empty() || d_queue.front().sequence > d_committed + 1)) {
+      // A gap: records that are only in the spool (start-up, queue overflow).
+      const std::uint64_t upto = d_queue.empty() ? last : d_queue.front().sequence - 1;
+      lock.unlock();
+      try {
+        d_sink->connect();
+        ok = replaySpool(upto);
+      } catch (const SinkUnavailable& error) {
+        if (!wasUnavailable) {
+          log(StoreLogLevel::Warning, "history database unavailable: " + sanitise(error.what()) +
+                                          "; verdicts are kept in the spool");
+        }
+        ok = false;
+      }
+      lock.lock();
+    } else {
+      if (batch.empty()) {
+        std::uint64_t previous = d_committed;
+        while (!d_queue.empty() && batch.size() < d_options.batchSize &&
+               (!d_spool || d_queue.front().sequence == previous + 1)) {
+          previous = d_queue.front().sequence;
+          batch.push_back(std::move(d_queue.front()));
+          d_queue.pop_front();
+        }
+      }
+      lock.unlock();
+      try {
+        d_sink->connect();
+        ok = shipBatch(batch);
+      } catch (const SinkUnavailable& error) {
+        if (!wasUnavailable) {
+          log(StoreLogLevel::Warning, "history database unavailable: " + sanitise(error.what()) +
+                                          (d_spool ? "; verdicts are kept in the spool"
+                                                   : "; verdicts are queued in memory"));
+        }
+        ok = false;
+      }
+      if (ok) {
+        batch.clear();
+      }
+      lock.lock();
+    }
+
+    if (ok) {
+      if (wasUnavailable) {
+        log(StoreLogLevel::Info, "history database reachable again");
+      }
+      wasUnavailable = false;
+      d_connected = true;
+      d_backoff = std::chrono::milliseconds(0);
+      continue;
+    }
+    // Back off: the failed batch stays in `batch` (memory mode) or is
+    // replayed from the spool later (spool modes keep it too, which is
+    // cheaper than a re-read).
+    wasUnavailable = true;
+    d_connected = false;
+    d_stats.idle = false;
+    d_sink->disconnect();
+    d_backoff = d_backoff.count() == 0
+                    ? d_options.reconnectMin
+                    : std::min(d_backoff * 2, std::chrono::milliseconds(d_options.reconnectMax));
+    auto until = std::chrono::steady_clock::now() + d_backoff;
+    if (d_stopping) {
+      until = std::min(until, d_drainDeadline);
+    }
+    d_wake.wait_until(lock, until, [&] {
+      return d_stopping && std::chrono::steady_clock::now() >= d_drainDeadline;
+    });
+  }
+  d_connected = false;
+  d_progress.notify_all();
+}
+} // namespace dmarc

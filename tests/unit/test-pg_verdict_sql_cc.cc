@@ -1,0 +1,106 @@
+// test-pg_verdict_sql_cc.cc: the verdict INSERT text carries only names and
+// placeholders, every row has one parameter per column, and hostile values
+// become well-formed parameters (array literals, UTF-8 text).
+#include <boost/test/unit_test.hpp>
+
+#include "lib/adapters/pg_verdict_sql.hh"
+#include "lib/core/error.hh"
+#include "tests/unit/sample_message_record.hh"
+
+using namespace dmarc;
+
+BOOST_AUTO_TEST_SUITE(test_pg_verdict_sql_cc)
+
+BOOST_AUTO_TEST_CASE(test_InsertSql_PlaceholdersMatchColumns)
+{
+  auto sql = verdictInsertSql(2);
+  auto columns = verdictColumnCount();
+  BOOST_CHECK(sql.starts_with("INSERT INTO verdict (message_key, received_at, "));
+  BOOST_CHECK(sql.ends_with(" ON CONFLICT DO NOTHING"));
+  BOOST_CHECK(sql.find("$" + std::to_string(2 * columns) + "::") != std::string::npos);
+  BOOST_CHECK(sql.find("$" + std::to_string(2 * columns + 1)) == std::string::npos);
+  BOOST_CHECK(sql.find("$1::uuid") != std::string::npos);
+  BOOST_CHECK(sql.find("$5::inet") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(test_InsertSql_RefusesTooManyParameters)
+{
+  BOOST_CHECK_THROW(verdictInsertSql(0), Error);
+  BOOST_CHECK_THROW(verdictInsertSql(65535 / verdictColumnCount() + 1), Error);
+  BOOST_CHECK_NO_THROW(verdictInsertSql(64));
+}
+
+BOOST_AUTO_TEST_CASE(test_Params_OnePerColumnWithAndWithoutOptionals)
+{
+  std::vector<PgParam> params;
+  appendVerdictParams(sampleMessageRecord(), "default", params);
+  BOOST_CHECK_EQUAL(params.size(), verdictColumnCount());
+  params.clear();
+  appendVerdictParams(MessageRecord{}, "default", params);
+  BOOST_CHECK_EQUAL(params.size(), verdictColumnCount());
+  BOOST_CHECK_EQUAL(params.at(2).value_or("NULL"), "default"); // reporting_host
+  BOOST_CHECK(!params.at(4));                                  // client_ip: empty -> NULL
+}
+
+BOOST_AUTO_TEST_CASE(test_Params_ValuesInColumnOrder)
+{
+  std::vector<PgParam> params;
+  auto record = sampleMessageRecord();
+  appendVerdictParams(record, "default", params);
+  BOOST_CHECK_EQUAL(*params.at(0), record.messageKey);
+  BOOST_CHECK_EQUAL(*params.at(1), "2026-11-18 11:06:40.123457+00");
+  BOOST_CHECK_EQUAL(*params.at(4), "2001:db8::25");
+  BOOST_CHECK_EQUAL(*params.at(7), "{\"example.net\",\"example.org\"}");
+  BOOST_CHECK_EQUAL(*params.at(10), "fail");
+  BOOST_CHECK_EQUAL(*params.at(14), "example.com"); // policy_domain
+  BOOST_CHECK_EQUAL(*params.at(22), "50");          // policy_pct
+  BOOST_CHECK_EQUAL(*params.at(34), "{\"mailing_list\",\"other\"}");
+  BOOST_CHECK_EQUAL(*params.at(44), "{\"fail\",\"pass\"}");
+  BOOST_CHECK_EQUAL(*params.at(47), "{\"2048\",\"256\"}");
+  BOOST_CHECK_EQUAL(*params.at(53), "CN=Test CA");
+}
+
+BOOST_AUTO_TEST_CASE(test_Params_BadClientIpBecomesNull)
+{
+  for (const char* bad :
+       {"unknown", "[192.0.2.1]", "IPv6:2001:db8::1", "192.0.2.1; DROP", "fe80::1%eth0"}) {
+    auto record = sampleMessageRecord();
+    record.clientIp = bad;
+    std::vector<PgParam> params;
+    appendVerdictParams(record, "h", params);
+    BOOST_CHECK_MESSAGE(!params.at(4),
+                        "got " << params.at(4).value_or("NULL") << " for " << bad << ", want NULL");
+  }
+}
+
+BOOST_AUTO_TEST_CASE(test_ArrayLiteral_QuotesEverything)
+{
+  BOOST_CHECK_EQUAL(pgArrayLiteral({}), "{}");
+  BOOST_CHECK_EQUAL(pgArrayLiteral({""}), "{\"\"}");
+  BOOST_CHECK_EQUAL(pgArrayLiteral({"NULL"}), "{\"NULL\"}");
+  BOOST_CHECK_EQUAL(pgArrayLiteral({"a\"b", "c\\d", "{e,f}"}), "{\"a\\\"b\",\"c\\\\d\",\"{e,f}\"}");
+}
+
+BOOST_AUTO_TEST_CASE(test_Text_ReplacesNulAndInvalidUtf8)
+{
+  BOOST_CHECK_EQUAL(pgText("plain"), "plain");
+  BOOST_CHECK_EQUAL(pgText("caf\xc3\xa9"), "caf\xc3\xa9");
+  BOOST_CHECK_EQUAL(pgText(std::string_view("a\0b", 3)), "a\xef\xbf\xbd"
+                                                         "b");
+  BOOST_CHECK_EQUAL(pgText("\xff"), "\xef\xbf\xbd");
+  BOOST_CHECK_EQUAL(pgText("\xc0\xaf"), "\xef\xbf\xbd\xef\xbf\xbd");                 // overlong '/'
+  BOOST_CHECK_EQUAL(pgText("\xed\xa0\x80"), "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"); // surrogate
+  BOOST_CHECK_EQUAL(pgText("\xf0\x9f\x98\x80"), "\xf0\x9f\x98\x80");
+  BOOST_CHECK_EQUAL(pgText("\xe2\x82"), "\xef\xbf\xbd\xef\xbf\xbd"); // truncated sequence
+}
+
+BOOST_AUTO_TEST_CASE(test_Timestamp_UtcWithMicroseconds)
+{
+  using namespace std::chrono;
+  BOOST_CHECK_EQUAL(pgTimestamp(system_clock::time_point(microseconds(0))),
+                    "1970-01-01 00:00:00.000000+00");
+  BOOST_CHECK_EQUAL(pgTimestamp(system_clock::time_point(microseconds(-1))),
+                    "1969-12-31 23:59:59.999999+00");
+}
+
+BOOST_AUTO_TEST_SUITE_END()

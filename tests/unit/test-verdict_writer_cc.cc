@@ -1,0 +1,252 @@
+// test-verdict_writer_cc.cc: the writer loses nothing across outages,
+// restarts and queue overflow (every acknowledged record reaches the sink
+// exactly once by key), applies the spool-full action, and skips a row the
+// database refuses instead of blocking behind it. The sink is an in-memory
+// fake whose availability the test switches.
+#include <map>
+#include <set>
+
+#include <boost/test/unit_test.hpp>
+
+#include "lib/adapters/verdict_writer.hh"
+#include "tests/unit/sample_message_record.hh"
+#include "tests/unit/temp_directory.hh"
+
+using namespace dmarc;
+
+namespace
+{
+struct SinkState
+{
+  std::mutex mutex;
+  bool available = true;
+  std::map<std::string, int> inserts; // key -> times committed (idempotence makes it 1)
+  std::set<std::string> poison;       // keys the "database" refuses
+  int batches = 0;
+};
+
+class FakeSink : public VerdictSink
+{
+public:
+  explicit FakeSink(std::shared_ptr<SinkState> state) : d_state(std::move(state)) {}
+  void connect() override
+  {
+    std::lock_guard lock(d_state->mutex);
+    if (!d_state->available) {
+      throw SinkUnavailable("fake database down");
+    }
+  }
+  void disconnect() noexcept override {}
+  void insert(const std::vector<const MessageRecord*>& records) override
+  {
+    std::lock_guard lock(d_state->mutex);
+    if (!d_state->available) {
+      throw SinkUnavailable("fake database down");
+    }
+    for (const auto* record : records) {
+      if (d_state->poison.count(record->messageKey) != 0) {
+        throw SinkRejected("fake constraint violation");
+      }
+    }
+    ++d_state->batches;
+    for (const auto* record : records) {
+      d_state->inserts.emplace(record->messageKey, 1); // ON CONFLICT DO NOTHING
+    }
+  }
+
+private:
+  std::shared_ptr<SinkState> d_state;
+};
+
+StoreOptions options(const std::string& spool, StoreDurability durability)
+{
+  StoreOptions o;
+  o.durability = durability;
+  o.spoolDirectory = spool;
+  o.reportingHost = "mx.test";
+  o.reconnectMin = std::chrono::milliseconds(1);
+  o.reconnectMax = std::chrono::milliseconds(5);
+  o.segmentBytes = 8192;
+  return o;
+}
+
+MessageRecord record(int n)
+{
+  auto r = sampleMessageRecord(n);
+  r.messageKey.clear(); // the writer assigns one
+  return r;
+}
+
+void setAvailable(SinkState& state, bool available)
+{
+  std::lock_guard lock(state.mutex);
+  state.available = available;
+}
+
+std::size_t inserted(SinkState& state)
+{
+  std::lock_guard lock(state.mutex);
+  return state.inserts.size();
+}
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(test_verdict_writer_cc)
+
+BOOST_AUTO_TEST_CASE(test_Store_DurableRecordsReachSink)
+{
+  TempDirectory dir;
+  auto state = std::make_shared<SinkState>();
+  VerdictWriter writer(options(dir.path() + "/spool", StoreDurability::Fsync),
+                       std::make_unique<FakeSink>(state));
+  writer.start();
+  for (int i = 0; i < 1000; ++i) {
+    BOOST_REQUIRE(writer.store(record(i)) == StoreOutcome::Durable);
+  }
+  BOOST_REQUIRE(writer.waitIdle(std::chrono::seconds(20)));
+  BOOST_CHECK_EQUAL(inserted(*state), 1000u);
+  BOOST_CHECK_EQUAL(writer.stats().committed, 1000u);
+  BOOST_CHECK_LE(writer.stats().spoolBytes, 2 * 8192u); // released as committed
+}
+
+BOOST_AUTO_TEST_CASE(test_Store_OutageThenRecoveryLosesNothing)
+{
+  TempDirectory dir;
+  auto state = std::make_shared<SinkState>();
+  auto o = options(dir.path() + "/spool", StoreDurability::Fsync);
+  o.queueCapacity = 100; // most records overflow into the spool only
+  VerdictWriter writer(o, std::make_unique<FakeSink>(state));
+  writer.start();
+  setAvailable(*state, false);
+  for (int i = 0; i < 2000; ++i) {
+    BOOST_REQUIRE(writer.store(record(i)) == StoreOutcome::Durable);
+  }
+  BOOST_CHECK_EQUAL(inserted(*state), 0u);
+  BOOST_CHECK(!writer.waitIdle(std::chrono::milliseconds(20)));
+  setAvailable(*state, true);
+  BOOST_REQUIRE(writer.waitIdle(std::chrono::seconds(20)));
+  BOOST_CHECK_EQUAL(inserted(*state), 2000u);
+}
+
+BOOST_AUTO_TEST_CASE(test_Restart_ReplaysSpoolExactlyOnce)
+{
+  TempDirectory dir;
+  auto state = std::make_shared<SinkState>();
+  std::set<std::string> keys;
+  setAvailable(*state, false);
+  {
+    VerdictWriter writer(options(dir.path() + "/spool", StoreDurability::Fsync),
+                         std::make_unique<FakeSink>(state));
+    writer.start();
+    for (int i = 0; i < 300; ++i) {
+      auto r = record(i);
+      r.messageKey = VerdictWriter::newMessageKey();
+      keys.insert(r.messageKey);
+      BOOST_REQUIRE(writer.store(std::move(r)) == StoreOutcome::Durable);
+    }
+    writer.stop(std::chrono::milliseconds(0));
+  }
+  setAvailable(*state, true);
+  VerdictWriter writer(options(dir.path() + "/spool", StoreDurability::Fsync),
+                       std::make_unique<FakeSink>(state));
+  writer.start();
+  BOOST_REQUIRE(writer.waitIdle(std::chrono::seconds(20)));
+  std::lock_guard lock(state->mutex);
+  BOOST_CHECK_EQUAL(state->inserts.size(), 300u);
+  for (const auto& key : keys) {
+    BOOST_CHECK_MESSAGE(state->inserts.count(key) == 1, "got no row for " << key << ", want one");
+  }
+}
+
+BOOST_AUTO_TEST_CASE(test_Memory_QueueFullDrops)
+{
+  auto state = std::make_shared<SinkState>();
+  auto o = options("", StoreDurability::Memory);
+  o.queueCapacity = 10;
+  VerdictWriter writer(o, std::make_unique<FakeSink>(state)); // not started: nothing drains
+  int accepted = 0;
+  int dropped = 0;
+  for (int i = 0; i < 15; ++i) {
+    auto outcome = writer.store(record(i));
+    accepted += outcome == StoreOutcome::Accepted ? 1 : 0;
+    dropped += outcome == StoreOutcome::Dropped ? 1 : 0;
+  }
+  BOOST_CHECK_EQUAL(accepted, 10);
+  BOOST_CHECK_EQUAL(dropped, 5);
+  writer.start();
+  BOOST_REQUIRE(writer.waitIdle(std::chrono::seconds(20)));
+  BOOST_CHECK_EQUAL(inserted(*state), 10u);
+}
+
+BOOST_AUTO_TEST_CASE(test_SpoolFull_TempfailRefusesAndWarns)
+{
+  TempDirectory dir;
+  auto state = std::make_shared<SinkState>();
+  setAvailable(*state, false);
+  std::vector<std::string> lines;
+  std::mutex linesMutex;
+  auto o = options(dir.path() + "/spool", StoreDurability::Relaxed);
+  o.spoolLimitBytes = 20000;
+  o.spoolFullAction = SpoolFullAction::Tempfail;
+  o.log = [&](StoreLogLevel, std::string_view line) {
+    std::lock_guard lock(linesMutex);
+    lines.emplace_back(line);
+  };
+  VerdictWriter writer(o, std::make_unique<FakeSink>(state));
+  int refused = 0;
+  for (int i = 0; i < 200; ++i) {
+    refused += writer.store(record(i)) == StoreOutcome::Refused ? 1 : 0;
+  }
+  BOOST_CHECK_GT(refused, 0);
+  BOOST_CHECK_LE(writer.stats().spoolBytes, 20000u);
+  std::lock_guard lock(linesMutex);
+  int thresholds = 0;
+  for (const auto& line : lines) {
+    thresholds += line.find("% of its limit") != std::string::npos ? 1 : 0;
+  }
+  BOOST_CHECK_EQUAL(thresholds, 3); // 50, 75, 90
+}
+
+BOOST_AUTO_TEST_CASE(test_SpoolFull_AcceptDrops)
+{
+  TempDirectory dir;
+  auto state = std::make_shared<SinkState>();
+  auto o = options(dir.path() + "/spool", StoreDurability::Relaxed);
+  o.spoolLimitBytes = 5000;
+  VerdictWriter writer(o, std::make_unique<FakeSink>(state));
+  int dropped = 0;
+  for (int i = 0; i < 100; ++i) {
+    dropped += writer.store(record(i)) == StoreOutcome::Dropped ? 1 : 0;
+  }
+  BOOST_CHECK_GT(dropped, 0);
+  BOOST_CHECK_EQUAL(writer.stats().dropped, static_cast<std::uint64_t>(dropped));
+}
+
+BOOST_AUTO_TEST_CASE(test_Rejected_RowSkippedOthersStored)
+{
+  TempDirectory dir;
+  auto state = std::make_shared<SinkState>();
+  state->poison.insert("00000000-0000-4000-8000-000000000005");
+  VerdictWriter writer(options(dir.path() + "/spool", StoreDurability::Fsync),
+                       std::make_unique<FakeSink>(state));
+  for (int i = 0; i < 10; ++i) {
+    auto r = record(i);
+    r.messageKey = "00000000-0000-4000-8000-00000000000" + std::to_string(i);
+    writer.store(std::move(r));
+  }
+  writer.start();
+  BOOST_REQUIRE(writer.waitIdle(std::chrono::seconds(20)));
+  BOOST_CHECK_EQUAL(inserted(*state), 9u);
+  BOOST_CHECK_EQUAL(writer.stats().rejected, 1u);
+}
+
+BOOST_AUTO_TEST_CASE(test_NewMessageKey_IsRandomUuidV4)
+{
+  auto a = VerdictWriter::newMessageKey();
+  auto b = VerdictWriter::newMessageKey();
+  BOOST_CHECK_EQUAL(a.size(), 36u);
+  BOOST_CHECK_EQUAL(a[14], '4');
+  BOOST_CHECK(a[19] == '8' || a[19] == '9' || a[19] == 'a' || a[19] == 'b');
+  BOOST_CHECK_NE(a, b);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
