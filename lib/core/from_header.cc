@@ -419,7 +419,7 @@ private:
       const Token& t = current();
       if (isWord(t)) {
         if (out != nullptr) {
-          if (!out->empty() && out->back() != '.') {
+          if (!out->empty()) {
             *out += ' ';
           }
           if (t.type == TokenType::Quoted) {
@@ -512,7 +512,7 @@ private:
   const char* domain(std::string& out, bool& literal)
   {
     if (current().type == TokenType::Literal) {
-      out.assign(current().text);
+      appendLower(out, current().text);
       literal = true;
       advance();
       return nullptr;
@@ -609,6 +609,9 @@ FromParseResult parseFromHeader(std::string_view value, const FromParseLimits& l
     return result;
   }
   result.status = result.addresses.empty() ? FromParseStatus::NoAddress : FromParseStatus::Ok;
+  if (result.addresses.empty()) {
+    result.error = "no address";
+  }
   return result;
 }
 

@@ -27,6 +27,13 @@ lib_libdmarccore_a_SOURCES += \
 	lib/core/version.hh
 
 tests_unit_test_core_SOURCES += \
+	tests/unit/test-alignment_cc.cc \
+	tests/unit/test-auth_results_cc.cc \
+	tests/unit/test-dmarc_record_cc.cc \
+	tests/unit/test-domain_name_cc.cc \
+	tests/unit/test-from_header_cc.cc \
+	tests/unit/test-org_domain_cc.cc \
+	tests/unit/test-policy_engine_cc.cc \
 	tests/unit/test-verdict_cc.cc
 
 # The scenario driver (STYLE.md convention 14): tests/scenarios/*.in -> .ref.
@@ -34,3 +41,40 @@ check_PROGRAMS += tests/tools/dmarc-eval
 tests_tools_dmarc_eval_SOURCES = tests/tools/dmarc-eval.cc
 tests_tools_dmarc_eval_CPPFLAGS = $(AM_CPPFLAGS) $(DM_ADAPTER_CFLAGS)
 tests_tools_dmarc_eval_LDADD = $(DM_LIBS)
+
+# Fuzz targets, one per hostile-input parser (STYLE.md convention 11). Plain
+# builds link each target with the standalone runner and run it over its seed
+# corpus in make check; --enable-fuzzing (clang) also builds the libFuzzer
+# binaries, compiling the engine sources with coverage instrumentation.
+DM_FUZZ_TARGETS = from_header dmarc_record auth_results
+check_PROGRAMS += tests/fuzz/fuzz_from_header tests/fuzz/fuzz_dmarc_record \
+	tests/fuzz/fuzz_auth_results
+TESTS += tests/fuzz/fuzz_from_header tests/fuzz/fuzz_dmarc_record tests/fuzz/fuzz_auth_results
+tests_fuzz_fuzz_from_header_SOURCES = tests/fuzz/fuzz_from_header.cc tests/fuzz/standalone_runner.cc
+tests_fuzz_fuzz_from_header_CPPFLAGS = $(AM_CPPFLAGS) -DDM_FUZZ_TARGET='"from_header"'
+tests_fuzz_fuzz_from_header_LDADD = $(DM_CORE_LIB)
+tests_fuzz_fuzz_dmarc_record_SOURCES = tests/fuzz/fuzz_dmarc_record.cc tests/fuzz/standalone_runner.cc
+tests_fuzz_fuzz_dmarc_record_CPPFLAGS = $(AM_CPPFLAGS) -DDM_FUZZ_TARGET='"dmarc_record"'
+tests_fuzz_fuzz_dmarc_record_LDADD = $(DM_CORE_LIB)
+tests_fuzz_fuzz_auth_results_SOURCES = tests/fuzz/fuzz_auth_results.cc tests/fuzz/standalone_runner.cc
+tests_fuzz_fuzz_auth_results_CPPFLAGS = $(AM_CPPFLAGS) -DDM_FUZZ_TARGET='"auth_results"'
+tests_fuzz_fuzz_auth_results_LDADD = $(DM_CORE_LIB)
+EXTRA_DIST += tests/fuzz/corpus tests/fuzz/fuzz_target.hh
+
+if FUZZING
+DM_FUZZ_FLAGS = -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer -g
+DM_FUZZ_ENGINE_SOURCES = lib/core/domain_name.cc lib/core/from_header.cc \
+	lib/core/dmarc_record.cc lib/core/auth_results.cc lib/core/auth_result_names.cc \
+	lib/core/verdict.cc
+noinst_PROGRAMS += tests/fuzz/libfuzzer_from_header tests/fuzz/libfuzzer_dmarc_record \
+	tests/fuzz/libfuzzer_auth_results
+tests_fuzz_libfuzzer_from_header_SOURCES = tests/fuzz/fuzz_from_header.cc $(DM_FUZZ_ENGINE_SOURCES)
+tests_fuzz_libfuzzer_from_header_CXXFLAGS = $(AM_CXXFLAGS) $(DM_FUZZ_FLAGS)
+tests_fuzz_libfuzzer_from_header_LDFLAGS = $(AM_LDFLAGS) $(DM_FUZZ_FLAGS)
+tests_fuzz_libfuzzer_dmarc_record_SOURCES = tests/fuzz/fuzz_dmarc_record.cc $(DM_FUZZ_ENGINE_SOURCES)
+tests_fuzz_libfuzzer_dmarc_record_CXXFLAGS = $(AM_CXXFLAGS) $(DM_FUZZ_FLAGS)
+tests_fuzz_libfuzzer_dmarc_record_LDFLAGS = $(AM_LDFLAGS) $(DM_FUZZ_FLAGS)
+tests_fuzz_libfuzzer_auth_results_SOURCES = tests/fuzz/fuzz_auth_results.cc $(DM_FUZZ_ENGINE_SOURCES)
+tests_fuzz_libfuzzer_auth_results_CXXFLAGS = $(AM_CXXFLAGS) $(DM_FUZZ_FLAGS)
+tests_fuzz_libfuzzer_auth_results_LDFLAGS = $(AM_LDFLAGS) $(DM_FUZZ_FLAGS)
+endif

@@ -1,0 +1,406 @@
+// test-policy_engine_cc.cc: end-to-end decisions of evaluate(): policy
+// selection (RFC 9989 §4.7, §4.10.1; RFC 7489 §6.6.4), results (§9.2, temperror
+// never none), override reasons (RFC 9990 PolicyOverrideType), multi-From
+// (RFC 9989 §11.5) with the CVE-2019-16378, CVE-2021-34555 and CVE-2019-20790
+// regressions.
+#include <thread>
+#include <vector>
+
+#include <boost/test/unit_test.hpp>
+
+#include "lib/core/policy_engine.hh"
+#include "tests/unit/fake_resolver.hh"
+
+using namespace dmarc;
+using dmarc::test::FakeResolver;
+
+namespace
+{
+struct Fixture
+{
+  FakeResolver dns;
+  MessageFacts facts;
+  EngineOptions options;
+  LocalPolicy local;
+
+  Fixture()
+  {
+    dns.add("_dmarc.example.com", DnsType::TXT, "v=DMARC1; p=reject");
+    facts.fromHeaders = {"Alice <alice@example.com>"};
+    facts.mailFrom = "bounce@evil.example";
+    facts.spf = SpfOutcome{SpfResult::Pass, SpfScope::Mfrom, "evil.example", ""};
+  }
+  void signedBy(std::string domain, DkimResult result = DkimResult::Pass)
+  {
+    DkimSignatureOutcome signature;
+    signature.result = result;
+    signature.domain = std::move(domain);
+    signature.selector = "sel";
+    facts.dkim.push_back(signature);
+  }
+  Verdict run() { return evaluate(facts, dns, options, local); }
+};
+
+class FixedRandom : public RandomSource
+{
+public:
+  explicit FixedRandom(unsigned value) : d_value(value) {}
+  unsigned percentRoll() override { return d_value; }
+
+private:
+  unsigned d_value;
+};
+
+class UpperIdna : public IdnaConverter
+{
+public:
+  std::optional<std::string> toALabel(std::string_view domain) const override
+  {
+    if (domain == "bücher.example") {
+      return "xn--bcher-kva.example";
+    }
+    return std::nullopt;
+  }
+};
+
+bool hasOverride(const Verdict& verdict, OverrideReason reason)
+{
+  for (const auto& o : verdict.overrides) {
+    if (o.reason == reason) {
+      return true;
+    }
+  }
+  return false;
+}
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(test_policy_engine_cc)
+
+BOOST_FIXTURE_TEST_CASE(test_evaluate_AlignedDkimPasses, Fixture)
+{
+  // RFC 9989 §4.4: one aligned DKIM pass is enough
+  signedBy("example.com");
+  Verdict v = run();
+  BOOST_CHECK_MESSAGE(v.result == DmarcResult::Pass, "got " << toString(v.result) << ", want pass");
+  BOOST_CHECK(v.dkimAligned && !v.spfAligned);
+  BOOST_CHECK(v.requested == Disposition::Pass && v.applied == Disposition::Pass);
+  BOOST_REQUIRE(v.policy);
+  BOOST_CHECK_EQUAL(v.policy->domain, "example.com");
+  BOOST_CHECK(v.discoveryMethod == DiscoveryMethod::TreeWalk);
+}
+
+BOOST_FIXTURE_TEST_CASE(test_evaluate_UnalignedFailsAndRejects, Fixture)
+{
+  signedBy("evil.example");
+  Verdict v = run();
+  BOOST_CHECK(v.result == DmarcResult::Fail);
+  BOOST_CHECK(v.requested == Disposition::Reject);
+  BOOST_CHECK(v.applied == Disposition::Reject);
+  BOOST_CHECK(v.effectivePolicy == Policy::Reject);
+  BOOST_CHECK(v.overrides.empty());
+}
+
+BOOST_FIXTURE_TEST_CASE(test_evaluate_PolicyNoneIsNotPassDisposition, Fixture)
+{
+  // RFC 9990: disposition pass only under an enforcing policy
+  dns.clear();
+  dns.add("_dmarc.example.com", DnsType::TXT, "v=DMARC1; p=none");
+  signedBy("example.com");
+  Verdict v = run();
+  BOOST_CHECK(v.result == DmarcResult::Pass);
+  BOOST_CHECK(v.applied == Disposition::None);
+}
+
+BOOST_FIXTURE_TEST_CASE(test_evaluate_NoRecordIsNone, Fixture)
+{
+  // RFC 9989 §4.10.1: no record, DMARC MUST NOT be applied
+  dns.clear();
+  Verdict v = run();
+  BOOST_CHECK(v.result == DmarcResult::None);
+  BOOST_CHECK(v.applied == Disposition::None);
+  BOOST_CHECK(!v.policy);
+}
+
+BOOST_FIXTURE_TEST_CASE(test_evaluate_DnsFailureIsTemperrorNeverNone, Fixture)
+{
+  // RFC 9989 §4.10.1, §9.2
+  dns.clear();
+  dns.fail("_dmarc.example.com");
+  Verdict v = run();
+  BOOST_CHECK_MESSAGE(v.result == DmarcResult::Temperror,
+                      "got " << toString(v.result) << ", want temperror");
+  BOOST_CHECK(v.applied == Disposition::None);
+  options.tempfailOnTemperror = true;
+  BOOST_CHECK(run().applied == Disposition::Tempfail);
+  // a failure further up the walk is a temperror too
+  dns.clear();
+  dns.fail("_dmarc.com");
+  BOOST_CHECK(run().result == DmarcResult::Temperror);
+}
+
+BOOST_FIXTURE_TEST_CASE(test_evaluate_UnusableRecordIsPermerror, Fixture)
+{
+  // RFC 9989 §4.10.1 second bullet: invalid p without rua, no DMARC
+  dns.clear();
+  dns.add("_dmarc.example.com", DnsType::TXT, "v=DMARC1; p=bogus");
+  Verdict v = run();
+  BOOST_CHECK(v.result == DmarcResult::Permerror);
+  BOOST_CHECK(v.applied == Disposition::None);
+}
+
+BOOST_FIXTURE_TEST_CASE(test_policySelection_SpForExistingSubdomain, Fixture)
+{
+  // RFC 9989 §4.10.1: an inherited record uses sp when the domain exists
+  dns.clear();
+  dns.add("_dmarc.example.com", DnsType::TXT, "v=DMARC1; p=reject; sp=quarantine; np=none");
+  facts.fromHeaders = {"x@news.example.com"};
+  facts.authorDomainExists = true;
+  Verdict v = run();
+  BOOST_CHECK(v.policyTag == PolicyTag::Sp);
+  BOOST_CHECK(v.requested == Disposition::Quarantine);
+}
+
+BOOST_FIXTURE_TEST_CASE(test_policySelection_NpForNonExistentSubdomain, Fixture)
+{
+  // RFC 9989 §3.2.13, §4.10.1: np for NXDOMAIN, asked only when it matters
+  dns.clear();
+  dns.add("_dmarc.example.com", DnsType::TXT, "v=DMARC1; p=none; sp=quarantine; np=reject");
+  facts.fromHeaders = {"x@ghost.example.com"};
+  Verdict v = run();
+  BOOST_CHECK(v.policyTag == PolicyTag::Np);
+  BOOST_CHECK(!v.authorDomainExists);
+  BOOST_CHECK(v.requested == Disposition::Reject);
+  BOOST_CHECK(dns.queries().back().second == DnsType::A);
+  // existence unknown because DNS failed: temperror, not a guess
+  dns.fail("ghost.example.com");
+  BOOST_CHECK(run().result == DmarcResult::Temperror);
+}
+
+BOOST_FIXTURE_TEST_CASE(test_policySelection_OwnRecordUsesP, Fixture)
+{
+  dns.add("_dmarc.news.example.com", DnsType::TXT, "v=DMARC1; p=quarantine; sp=reject");
+  facts.fromHeaders = {"x@news.example.com"};
+  Verdict v = run();
+  BOOST_CHECK(v.policyTag == PolicyTag::P);
+  BOOST_CHECK(v.requested == Disposition::Quarantine);
+}
+
+BOOST_FIXTURE_TEST_CASE(test_testMode_OneLevelLowerWithReason, Fixture)
+{
+  // RFC 9989 §4.7 t=y; RFC 9990 reason policy_test_mode; A-R policy.dmarc
+  dns.clear();
+  dns.add("_dmarc.example.com", DnsType::TXT, "v=DMARC1; p=reject; t=y");
+  Verdict v = run();
+  BOOST_CHECK(v.requested == Disposition::Reject);
+  BOOST_CHECK(v.applied == Disposition::Quarantine);
+  BOOST_CHECK(v.effectivePolicy == Policy::Quarantine);
+  BOOST_CHECK(hasOverride(v, OverrideReason::PolicyTestMode));
+  dns.clear();
+  dns.add("_dmarc.example.com", DnsType::TXT, "v=DMARC1; p=quarantine; t=y");
+  BOOST_CHECK(run().applied == Disposition::None);
+}
+
+BOOST_FIXTURE_TEST_CASE(test_pct_SampledOutWithInjectedRandom, Fixture)
+{
+  // RFC 7489 §6.6.4: outside the pct sample, one level lower, sampled_out
+  struct Psl : PublicSuffixList
+  {
+    std::optional<std::string> registrableDomain(std::string_view d) const override
+    {
+      return d == "com" ? std::nullopt : std::optional<std::string>("example.com");
+    }
+  } psl;
+  dns.clear();
+  dns.add("_dmarc.example.com", DnsType::TXT, "v=DMARC1; p=reject; pct=30");
+  options.mode = DmarcMode::Rfc7489;
+  options.psl = &psl;
+  FixedRandom inSample(29);
+  options.random = &inSample;
+  Verdict in = run();
+  BOOST_CHECK(in.applied == Disposition::Reject);
+  BOOST_CHECK(in.discoveryMethod == DiscoveryMethod::Psl);
+  FixedRandom outOfSample(30);
+  options.random = &outOfSample;
+  Verdict out = run();
+  BOOST_CHECK(out.applied == Disposition::Quarantine);
+  BOOST_CHECK(hasOverride(out, OverrideReason::SampledOut));
+  // pct is ignored in RFC 9989 mode (Appendix A.6)
+  options.mode = DmarcMode::Rfc9989;
+  BOOST_CHECK(run().applied == Disposition::Reject);
+}
+
+BOOST_FIXTURE_TEST_CASE(test_localPolicy_EveryOverrideReason, Fixture)
+{
+  // RFC 9990 PolicyOverrideType: each local decision gets its own reason
+  local.trustedForwarder = true;
+  Verdict v = run();
+  BOOST_CHECK(v.applied == Disposition::None);
+  BOOST_CHECK(hasOverride(v, OverrideReason::TrustedForwarder));
+  local = LocalPolicy{};
+  local.mailingList = true;
+  BOOST_CHECK(hasOverride(run(), OverrideReason::MailingList));
+  local = LocalPolicy{};
+  local.neverReject = true;
+  v = run();
+  BOOST_CHECK(v.applied == Disposition::Quarantine);
+  BOOST_CHECK(hasOverride(v, OverrideReason::LocalPolicy));
+  local = LocalPolicy{};
+  local.enforce = false;
+  v = run();
+  BOOST_CHECK(v.applied == Disposition::None && hasOverride(v, OverrideReason::LocalPolicy));
+  local = LocalPolicy{};
+  local.forcePolicy = Policy::Quarantine;
+  local.comment = "rule 7";
+  v = run();
+  BOOST_CHECK(v.applied == Disposition::Quarantine);
+  BOOST_REQUIRE(!v.overrides.empty());
+  BOOST_CHECK(v.overrides.back().comment.find("rule 7") != std::string::npos);
+  local = LocalPolicy{};
+  local.forwarded = true;
+  BOOST_CHECK(hasOverride(run(), OverrideReason::Other));
+  options.mode = DmarcMode::Rfc7489;
+  struct Psl : PublicSuffixList
+  {
+    std::optional<std::string> registrableDomain(std::string_view) const override
+    {
+      return "example.com";
+    }
+  } psl;
+  options.psl = &psl;
+  BOOST_CHECK(hasOverride(run(), OverrideReason::Forwarded));
+}
+
+BOOST_FIXTURE_TEST_CASE(test_overrides_NoneWhenNothingChanges, Fixture)
+{
+  // a pass is never overridden; an exemption of a none disposition adds nothing
+  signedBy("example.com");
+  local.trustedForwarder = true;
+  BOOST_CHECK(run().overrides.empty());
+}
+
+BOOST_FIXTURE_TEST_CASE(test_spf_HeloOnlyForNullReversePath, Fixture)
+{
+  // RFC 7489 §3.1.2, RFC 7208 §2.4: HELO stands in only for "<>"
+  facts.mailFrom = "";
+  facts.helo = "mx.example.com";
+  facts.spf = SpfOutcome{SpfResult::Pass, SpfScope::Helo, "mx.example.com", ""};
+  Verdict v = run();
+  BOOST_CHECK(v.result == DmarcResult::Pass && v.spfAligned);
+  BOOST_CHECK(v.spf.scope == SpfScope::Helo);
+}
+
+BOOST_FIXTURE_TEST_CASE(test_CVE_2019_20790_HeloNeverStandsInForMailFrom, Fixture)
+{
+  // OpenDMARC used a passing HELO result although MAIL FROM was non-null
+  facts.mailFrom = "bounce@evil.example";
+  facts.helo = "example.com";
+  facts.spf = SpfOutcome{SpfResult::Fail, SpfScope::Mfrom, "evil.example", ""};
+  facts.spfHelo = SpfOutcome{SpfResult::Pass, SpfScope::Helo, "example.com", ""};
+  Verdict v = run();
+  BOOST_CHECK(!v.spfAligned);
+  BOOST_CHECK(v.result == DmarcResult::Fail);
+  // nor an SPF result for another domain than the MAIL FROM domain
+  facts.spf = SpfOutcome{SpfResult::Pass, SpfScope::Mfrom, "example.com", ""};
+  BOOST_CHECK(run().result == DmarcResult::Fail);
+}
+
+BOOST_FIXTURE_TEST_CASE(test_CVE_2019_16378_MultiFromNoBypass, Fixture)
+{
+  // OpenDMARC evaluated only one From domain: a message "From: victim, me"
+  // signed by the attacker's domain passed. RFC 9989 §11.5: every author
+  // domain is evaluated and the strictest result applies.
+  dns.add("_dmarc.evil.example", DnsType::TXT, "v=DMARC1; p=none");
+  signedBy("evil.example");
+  facts.fromHeaders = {"attacker@evil.example, victim@example.com"};
+  Verdict v = run();
+  BOOST_CHECK_MESSAGE(v.result == DmarcResult::Fail, "got " << toString(v.result) << ", want fail");
+  BOOST_CHECK_EQUAL(v.fromDomain, "example.com");
+  BOOST_CHECK(v.applied == Disposition::Reject);
+  BOOST_CHECK_EQUAL(v.fromDomains.size(), 2U);
+  // the same through two From fields
+  facts.fromHeaders = {"attacker@evil.example", "victim@example.com"};
+  BOOST_CHECK(run().applied == Disposition::Reject);
+  // and the configured alternative: reject outright
+  options.multiFrom = MultiFromAction::Reject;
+  v = run();
+  BOOST_CHECK(v.applied == Disposition::Reject && v.result == DmarcResult::Permerror);
+  // same domain twice is one author domain
+  options.multiFrom = MultiFromAction::Reject;
+  facts.fromHeaders = {"a@example.com, b@EXAMPLE.com"};
+  facts.dkim.clear();
+  signedBy("example.com");
+  BOOST_CHECK(run().result == DmarcResult::Pass);
+}
+
+BOOST_FIXTURE_TEST_CASE(test_CVE_2019_16378_AuthorLimit, Fixture)
+{
+  options.maxAuthorDomains = 2;
+  facts.fromHeaders = {"a@one.example, b@two.example, c@three.example"};
+  Verdict v = run();
+  BOOST_CHECK(v.applied == Disposition::Reject);
+  BOOST_CHECK(hasOverride(v, OverrideReason::LocalPolicy));
+}
+
+BOOST_FIXTURE_TEST_CASE(test_CVE_2021_34555_MalformedMultiFromNoCrash, Fixture)
+{
+  // OpenDMARC crashed on From fields with empty or address-less elements;
+  // here they are a verdict: unusable From, rejected by default.
+  for (const char* value : {",", "a,b@c.example", "<>, x@example.com", "@,@", ":;,:;", ""}) {
+    facts.fromHeaders = {value};
+    Verdict v = run();
+    BOOST_CHECK_MESSAGE(v.applied == Disposition::Reject,
+                        "input '" << value << "': got " << toString(v.applied) << ", want reject");
+  }
+  options.unusableFrom = FromAction::Accept;
+  facts.fromHeaders = {","};
+  Verdict v = run();
+  BOOST_CHECK(v.applied == Disposition::None && v.result == DmarcResult::None);
+  facts.fromHeaders = {};
+  BOOST_CHECK(run().result == DmarcResult::None);
+}
+
+BOOST_FIXTURE_TEST_CASE(test_authorDomain_ALabelConversion, Fixture)
+{
+  // RFC 9989 §4.4: U-labels are converted to A-labels
+  UpperIdna idna;
+  dns.add("_dmarc.xn--bcher-kva.example", DnsType::TXT, "v=DMARC1; p=quarantine");
+  facts.fromHeaders = {"jörg@BÜCHER.example"};
+  options.idna = &idna;
+  // mixed-case U-label: our fake only knows the lower-case form, so this must
+  // be lower-cased ASCII-wise first and then fail in the converter
+  BOOST_CHECK(run().result == DmarcResult::Permerror);
+  facts.fromHeaders = {"jörg@bücher.example"};
+  Verdict v = run();
+  BOOST_CHECK_EQUAL(v.fromDomain, "xn--bcher-kva.example");
+  BOOST_CHECK(v.requested == Disposition::Quarantine);
+  options.idna = nullptr;
+  BOOST_CHECK(run().result == DmarcResult::Permerror);
+}
+
+BOOST_AUTO_TEST_CASE(test_evaluate_ConcurrentCallsAreIndependent)
+{
+  // thread-safety: no shared state; each thread has its own resolver
+  std::vector<std::thread> threads;
+  std::vector<int> ok(4, 0);
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([t, &ok] {
+      Fixture f;
+      if (t % 2 == 0) {
+        f.signedBy("example.com");
+      }
+      for (int i = 0; i < 200; ++i) {
+        Verdict v = f.run();
+        bool want = t % 2 == 0 ? v.result == DmarcResult::Pass : v.result == DmarcResult::Fail;
+        ok[t] += want ? 1 : 0;
+      }
+    });
+  }
+  for (auto& thread : threads) {
+    thread.join();
+  }
+  for (int count : ok) {
+    BOOST_CHECK_EQUAL(count, 200);
+  }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
