@@ -1,0 +1,12 @@
+// cmd_db.hh: `dmarc-reports db upgrade|version`, the schema migrations of
+// sql/ (see sql/README). Trusts the command line, the migration files and
+// the database; runs as the database owner.
+#pragma once
+
+namespace dmarc
+{
+// argv[0] is "db"; returns a sysexits.h status: 0, EX_USAGE, EX_CONFIG (no
+// migrations), EX_DATAERR (database newer than this program), EX_TEMPFAIL
+// (database unreachable), EX_SOFTWARE (a migration failed).
+int dbCommand(int argc, char** argv);
+} // namespace dmarc

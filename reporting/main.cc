@@ -1,0 +1,66 @@
+// main.cc: dmarc-reports, the batch tool of dmarc-milter (aggregate reports,
+// ingestion, checks, retention, schema). Only dispatch happens here: each
+// subcommand is one line of s_subcommands and lives in reporting/cmd_<name>.cc.
+// Trusts the command line; no exception escapes main.
+#include <cstdio>
+#include <exception>
+#include <iostream>
+#include <sysexits.h>
+
+#include "lib/core/version.hh"
+#include "reporting/cmd_db.hh"
+#include "reporting/cmd_expire.hh"
+#include "reporting/subcommand.hh"
+
+namespace
+{
+// To add a subcommand: include its header above and add one line here.
+constexpr dmarc::Subcommand s_subcommands[] = {
+    {"db", "db upgrade|version: apply the schema migrations / show the schema version",
+     &dmarc::dbCommand},
+    {"expire", "delete stored verdicts older than --max-age days, in batches",
+     &dmarc::expireCommand},
+};
+
+void usage(std::ostream& out)
+{
+  out << "usage: dmarc-reports SUBCOMMAND [OPTIONS]   (SUBCOMMAND --help for its options)\n"
+         "subcommands:\n";
+  for (const auto& subcommand : s_subcommands) {
+    out << "  " << subcommand.name
+        << std::string(subcommand.name.size() < 8 ? 8 - subcommand.name.size() : 1, ' ')
+        << subcommand.summary << "\n";
+  }
+}
+} // namespace
+
+int main(int argc, char** argv)
+{
+  if (argc < 2) {
+    usage(std::cerr);
+    return EX_USAGE;
+  }
+  std::string_view name = argv[1];
+  if (name == "-h" || name == "--help" || name == "help") {
+    usage(std::cout);
+    return EX_OK;
+  }
+  if (name == "--version") {
+    std::cout << "dmarc-reports " << dmarc::g_productVersion << "\n";
+    return EX_OK;
+  }
+  for (const auto& subcommand : s_subcommands) {
+    if (subcommand.name == name) {
+      try {
+        return subcommand.run(argc - 1, argv + 1);
+      } catch (const std::exception& error) {
+        std::cerr << "dmarc-reports " << subcommand.name << ": " << error.what() << "\n";
+      } catch (...) {
+        std::cerr << "dmarc-reports " << subcommand.name << ": unknown error\n";
+      }
+      return EX_SOFTWARE;
+    }
+  }
+  std::cerr << "dmarc-reports: unknown subcommand (see dmarc-reports --help)\n";
+  return EX_USAGE;
+}
