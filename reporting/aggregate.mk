@@ -2,9 +2,12 @@
 # The objects live in a convenience library linked by dmarc-reports and by
 # tests/unit/test-reporting, so the tests exercise the production code.
 noinst_LIBRARIES += reporting/libaggregate.a
+DM_REPORTS_LIBS += reporting/libaggregate.a
 reporting_libaggregate_a_CPPFLAGS = $(AM_CPPFLAGS) $(DM_ADAPTER_CFLAGS)
 reporting_libaggregate_a_SOURCES = \
 	reporting/byte_sink.hh \
+	reporting/cmd_send.cc \
+	reporting/cmd_send.hh \
 	reporting/destination_check.cc \
 	reporting/destination_check.hh \
 	reporting/gzip_sink.cc \

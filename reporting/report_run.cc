@@ -114,133 +114,106 @@ bool ReportRun::isOwnAddress(const std::string& address) const
   return false;
 }
 
-ReportMetadata ReportRun::metadataFor(const std::string& reportId,
-                                      const ReportInterval& interval) const
+ReportMetadata ReportRun::metadataFor(const StoredReport& report) const
 {
   ReportMetadata meta;
   meta.orgName = d_options.orgName.empty() ? d_options.receiver : d_options.orgName;
   meta.email = d_options.email;
   meta.extraContactInfo = d_options.extraContactInfo;
-  meta.reportId = reportId;
-  meta.begin = interval.begin;
-  meta.end = interval.end - 1; // inclusive, as in the RFC 9990 sample
+  meta.reportId = report.reportId;
+  meta.begin = report.interval.begin;
+  meta.end = report.interval.end - 1; // inclusive, as in the RFC 9990 sample
   meta.generator = std::string(g_productName) + " " + g_productVersion;
   return meta;
 }
 
-std::pair<std::uint64_t, std::uint64_t> ReportRun::buildReport(const std::string& domain,
-                                                               const ReportInterval& interval,
-                                                               const ReportMetadata& metadata,
-                                                               const ReportPolicy& policy,
-                                                               const std::string& path)
+void ReportRun::skip(const StoredDestination& destination, const std::string& where,
+                     const std::string& reason)
 {
-  FileSink file(path);
-  GzipSink gzip(file);
-  ReportXmlWriter writer(gzip, d_options.format);
-  writer.begin(metadata, policy);
-  d_store.streamRows(domain, interval,
-                     [&writer](ReportRow&& row) { writer.addRecord(std::move(row)); });
-  writer.finish();
-  gzip.finish();
-  return {writer.records(), writer.messages()};
+  log(0, "skip " + where + " rua=\"" + logSafe(destination.uri) + "\" reason=\"" + logSafe(reason) +
+             "\"");
+  ++d_summary.skipped;
+  if (!d_options.dryRun && destination.id != 0) {
+    d_store.skipDestination(destination.id, reason);
+  }
 }
 
-void ReportRun::processDomain(const std::string& domain, const ReportInterval& interval)
+std::optional<ReportRun::Planned> ReportRun::plan(const std::string& domain,
+                                                  const ReportInterval& interval)
 {
   const std::string where = "domain=" + logSafe(domain);
   if (!isPlainDomainName(domain)) {
     log(2, "skip " + where + " reason=\"not a plain domain name\"");
     ++d_summary.skipped;
-    return;
+    return std::nullopt;
   }
   auto existing = d_store.findReport(domain, interval);
   auto policy = d_store.latestPolicy(domain, interval);
   if (!policy) {
     // The verdicts of an old report are gone (expired): nothing to rebuild.
-    if (existing) {
+    if (existing && !d_options.dryRun) {
       for (const auto& dest : d_store.destinations(existing->id)) {
-        if (dest.status == DestinationStatus::Pending && !d_options.dryRun) {
+        if (dest.status == DestinationStatus::Pending) {
           d_store.giveUpDestination(dest, "the verdicts of the interval are gone", d_options.retry);
           ++d_summary.failed;
         }
       }
     }
-    return;
+    return std::nullopt;
   }
-  const ReportFormat savedFormat = d_options.format;
-  if (existing) {
-    d_options.format = existing->format; // a re-send keeps its format
-  }
-  struct FormatRestore
-  {
-    ReportFormat& target;
-    ReportFormat value;
-    ~FormatRestore() { target = value; }
-  } restore{d_options.format, savedFormat};
 
-  // Report identity: reused when the report exists, created otherwise
-  // (never in a dry run, which writes nothing).
-  StoredReport report;
+  // Report identity: reused when the report exists (a re-send keeps its
+  // Report-ID, filename and format), created otherwise; never in a dry run.
+  Planned planned;
+  planned.policy = std::move(*policy);
   if (existing) {
-    report = *existing;
+    planned.report = *existing;
   } else if (d_options.dryRun) {
-    report.policyDomain = domain;
-    report.interval = interval;
-    report.reportId = "dryrun";
-    report.filename = reportFilename(d_options.receiver, domain, interval.begin, interval.end - 1,
-                                     report.reportId);
-  } else if (!d_options.outputDir.empty() || !policy->rua.empty()) {
-    report = d_store.createReport(domain, interval, d_options.format, d_options.receiver,
-                                  d_options.host, d_randomSuffix());
+    planned.report.policyDomain = domain;
+    planned.report.interval = interval;
+    planned.report.format = d_options.format;
+    planned.report.reportId = "dryrun";
+    planned.report.filename = reportFilename(d_options.receiver, domain, interval.begin,
+                                             interval.end - 1, planned.report.reportId);
+  } else if (!d_options.outputDir.empty() || !planned.policy.rua.empty()) {
+    planned.report = d_store.createReport(domain, interval, d_options.format, d_options.receiver,
+                                          d_options.host, d_randomSuffix());
   } else {
     log(1, "no-rua " + where);
-    return;
+    return std::nullopt;
   }
-  const std::string reportWhere = where + " report_id=" + report.reportId;
+  const std::string reportWhere = where + " report_id=" + planned.report.reportId;
 
-  // --output-dir: write the file, no delivery.
   if (!d_options.outputDir.empty()) {
-    std::string path = d_options.outputDir + "/" + report.filename;
+    planned.path = d_options.outputDir + "/" + planned.report.filename;
     if (d_options.dryRun) {
-      log(0, "would-write " + reportWhere + " file=\"" + logSafe(path, 400) + "\"");
-      return;
+      log(0, "would-write " + reportWhere + " file=\"" + logSafe(planned.path, 400) + "\"");
+      return std::nullopt;
     }
-    std::string partial = path + ".part";
-    auto [records, messages] = buildReport(domain, interval, metadataFor(report.reportId, interval),
-                                           policy->published, partial);
-    std::filesystem::rename(partial, path);
-    d_store.updateReportStats(report.id, records, messages, std::filesystem::file_size(path));
-    ++d_summary.reports;
-    d_summary.rows += records;
-    d_summary.messages += messages;
-    log(1, "wrote " + reportWhere + " records=" + std::to_string(records) +
-               " messages=" + std::to_string(messages) + " file=\"" + logSafe(path, 400) + "\"");
-    return;
+    return planned;
   }
 
-  // Destinations: recorded when the report is first built; the published
-  // rua, with any RFC 7489 size limits taken from the record itself.
+  // Destinations: the published rua, recorded on the first build (or added
+  // to a report first written by --output-dir); known ones keep their state.
   std::map<std::string, std::uint64_t> sizeLimits;
-  for (const auto& text : ruaFromRecord(policy->record)) {
+  for (const auto& text : ruaFromRecord(planned.policy.record)) {
     if (auto uri = parseRuaUri(text); uri && uri->maxBytes) {
       sizeLimits[uri->uri] = *uri->maxBytes;
     }
   }
-  std::vector<StoredDestination> destinations;
-  // New URIs (first build, or a report first written by --output-dir) are
-  // added; known ones keep their state.
   if (!d_options.dryRun) {
-    for (const auto& text : policy->rua) {
+    for (const auto& text : planned.policy.rua) {
       auto uri = parseRuaUri(text);
-      d_store.addDestination(report.id, text,
+      d_store.addDestination(planned.report.id, text,
                              uri && uri->scheme == RuaUri::Scheme::Mailto ? uri->address : "");
     }
   }
-  if (report.id != 0) {
-    destinations = d_store.destinations(report.id);
+  std::vector<StoredDestination> destinations;
+  if (planned.report.id != 0) {
+    destinations = d_store.destinations(planned.report.id);
   }
   if (destinations.empty()) {
-    for (const auto& text : policy->rua) {
+    for (const auto& text : planned.policy.rua) {
       StoredDestination dest;
       dest.uri = text;
       dest.due = true;
@@ -248,20 +221,6 @@ void ReportRun::processDomain(const std::string& domain, const ReportInterval& i
     }
   }
 
-  struct Planned
-  {
-    StoredDestination stored;
-    RuaUri uri;
-  };
-  std::vector<Planned> planned;
-  auto skip = [&](const StoredDestination& dest, const std::string& reason) {
-    log(0, "skip " + reportWhere + " rua=\"" + logSafe(dest.uri) + "\" reason=\"" +
-               logSafe(reason) + "\"");
-    ++d_summary.skipped;
-    if (!d_options.dryRun && dest.id != 0) {
-      d_store.skipDestination(dest.id, reason);
-    }
-  };
   for (const auto& dest : destinations) {
     if (dest.status != DestinationStatus::Pending) {
       log(1, "done " + reportWhere + " rua=\"" + logSafe(dest.uri) +
@@ -273,7 +232,7 @@ void ReportRun::processDomain(const std::string& domain, const ReportInterval& i
       log(1, "not-due " + reportWhere + " rua=\"" + logSafe(dest.uri) + "\"");
       continue;
     }
-    if (report.ageSeconds > d_options.retry.giveUpAge.count()) {
+    if (planned.report.ageSeconds > d_options.retry.giveUpAge.count()) {
       log(2, "give-up " + reportWhere + " rua=\"" + logSafe(dest.uri) + "\" reason=\"" +
                  logSafe(dest.reason) + "\"");
       ++d_summary.failed;
@@ -286,23 +245,23 @@ void ReportRun::processDomain(const std::string& domain, const ReportInterval& i
     }
     auto uri = parseRuaUri(dest.uri);
     if (!uri) {
-      skip(dest, "malformed rua URI");
+      skip(dest, reportWhere, "malformed rua URI");
       continue;
     }
     if (uri->scheme == RuaUri::Scheme::Https) {
-      skip(dest, "https rua recorded, not enabled");
+      skip(dest, reportWhere, "https rua recorded, not enabled");
       continue;
     }
     if (uri->scheme != RuaUri::Scheme::Mailto) {
-      skip(dest, "unsupported rua scheme");
+      skip(dest, reportWhere, "unsupported rua scheme");
       continue;
     }
     if (isOwnAddress(uri->address)) {
-      skip(dest, "our own reporting address");
+      skip(dest, reportWhere, "our own reporting address");
       continue;
     }
     if (d_store.isSuppressed(uri->address)) {
-      skip(dest, "suppressed after repeated failures");
+      skip(dest, reportWhere, "suppressed after repeated failures");
       continue;
     }
     if (auto limit = sizeLimits.find(uri->uri); limit != sizeLimits.end() && !uri->maxBytes) {
@@ -310,13 +269,13 @@ void ReportRun::processDomain(const std::string& domain, const ReportInterval& i
     }
     DestinationCheck check;
     if (d_resolver != nullptr) {
-      check = checkDestination(*d_resolver, domain, policy->orgDomain, *uri);
+      check = checkDestination(*d_resolver, domain, planned.policy.orgDomain, *uri);
     } else {
       check.status = DestinationCheck::Status::TempError;
       check.reason = "no DNS resolver";
     }
     if (check.status == DestinationCheck::Status::NotAuthorized) {
-      skip(dest, "external destination not verified: " + check.reason);
+      skip(dest, reportWhere, "external destination not verified: " + check.reason);
       continue;
     }
     if (check.status == DestinationCheck::Status::TempError) {
@@ -328,122 +287,240 @@ void ReportRun::processDomain(const std::string& domain, const ReportInterval& i
       }
       continue;
     }
+    // A destination of ours (the same address twice through a replacement)
+    // is checked again after the replacement.
+    if (isOwnAddress(check.destination.address)) {
+      skip(dest, reportWhere, "our own reporting address");
+      continue;
+    }
     log(1, "verified " + reportWhere + " rua=\"" + logSafe(dest.uri) +
                "\" check=" + std::string(toString(check.status)));
-    planned.push_back({dest, check.destination});
+    planned.deliveries.push_back({dest, check.destination});
   }
+  if (planned.deliveries.empty()) {
+    return std::nullopt;
+  }
+  planned.path = d_options.workDir + "/" + planned.report.filename;
+  return planned;
+}
+
+void ReportRun::build(std::vector<Planned>& planned, const ReportInterval& interval,
+                      const std::string& onlyDomain)
+{
   if (planned.empty()) {
     return;
   }
-
-  // Build once, send to each planned destination.
-  const std::string reportPath = d_options.workDir + "/" + report.filename;
-  auto [records, messages] = buildReport(domain, interval, metadataFor(report.reportId, interval),
-                                         policy->published, reportPath);
-  ++d_summary.reports;
-  d_summary.rows += records;
-  d_summary.messages += messages;
-  const auto gzipBytes = std::filesystem::file_size(reportPath);
-  if (!d_options.dryRun && report.id != 0) {
-    d_store.updateReportStats(report.id, records, messages, gzipBytes);
+  std::map<std::string, Planned*> byDomain;
+  for (auto& p : planned) {
+    byDomain[p.report.policyDomain] = &p;
   }
-  for (const auto& plan : planned) {
-    const std::string destWhere = reportWhere + " rua=\"" + logSafe(plan.stored.uri) + "\"";
-    if (records == 0) {
-      skip(plan.stored, "no reportable rows");
+  // One report open at a time: rows arrive ordered by domain.
+  struct Open
+  {
+    Planned* planned;
+    std::string partial;
+    std::unique_ptr<FileSink> file;
+    std::unique_ptr<GzipSink> gzip;
+    std::unique_ptr<ReportXmlWriter> writer;
+  };
+  std::optional<Open> open;
+  auto close = [&]() {
+    if (!open) {
+      return;
+    }
+    open->writer->finish();
+    open->gzip->finish();
+    open->planned->records = open->writer->records();
+    open->planned->messages = open->writer->messages();
+    std::filesystem::rename(open->partial, open->planned->path);
+    ++d_summary.reports;
+    d_summary.rows += open->planned->records;
+    d_summary.messages += open->planned->messages;
+    log(1, "built domain=" + logSafe(open->planned->report.policyDomain) +
+               " report_id=" + open->planned->report.reportId +
+               " records=" + std::to_string(open->planned->records) +
+               " messages=" + std::to_string(open->planned->messages));
+    if (d_summary.reports % 100 == 0) {
+      log(1, "progress reports=" + std::to_string(d_summary.reports) + "/" +
+                 std::to_string(planned.size()) + " rows=" + std::to_string(d_summary.rows));
+    }
+    open.reset();
+  };
+  std::string current;
+  Planned* target = nullptr;
+  d_store.streamRows(interval, onlyDomain, [&](const std::string& domain, ReportRow&& row) {
+    if (domain != current) {
+      close();
+      current = domain;
+      auto found = byDomain.find(domain);
+      target = found == byDomain.end() ? nullptr : found->second;
+      if (target != nullptr) {
+        Open next;
+        next.planned = target;
+        next.partial = target->path + ".part";
+        next.file = std::make_unique<FileSink>(next.partial);
+        next.gzip = std::make_unique<GzipSink>(*next.file);
+        next.writer = std::make_unique<ReportXmlWriter>(*next.gzip, target->report.format);
+        next.writer->begin(metadataFor(target->report), target->policy.published);
+        open = std::move(next);
+      }
+    }
+    if (target != nullptr) {
+      open->writer->addRecord(std::move(row));
+    }
+  });
+  close();
+}
+
+void ReportRun::deliver(Planned& planned)
+{
+  const std::string reportWhere =
+      "domain=" + logSafe(planned.report.policyDomain) + " report_id=" + planned.report.reportId;
+  if (!d_options.dryRun && planned.report.id != 0) {
+    d_store.updateReportStats(
+        planned.report.id, planned.records, planned.messages,
+        std::filesystem::exists(planned.path) ? std::filesystem::file_size(planned.path) : 0);
+  }
+  if (!d_options.outputDir.empty()) {
+    log(1, "wrote " + reportWhere + " file=\"" + logSafe(planned.path, 400) + "\"");
+    return;
+  }
+  for (const auto& delivery : planned.deliveries) {
+    const std::string destWhere = reportWhere + " rua=\"" + logSafe(delivery.stored.uri) + "\"";
+    if (planned.records == 0 || !std::filesystem::exists(planned.path)) {
+      skip(delivery.stored, reportWhere, "no reportable rows");
       continue;
     }
     ReportMessageInfo info;
     info.from = d_options.email;
-    info.to = {plan.uri.address};
+    info.to = {delivery.uri.address};
     info.receiver = d_options.receiver;
-    info.policyDomain = domain;
-    info.reportId = report.reportId;
-    info.begin = interval.begin;
-    info.end = interval.end - 1;
-    info.filename = report.filename;
+    info.policyDomain = planned.report.policyDomain;
+    info.reportId = planned.report.reportId;
+    info.begin = planned.report.interval.begin;
+    info.end = planned.report.interval.end - 1;
+    info.filename = planned.report.filename;
     info.date = d_clock();
-    info.records = records;
-    info.messages = messages;
+    info.records = planned.records;
+    info.messages = planned.messages;
     const std::string messagePath = d_options.workDir + "/message.eml";
     {
-      std::ifstream attachment(reportPath, std::ios::binary);
+      std::ifstream attachment(planned.path, std::ios::binary);
       FileSink out(messagePath);
       writeReportMessage(out, info, attachment);
       out.finish();
     }
     const auto messageBytes = std::filesystem::file_size(messagePath);
     // RFC 7489 §6.2 "!size": only in compatibility mode (RFC 9990 dropped it).
-    if (d_options.format == ReportFormat::Rfc7489 && plan.uri.maxBytes &&
-        messageBytes > *plan.uri.maxBytes) {
-      skip(plan.stored, "report of " + std::to_string(messageBytes) +
-                            " bytes exceeds the rua size limit of " +
-                            std::to_string(*plan.uri.maxBytes));
+    if (planned.report.format == ReportFormat::Rfc7489 && delivery.uri.maxBytes &&
+        messageBytes > *delivery.uri.maxBytes) {
+      skip(delivery.stored, reportWhere,
+           "report of " + std::to_string(messageBytes) + " bytes exceeds the rua size limit of " +
+               std::to_string(*delivery.uri.maxBytes));
       continue;
     }
     if (d_options.dryRun) {
-      log(0, "would-send " + destWhere + " to=" + logSafe(plan.uri.address) + " file=\"" +
-                 logSafe(report.filename, 400) + "\" records=" + std::to_string(records) +
-                 " bytes=" + std::to_string(messageBytes));
+      log(0, "would-send " + destWhere + " to=" + logSafe(delivery.uri.address) + " file=\"" +
+                 logSafe(planned.report.filename, 400) + "\" records=" +
+                 std::to_string(planned.records) + " bytes=" + std::to_string(messageBytes));
       ++d_summary.sent;
       continue;
     }
-    Delivery delivery = d_mailer->send(d_options.email, info.to, messagePath);
+    auto sent = d_mailer->send(d_options.email, info.to, messagePath);
     AttemptOutcome outcome =
-        delivery.outcome == Delivery::Outcome::Delivered  ? AttemptOutcome::Delivered
-        : delivery.outcome == Delivery::Outcome::Tempfail ? AttemptOutcome::Tempfail
-                                                          : AttemptOutcome::Permfail;
-    d_store.recordAttempt(plan.stored, d_options.host, d_mailer->transport(), outcome,
-                          delivery.detail, d_options.retry);
+        sent.outcome == Delivery::Outcome::Delivered  ? AttemptOutcome::Delivered
+        : sent.outcome == Delivery::Outcome::Tempfail ? AttemptOutcome::Tempfail
+                                                             : AttemptOutcome::Permfail;
+    d_store.recordAttempt(delivery.stored, d_options.host, d_mailer->transport(), outcome,
+                          sent.detail, d_options.retry);
     if (outcome == AttemptOutcome::Delivered) {
       ++d_summary.sent;
-      log(0, "sent " + destWhere + " to=" + logSafe(plan.uri.address) +
-                 " records=" + std::to_string(records) + " messages=" + std::to_string(messages));
+      log(0, "sent " + destWhere + " to=" + logSafe(delivery.uri.address) + " records=" +
+                 std::to_string(planned.records) + " messages=" + std::to_string(planned.messages));
     } else {
       ++d_summary.failed;
       log(2, std::string(outcome == AttemptOutcome::Tempfail ? "deferred " : "failed ") +
-                 destWhere + " to=" + logSafe(plan.uri.address) + " detail=\"" +
-                 logSafe(delivery.detail) + "\"");
+                 destWhere + " to=" + logSafe(delivery.uri.address) + " detail=\"" +
+                 logSafe(sent.detail) + "\"");
     }
   }
-  std::filesystem::remove(reportPath);
-  std::filesystem::remove(d_options.workDir + "/message.eml");
+  std::error_code ignored;
+  std::filesystem::remove(planned.path, ignored);
+  std::filesystem::remove(d_options.workDir + "/message.eml", ignored);
 }
 
 ReportRunSummary ReportRun::run()
 {
   d_summary = {};
-  auto domains = d_store.domainsWithVerdicts(d_options.interval, d_options.onlyDomain);
-  d_summary.domains = domains.size();
-  std::size_t done = 0;
-  for (const auto& domain : domains) {
-    try {
-      processDomain(domain.policyDomain, d_options.interval);
-    } catch (const std::exception& error) {
-      // One domain's trouble (a bad row, a full disk) never stops the others.
-      ++d_summary.failed;
-      log(2, "error domain=" + logSafe(domain.policyDomain) + " reason=\"" + logSafe(error.what()) +
-                 "\"");
+  // Each interval: plan every domain, build all reports in one pass over
+  // the rows, then deliver. The run's own interval first, then earlier
+  // reports with deliveries due for a retry (one domain each).
+  struct Pass
+  {
+    ReportInterval interval;
+    std::vector<std::string> domains;
+    std::string onlyDomain;
+  };
+  std::vector<Pass> passes;
+  {
+    Pass main{d_options.interval, {}, d_options.onlyDomain};
+    for (const auto& activity :
+         d_store.domainsWithVerdicts(d_options.interval, d_options.onlyDomain)) {
+      main.domains.push_back(activity.policyDomain);
     }
-    if (++done % 100 == 0) {
-      log(1, "progress domains=" + std::to_string(done) + "/" + std::to_string(domains.size()) +
-                 " reports=" + std::to_string(d_summary.reports) +
-                 " rows=" + std::to_string(d_summary.rows));
-    }
+    d_summary.domains = main.domains.size();
+    passes.push_back(std::move(main));
   }
-  // Earlier reports with deliveries due for a retry.
   if (d_options.outputDir.empty()) {
     for (const auto& report : d_store.reportsWithDueRetries(d_options.onlyDomain)) {
       if (report.interval.begin == d_options.interval.begin &&
           report.interval.end == d_options.interval.end) {
-        continue; // handled above
+        continue; // the main pass has it
       }
+      log(1, "retry domain=" + logSafe(report.policyDomain) + " report_id=" + report.reportId);
+      passes.push_back({report.interval, {report.policyDomain}, report.policyDomain});
+    }
+  }
+  for (auto& pass : passes) {
+    std::vector<Planned> planned;
+    std::size_t done = 0;
+    for (const auto& domain : pass.domains) {
       try {
-        log(1, "retry domain=" + logSafe(report.policyDomain) + " report_id=" + report.reportId);
-        processDomain(report.policyDomain, report.interval);
+        if (auto p = plan(domain, pass.interval)) {
+          planned.push_back(std::move(*p));
+        }
+      } catch (const std::exception& error) {
+        // One domain's trouble (a bad row, a DNS oddity) never stops the others.
+        ++d_summary.failed;
+        log(2, "error domain=" + logSafe(domain) + " reason=\"" + logSafe(error.what()) + "\"");
+      }
+      if (++done % 100 == 0) {
+        log(1,
+            "progress planned=" + std::to_string(done) + "/" + std::to_string(pass.domains.size()));
+      }
+    }
+    try {
+      build(planned, pass.interval, pass.onlyDomain);
+    } catch (const std::exception& error) {
+      // A build failure (disk full, lost connection) leaves every report of
+      // the pass unsent; they stay pending and the next run retries them.
+      ++d_summary.failed;
+      log(2, "error building reports reason=\"" + logSafe(error.what()) + "\"");
+      for (const auto& p : planned) {
+        std::error_code ignored;
+        std::filesystem::remove(p.path + ".part", ignored);
+        if (d_options.outputDir.empty()) {
+          std::filesystem::remove(p.path, ignored);
+        }
+      }
+      continue;
+    }
+    for (auto& p : planned) {
+      try {
+        deliver(p);
       } catch (const std::exception& error) {
         ++d_summary.failed;
-        log(2, "error domain=" + logSafe(report.policyDomain) + " reason=\"" +
+        log(2, "error domain=" + logSafe(p.report.policyDomain) + " reason=\"" +
                    logSafe(error.what()) + "\"");
       }
     }

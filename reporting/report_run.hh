@@ -23,6 +23,7 @@
 #include "reporting/mailer.hh"
 #include "reporting/report_model.hh"
 #include "reporting/report_store.hh"
+#include "reporting/rua_uri.hh"
 
 namespace dmarc
 {
@@ -68,15 +69,32 @@ public:
 
   ReportRunSummary run();
 
-  // The report of one domain for the interval, built into `path` (gzip);
-  // exposed for the benchmark and tests. Returns records and messages.
-  std::pair<std::uint64_t, std::uint64_t>
-  buildReport(const std::string& domain, const ReportInterval& interval,
-              const ReportMetadata& metadata, const ReportPolicy& policy, const std::string& path);
-
 private:
-  void processDomain(const std::string& domain, const ReportInterval& interval);
-  ReportMetadata metadataFor(const std::string& reportId, const ReportInterval& interval) const;
+  // A destination that passed every check, with the URI to deliver to.
+  struct Target
+  {
+    StoredDestination stored;
+    RuaUri uri;
+  };
+  // One report to build in this run, and where it goes.
+  struct Planned
+  {
+    StoredReport report;
+    DomainPolicy policy;
+    std::vector<Target> deliveries;
+    std::string path; // the gzip file being built
+    std::uint64_t records = 0;
+    std::uint64_t messages = 0;
+  };
+
+  std::optional<Planned> plan(const std::string& domain, const ReportInterval& interval);
+  // Builds every planned report of one interval in one pass over its rows.
+  void build(std::vector<Planned>& planned, const ReportInterval& interval,
+             const std::string& onlyDomain);
+  void deliver(Planned& planned);
+  void skip(const StoredDestination& destination, const std::string& where,
+            const std::string& reason);
+  ReportMetadata metadataFor(const StoredReport& report) const;
   bool isOwnAddress(const std::string& address) const;
   void log(int level, const std::string& line) const;
 

@@ -96,19 +96,29 @@ DestinationStatus statusFrom(std::string_view text)
 // The grouping of RFC 9990 "Aggregate Reports": one record per (source IP,
 // evaluated results, reasons, identifiers, auth results). Human-readable
 // results are left out of the key: they vary per message and would split
-// the groups.
+// the groups. Grouping is on the stored types (enums, inet), which hash and
+// compare faster than their text forms; text sorts in "C" order. Rows come ordered by policy domain, so that a run over many
+// domains is one scan of the interval (one report open at a time), and
+// within a domain by size, then by key, so that a rebuild is identical.
+// $3 = '' selects every domain; a single domain uses the
+// (policy_domain, received_at) index.
 constexpr const char* s_rowsQuery = R"SQL(
 DECLARE report_rows NO SCROLL CURSOR FOR
-SELECT COALESCE(host(client_ip), '0.0.0.0'), disposition_applied::text,
+SELECT policy_domain, COALESCE(host(client_ip), '0.0.0.0'), disposition_applied::text,
        dkim_aligned, spf_aligned, override_reasons::text[], override_comments,
        from_domain, mail_from_domain, dkim_domains, dkim_selectors, dkim_results::text[],
        spf_domain, spf_scope::text, spf_result::text, count(*) AS n
   FROM verdict
- WHERE policy_domain = $1
-   AND received_at >= to_timestamp($2::bigint) AND received_at < to_timestamp($3::bigint)
+ WHERE policy_domain IS NOT NULL AND ($3 = '' OR policy_domain = $3)
+   AND received_at >= to_timestamp($1::bigint) AND received_at < to_timestamp($2::bigint)
    AND disposition_applied <> 'tempfail'
- GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14
- ORDER BY n DESC, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14
+ GROUP BY policy_domain, client_ip, disposition_applied, dkim_aligned, spf_aligned,
+          override_reasons, override_comments, from_domain, mail_from_domain,
+          dkim_domains, dkim_selectors, dkim_results, spf_domain, spf_scope, spf_result
+ ORDER BY policy_domain COLLATE "C", n DESC, client_ip, disposition_applied, from_domain COLLATE "C",
+          mail_from_domain COLLATE "C", dkim_aligned, spf_aligned, override_reasons,
+          override_comments, dkim_domains, dkim_selectors, dkim_results, spf_domain COLLATE "C",
+          spf_scope, spf_result
 )SQL";
 
 constexpr const char* s_reportColumns =
@@ -212,36 +222,41 @@ std::optional<DomainPolicy> ReportStore::latestPolicy(const std::string& domain,
   return found;
 }
 
-std::uint64_t ReportStore::streamRows(const std::string& domain, const ReportInterval& interval,
-                                      const std::function<void(ReportRow&&)>& onRow,
-                                      std::size_t batch)
+std::uint64_t
+ReportStore::streamRows(const ReportInterval& interval, const std::string& onlyDomain,
+                        const std::function<void(const std::string&, ReportRow&&)>& onRow,
+                        std::size_t batch)
 {
   pqxx::work tx(d_connection);
-  tx.exec_params(s_rowsQuery, domain, interval.begin, interval.end);
+  tx.exec_params(s_rowsQuery, interval.begin, interval.end, onlyDomain);
   const std::string fetch =
       "FETCH " + std::to_string(std::max<std::size_t>(batch, 1)) + " FROM report_rows";
   std::uint64_t rows = 0;
+  std::string domain;
   for (;;) {
     auto result = tx.exec(fetch);
     if (result.empty()) {
       break;
     }
     for (const auto& r : result) {
+      if (domain != r[0].c_str()) {
+        domain = r[0].c_str();
+      }
       ReportRow row;
-      row.sourceIp = r[0].as<std::string>();
-      row.disposition = dispositionFrom(r[1].as<std::string>());
-      row.dkimAligned = r[2].as<bool>();
-      row.spfAligned = r[3].as<bool>();
-      auto reasons = textArray(r[4]);
-      auto comments = textArray(r[5]);
+      row.sourceIp = r[1].as<std::string>();
+      row.disposition = dispositionFrom(r[2].c_str());
+      row.dkimAligned = r[3].as<bool>();
+      row.spfAligned = r[4].as<bool>();
+      auto reasons = textArray(r[5]);
+      auto comments = textArray(r[6]);
       for (std::size_t i = 0; i < reasons.size(); ++i) {
         row.reasons.push_back({overrideFrom(reasons[i]), i < comments.size() ? comments[i] : ""});
       }
-      row.headerFrom = r[6].as<std::string>();
-      row.envelopeFrom = r[7].as<std::string>();
-      auto domains = textArray(r[8]);
-      auto selectors = textArray(r[9]);
-      auto results = textArray(r[10]);
+      row.headerFrom = r[7].as<std::string>();
+      row.envelopeFrom = r[8].as<std::string>();
+      auto domains = textArray(r[9]);
+      auto selectors = textArray(r[10]);
+      auto results = textArray(r[11]);
       for (std::size_t i = 0; i < domains.size() && i < selectors.size() && i < results.size();
            ++i) {
         DkimSignatureOutcome sig;
@@ -251,13 +266,13 @@ std::uint64_t ReportStore::streamRows(const std::string& domain, const ReportInt
         row.dkim.push_back(std::move(sig));
       }
       SpfOutcome spf;
-      spf.domain = r[11].as<std::string>();
-      spf.scope = r[12].as<std::string>() == "helo" ? SpfScope::Helo : SpfScope::Mfrom;
-      spf.result = spfResultFromString(r[13].as<std::string>()).value_or(SpfResult::None);
+      spf.domain = r[12].as<std::string>();
+      spf.scope = std::string_view(r[13].c_str()) == "helo" ? SpfScope::Helo : SpfScope::Mfrom;
+      spf.result = spfResultFromString(r[14].c_str()).value_or(SpfResult::None);
       row.spf = std::move(spf);
-      row.count = r[14].as<std::uint64_t>();
+      row.count = r[15].as<std::uint64_t>();
       ++rows;
-      onRow(std::move(row));
+      onRow(domain, std::move(row));
     }
   }
   tx.exec("CLOSE report_rows");

@@ -99,11 +99,13 @@ public:
                                                   const std::string& onlyDomain);
   std::optional<DomainPolicy> latestPolicy(const std::string& domain,
                                            const ReportInterval& interval);
-  // Calls onRow for each grouped row, in a stable order (largest count
-  // first, then by key), fetching `batch` rows at a time from a cursor.
-  // Returns the number of rows.
-  std::uint64_t streamRows(const std::string& domain, const ReportInterval& interval,
-                           const std::function<void(ReportRow&&)>& onRow, std::size_t batch = 5000);
+  // Calls onRow(policyDomain, row) for each grouped row of the interval
+  // (of one domain, or of all when onlyDomain is empty), ordered by domain,
+  // then largest count first, then by key; fetched `batch` rows at a time
+  // from a server-side cursor, so memory stays flat. Returns the rows.
+  std::uint64_t streamRows(const ReportInterval& interval, const std::string& onlyDomain,
+                           const std::function<void(const std::string&, ReportRow&&)>& onRow,
+                           std::size_t batch = 5000);
 
   std::optional<StoredReport> findReport(const std::string& domain, const ReportInterval& interval);
   // Creates the report row (or returns the one another run created).

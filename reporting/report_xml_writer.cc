@@ -87,6 +87,9 @@ struct ReportXmlWriter::Impl
     if (self->error) {
       return -1;
     }
+    if (length <= 0) {
+      return 0;
+    }
     try {
       self->sink.write(std::string_view(buffer, static_cast<std::size_t>(length)));
       return length;
@@ -281,5 +284,9 @@ void ReportXmlWriter::finish()
   auto& w = *d_impl;
   w.check(xmlTextWriterEndDocument(w.writer.get()), "end document");
   w.check(xmlTextWriterFlush(w.writer.get()), "flush");
+  // Close now, while the sink still takes bytes: freeing the writer later
+  // (after the caller finished the sink) would flush into a closed sink.
+  w.writer.reset();
+  w.check(0, "close");
 }
 } // namespace dmarc
