@@ -10,6 +10,7 @@
 #include "lib/core/version.hh"
 #include "reporting/cmd_db.hh"
 #include "reporting/cmd_expire.hh"
+#include "reporting/cmd_send.hh"
 #include "reporting/subcommand.hh"
 
 namespace
@@ -20,6 +21,7 @@ constexpr dmarc::Subcommand s_subcommands[] = {
      &dmarc::dbCommand},
     {"expire", "delete stored verdicts older than --max-age days, in batches",
      &dmarc::expireCommand},
+    {"send", "build the aggregate reports of an interval and mail them (rua)", &dmarc::sendCommand},
 };
 
 void usage(std::ostream& out)
