@@ -15,3 +15,9 @@ tests_unit_test_adapters_SOURCES += \
 	tests/unit/test-dkim_dns_cc.cc \
 	tests/unit/test-dkim_signer_cc.cc \
 	tests/unit/test-dkim_verifier_cc.cc
+
+# The DKIM benchmark: prints figures, not run by make check.
+noinst_PROGRAMS += tests/bench/dkim-bench
+tests_bench_dkim_bench_SOURCES = tests/bench/dkim_bench.cc
+tests_bench_dkim_bench_CPPFLAGS = $(AM_CPPFLAGS) $(DM_ADAPTER_CFLAGS)
+tests_bench_dkim_bench_LDADD = $(DM_LIBS)
