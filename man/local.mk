@@ -2,6 +2,8 @@
 # rule below), linted by tests/check-man.sh in make check.
 man_sources =
 man_MANS +=
+man_sources += man/dmarc-reports.8.in
+man_MANS += man/dmarc-reports.8
 EXTRA_DIST += $(man_sources)
 CLEANFILES += $(man_MANS)
 
