@@ -235,9 +235,13 @@ sfsistat mlfiClose(SMFICTX* context)
 } // extern "C"
 } // namespace
 
-bool registerFilter(SessionServices& services)
+void setSessionServices(SessionServices* services)
 {
-  s_services = &services;
+  s_services = services;
+}
+
+bool registerFilter()
+{
   static struct smfiDesc description = {
       const_cast<char*>("dmarc-milter"),
       SMFI_VERSION,

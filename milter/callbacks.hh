@@ -12,9 +12,12 @@ namespace dmarc
 {
 struct SessionServices;
 
-// Registers the filter (smfi_register) with the services every session
-// uses; they must outlive smfi_main. Returns false when libmilter refuses.
-bool registerFilter(SessionServices& services);
+// Registers the filter (smfi_register); libmilter needs it before it binds
+// the socket. Returns false when libmilter refuses.
+bool registerFilter();
+// The services every session uses; set before smfi_main, and they must
+// outlive every connection.
+void setSessionServices(SessionServices* services);
 
 // Connections open right now (between negotiate/connect and close).
 unsigned activeConnections();

@@ -12,15 +12,30 @@ milter_libdmarcmilter_a_SOURCES = \
 	milter/config_keys.def \
 	milter/config_store.cc \
 	milter/config_store.hh \
+	milter/daemon.cc \
+	milter/daemon.hh \
+	milter/dmarc_checker.cc \
+	milter/dmarc_checker.hh \
+	milter/local_policy.cc \
+	milter/local_policy.hh \
 	milter/logger.cc \
 	milter/logger.hh \
 	milter/message_check.hh \
 	milter/milter_actions.cc \
 	milter/milter_actions.hh \
+	milter/offline.cc \
+	milter/offline.hh \
+	milter/runtime.cc \
+	milter/runtime.hh \
 	milter/session.cc \
 	milter/session.hh
 milter_libdmarcmilter_a_CPPFLAGS = $(AM_CPPFLAGS) $(DM_ADAPTER_CFLAGS)
 DM_MILTER_LIBS = milter/libdmarcmilter.a $(DM_LIBS) $(LIBMILTER_LIBS)
+
+sbin_PROGRAMS += milter/dmarc-milter
+milter_dmarc_milter_SOURCES = milter/main.cc
+milter_dmarc_milter_CPPFLAGS = $(AM_CPPFLAGS) $(DM_ADAPTER_CFLAGS)
+milter_dmarc_milter_LDADD = $(DM_MILTER_LIBS)
 
 check_PROGRAMS += tests/unit/test-milter
 tests_unit_test_milter_SOURCES = \
