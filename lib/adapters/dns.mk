@@ -33,3 +33,10 @@ tests_spf_spf_suite_CPPFLAGS = $(AM_CPPFLAGS) $(DM_ADAPTER_CFLAGS)
 tests_spf_spf_suite_LDADD = $(DM_LIBS)
 TESTS += tests/spf/run-spf-suites.sh
 dist_noinst_SCRIPTS += tests/spf/run-spf-suites.sh tests/spf/spf_suite_convert.py
+
+tests_unit_test_core_SOURCES += \
+	tests/unit/test-dns_budget_cc.cc \
+	tests/unit/test-spf_record_cc.cc
+
+tests_unit_test_adapters_SOURCES += \
+	tests/unit/test-spf_checker_cc.cc
