@@ -175,7 +175,7 @@ std::string DkimSigner::sign(const DkimSigningKey& key, const DkimSignRequest& r
                          reinterpret_cast<const u_char*>(domain.c_str()),
                          request.relaxedHeader ? DKIM_CANON_RELAXED : DKIM_CANON_SIMPLE,
                          request.relaxedBody ? DKIM_CANON_RELAXED : DKIM_CANON_SIMPLE, algorithm,
-                         -1, &status));
+                         request.bodyLength < 0 ? -1 : request.bodyLength, &status));
   if (!dkim) {
     throw Error(std::string("dkim_sign: ") + dkim_getresultstr(status));
   }

@@ -54,6 +54,9 @@ struct DkimSignRequest
   std::time_t signTime = 0; // t=; 0 means now
   unsigned ttlSeconds = 0;  // x= = t= + ttl; 0 means no x=
   std::string identity;     // i=, empty for none
+  // l=: sign only the first bodyLength bytes of the canonical body
+  // (RFC 6376 §3.5; only for tests: l= lets anyone append content).
+  long bodyLength = -1; // -1 signs the whole body, without l=
 };
 
 class DkimSigner

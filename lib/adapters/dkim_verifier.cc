@@ -400,8 +400,14 @@ DkimSignatureOutcome outcomeFor(DKIM_SIGINFO* sig, std::time_t now, const DkimSe
     return outcome;
   }
   outcome.result = DkimResult::Pass;
-  outcome.humanResult =
-      (flags & DKIM_SIGFLAG_TESTKEY) != 0 ? "good signature (test key, t=y)" : "good signature";
+  outcome.humanResult = "good signature";
+  if ((flags & DKIM_SIGFLAG_TESTKEY) != 0) {
+    outcome.humanResult += " (test key, t=y)";
+  }
+  // RFC 6376 §8.2: content may have been appended after the l= bytes.
+  if (std::string length = withoutWhitespace(tagValue(sig, "l")); !length.empty()) {
+    outcome.humanResult += " (l=" + bounded(length, 20) + " covers only part of the body)";
+  }
   return outcome;
 }
 

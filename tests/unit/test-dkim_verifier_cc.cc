@@ -405,6 +405,27 @@ BOOST_AUTO_TEST_CASE(test_RelaxedCanonicalisation_ToleratesWhitespace)
   requireOne(verify(f.library, message, s_now), DkimResult::Pass);
 }
 
+// l= (RFC 6376 §3.5): the library verifies the signed part; content
+// appended after it does not break the signature, and the reason says so.
+BOOST_AUTO_TEST_CASE(test_BodyLength_AppendedContentNoted)
+{
+  Fixture f;
+  f.publish("sel", "example.org", key(DkimKeyType::Ed25519));
+  auto req = request("example.org", "sel");
+  req.bodyLength = static_cast<long>(sampleMessage().body.size());
+  Message message = signedWith(sampleMessage(), key(DkimKeyType::Ed25519), req);
+  message.body += "Appended by someone else.\r\n";
+  auto outcomes = verify(f.library, message, s_now);
+  requireOne(outcomes, DkimResult::Pass);
+  BOOST_CHECK_MESSAGE(outcomes[0].humanResult.find("l=") != std::string::npos,
+                      "got " << outcomes[0].humanResult);
+
+  // An l= longer than the body is a failed signature (RFC 6376 §6.1.3).
+  Message shorter = signedWith(sampleMessage(), key(DkimKeyType::Ed25519), req);
+  shorter.body.resize(10);
+  requireOne(verify(f.library, shorter, s_now), DkimResult::Fail);
+}
+
 // RFC 6376 §6.1.2: no key record (NXDOMAIN or no TXT) is a permanent error.
 BOOST_AUTO_TEST_CASE(test_MissingKey_Permerror)
 {
