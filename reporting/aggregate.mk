@@ -46,3 +46,7 @@ tests_unit_test_reporting_CPPFLAGS = $(AM_CPPFLAGS) $(DM_ADAPTER_CFLAGS)
 tests_unit_test_reporting_CXXFLAGS = $(DM_TEST_CXXFLAGS)
 tests_unit_test_reporting_LDADD = reporting/libaggregate.a $(DM_LIBS) $(BOOST_TEST_LIBS)
 TESTS += tests/unit/test-reporting
+
+# Integration tests (tests/integration/run.py discovers test_*.py) and their data.
+dist_noinst_DATA += tests/integration/test_reports.py tests/integration/reports_util.py \
+	tests/integration/golden/reports_build_test.xml tests/bench/reports_load.sql
