@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -269,6 +270,12 @@ int runIngest(const std::vector<std::string>& args, std::istream& in, std::ostre
     }
   }
 
+  if (options.database.empty()) {
+    // The same fallback as every dmarc-reports subcommand.
+    if (const char* fromEnvironment = std::getenv("DMARC_DATABASE")) {
+      options.database = fromEnvironment;
+    }
+  }
   Ingestor ingestor(options, out, err);
   try {
     ingestor.connect();
@@ -313,5 +320,11 @@ int runIngest(const std::vector<std::string>& args, std::istream& in, std::ostre
     return EX_NOINPUT;
   }
   return counters.rejected > 0 ? EX_DATAERR : EX_OK;
+}
+
+int ingestCommand(int argc, char** argv)
+{
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  return runIngest(args, std::cin, std::cout, std::cerr);
 }
 } // namespace dmarc

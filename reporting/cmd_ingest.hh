@@ -20,4 +20,7 @@ namespace dmarc
 // EX_NOINPUT (66) an input could not be read.
 int runIngest(const std::vector<std::string>& args, std::istream& in, std::ostream& out,
               std::ostream& err);
+
+// The entry of the subcommand table (reporting/main.cc): argv[0] is "ingest".
+int ingestCommand(int argc, char** argv);
 } // namespace dmarc

@@ -3,9 +3,11 @@
 # The ingestion code is a convenience library so that the dmarc-reports
 # program, the unit tests and the fuzz targets link the same objects.
 DM_INGEST_CFLAGS = $(DM_ADAPTER_CFLAGS) $(LIBARCHIVE_CFLAGS) $(NLOHMANN_JSON_CFLAGS)
-DM_INGEST_LIBS = reporting/libdmarcingest.a $(DM_LIBS) $(LIBARCHIVE_LIBS)
+DM_INGEST_LIBS = reporting/libdmarcingest.a reporting/libaggregate.a $(DM_LIBS) $(LIBARCHIVE_LIBS)
 
 noinst_LIBRARIES += reporting/libdmarcingest.a
+# Before libaggregate.a, whose destination checks `check` uses.
+DM_REPORTS_LIBS += reporting/libdmarcingest.a reporting/libaggregate.a $(LIBARCHIVE_LIBS)
 reporting_libdmarcingest_a_CPPFLAGS = $(AM_CPPFLAGS) $(DM_INGEST_CFLAGS)
 reporting_libdmarcingest_a_SOURCES = \
 	reporting/cmd_ingest.cc \
@@ -33,3 +35,55 @@ tests_unit_test_reporting_SOURCES += \
 tests_unit_test_reporting_CPPFLAGS += $(LIBARCHIVE_CFLAGS) $(NLOHMANN_JSON_CFLAGS)
 tests_unit_test_reporting_LDADD += $(DM_INGEST_LIBS)
 EXTRA_DIST += tests/unit/ingest_expected.hh tests/integration/ingest_expected.tsv
+
+# Fuzz targets of the ingestion parsers (STYLE.md convention 11), following
+# tests/fuzz/ conventions: the standalone runner replays each seed corpus
+# tests/fuzz/corpus/<target>/ in make check; --enable-fuzzing (clang) also
+# builds libFuzzer binaries with the parsers compiled instrumented.
+DM_INGEST_FUZZ_TARGETS = tests/fuzz/fuzz_dmarc_report_parser tests/fuzz/fuzz_tlsrpt_parser \
+	tests/fuzz/fuzz_mime_walk tests/fuzz/fuzz_decompress
+check_PROGRAMS += $(DM_INGEST_FUZZ_TARGETS)
+TESTS += $(DM_INGEST_FUZZ_TARGETS)
+tests_fuzz_fuzz_dmarc_report_parser_SOURCES = tests/fuzz/fuzz_dmarc_report_parser.cc tests/fuzz/standalone_runner.cc
+tests_fuzz_fuzz_dmarc_report_parser_CPPFLAGS = $(AM_CPPFLAGS) $(DM_INGEST_CFLAGS) -DDM_FUZZ_TARGET='"dmarc_report_parser"'
+tests_fuzz_fuzz_dmarc_report_parser_LDADD = $(DM_INGEST_LIBS)
+tests_fuzz_fuzz_tlsrpt_parser_SOURCES = tests/fuzz/fuzz_tlsrpt_parser.cc tests/fuzz/standalone_runner.cc
+tests_fuzz_fuzz_tlsrpt_parser_CPPFLAGS = $(AM_CPPFLAGS) $(DM_INGEST_CFLAGS) -DDM_FUZZ_TARGET='"tlsrpt_parser"'
+tests_fuzz_fuzz_tlsrpt_parser_LDADD = $(DM_INGEST_LIBS)
+tests_fuzz_fuzz_mime_walk_SOURCES = tests/fuzz/fuzz_mime_walk.cc tests/fuzz/standalone_runner.cc
+tests_fuzz_fuzz_mime_walk_CPPFLAGS = $(AM_CPPFLAGS) $(DM_INGEST_CFLAGS) -DDM_FUZZ_TARGET='"mime_walk"'
+tests_fuzz_fuzz_mime_walk_LDADD = $(DM_INGEST_LIBS)
+tests_fuzz_fuzz_decompress_SOURCES = tests/fuzz/fuzz_decompress.cc tests/fuzz/standalone_runner.cc
+tests_fuzz_fuzz_decompress_CPPFLAGS = $(AM_CPPFLAGS) $(DM_INGEST_CFLAGS) -DDM_FUZZ_TARGET='"decompress"'
+tests_fuzz_fuzz_decompress_LDADD = $(DM_INGEST_LIBS)
+
+if FUZZING
+DM_INGEST_FUZZ_FLAGS = -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer -g
+DM_INGEST_FUZZ_SOURCES = reporting/decompress.cc reporting/dmarc_report_parser.cc reporting/mime_walk.cc \
+	reporting/tlsrpt_parser.cc reporting/report_extractor.cc
+DM_INGEST_FUZZ_LIBS = $(LIBXML2_LIBS) $(ZLIB_LIBS) $(LIBARCHIVE_LIBS)
+noinst_PROGRAMS += tests/fuzz/libfuzzer_dmarc_report_parser tests/fuzz/libfuzzer_tlsrpt_parser \
+	tests/fuzz/libfuzzer_mime_walk tests/fuzz/libfuzzer_decompress
+tests_fuzz_libfuzzer_dmarc_report_parser_SOURCES = tests/fuzz/fuzz_dmarc_report_parser.cc $(DM_INGEST_FUZZ_SOURCES)
+tests_fuzz_libfuzzer_dmarc_report_parser_CPPFLAGS = $(AM_CPPFLAGS) $(DM_INGEST_CFLAGS)
+tests_fuzz_libfuzzer_dmarc_report_parser_CXXFLAGS = $(AM_CXXFLAGS) $(DM_INGEST_FUZZ_FLAGS)
+tests_fuzz_libfuzzer_dmarc_report_parser_LDFLAGS = $(AM_LDFLAGS) $(DM_INGEST_FUZZ_FLAGS)
+tests_fuzz_libfuzzer_dmarc_report_parser_LDADD = $(DM_INGEST_FUZZ_LIBS)
+tests_fuzz_libfuzzer_tlsrpt_parser_SOURCES = tests/fuzz/fuzz_tlsrpt_parser.cc $(DM_INGEST_FUZZ_SOURCES)
+tests_fuzz_libfuzzer_tlsrpt_parser_CPPFLAGS = $(AM_CPPFLAGS) $(DM_INGEST_CFLAGS)
+tests_fuzz_libfuzzer_tlsrpt_parser_CXXFLAGS = $(AM_CXXFLAGS) $(DM_INGEST_FUZZ_FLAGS)
+tests_fuzz_libfuzzer_tlsrpt_parser_LDFLAGS = $(AM_LDFLAGS) $(DM_INGEST_FUZZ_FLAGS)
+tests_fuzz_libfuzzer_tlsrpt_parser_LDADD = $(DM_INGEST_FUZZ_LIBS)
+tests_fuzz_libfuzzer_mime_walk_SOURCES = tests/fuzz/fuzz_mime_walk.cc $(DM_INGEST_FUZZ_SOURCES)
+tests_fuzz_libfuzzer_mime_walk_CPPFLAGS = $(AM_CPPFLAGS) $(DM_INGEST_CFLAGS)
+tests_fuzz_libfuzzer_mime_walk_CXXFLAGS = $(AM_CXXFLAGS) $(DM_INGEST_FUZZ_FLAGS)
+tests_fuzz_libfuzzer_mime_walk_LDFLAGS = $(AM_LDFLAGS) $(DM_INGEST_FUZZ_FLAGS)
+tests_fuzz_libfuzzer_mime_walk_LDADD = $(DM_INGEST_FUZZ_LIBS)
+tests_fuzz_libfuzzer_decompress_SOURCES = tests/fuzz/fuzz_decompress.cc $(DM_INGEST_FUZZ_SOURCES)
+tests_fuzz_libfuzzer_decompress_CPPFLAGS = $(AM_CPPFLAGS) $(DM_INGEST_CFLAGS)
+tests_fuzz_libfuzzer_decompress_CXXFLAGS = $(AM_CXXFLAGS) $(DM_INGEST_FUZZ_FLAGS)
+tests_fuzz_libfuzzer_decompress_LDFLAGS = $(AM_LDFLAGS) $(DM_INGEST_FUZZ_FLAGS)
+tests_fuzz_libfuzzer_decompress_LDADD = $(DM_INGEST_FUZZ_LIBS)
+endif
+
+dist_noinst_DATA += tests/integration/test_ingest.py
