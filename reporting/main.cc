@@ -11,6 +11,7 @@
 #include "reporting/cmd_db.hh"
 #include "reporting/cmd_expire.hh"
 #include "reporting/cmd_send.hh"
+#include "reporting/cmd_ingest.hh"
 #include "reporting/subcommand.hh"
 
 namespace
@@ -22,6 +23,8 @@ constexpr dmarc::Subcommand s_subcommands[] = {
     {"expire", "delete stored verdicts older than --max-age days, in batches",
      &dmarc::expireCommand},
     {"send", "build the aggregate reports of an interval and mail them (rua)", &dmarc::sendCommand},
+    {"ingest", "store received DMARC aggregate and TLS-RPT reports (mail on stdin, files, Maildirs)",
+     &dmarc::ingestCommand},
 };
 
 void usage(std::ostream& out)
