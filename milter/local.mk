@@ -48,3 +48,9 @@ tests_unit_test_milter_CPPFLAGS = $(AM_CPPFLAGS) $(DM_ADAPTER_CFLAGS)
 tests_unit_test_milter_CXXFLAGS = $(DM_TEST_CXXFLAGS)
 tests_unit_test_milter_LDADD = $(DM_MILTER_LIBS) $(BOOST_TEST_LIBS)
 TESTS += tests/unit/test-milter
+
+# Test tools for the end-to-end tests (tests/integration/test_milter*.py).
+check_PROGRAMS += tests/tools/dkim-sign
+tests_tools_dkim_sign_SOURCES = tests/tools/dkim-sign.cc
+tests_tools_dkim_sign_CPPFLAGS = $(AM_CPPFLAGS) $(DM_ADAPTER_CFLAGS)
+tests_tools_dkim_sign_LDADD = $(DM_LIBS)
