@@ -36,3 +36,11 @@ tests_unit_test_adapters_SOURCES += \
 
 EXTRA_DIST += tests/unit/fake_verdict_store.hh tests/unit/sample_message_record.hh \
 	tests/unit/temp_directory.hh
+
+# tests/tools/store-driver: plays the milter towards the store (integration
+# tests, benchmark). Built by make check, never installed.
+check_PROGRAMS += tests/tools/store-driver
+tests_tools_store_driver_SOURCES = tests/tools/store-driver.cc
+tests_tools_store_driver_CPPFLAGS = $(AM_CPPFLAGS) $(DM_ADAPTER_CFLAGS)
+tests_tools_store_driver_LDADD = $(DM_LIBS)
+EXTRA_DIST += tests/integration/test_store.py
