@@ -4,6 +4,8 @@ man_sources =
 man_MANS +=
 man_sources += man/dmarc-reports.8.in
 man_MANS += man/dmarc-reports.8
+man_sources += man/dmarc-milter.8.in man/dmarc-milter.conf.5.in
+man_MANS += man/dmarc-milter.8 man/dmarc-milter.conf.5
 EXTRA_DIST += $(man_sources)
 CLEANFILES += $(man_MANS)
 

@@ -99,7 +99,7 @@ void assignNumber(const ConfigKeyInfo& info, std::uint64_t& member, std::string_
   if (ec == std::errc::result_out_of_range || value < info.min || value > info.max) {
     std::ostringstream bounds;
     if (base == 8) {
-      bounds << std::oct << "0" << info.min << " to 0" << info.max;
+      bounds << std::oct << (info.min == 0 ? "" : "0") << info.min << " to 0" << info.max;
     } else {
       bounds << info.min << " to " << info.max;
     }
@@ -712,7 +712,7 @@ std::string configManKeys()
     if (info.kind == ConfigKind::UInt || info.kind == ConfigKind::Mode) {
       std::ostringstream range;
       if (info.kind == ConfigKind::Mode) {
-        range << std::oct << "0" << info.min << " to 0" << info.max;
+        range << std::oct << (info.min == 0 ? "" : "0") << info.min << " to 0" << info.max;
       } else {
         range << info.min << " to " << info.max;
       }

@@ -54,3 +54,14 @@ check_PROGRAMS += tests/tools/dkim-sign
 tests_tools_dkim_sign_SOURCES = tests/tools/dkim-sign.cc
 tests_tools_dkim_sign_CPPFLAGS = $(AM_CPPFLAGS) $(DM_ADAPTER_CFLAGS)
 tests_tools_dkim_sign_LDADD = $(DM_LIBS)
+
+# The man page key list and option list agree with the key table and --help.
+TESTS += tests/check-config-keys.sh
+dist_noinst_SCRIPTS += tests/check-config-keys.sh
+EXTRA_DIST += contrib/dmarc-milter.service
+update-man-keys: milter/dmarc-milter
+	{ sed '/^\.\\" BEGIN KEYS$$/q' $(srcdir)/man/dmarc-milter.conf.5.in; \
+	  milter/dmarc-milter --man-keys; \
+	  sed -n '/^\.\\" END KEYS$$/,$$p' $(srcdir)/man/dmarc-milter.conf.5.in; } > man/keys.tmp && \
+	mv man/keys.tmp $(srcdir)/man/dmarc-milter.conf.5.in
+.PHONY: update-man-keys
