@@ -15,3 +15,6 @@ lib_libdmarcadapters_a_SOURCES += \
 	lib/adapters/psl_idna.hh \
 	lib/adapters/psl_list.cc \
 	lib/adapters/psl_list.hh
+tests_unit_test_adapters_SOURCES += \
+	tests/unit/test-psl_idna_cc.cc \
+	tests/unit/test-psl_list_cc.cc

@@ -18,6 +18,10 @@ Alignment checkAlignment(std::string_view authorDomain, std::string_view identif
   if (mode == AlignmentMode::Strict || !isValidDomainName(identifier)) {
     return Alignment::NotAligned;
   }
+  // Names in different top-level domains never share an Organizational Domain.
+  if (!equalsIgnoreCase(lastLabels(authorDomain, 1), lastLabels(identifier, 1))) {
+    return Alignment::NotAligned;
+  }
   OrgDomain authorOrg = finder.organizationalDomain(authorDomain);
   if (authorOrg.tempError) {
     return Alignment::TempError;

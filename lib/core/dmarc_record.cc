@@ -470,12 +470,12 @@ DmarcRecord parseDmarcRecord(std::string_view text, DmarcMode mode)
         auto ri = parseNumber(value, std::numeric_limits<std::uint32_t>::max());
         record.ri = ri ? static_cast<std::uint32_t>(*ri) : 86400;
       }
-    } else if (mode == DmarcMode::Rfc9989 && is("t")) {
+    } else if (is("t")) {
       if (!seenT) {
         seenT = true;
         record.policy.testing = equalsIgnoreCase(value, "y");
       }
-    } else if (mode == DmarcMode::Rfc9989 && is("psd")) {
+    } else if (is("psd")) {
       if (!seenPsd) {
         seenPsd = true;
         if (equalsIgnoreCase(value, "y")) {

@@ -22,8 +22,9 @@
 //   applies §6.6.3 step 6 (p=none with a valid rua, else Unusable), and also
 //   requires p immediately after v (§6.3).
 // - pct, rf, ri are parsed in RFC 7489 mode only (RFC 9989 removed them:
-//   Appendix A.6); t and psd in RFC 9989 mode only (RFC 7489 ignores them as
-//   unknown tags); np in both (RFC 9091 introduced it for RFC 7489 receivers).
+//   Appendix A.6). t, psd and np are parsed in both modes so that the
+//   published policy is recorded as found; the RFC 7489 mode of the engine
+//   does not act on t, psd or np (tags unknown to an RFC 7489 receiver).
 #pragma once
 
 #include <cstddef>

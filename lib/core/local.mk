@@ -38,9 +38,12 @@ tests_unit_test_core_SOURCES += \
 
 # The scenario driver (STYLE.md convention 14): tests/scenarios/*.in -> .ref.
 check_PROGRAMS += tests/tools/dmarc-eval
-tests_tools_dmarc_eval_SOURCES = tests/tools/dmarc-eval.cc
-tests_tools_dmarc_eval_CPPFLAGS = $(AM_CPPFLAGS) $(DM_ADAPTER_CFLAGS)
-tests_tools_dmarc_eval_LDADD = $(DM_LIBS)
+# It compiles the two PSL adapter files itself rather than linking the whole
+# adapter library, so it needs libpsl and libidn2 only.
+tests_tools_dmarc_eval_SOURCES = tests/tools/dmarc-eval.cc lib/adapters/psl_idna.cc \
+	lib/adapters/psl_list.cc
+tests_tools_dmarc_eval_CPPFLAGS = $(AM_CPPFLAGS) $(LIBPSL_CFLAGS)
+tests_tools_dmarc_eval_LDADD = $(DM_CORE_LIB) $(LIBPSL_LIBS)
 
 # Fuzz targets, one per hostile-input parser (STYLE.md convention 11). Plain
 # builds link each target with the standalone runner and run it over its seed
@@ -78,3 +81,12 @@ tests_fuzz_libfuzzer_auth_results_SOURCES = tests/fuzz/fuzz_auth_results.cc $(DM
 tests_fuzz_libfuzzer_auth_results_CXXFLAGS = $(AM_CXXFLAGS) $(DM_FUZZ_FLAGS)
 tests_fuzz_libfuzzer_auth_results_LDFLAGS = $(AM_LDFLAGS) $(DM_FUZZ_FLAGS)
 endif
+
+# The shared DMARC vectors through the real engine (dmarc-eval).
+TESTS += tests/tools/dmarc-eval-vectors.py
+dist_noinst_SCRIPTS += tests/tools/dmarc-eval-vectors.py
+
+# Golden scenarios: tests/scenarios/*.in through dmarc-eval, diffed with *.ref.
+TESTS += tests/scenarios/run-scenarios.sh
+dist_noinst_SCRIPTS += tests/scenarios/run-scenarios.sh
+EXTRA_DIST += tests/scenarios

@@ -195,9 +195,9 @@ Verdict evaluateDomain(const std::string& author, const Verdict& base, const Mes
   if (location.kind == PolicyLocation::Kind::None) {
     verdict.result = DmarcResult::None;
     verdict.reason = "no DMARC record";
-    if (options.mode == DmarcMode::Rfc7489) {
-      verdict.orgDomain = finder.organizationalDomain(author).domain;
-    }
+    verdict.orgDomain = options.mode == DmarcMode::Rfc7489
+                            ? finder.organizationalDomain(author).domain
+                            : finder.knownOrganizationalDomain(author);
     return verdict;
   }
   const DmarcRecord& record = *location.record;
@@ -288,9 +288,10 @@ Verdict evaluateDomain(const std::string& author, const Verdict& base, const Mes
     }
   }
 
-  // Policy options: t=y (RFC 9989 §4.7) one level lower.
+  // Policy options: t=y (RFC 9989 §4.7) one level lower; an RFC 7489
+  // receiver does not know t.
   Policy effective = published;
-  if (policy.testing && effective != Policy::None) {
+  if (policy.testing && effective != Policy::None && options.mode == DmarcMode::Rfc9989) {
     effective = lower(effective);
   }
   if (verdict.result == DmarcResult::Pass) {

@@ -8,7 +8,7 @@
 // the RFC 7489 mode loads the Public Suffix List from $PSL_FILE (default: the
 // configured one). Commands:
 //   mode rfc9989|rfc7489            authserv-id <id>
-//   from <raw value>                (one From field; \t \r \n \\ escapes)
+//   from <raw value>                (one From field; \t \r \n \\ \xHH escapes)
 //   mailfrom <address>|<>           helo <name>
 //   spf <result> [domain]           spf-helo <result> [domain]
 //   dkim <result> d=<d> [s=<s>] [b=<b>]
@@ -20,6 +20,7 @@
 //   option [multi-from=evaluate|reject] [max-authors=N]
 //          [unusable-from=reject|accept] [tempfail=yes|no]
 //   eval | record <text> | orgdomain <domain> | walk <domain> | reset
+//   authres-empty                   (the "; none" field: nothing evaluated)
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
@@ -69,7 +70,10 @@ std::string unescape(std::string_view text)
 {
   std::string out;
   for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '\\' && i + 1 < text.size()) {
+    if (text[i] == '\\' && i + 3 < text.size() && text[i + 1] == 'x') {
+      out += static_cast<char>(std::stoi(std::string(text.substr(i + 2, 2)), nullptr, 16));
+      i += 3;
+    } else if (text[i] == '\\' && i + 1 < text.size()) {
       char c = text[++i];
       out += c == 'n' ? '\n' : c == 'r' ? '\r' : c == 't' ? '\t' : c == '0' ? '\0' : c;
     } else {
@@ -293,11 +297,11 @@ private:
       for (std::size_t i = 1; i < args.size(); ++i) {
         const std::string& a = args[i];
         if (a.starts_with("d=")) {
-          signature.domain = a.substr(2);
+          signature.domain = unescape(a.substr(2));
         } else if (a.starts_with("s=")) {
-          signature.selector = a.substr(2);
+          signature.selector = unescape(a.substr(2));
         } else if (a.starts_with("b=")) {
-          signature.bPrefix = a.substr(2);
+          signature.bPrefix = unescape(a.substr(2));
         }
       }
       d_facts.dkim.push_back(signature);
@@ -374,6 +378,8 @@ private:
         out << "org_domain=" << (org.tempError ? "temperror " + quoted(org.error) : org.domain)
             << "\n";
       }
+    } else if (command == "authres-empty") {
+      out << AuthResultsBuilder(d_authservId).field() << "\n";
     } else if (command == "reset") {
       d_fake.clear();
       d_logging.take();
