@@ -12,6 +12,7 @@
 #include <condition_variable>
 #include <cstring>
 #include <mutex>
+#include <string>
 #include <vector>
 
 #include <libmilter/mfapi.h>
@@ -186,7 +187,15 @@ sfsistat mlfiEnvRcpt(SMFICTX* context, char** argv)
 sfsistat mlfiHeader(SMFICTX* context, char* name, char* value)
 {
   return trampoline(context, "header", [&](Session& session, MilterActions& actions) {
-    return session.header(actions, name != nullptr ? name : "", value != nullptr ? value : "");
+    std::string_view text = value != nullptr ? value : "";
+    auto* connection = static_cast<Connection*>(smfi_getpriv(context));
+    if (connection != nullptr && !connection->headerLeadingSpace) {
+      // Without SMFIP_HDR_LEADSPC the MTA stripped the space after the
+      // colon; DKIM's simple canonicalisation needs it back.
+      std::string spaced = " " + std::string(text);
+      return session.header(actions, name != nullptr ? name : "", spaced);
+    }
+    return session.header(actions, name != nullptr ? name : "", text);
   });
 }
 
