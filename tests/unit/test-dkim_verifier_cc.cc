@@ -3,6 +3,7 @@
 // vectors, messages signed here with keys generated for this run, and
 // hostile input that must never crash or pass.
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <map>
@@ -14,6 +15,7 @@
 
 #include "lib/adapters/dkim_signer.hh"
 #include "lib/adapters/dkim_verifier.hh"
+#include "lib/core/dns_budget.hh"
 #include "tests/unit/fake_resolver.hh"
 
 using namespace dmarc;
@@ -463,6 +465,22 @@ BOOST_AUTO_TEST_CASE(test_DnsFailure_Temperror)
       signedWith(sampleMessage(), key(DkimKeyType::Ed25519), request("example.org", "sel"));
   auto outcomes = verify(f.library, message, s_now);
   requireOne(outcomes, DkimResult::Temperror);
+}
+
+// A per-message DNS budget that has run out (the message's lookups timed
+// out) answers Failure without asking the resolver: temperror, not "no key".
+BOOST_AUTO_TEST_CASE(test_DnsBudgetSpent_Temperror)
+{
+  Fixture f;
+  f.publish("sel", "example.org", key(DkimKeyType::Ed25519));
+  Message message =
+      signedWith(sampleMessage(), key(DkimKeyType::Ed25519), request("example.org", "sel"));
+  DnsBudget spent(f.resolver, std::chrono::milliseconds(0));
+  auto outcomes = verify(f.library, message, s_now, 4096, &spent);
+  requireOne(outcomes, DkimResult::Temperror);
+  BOOST_CHECK_EQUAL(outcomes[0].humanResult, "key lookup failed (DNS)");
+  BOOST_CHECK(f.resolver.queries().empty());
+  BOOST_CHECK_EQUAL(spent.refused(), 1U);
 }
 
 // x= is judged against the time the verifier is given, not the wall clock
