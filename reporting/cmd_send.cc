@@ -7,7 +7,9 @@
 #include "reporting/cmd_send.hh"
 
 #include <array>
+#include <chrono>
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
@@ -378,7 +380,16 @@ int sendCommand(int argc, char** argv)
     return EX_USAGE;
   }
 
-  auto logLine = [](int level, const std::string& line) {
+  // Verbose lines carry the seconds since the start, for progress on long runs.
+  const auto start = std::chrono::steady_clock::now();
+  auto logLine = [start](int level, const std::string& line) {
+    if (level == 1) {
+      auto elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start);
+      char stamp[32];
+      std::snprintf(stamp, sizeof stamp, "[%8.2fs] ", elapsed.count());
+      std::cout << stamp << line << std::endl;
+      return;
+    }
     (level == 2 ? std::cerr : std::cout) << (level == 2 ? "warning: " : "") << line << std::endl;
   };
   try {

@@ -180,3 +180,97 @@ def records(xml_bytes):
                          record.findall("auth_results/spf")],
         })
     return root, out
+
+
+class AuthSmtpServer:
+    """A minimal SMTP server on loopback for the relay tests that Postfix's
+    harness instance does not cover: STARTTLS (self-signed certificate) and
+    AUTH PLAIN with a known password. It records the commands it saw and the
+    messages it accepted; `starttls=False` offers no STARTTLS."""
+
+    def __init__(self, workdir, user="reporter", password="s3cret", starttls=True):
+        import socket
+        import ssl
+        import threading
+        self.user, self.password, self.starttls = user, password, starttls
+        self.commands, self.messages = [], []
+        cert, key = os.path.join(workdir, "relay.crt"), os.path.join(workdir, "relay.key")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
+                        "-days", "2", "-subj", "/CN=relay.example"], check=True, capture_output=True)
+        self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self.context.load_cert_chain(cert, key)
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(5)
+        self.port = self.listener.getsockname()[1]
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.listener.close()
+
+    def _serve(self):
+        while True:
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                return
+            try:
+                self._session(conn)
+            except Exception:  # a broken client ends its session only
+                pass
+            finally:
+                conn.close()
+
+    def _session(self, conn):
+        import base64
+        stream = conn.makefile("rwb")
+
+        def reply(text):
+            stream.write(text.encode() + b"\r\n")
+            stream.flush()
+
+        reply("220 relay.example ESMTP test relay")
+        tls = False
+        authed = False
+        while True:
+            line = stream.readline().decode().rstrip("\r\n")
+            if not line:
+                return
+            self.commands.append(line if not line.upper().startswith("AUTH") else "AUTH PLAIN ...")
+            verb = line.split(" ", 1)[0].upper()
+            if verb == "EHLO":
+                caps = ["250-relay.example"]
+                if self.starttls and not tls:
+                    caps.append("250-STARTTLS")
+                caps.append("250 AUTH PLAIN")
+                reply("\r\n".join(caps))
+            elif verb == "STARTTLS" and self.starttls and not tls:
+                reply("220 go ahead")
+                conn = self.context.wrap_socket(conn, server_side=True)
+                stream = conn.makefile("rwb")
+                tls = True
+            elif verb == "AUTH":
+                _, mech, blob = line.split(" ", 2)
+                fields = base64.b64decode(blob).split(b"\0")
+                authed = mech.upper() == "PLAIN" and fields[1:] == [self.user.encode(), self.password.encode()]
+                reply("235 2.7.0 ok" if authed else "535 5.7.8 bad credentials")
+            elif verb == "MAIL":
+                reply("250 ok" if authed else "530 5.7.0 authentication required")
+            elif verb == "RCPT":
+                reply("250 ok")
+            elif verb == "DATA":
+                reply("354 go")
+                data = []
+                while True:
+                    chunk = stream.readline()
+                    if chunk in (b".\r\n", b""):
+                        break
+                    data.append(chunk[1:] if chunk.startswith(b"..") else chunk)
+                self.messages.append((tls, b"".join(data)))
+                reply("250 2.0.0 queued")
+            elif verb == "QUIT":
+                reply("221 bye")
+                return
+            else:
+                reply("502 unknown")

@@ -405,3 +405,51 @@ class ReportCliTest(unittest.TestCase):
                      ["--email", "a@b.example", "--begin", "2026-11-28", "--end", "2026-11-27"]):
             proc = run([tool, "send"] + args, capture_output=True, text=True)
             self.assertEqual(proc.returncode, 64, "%s: got %d, want 64 (EX_USAGE)" % (args, proc.returncode))
+
+
+class ReportRelayAuthTest(unittest.TestCase):
+    """SMTP relay with STARTTLS and AUTH PLAIN (a small test relay)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.db = ReportsDatabase("reports_auth")
+        cls.workdir = tempfile.mkdtemp(prefix="relay-")
+        cls.password_file = os.path.join(cls.workdir, "password")
+        with open(cls.password_file, "w") as handle:
+            handle.write("s3cret\n")
+
+    def relay(self, server, *extra):
+        return ["--transport", "smtp", "--smtp-relay", "127.0.0.1:%d" % server.port, "--smtp-user", "reporter",
+                "--smtp-password-file", self.password_file, "--receiver", "receiver.test"] + list(extra)
+
+    def test_auth_plain_after_starttls(self):
+        from integration.reports_util import AuthSmtpServer
+        server = AuthSmtpServer(self.workdir)
+        try:
+            self.db.sql(verdict_sql("auth.test", count=1))
+            proc = self.db.send("--domain", "auth.test", *self.relay(server, "--smtp-tls", "encrypt"))
+            self.assertEqual(summary(proc)["sent"], 1, proc.stdout + proc.stderr)
+            self.assertNotIn("s3cret", proc.stdout + proc.stderr)
+            verbs = [c.split(" ")[0].upper() for c in server.commands]
+            self.assertEqual(verbs[:4], ["EHLO", "STARTTLS", "EHLO", "AUTH"])
+            ((tls, data),) = server.messages
+            self.assertTrue(tls)
+            _, ctype, xml = report_attachment(parse_mail(data))
+            self.assertEqual(xmllint(xml, XSD_9990)[0], 0)
+        finally:
+            server.close()
+
+    def test_no_auth_without_tls(self):
+        from integration.reports_util import AuthSmtpServer
+        server = AuthSmtpServer(self.workdir, starttls=False)
+        try:
+            self.db.sql(verdict_sql("noauth.test", count=1))
+            proc = self.db.send("--domain", "noauth.test", *self.relay(server, "--smtp-tls", "may"))
+            self.assertEqual(summary(proc)["failed"], 1, proc.stdout + proc.stderr)
+            self.assertNotIn("AUTH PLAIN ...", server.commands)
+            self.assertEqual(server.messages, [])
+            self.assertIn("refusing AUTH without TLS", self.db.sql("SELECT reason FROM report_destination"
+                                                                   " d JOIN aggregate_report r ON r.id = d.report"
+                                                                   " WHERE r.policy_domain = 'noauth.test'"))
+        finally:
+            server.close()
