@@ -76,6 +76,7 @@ using DkimPtr = CHandle<DKIM, &dkim_free>;
 using EvpPkeyPtr = CHandle<EVP_PKEY, &EVP_PKEY_free>;
 using EvpPkeyCtxPtr = CHandle<EVP_PKEY_CTX, &EVP_PKEY_CTX_free>;
 using BioPtr = CHandle<BIO, &BIO_free_all>;
+using EvpMdCtxPtr = CHandle<EVP_MD_CTX, &EVP_MD_CTX_free>;
 
 // libunbound: the resolver context and one query result.
 using UbCtxPtr = CHandle<ub_ctx, &ub_ctx_delete>;
