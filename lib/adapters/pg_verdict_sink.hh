@@ -1,6 +1,7 @@
 // pg_verdict_sink.hh: the VerdictSink that writes to PostgreSQL with
-// libpqxx: multi-row prepared INSERT ... ON CONFLICT DO NOTHING (idempotent
-// on message_key), one transaction per batch.
+// libpqxx: one prepared INSERT ... SELECT FROM unnest(per-column arrays)
+// ... ON CONFLICT DO NOTHING per batch (idempotent on message_key), one
+// transaction per batch.
 //
 // Trust: record contents are untrusted and only ever travel as statement
 // parameters. The connection string is administrator input; it is logged
@@ -32,7 +33,7 @@ private:
   const std::string d_passwordFile;
   const std::string d_defaultHost;
   std::unique_ptr<pqxx::connection> d_db;
-  std::set<std::size_t> d_prepared;   // row counts with a prepared statement
+  bool d_prepared = false;            // the insert statement is prepared on d_db
   std::set<std::string> d_knownHosts; // reporting_host rows ensured on this connection
 };
 } // namespace dmarc

@@ -78,9 +78,6 @@ constexpr std::array<Column, 54> s_columns{{
     {"tls_cert_issuer", "text"},
 }};
 
-// PostgreSQL limits a statement to 65535 parameters.
-constexpr std::size_t s_maxParameters = 65535;
-
 PgParam text(std::string_view value)
 {
   return pgText(value);
@@ -160,45 +157,52 @@ std::size_t verdictColumnCount()
   return s_columns.size();
 }
 
-std::string verdictInsertSql(std::size_t rows)
+std::string verdictInsertSql()
+{
+  std::string names;
+  std::string selected;
+  std::string unnested;
+  std::string aliases;
+  std::size_t parameter = 1;
+  for (const auto& column : s_columns) {
+    const bool first = parameter == 1;
+    const std::string alias = "c" + std::to_string(parameter);
+    names += (first ? "" : ", ") + std::string(column.name);
+    aliases += (first ? "" : ", ") + alias;
+    // An array column arrives as text[] of array literals (unnest would
+    // flatten a two-dimensional array) and is cast back per row.
+    const bool isArray = column.cast.ends_with("[]");
+    selected += (first ? "" : ", ") + alias;
+    if (isArray) {
+      selected += "::" + std::string(column.cast);
+    }
+    unnested += (first ? "$" : ", $") + std::to_string(parameter) + "::";
+    unnested += isArray ? std::string("text[]") : std::string(column.cast) + "[]";
+    ++parameter;
+  }
+  return "INSERT INTO verdict (" + names + ") SELECT " + selected + " FROM unnest(" + unnested +
+         ") AS u(" + aliases + ") ON CONFLICT DO NOTHING";
+}
+
+std::vector<std::string> verdictBatchParams(const std::vector<const MessageRecord*>& rows,
+                                            std::string_view defaultHost)
 {
   const std::size_t columns = verdictColumnCount();
-  if (rows == 0 || rows * columns > s_maxParameters) {
-    throw Error("verdictInsertSql: bad row count " + std::to_string(rows));
-  }
-  std::string sql = "INSERT INTO verdict (";
-  bool first = true;
-  auto addName = [&](const Column& column) {
-    if (!first) {
-      sql += ", ";
+  std::vector<std::vector<PgParam>> byColumn(columns);
+  std::vector<PgParam> row;
+  for (const auto* record : rows) {
+    row.clear();
+    appendVerdictParams(*record, defaultHost, row);
+    for (std::size_t i = 0; i < columns; ++i) {
+      byColumn[i].push_back(std::move(row[i]));
     }
-    first = false;
-    sql += column.name;
-  };
-  for (const auto& column : s_columns) {
-    addName(column);
   }
-  sql += ") VALUES ";
-  std::size_t parameter = 1;
-  for (std::size_t row = 0; row < rows; ++row) {
-    sql += row == 0 ? "(" : ", (";
-    std::size_t index = 0;
-    auto addValue = [&](const Column& column) {
-      if (index++ != 0) {
-        sql += ", ";
-      }
-      sql += '$';
-      sql += std::to_string(parameter++);
-      sql += "::";
-      sql += column.cast;
-    };
-    for (const auto& column : s_columns) {
-      addValue(column);
-    }
-    sql += ')';
+  std::vector<std::string> params;
+  params.reserve(columns);
+  for (const auto& values : byColumn) {
+    params.push_back(pgArrayLiteral(values));
   }
-  sql += " ON CONFLICT DO NOTHING";
-  return sql;
+  return params;
 }
 
 void appendVerdictParams(const MessageRecord& record, std::string_view defaultHost,
@@ -318,6 +322,21 @@ std::string pgText(std::string_view bytes)
   return out;
 }
 
+namespace
+{
+void appendElement(std::string& out, std::string_view element)
+{
+  out += '"';
+  for (char c : pgText(element)) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+    }
+    out += c;
+  }
+  out += '"';
+}
+} // namespace
+
 std::string pgArrayLiteral(const std::vector<std::string>& elements)
 {
   std::string out = "{";
@@ -325,14 +344,24 @@ std::string pgArrayLiteral(const std::vector<std::string>& elements)
     if (i != 0) {
       out += ',';
     }
-    out += '"';
-    for (char c : pgText(elements[i])) {
-      if (c == '"' || c == '\\') {
-        out += '\\';
-      }
-      out += c;
+    appendElement(out, elements[i]);
+  }
+  out += '}';
+  return out;
+}
+
+std::string pgArrayLiteral(const std::vector<PgParam>& elements)
+{
+  std::string out = "{";
+  for (std::size_t i = 0; i < elements.size(); ++i) {
+    if (i != 0) {
+      out += ',';
     }
-    out += '"';
+    if (elements[i]) {
+      appendElement(out, *elements[i]);
+    } else {
+      out += "NULL";
+    }
   }
   out += '}';
   return out;

@@ -24,11 +24,20 @@ using PgParam = std::optional<std::string>;
 // Number of parameters of one verdict row.
 std::size_t verdictColumnCount();
 
-// INSERT INTO verdict (...) VALUES (...), (...) ON CONFLICT DO NOTHING, for
-// `rows` rows (1 <= rows; rows * verdictColumnCount() <= 65535).
+// INSERT INTO verdict (...) SELECT ... FROM unnest($1::uuid[], ...) ON
+// CONFLICT DO NOTHING: one parameter per column, each an array holding that
+// column's value for every row of the batch (verdictBatchParams), so that
+// one short statement with verdictColumnCount() parameters inserts any
+// number of rows. Columns that are arrays themselves travel as text[] of
+// array literals and are cast back per row.
 // No conflict target on purpose: naming one would need SELECT privilege,
 // which the insert-only milter role does not have.
-std::string verdictInsertSql(std::size_t rows);
+std::string verdictInsertSql();
+
+// The verdictColumnCount() parameters of verdictInsertSql() for `rows`
+// (one array literal per column; SQL NULL values become NULL elements).
+std::vector<std::string> verdictBatchParams(const std::vector<const MessageRecord*>& rows,
+                                            std::string_view defaultHost);
 
 // Appends the verdictColumnCount() parameters of one row, in column order.
 void appendVerdictParams(const MessageRecord& record, std::string_view defaultHost,
@@ -39,8 +48,10 @@ void appendVerdictParams(const MessageRecord& record, std::string_view defaultHo
 std::string pgText(std::string_view bytes);
 
 // A one-dimensional PostgreSQL array literal, every element double-quoted
-// and escaped ({"a","b\"c"}), elements passed through pgText.
+// and escaped ({"a","b\"c"}), elements passed through pgText; std::nullopt
+// elements are written as NULL.
 std::string pgArrayLiteral(const std::vector<std::string>& elements);
+std::string pgArrayLiteral(const std::vector<PgParam>& elements);
 
 // Microseconds since the epoch as a timestamptz literal in UTC
 // ("2026-11-28 13:54:37.123456+00").

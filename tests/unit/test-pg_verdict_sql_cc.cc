@@ -11,23 +11,37 @@ using namespace dmarc;
 
 BOOST_AUTO_TEST_SUITE(test_pg_verdict_sql_cc)
 
-BOOST_AUTO_TEST_CASE(test_InsertSql_PlaceholdersMatchColumns)
+BOOST_AUTO_TEST_CASE(test_InsertSql_OneArrayParameterPerColumn)
 {
-  auto sql = verdictInsertSql(2);
+  auto sql = verdictInsertSql();
   auto columns = verdictColumnCount();
   BOOST_CHECK(sql.starts_with("INSERT INTO verdict (message_key, received_at, "));
   BOOST_CHECK(sql.ends_with(" ON CONFLICT DO NOTHING"));
-  BOOST_CHECK(sql.find("$" + std::to_string(2 * columns) + "::") != std::string::npos);
-  BOOST_CHECK(sql.find("$" + std::to_string(2 * columns + 1)) == std::string::npos);
-  BOOST_CHECK(sql.find("$1::uuid") != std::string::npos);
-  BOOST_CHECK(sql.find("$5::inet") != std::string::npos);
+  BOOST_CHECK(sql.find("$" + std::to_string(columns) + "::") != std::string::npos);
+  BOOST_CHECK(sql.find("$" + std::to_string(columns + 1)) == std::string::npos);
+  BOOST_CHECK(sql.find("unnest($1::uuid[], $2::timestamptz[]") != std::string::npos);
+  BOOST_CHECK(sql.find("$5::inet[]") != std::string::npos);
+  // Array columns travel as text[] of literals and are cast back per row.
+  BOOST_CHECK(sql.find("$8::text[]") != std::string::npos);
+  BOOST_CHECK(sql.find("c8::text[]") != std::string::npos);
+  BOOST_CHECK(sql.find("$45::text[]") != std::string::npos);
+  BOOST_CHECK(sql.find("c45::dkim_result[]") != std::string::npos);
 }
 
-BOOST_AUTO_TEST_CASE(test_InsertSql_RefusesTooManyParameters)
+BOOST_AUTO_TEST_CASE(test_BatchParams_TransposeRowsIntoColumnArrays)
 {
-  BOOST_CHECK_THROW(verdictInsertSql(0), Error);
-  BOOST_CHECK_THROW(verdictInsertSql(65535 / verdictColumnCount() + 1), Error);
-  BOOST_CHECK_NO_THROW(verdictInsertSql(64));
+  auto a = sampleMessageRecord(1);
+  auto b = MessageRecord{};
+  b.messageKey = "k2";
+  b.helo = "x\"y";
+  auto params = verdictBatchParams({&a, &b}, "default");
+  BOOST_REQUIRE_EQUAL(params.size(), verdictColumnCount());
+  BOOST_CHECK_EQUAL(params[0], "{\"" + a.messageKey + "\",\"k2\"}");
+  BOOST_CHECK_EQUAL(params[2], "{\"mx1.example.net\",\"default\"}");
+  BOOST_CHECK_EQUAL(params[4], "{\"2001:db8::25\",NULL}"); // client_ip
+  BOOST_CHECK_EQUAL(params[5], "{\"mail.example.com\",\"x\\\"y\"}");
+  // rcpt_domains: each element is itself an array literal, quoted again.
+  BOOST_CHECK_EQUAL(params[7], "{\"{\\\"example.net\\\",\\\"example.org\\\"}\",\"{}\"}");
 }
 
 BOOST_AUTO_TEST_CASE(test_Params_OnePerColumnWithAndWithoutOptionals)
@@ -75,10 +89,12 @@ BOOST_AUTO_TEST_CASE(test_Params_BadClientIpBecomesNull)
 
 BOOST_AUTO_TEST_CASE(test_ArrayLiteral_QuotesEverything)
 {
-  BOOST_CHECK_EQUAL(pgArrayLiteral({}), "{}");
-  BOOST_CHECK_EQUAL(pgArrayLiteral({""}), "{\"\"}");
-  BOOST_CHECK_EQUAL(pgArrayLiteral({"NULL"}), "{\"NULL\"}");
-  BOOST_CHECK_EQUAL(pgArrayLiteral({"a\"b", "c\\d", "{e,f}"}), "{\"a\\\"b\",\"c\\\\d\",\"{e,f}\"}");
+  BOOST_CHECK_EQUAL(pgArrayLiteral(std::vector<std::string>{}), "{}");
+  BOOST_CHECK_EQUAL(pgArrayLiteral(std::vector<PgParam>{std::nullopt, "NULL"}), "{NULL,\"NULL\"}");
+  BOOST_CHECK_EQUAL(pgArrayLiteral(std::vector<std::string>{""}), "{\"\"}");
+  BOOST_CHECK_EQUAL(pgArrayLiteral(std::vector<std::string>{"NULL"}), "{\"NULL\"}");
+  BOOST_CHECK_EQUAL(pgArrayLiteral(std::vector<std::string>{"a\"b", "c\\d", "{e,f}"}),
+                    "{\"a\\\"b\",\"c\\\\d\",\"{e,f}\"}");
 }
 
 BOOST_AUTO_TEST_CASE(test_Text_ReplacesNulAndInvalidUtf8)
