@@ -40,3 +40,9 @@ tests_unit_test_core_SOURCES += \
 
 tests_unit_test_adapters_SOURCES += \
 	tests/unit/test-spf_checker_cc.cc
+
+# Benchmark (not in make check): cached DMARC/SPF lookups per second.
+noinst_PROGRAMS += tests/bench/dns-bench
+tests_bench_dns_bench_SOURCES = tests/bench/dns-bench.cc
+tests_bench_dns_bench_CPPFLAGS = $(AM_CPPFLAGS) $(DM_ADAPTER_CFLAGS)
+tests_bench_dns_bench_LDADD = $(DM_LIBS)

@@ -387,8 +387,10 @@ private:
     DnsAnswer answer = d_resolver.query(name, dnsType);
     if (answer.status == DnsStatus::Failure) {
       d_lastError = "DNS failure for " + name + ": " + answer.error;
-      if (ptrSubLookup) {
-        // RFC 7208 §5.5: an error looking up a PTR name skips that name.
+      if (ptrSubLookup || dnsType == DnsType::PTR) {
+        // RFC 7208 §5.5: an error in the PTR lookup makes "ptr" not match,
+        // and an error looking up one PTR name skips that name (%{p}
+        // becomes "unknown" the same way, §7.3).
         return makeRr(domainText, type, NO_DATA);
       }
       return tryAgain(domainText, type);
@@ -769,9 +771,9 @@ SpfOutcome SpfChecker::check(std::string_view clientIp, std::string_view sender,
   } else {
     SPF_request_set_ipv6(request.get(), client->v6);
   }
-  if (!heloText.empty()) {
-    SPF_request_set_helo_dom(request.get(), heloText.c_str());
-  }
+  // %{h} must expand to something even when the MTA did not pass the
+  // HELO name (libspf2 would fail the whole check with temperror).
+  SPF_request_set_helo_dom(request.get(), heloText.empty() ? "unknown" : heloText.c_str());
   if (scope == SpfScope::Mfrom) {
     SPF_request_set_env_from(request.get(), senderText.c_str());
   } else {

@@ -172,6 +172,18 @@ BOOST_FIXTURE_TEST_CASE(test_CheckMailFrom_DnsFailures, Fixture)
   CHECK_RESULT(mfrom("192.0.2.1", "u@incnone.example"), SpfResult::Permerror);
 }
 
+BOOST_FIXTURE_TEST_CASE(test_CheckMailFrom_PtrErrorsAndMissingHelo, Fixture)
+{
+  // RFC 7208 §5.5: a DNS error in the PTR lookup makes "ptr" not match.
+  dns.add("p.example", DnsType::TXT, "v=spf1 ptr ?all");
+  dns.fail("1.2.0.192.in-addr.arpa");
+  CHECK_RESULT(mfrom("192.0.2.1", "u@p.example"), SpfResult::Neutral);
+  // Without a HELO name from the MTA, %{h} still expands.
+  dns.add("h.example", DnsType::TXT, "v=spf1 exists:%{h}.h.example -all");
+  dns.add("unknown.h.example", DnsType::A, "127.0.0.2");
+  CHECK_RESULT(checker.checkMailFrom("192.0.2.1", "u@h.example", ""), SpfResult::Pass);
+}
+
 BOOST_FIXTURE_TEST_CASE(test_CheckMailFrom_CidrZeroAndRedirect, Fixture)
 {
   dns.add("zero.example", DnsType::TXT, "v=spf1 a:any.zero.example/0 -all");
