@@ -4,6 +4,7 @@
 
 #include <vector>
 
+#include "lib/core/dmarc_record.hh"
 #include "reporting/report_naming.hh"
 
 namespace dmarc
@@ -32,13 +33,13 @@ DestinationCheck checkDestination(DnsResolver& resolver, std::string_view policy
     return check;
   }
   bool authorized = false;
-  std::vector<std::string> replacements;
+  std::vector<RuaUri> replacements;
   for (const auto& record : answer.records) {
-    if (dmarcTagList(record).empty()) {
+    if (!isDmarcRecord(record)) {
       continue; // step 4: only records starting with v=DMARC1 count
     }
     authorized = true;
-    auto uris = ruaFromRecord(record);
+    auto uris = ruaUrisFromRecord(record);
     replacements.insert(replacements.end(), uris.begin(), uris.end());
   }
   if (!authorized) {
@@ -47,20 +48,19 @@ DestinationCheck checkDestination(DnsResolver& resolver, std::string_view policy
   }
   check.status = DestinationCheck::Status::Authorized;
   check.reason = "authorized by " + name;
-  for (const auto& text : replacements) {
-    auto replacement = parseRuaUri(text);
-    if (!replacement || replacement->scheme != uri.scheme) {
+  for (const auto& replacement : replacements) {
+    if (replacement.scheme != uri.scheme) {
       continue;
     }
-    if (replacement->host != uri.host) {
+    if (replacement.host != uri.host) {
       // RFC 7489 §7.1: a different host means send to neither.
       check.status = DestinationCheck::Status::NotAuthorized;
       check.reason = "the record at " + name + " redirects to another host";
       return check;
     }
-    check.destination = *replacement;
+    check.destination = replacement;
     check.destination.uri = uri.uri; // bookkeeping stays under the published URI
-    if (!replacement->maxBytes) {
+    if (!replacement.maxBytes) {
       check.destination.maxBytes = uri.maxBytes;
     }
     check.reason += " (rua replaced by the destination's own)";

@@ -196,9 +196,9 @@ std::optional<ReportRun::Planned> ReportRun::plan(const std::string& domain,
   // Destinations: the published rua, recorded on the first build (or added
   // to a report first written by --output-dir); known ones keep their state.
   std::map<std::string, std::uint64_t> sizeLimits;
-  for (const auto& text : ruaFromRecord(planned.policy.record)) {
-    if (auto uri = parseRuaUri(text); uri && uri->maxBytes) {
-      sizeLimits[uri->uri] = *uri->maxBytes;
+  for (const auto& uri : ruaUrisFromRecord(planned.policy.record)) {
+    if (uri.maxBytes) {
+      sizeLimits[uri.uri] = *uri.maxBytes;
     }
   }
   if (!d_options.dryRun) {
@@ -250,10 +250,6 @@ std::optional<ReportRun::Planned> ReportRun::plan(const std::string& domain,
     }
     if (uri->scheme == RuaUri::Scheme::Https) {
       skip(dest, reportWhere, "https rua recorded, not enabled");
-      continue;
-    }
-    if (uri->scheme != RuaUri::Scheme::Mailto) {
-      skip(dest, reportWhere, "unsupported rua scheme");
       continue;
     }
     if (isOwnAddress(uri->address)) {
@@ -430,7 +426,7 @@ void ReportRun::deliver(Planned& planned)
     AttemptOutcome outcome =
         sent.outcome == Delivery::Outcome::Delivered  ? AttemptOutcome::Delivered
         : sent.outcome == Delivery::Outcome::Tempfail ? AttemptOutcome::Tempfail
-                                                             : AttemptOutcome::Permfail;
+                                                      : AttemptOutcome::Permfail;
     d_store.recordAttempt(delivery.stored, d_options.host, d_mailer->transport(), outcome,
                           sent.detail, d_options.retry);
     if (outcome == AttemptOutcome::Delivered) {

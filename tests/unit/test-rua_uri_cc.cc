@@ -38,11 +38,11 @@ BOOST_AUTO_TEST_CASE(test_Https_RecordedWithHost)
 
 BOOST_AUTO_TEST_CASE(test_Malformed_Refused)
 {
-  for (const char* bad :
-       {"", "mailto:", "mailto:nobody", "mailto:a@b.example!10x", "mailto:a@@b",
-        "mailto:a b@example.com", "mailto:a@example.com%0d%0aBcc:x@y.example",
-        "mailto:<a@example.com>", "mailto:a,b@example.com", "mailto:a@-..example",
-        "mailto:a@example.com%", "mailto:.a@example.com", "no-scheme", "https:nohost"}) {
+  for (const char* bad : {"", "mailto:", "mailto:nobody", "mailto:a@b.example!10x", "mailto:a@@b",
+                          "mailto:a b@example.com", "mailto:a@example.com%0d%0aBcc:x@y.example",
+                          "mailto:<a@example.com>", "mailto:a,b@example.com", "mailto:a@-..example",
+                          "mailto:a@example.com%", "mailto:.a@example.com", "no-scheme",
+                          "https:nohost", "ftp://example.com/x", "mailto:a\"b@example.com"}) {
     BOOST_CHECK_MESSAGE(!parseRuaUri(bad).has_value(),
                         "got a parse of '" << bad << "', want refusal");
   }
@@ -55,12 +55,18 @@ BOOST_AUTO_TEST_SUITE(test_rua_uri_cc_record)
 
 BOOST_AUTO_TEST_CASE(test_RuaFromRecord_KeepsSizes)
 {
-  auto uris = ruaFromRecord("v=DMARC1; p=none; rua=mailto:a@x.example!10m, mailto:b@y.example ;");
+  auto texts = ruaFromRecord("v=DMARC1; p=none; rua=mailto:a@x.example!10m, bad uri ;");
+  BOOST_REQUIRE_EQUAL(texts.size(), 2u);
+  BOOST_CHECK_EQUAL(texts[0], "mailto:a@x.example!10m");
+  BOOST_CHECK_EQUAL(texts[1], "bad uri");
+  auto uris =
+      ruaUrisFromRecord("v=DMARC1; p=none; rua=mailto:a@x.example!10m, mailto:b@y.example ;");
   BOOST_REQUIRE_EQUAL(uris.size(), 2u);
-  BOOST_CHECK_EQUAL(uris[0], "mailto:a@x.example!10m");
-  BOOST_CHECK_EQUAL(uris[1], "mailto:b@y.example");
+  BOOST_CHECK_EQUAL(uris[0].uri, "mailto:a@x.example");
+  BOOST_CHECK_EQUAL(uris[0].maxBytes.value_or(0), 10u << 20);
+  BOOST_CHECK_EQUAL(uris[1].address, "b@y.example");
   BOOST_CHECK(ruaFromRecord("p=none; v=DMARC1; rua=mailto:a@x.example").empty());
-  BOOST_CHECK_EQUAL(parseRuaUri("mailto:a@x.example!10m")->uri, "mailto:a@x.example");
+  BOOST_CHECK(ruaUrisFromRecord("p=none; v=DMARC1; rua=mailto:a@x.example").empty());
 }
 
 BOOST_AUTO_TEST_SUITE_END()
