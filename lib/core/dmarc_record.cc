@@ -301,11 +301,14 @@ std::optional<ReportUri> parseReportUri(std::string_view text)
       return std::nullopt;
     }
   }
-  result.scheme = toLowerAscii(uri.substr(0, colon));
+  std::string_view scheme = uri.substr(0, colon);
   std::string_view rest = uri.substr(colon + 1);
-  if (result.scheme == "mailto") {
+  if (equalsIgnoreCase(scheme, "mailto")) {
+    result.scheme = "mailto";
     std::string_view address = rest.substr(0, rest.find('?'));
-    auto decoded = percentDecode(address);
+    auto decoded = address.find('%') == std::string_view::npos
+                       ? std::optional<std::string>(std::string(address))
+                       : percentDecode(address);
     if (!decoded) {
       return std::nullopt;
     }
@@ -319,7 +322,8 @@ std::optional<ReportUri> parseReportUri(std::string_view text)
     }
     result.target = std::move(*decoded);
     result.domain = std::move(domain);
-  } else if (result.scheme == "https") {
+  } else if (equalsIgnoreCase(scheme, "https")) {
+    result.scheme = "https";
     if (!rest.starts_with("//")) {
       return std::nullopt;
     }
@@ -401,7 +405,15 @@ DmarcRecord parseDmarcRecord(std::string_view text, DmarcMode mode)
     std::string_view name = tag.name;
     std::string_view value = tag.value;
     bool validValue = isValidValue(value);
-    auto is = [&name](std::string_view want) { return equalsIgnoreCase(name, want); };
+    // Known tag names are at most 5 letters: compare a lower-case copy.
+    char lowered[5] = {};
+    std::size_t length = name.size() <= sizeof(lowered) ? name.size() : 0;
+    for (std::size_t i = 0; i < length; ++i) {
+      char c = name[i];
+      lowered[i] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+    }
+    std::string_view key(lowered, length);
+    auto is = [key](std::string_view want) { return key == want; };
     if (index == 2 && !is("p")) {
       pNotSecond = true;
     }

@@ -592,8 +592,13 @@ FromParseResult parseFromHeader(std::string_view value, const FromParseLimits& l
     result.error = "From field too long";
     return result;
   }
-  std::vector<Token> tokens;
-  tokens.reserve(16);
+  // A per-thread scratch buffer: no allocation per parse in the steady state,
+  // no state shared between threads; trimmed after an unusually long value.
+  thread_local std::vector<Token> tokens;
+  tokens.clear();
+  if (tokens.capacity() > 4096) {
+    tokens.shrink_to_fit();
+  }
   Tokenizer tokenizer(value, limits);
   if (const char* err = tokenizer.run(tokens)) {
     result.status = FromParseStatus::Malformed;

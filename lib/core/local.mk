@@ -90,3 +90,8 @@ dist_noinst_SCRIPTS += tests/tools/dmarc-eval-vectors.py
 TESTS += tests/scenarios/run-scenarios.sh
 dist_noinst_SCRIPTS += tests/scenarios/run-scenarios.sh
 EXTRA_DIST += tests/scenarios
+
+# Benchmark (a plain timing loop; not run by make check): make tests/bench/engine-bench
+noinst_PROGRAMS += tests/bench/engine-bench
+tests_bench_engine_bench_SOURCES = tests/bench/engine_bench.cc
+tests_bench_engine_bench_LDADD = $(DM_CORE_LIB)

@@ -15,7 +15,12 @@ OrgDomainFinder::OrgDomainFinder(DnsResolver& dns, DmarcMode mode, const PublicS
 
 const DmarcLookup& OrgDomainFinder::lookup(std::string_view domain)
 {
-  for (const auto& cached : d_lookups) {
+  return lookupMutable(domain);
+}
+
+DmarcLookup& OrgDomainFinder::lookupMutable(std::string_view domain)
+{
+  for (auto& cached : d_lookups) {
     if (equalsIgnoreCase(cached.name, domain)) {
       return cached.result;
     }
@@ -27,10 +32,14 @@ const DmarcLookup& OrgDomainFinder::lookup(std::string_view domain)
   CachedLookup& entry = d_lookups.emplace_back();
   entry.name = toLowerAscii(domain);
   DmarcLookup& result = entry.result;
-  std::string qname;
-  qname.reserve(domain.size() + 7);
-  qname.append("_dmarc.").append(entry.name);
-  DnsAnswer answer = d_dns.query(qname, DnsType::TXT);
+  // "_dmarc." + name on the stack: no allocation per query
+  char qname[7 + g_maxDomainLength + 1];
+  std::string_view prefix = "_dmarc.";
+  std::size_t length =
+      entry.name.size() < g_maxDomainLength ? entry.name.size() : g_maxDomainLength;
+  prefix.copy(qname, prefix.size());
+  entry.name.copy(qname + prefix.size(), length);
+  DnsAnswer answer = d_dns.query(std::string_view(qname, prefix.size() + length), DnsType::TXT);
   switch (answer.status) {
   case DnsStatus::Failure:
     result.kind = DmarcLookup::Kind::Failure;
@@ -141,7 +150,7 @@ std::string OrgDomainFinder::knownOrganizationalDomain(std::string_view domain) 
 PolicyLocation OrgDomainFinder::discoverPolicy(std::string_view authorDomain)
 {
   PolicyLocation location;
-  const DmarcLookup& own = lookup(authorDomain);
+  DmarcLookup& own = lookupMutable(authorDomain);
   if (own.kind == DmarcLookup::Kind::Failure) {
     location.kind = PolicyLocation::Kind::TempError;
     location.error = "_dmarc." + std::string(authorDomain) + ": " + own.error;
@@ -165,7 +174,7 @@ PolicyLocation OrgDomainFinder::discoverPolicy(std::string_view authorDomain)
   if (equalsIgnoreCase(org.domain, authorDomain) && d_mode == DmarcMode::Rfc7489) {
     return location;
   }
-  const DmarcLookup& inherited = lookup(org.domain);
+  DmarcLookup& inherited = lookupMutable(org.domain);
   if (inherited.kind == DmarcLookup::Kind::Failure) {
     location.kind = PolicyLocation::Kind::TempError;
     location.error = "_dmarc." + org.domain + ": " + inherited.error;
@@ -183,7 +192,7 @@ PolicyLocation OrgDomainFinder::discoverPolicy(std::string_view authorDomain)
     TreeWalk found = walk(authorDomain); // served from the cache
     if (!found.names.empty()) {
       const std::string& last = found.names.back();
-      const DmarcLookup& psd = lookup(last);
+      DmarcLookup& psd = lookupMutable(last);
       if (psd.kind == DmarcLookup::Kind::One && psd.record.policy.psd == PsdFlag::Yes) {
         location.kind = PolicyLocation::Kind::Psd;
         location.domain = last;

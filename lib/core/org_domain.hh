@@ -17,7 +17,7 @@
 #pragma once
 
 #include <cstddef>
-#include <deque>
+#include <list>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -75,8 +75,10 @@ struct PolicyLocation
     TempError, // DNS failure
   };
   Kind kind = Kind::None;
-  std::string domain;                  // where the record is
-  const DmarcRecord* record = nullptr; // owned by the finder's cache
+  std::string domain; // where the record is
+  // Owned by the finder's cache. The caller may move the record's strings
+  // out once it has its policy (the walk only reads policy.psd afterwards).
+  DmarcRecord* record = nullptr;
   std::string error;
 };
 
@@ -100,6 +102,8 @@ public:
   std::size_t queryCount() const { return d_queries; }
 
 private:
+  DmarcLookup& lookupMutable(std::string_view domain);
+
   struct CachedLookup
   {
     std::string name;
@@ -114,7 +118,7 @@ private:
   DnsResolver& d_dns;
   DmarcMode d_mode;
   const PublicSuffixList* d_psl;
-  std::deque<CachedLookup> d_lookups; // a deque: references stay valid on growth
+  std::list<CachedLookup> d_lookups; // a list: references stay valid on growth
   std::vector<CachedOrg> d_orgs;
   DmarcLookup d_overLimit;
   std::size_t d_queries = 0;

@@ -180,10 +180,9 @@ void applyTemperror(Verdict& verdict, const EngineOptions& options, const LocalP
       options.tempfailOnTemperror && local.enforce ? Disposition::Tempfail : Disposition::None;
 }
 
-Verdict evaluateDomain(const std::string& author, const Verdict& base, const MessageFacts& facts,
+Verdict evaluateDomain(const std::string& author, Verdict verdict, const MessageFacts& facts,
                        DnsResolver& dns, const EngineOptions& options, const LocalPolicy& local)
 {
-  Verdict verdict = base;
   verdict.fromDomain = author;
   OrgDomainFinder finder(dns, options.mode, options.psl);
 
@@ -200,8 +199,9 @@ Verdict evaluateDomain(const std::string& author, const Verdict& base, const Mes
                             : finder.knownOrganizationalDomain(author);
     return verdict;
   }
-  const DmarcRecord& record = *location.record;
-  verdict.policy = record.policy;
+  DmarcRecord& record = *location.record;
+  // moved, not copied: the finder only reads policy.psd (an enum) from now on
+  verdict.policy = std::move(record.policy);
   verdict.policy->domain = location.domain;
   if (record.status != RecordStatus::Valid) {
     verdict.result = DmarcResult::Permerror;
@@ -411,8 +411,10 @@ Verdict evaluate(const MessageFacts& facts, DnsResolver& dns, const EngineOption
   }
   // RFC 9989 §11.5: evaluate every author domain and keep the strictest.
   std::optional<Verdict> decided;
+  bool single = authors.domains.size() == 1;
   for (const auto& author : authors.domains) {
-    Verdict verdict = evaluateDomain(author, base, facts, dns, options, local);
+    Verdict verdict =
+        evaluateDomain(author, single ? std::move(base) : base, facts, dns, options, local);
     if (!decided || severity(verdict) > severity(*decided)) {
       decided = std::move(verdict);
     }
