@@ -17,6 +17,9 @@ BOOST_PASSED = re.compile(r"(\d+) test cases? out of (\d+) passed")
 BOOST_FAILED = re.compile(r"(\d+) test cases? out of (\d+) failed")
 BOOST_MODULE = re.compile(r'Test module "[^"]*" has (passed|failed) with:')
 PLAIN = re.compile(r"^(?:\w+: )?(\d+) passed, (\d+) failed(?:, (\d+) skipped)?\s*$")
+# Vector drivers: "rfc7208: 203/203 results correct", fuzz corpora: "PASS: name: 29 inputs".
+RATIO = re.compile(r"^[\w.-]+: (\d+)/(\d+) results correct")
+CORPUS = re.compile(r"^PASS: [\w.-]+: (\d+) inputs")
 
 
 def summarize(log_text, status):
@@ -36,6 +39,16 @@ def summarize(log_text, status):
         if status != "PASS" and failed == 0:
             failed = 1
         return passed, failed, last.group(0).strip()
+    ratios = [m for m in (RATIO.match(line.strip()) for line in log_text.splitlines()) if m]
+    if ratios:
+        passed = sum(int(m.group(1)) for m in ratios)
+        failed = sum(int(m.group(2)) - int(m.group(1)) for m in ratios)
+        if status != "PASS" and failed == 0:
+            failed = 1
+        return passed, failed, "; ".join(m.group(0) for m in ratios)
+    corpora = [m for m in (CORPUS.match(line.strip()) for line in log_text.splitlines()) if m]
+    if corpora and status == "PASS":
+        return sum(int(m.group(1)) for m in corpora), 0, "; ".join(m.group(0) for m in corpora)
     if status == "PASS":
         return 1, 0, "passed"
     return 0, 1, status.lower()
