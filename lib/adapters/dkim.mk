@@ -2,6 +2,8 @@
 # DKIM verification (and signing, for tests, benchmarks and outgoing
 # reports) through libopendkim, with key lookups routed to our DnsResolver.
 lib_libdmarcadapters_a_SOURCES += \
+	lib/adapters/dkim_body_hash.cc \
+	lib/adapters/dkim_body_hash.hh \
 	lib/adapters/dkim_capi.hh \
 	lib/adapters/dkim_dns.cc \
 	lib/adapters/dkim_dns.hh \
@@ -12,6 +14,7 @@ lib_libdmarcadapters_a_SOURCES += \
 	lib/adapters/dkim_verifier.hh
 
 tests_unit_test_adapters_SOURCES += \
+	tests/unit/test-dkim_body_hash_cc.cc \
 	tests/unit/test-dkim_dns_cc.cc \
 	tests/unit/test-dkim_signer_cc.cc \
 	tests/unit/test-dkim_verifier_cc.cc

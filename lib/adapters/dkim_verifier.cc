@@ -13,6 +13,7 @@
 
 #include <openssl/evp.h>
 
+#include "lib/adapters/dkim_body_hash.hh"
 #include "lib/adapters/dkim_dns.hh"
 #include "lib/adapters/dkim_text.hh"
 #include "lib/core/error.hh"
@@ -321,8 +322,11 @@ bool keyTypeMismatch(DKIM_SIGINFO* sig, dkim_alg_t algorithm)
   return algorithm == DKIM_SIGN_ED25519SHA256 ? type != "ed25519" : type != "rsa";
 }
 
+// ownBodyHash: the bh= we computed (dkim_body_hash.hh) when libopendkim
+// was not given the body; nullptr when it was.
 DkimSignatureOutcome outcomeFor(DKIM_SIGINFO* sig, std::time_t now, const DkimSettings& settings,
-                                const std::string& b, const std::vector<std::string>& allB)
+                                const std::string& b, const std::vector<std::string>& allB,
+                                const std::string* ownBodyHash)
 {
   DkimSignatureOutcome outcome;
   outcome.domain = bounded(withoutWhitespace(tagValue(sig, "d")), s_maxDomain, true);
@@ -335,8 +339,6 @@ DkimSignatureOutcome outcomeFor(DKIM_SIGINFO* sig, std::time_t now, const DkimSe
   unsigned flags = dkim_sig_getflags(sig);
   dkim_alg_t algorithm = DKIM_SIGN_UNKNOWN;
   bool knownAlgorithm = dkim_sig_getsignalg(sig, &algorithm) == DKIM_STAT_OK;
-  bool syntaxError = sigError != DKIM_SIGERROR_UNKNOWN && sigError != DKIM_SIGERROR_OK &&
-                     sigError != DKIM_SIGERROR_EXPIRED && sigError != DKIM_SIGERROR_FUTURE;
 
   if (knownAlgorithm && algorithm == DKIM_SIGN_ED25519SHA256) {
     if ((flags & DKIM_SIGFLAG_PROCESSED) != 0 && sigError != DKIM_SIGERROR_NOKEY &&
@@ -350,7 +352,9 @@ DkimSignatureOutcome outcomeFor(DKIM_SIGINFO* sig, std::time_t now, const DkimSe
     }
   }
 
-  if (!syntaxError || sigError == DKIM_SIGERROR_TIMESTAMPS) {
+  // RFC 6376 §6.1.1: the signature's validity period is judged before its
+  // key is even fetched, so before any later error.
+  {
     if (auto timed = timestampOutcome(sig, now, settings.clockDriftSeconds)) {
       timed->domain = std::move(outcome.domain);
       timed->selector = std::move(outcome.selector);
@@ -361,7 +365,7 @@ DkimSignatureOutcome outcomeFor(DKIM_SIGINFO* sig, std::time_t now, const DkimSe
       return *timed;
     }
   }
-  if (!syntaxError && knownAlgorithm && algorithm == DKIM_SIGN_RSASHA1) {
+  if (knownAlgorithm && algorithm == DKIM_SIGN_RSASHA1) {
     outcome.result = DkimResult::Fail;
     outcome.humanResult = "rsa-sha1 is not accepted (RFC 8301)";
     return outcome;
@@ -376,6 +380,35 @@ DkimSignatureOutcome outcomeFor(DKIM_SIGINFO* sig, std::time_t now, const DkimSe
     outcome.result = DkimResult::Permerror;
     outcome.humanResult = "key type (k=) does not match a=";
     outcome.keyBits = 0;
+    return outcome;
+  }
+  // RFC 8301 §3.2, checked here too: libopendkim only checks the size of
+  // keys whose signature it found fully valid, which it never does when we
+  // hash the body ourselves.
+  if (knownAlgorithm && algorithm != DKIM_SIGN_ED25519SHA256 && outcome.keyBits != 0 &&
+      outcome.keyBits < settings.minRsaKeyBits) {
+    outcome.result = DkimResult::Fail;
+    outcome.humanResult = "RSA key of " + std::to_string(outcome.keyBits) + " bits, under " +
+                          std::to_string(settings.minRsaKeyBits) + " (RFC 8301)";
+    return outcome;
+  }
+  // Body hashed here: libopendkim saw an empty body, so its own body hash
+  // verdict (BADSIG, bh mismatch) is meaningless; the header signature
+  // verdict (PASSED) is its.
+  if (ownBodyHash != nullptr && (flags & DKIM_SIGFLAG_PROCESSED) != 0 &&
+      (sigError == DKIM_SIGERROR_BADSIG || sigError == DKIM_SIGERROR_OK ||
+       sigError == DKIM_SIGERROR_UNKNOWN)) {
+    if (*ownBodyHash != withoutWhitespace(tagValue(sig, "bh"))) {
+      outcome.result = DkimResult::Fail;
+      outcome.humanResult = "body hash mismatch";
+    } else if ((flags & DKIM_SIGFLAG_PASSED) == 0) {
+      outcome.result = DkimResult::Fail;
+      outcome.humanResult = "signature did not verify";
+    } else {
+      outcome.result = DkimResult::Pass;
+      outcome.humanResult =
+          (flags & DKIM_SIGFLAG_TESTKEY) != 0 ? "good signature (test key, t=y)" : "good signature";
+    }
     return outcome;
   }
   // libopendkim records a body hash mismatch as BADSIG too; say which.
@@ -525,6 +558,40 @@ void DkimVerifier::endOfHeaders()
     d_eohFailed = true;
     const char* why = dkim_geterror(d_dkim.get());
     d_brokenReason = why != nullptr && *why != '\0' ? why : dkim_getresultstr(status);
+    return;
+  }
+  // Hash the body here, once per body canonicalisation in use, unless a
+  // signature has l= (libopendkim then needs the body to judge it).
+  DKIM_SIGINFO** sigs = nullptr;
+  int nsigs = 0;
+  if (status != DKIM_STAT_OK || dkim_getsiglist(d_dkim.get(), &sigs, &nsigs) != DKIM_STAT_OK ||
+      sigs == nullptr) {
+    return;
+  }
+  bool simple = false;
+  bool relaxed = false;
+  for (int i = 0; i < nsigs; ++i) {
+    if (sigs[i] == nullptr || (dkim_sig_getflags(sigs[i]) & DKIM_SIGFLAG_IGNORE) != 0 ||
+        dkim_sig_geterror(sigs[i]) != DKIM_SIGERROR_UNKNOWN) {
+      continue;
+    }
+    dkim_canon_t header = DKIM_CANON_UNKNOWN;
+    dkim_canon_t body = DKIM_CANON_UNKNOWN;
+    if (!tagValue(sigs[i], "l").empty() ||
+        dkim_sig_getcanons(sigs[i], &header, &body) != DKIM_STAT_OK ||
+        (body != DKIM_CANON_SIMPLE && body != DKIM_CANON_RELAXED)) {
+      d_libraryBody = true;
+      break;
+    }
+    (body == DKIM_CANON_SIMPLE ? simple : relaxed) = true;
+  }
+  if (!d_libraryBody) {
+    if (simple) {
+      d_simpleBody = std::make_unique<DkimBodyHash>(DkimBodyHash::Canon::Simple);
+    }
+    if (relaxed) {
+      d_relaxedBody = std::make_unique<DkimBodyHash>(DkimBodyHash::Canon::Relaxed);
+    }
   }
 }
 
@@ -533,6 +600,15 @@ void DkimVerifier::body(std::string_view chunk)
   endOfHeaders();
   if (d_broken || d_eohFailed || d_overflow || d_signatures.empty() || chunk.empty() ||
       d_finished) {
+    return;
+  }
+  if (!d_libraryBody) {
+    if (d_simpleBody) {
+      d_simpleBody->update(chunk);
+    }
+    if (d_relaxedBody) {
+      d_relaxedBody->update(chunk);
+    }
     return;
   }
   // dkim_body() takes a non-const pointer but only reads the chunk.
@@ -562,6 +638,23 @@ std::vector<DkimSignatureOutcome> DkimVerifier::finish()
     }
   }
 
+  std::string simpleHash = d_simpleBody ? d_simpleBody->finish() : std::string();
+  std::string relaxedHash = d_relaxedBody ? d_relaxedBody->finish() : std::string();
+  auto ownBodyHash = [&](DKIM_SIGINFO* sig) -> const std::string* {
+    dkim_canon_t header = DKIM_CANON_UNKNOWN;
+    dkim_canon_t body = DKIM_CANON_UNKNOWN;
+    if (d_libraryBody || dkim_sig_getcanons(sig, &header, &body) != DKIM_STAT_OK) {
+      return nullptr;
+    }
+    if (body == DKIM_CANON_SIMPLE && d_simpleBody) {
+      return &simpleHash;
+    }
+    if (body == DKIM_CANON_RELAXED && d_relaxedBody) {
+      return &relaxedHash;
+    }
+    return nullptr;
+  };
+
   std::vector<ScannedTags> scanned;
   std::vector<std::string> allB;
   for (const auto& field : d_signatures) {
@@ -580,7 +673,7 @@ std::vector<DkimSignatureOutcome> DkimVerifier::finish()
     }
     DkimSignatureOutcome outcome;
     if (sig != nullptr) {
-      outcome = outcomeFor(sig, d_now, d_library.settings(), allB[i], allB);
+      outcome = outcomeFor(sig, d_now, d_library.settings(), allB[i], allB, ownBodyHash(sig));
     } else {
       outcome.domain = bounded(scanned[i].d, s_maxDomain, true);
       outcome.selector = bounded(scanned[i].s, s_maxSelector);

@@ -17,6 +17,7 @@
 
 #include <cstddef>
 #include <ctime>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,6 +28,8 @@
 
 namespace dmarc
 {
+class DkimBodyHash;
+
 struct DkimSettings
 {
   // Signatures verified per message (RFC 6376 §6.1 lets verifiers limit
@@ -126,6 +129,12 @@ private:
   // The DKIM-Signature fields given to libopendkim (at most maxSignatures),
   // kept to report the ones it could not parse or never got to see.
   std::vector<std::string> d_signatures;
+  // The body hash, computed here for each body canonicalisation in use
+  // (dkim_body_hash.hh), unless d_libraryBody: a signature has l=, and
+  // libopendkim gets the body.
+  std::unique_ptr<DkimBodyHash> d_simpleBody;
+  std::unique_ptr<DkimBodyHash> d_relaxedBody;
+  bool d_libraryBody = false;
   bool d_overflow = false;
   bool d_eoh = false;
   bool d_eohFailed = false; // dkim_eoh() refused the header (no From, ...)

@@ -1,0 +1,132 @@
+// dkim_body_hash.cc: streamed DKIM body canonicalisation and SHA-256
+// (RFC 6376 §3.4.3, §3.4.4, §3.7). O(1) state whatever the body holds.
+#include "lib/adapters/dkim_body_hash.hh"
+
+#include <openssl/evp.h>
+
+#include "lib/core/error.hh"
+
+namespace dmarc
+{
+namespace
+{
+// Canonical bytes are hashed in blocks of this size.
+constexpr std::size_t s_block = 16 * 1024;
+
+bool isWsp(char c)
+{
+  return c == ' ' || c == '\t';
+}
+} // namespace
+
+DkimBodyHash::DkimBodyHash(Canon canon) : d_canon(canon), d_ctx(EVP_MD_CTX_new())
+{
+  if (!d_ctx || EVP_DigestInit_ex(d_ctx.get(), EVP_sha256(), nullptr) != 1) {
+    throw Error("cannot start a SHA-256 hash");
+  }
+  d_out.reserve(s_block + 256);
+}
+
+void DkimBodyHash::flushOut()
+{
+  if (!d_out.empty()) {
+    EVP_DigestUpdate(d_ctx.get(), d_out.data(), d_out.size());
+    d_out.clear();
+  }
+}
+
+void DkimBodyHash::emit(std::string_view bytes)
+{
+  d_out.append(bytes);
+  if (d_out.size() >= s_block) {
+    flushOut();
+  }
+}
+
+// Content on a line: the line ends held back were not trailing after all,
+// and (relaxed) a run of white space before it becomes one SP.
+void DkimBodyHash::content(char c)
+{
+  for (; d_pendingCrlf > 0; --d_pendingCrlf) {
+    emit("\r\n");
+  }
+  if (d_pendingSpace) {
+    d_out.push_back(' ');
+    d_pendingSpace = false;
+  }
+  d_out.push_back(c);
+  d_any = true;
+}
+
+// A line end: held back until content follows, so that empty lines at the
+// end of the body are dropped (both canonicalisations). White space at the
+// end of a line is dropped (relaxed).
+void DkimBodyHash::lineEnd()
+{
+  d_pendingSpace = false;
+  ++d_pendingCrlf;
+}
+
+void DkimBodyHash::update(std::string_view chunk)
+{
+  const bool relaxed = d_canon == Canon::Relaxed;
+  std::size_t i = 0;
+  while (i < chunk.size()) {
+    char c = chunk[i];
+    if (d_pendingCr) {
+      d_pendingCr = false;
+      if (c == '\n') {
+        lineEnd();
+        ++i;
+        continue;
+      }
+      content('\r'); // a bare CR is content
+    }
+    if (c == '\r') {
+      d_pendingCr = true;
+      ++i;
+    } else if (c == '\n') {
+      lineEnd(); // a bare LF ends a line, as with libopendkim's FIXCRLF
+      ++i;
+    } else if (relaxed && isWsp(c)) {
+      d_pendingSpace = true;
+      ++i;
+    } else {
+      // A run of ordinary bytes goes out in one append.
+      content(c);
+      std::size_t end = i + 1;
+      while (end < chunk.size() && chunk[end] != '\r' && chunk[end] != '\n' &&
+             !(relaxed && isWsp(chunk[end]))) {
+        ++end;
+      }
+      d_out.append(chunk.substr(i + 1, end - i - 1));
+      if (d_out.size() >= s_block) {
+        flushOut();
+      }
+      i = end;
+    }
+  }
+}
+
+std::string DkimBodyHash::finish()
+{
+  if (d_pendingCr) {
+    d_pendingCr = false;
+    content('\r');
+  }
+  // RFC 6376 §3.4.3: simple adds a CRLF to an empty body or one without a
+  // final CRLF; §3.4.4: relaxed adds one only to a non-empty body.
+  if (d_any || d_canon == Canon::Simple) {
+    d_out.append("\r\n");
+  }
+  flushOut();
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  if (EVP_DigestFinal_ex(d_ctx.get(), digest, &length) != 1) {
+    throw Error("cannot finish a SHA-256 hash");
+  }
+  unsigned char encoded[4 * ((EVP_MAX_MD_SIZE + 2) / 3) + 1];
+  int size = EVP_EncodeBlock(encoded, digest, static_cast<int>(length));
+  return std::string(reinterpret_cast<const char*>(encoded), size > 0 ? size : 0);
+}
+} // namespace dmarc
