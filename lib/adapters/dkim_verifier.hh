@@ -2,11 +2,13 @@
 // RFC 8301) with libopendkim, one DkimLibrary per process and one
 // DkimVerifier per message.
 //
-// Trusts: libopendkim for canonicalisation, hashing and the signature
-// check; the DnsResolver for key records (it must be safe to call from
-// several threads at once). Treats every header field, tag value and key
-// record as hostile: counts and sizes are bounded here before anything
-// reaches the library, and no exception crosses back into libopendkim.
+// Trusts: libopendkim for parsing signatures and keys, the header hash and
+// the signature check; DkimBodyHash for the body hash (libopendkim's is ten
+// times slower; it is still used for signatures with l=); the DnsResolver
+// for key records (it must be safe to call from several threads at once).
+// Treats every header field, tag value and key record as hostile: counts
+// and sizes are bounded here before anything reaches the library, and no
+// exception crosses back into libopendkim.
 //
 // Time: libopendkim checks x= and t= against the wall clock and offers no
 // hook for verification (DKIM_OPTS_FIXEDTIME only sets the t= it writes
