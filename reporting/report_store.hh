@@ -31,7 +31,6 @@ struct ReportInterval
 struct DomainActivity
 {
   std::string policyDomain;
-  std::uint64_t messages = 0;
 };
 
 // The last policy seen for a domain in an interval, with what delivery needs.
