@@ -22,6 +22,7 @@
 #include <poll.h>
 #include <thread>
 #include <unistd.h>
+#include <unordered_map>
 
 #include "lib/adapters/c_handles.hh"
 #include "lib/core/error.hh"
@@ -456,6 +457,16 @@ public:
     if (!presentation) {
       return failure("not a valid DNS name");
     }
+    std::string cacheKey;
+    if (options.cacheEntries > 0) {
+      cacheKey = *presentation + "/" + std::to_string(static_cast<unsigned>(type));
+      for (auto& c : cacheKey) {
+        c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+      }
+      if (auto cached = fromCache(cacheKey)) {
+        return *cached;
+      }
+    }
     auto pending = std::make_shared<PendingQuery>();
     // The callback owns one reference, released when it runs; a successful
     // ub_cancel means it never will, and the reference is released here.
@@ -481,10 +492,50 @@ public:
     if (!pending->result) {
       return failure("resolver: no result");
     }
-    return convert(*pending->result, type, options);
+    DnsAnswer answer = convert(*pending->result, type, options);
+    if (!cacheKey.empty() && answer.isAnswer() && !answer.bogus && pending->result->ttl > 0) {
+      auto ttl = std::min<std::chrono::seconds>(std::chrono::seconds(pending->result->ttl),
+                                                options.maxCacheTtl);
+      toCache(cacheKey, answer, ttl, options.cacheEntries);
+    }
+    return answer;
   }
 
 private:
+  struct CacheEntry
+  {
+    DnsAnswer answer;
+    std::chrono::steady_clock::time_point expires;
+  };
+
+  std::optional<DnsAnswer> fromCache(const std::string& key)
+  {
+    std::lock_guard lock(d_cacheMutex);
+    auto found = d_cache.find(key);
+    if (found == d_cache.end()) {
+      return std::nullopt;
+    }
+    if (found->second.expires <= std::chrono::steady_clock::now()) {
+      d_cache.erase(found);
+      return std::nullopt;
+    }
+    return found->second.answer;
+  }
+
+  void toCache(const std::string& key, const DnsAnswer& answer, std::chrono::seconds ttl,
+               std::size_t capacity)
+  {
+    auto now = std::chrono::steady_clock::now();
+    std::lock_guard lock(d_cacheMutex);
+    if (d_cache.size() >= capacity) {
+      std::erase_if(d_cache, [now](const auto& entry) { return entry.second.expires <= now; });
+      if (d_cache.size() >= capacity) {
+        d_cache.clear(); // bounded memory beats a perfect hit rate
+      }
+    }
+    d_cache[key] = CacheEntry{answer, now + ttl};
+  }
+
   static void completed(void* data, int error, ub_result* result)
   {
     std::unique_ptr<std::shared_ptr<PendingQuery>> reference(
@@ -524,6 +575,8 @@ private:
     }
   }
 
+  std::mutex d_cacheMutex;
+  std::unordered_map<std::string, CacheEntry> d_cache;
   UbCtxPtr d_ctx;
   FileDescriptor d_stopRead;
   FileDescriptor d_stopWrite;
