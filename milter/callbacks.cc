@@ -30,7 +30,28 @@ SessionServices* s_services = nullptr;
 
 std::mutex s_countMutex;
 std::condition_variable s_countChanged;
-unsigned s_connections = 0;
+unsigned s_connections = 0; // between negotiate/connect and close
+unsigned s_busy = 0;        // callbacks running right now
+
+// Counts a callback as running for its whole duration, for the drain at
+// stop (see waitForIdle).
+class BusyGuard
+{
+public:
+  BusyGuard()
+  {
+    std::lock_guard lock(s_countMutex);
+    ++s_busy;
+  }
+  ~BusyGuard()
+  {
+    std::lock_guard lock(s_countMutex);
+    --s_busy;
+    s_countChanged.notify_all();
+  }
+  BusyGuard(const BusyGuard&) = delete;
+  BusyGuard& operator=(const BusyGuard&) = delete;
+};
 
 struct Connection
 {
@@ -74,6 +95,7 @@ Connection* connectionOf(SMFICTX* context)
 template <typename Step>
 sfsistat trampoline(SMFICTX* context, const char* stage, Step&& step) noexcept
 {
+  BusyGuard busy;
   Connection* connection = nullptr;
   try {
     connection = connectionOf(context);
@@ -278,9 +300,15 @@ unsigned activeConnections()
   return s_connections;
 }
 
-bool waitForConnections(std::chrono::milliseconds timeout)
+unsigned busyCallbacks()
+{
+  std::lock_guard lock(s_countMutex);
+  return s_busy;
+}
+
+bool waitForIdle(std::chrono::milliseconds timeout)
 {
   std::unique_lock lock(s_countMutex);
-  return s_countChanged.wait_for(lock, timeout, [] { return s_connections == 0; });
+  return s_countChanged.wait_for(lock, timeout, [] { return s_busy == 0; });
 }
 } // namespace dmarc

@@ -21,7 +21,13 @@ void setSessionServices(SessionServices* services);
 
 // Connections open right now (between negotiate/connect and close).
 unsigned activeConnections();
-// Waits until no connection is open or the timeout passes; true when none
-// is left.
-bool waitForConnections(std::chrono::milliseconds timeout);
+// Callbacks running right now.
+unsigned busyCallbacks();
+// Waits until no callback is running or the timeout passes; true when
+// idle. Used at stop: Debian's libmilter (built with _FFR_WORKERS_POOL)
+// stops dispatching commands once smfi_main returns, so what can be
+// drained is every callback in progress (an end-of-message being decided
+// gets its answer and its verdict stored); connections idle between two
+// commands are closed, and the MTA applies its default milter action.
+bool waitForIdle(std::chrono::milliseconds timeout);
 } // namespace dmarc

@@ -333,19 +333,21 @@ int runDaemon(const DaemonOptions& options, std::shared_ptr<const Config> config
 
     int result = smfi_main();
 
-    // SIGTERM/SIGHUP: libmilter stopped accepting; let the open connections
-    // finish under the configuration they started with.
+    // SIGTERM/SIGHUP: libmilter stopped accepting connections and commands;
+    // let the callbacks in progress finish under the configuration they
+    // started with (see waitForIdle for why idle connections cannot be).
     auto drain = std::chrono::seconds(currentConfig()->values.DrainTimeout);
     logger.log(LOG_NOTICE, "stopping: " + std::to_string(activeConnections()) +
-                               " connections open, waiting up to " + std::to_string(drain.count()) +
-                               " s");
-    bool drained = waitForConnections(drain);
+                               " connections open, " + std::to_string(busyCallbacks()) +
+                               " callbacks in progress, waiting up to " +
+                               std::to_string(drain.count()) + " s");
+    bool drained = waitForIdle(drain);
     runtime.stop(std::chrono::seconds(5));
     status = result == MI_SUCCESS ? EX_OK : EX_SOFTWARE;
     if (!drained) {
       // Threads still use the services: do not destroy them under their feet.
       logger.log(LOG_WARNING,
-                 std::to_string(activeConnections()) + " connections still open at stop; exiting");
+                 std::to_string(busyCallbacks()) + " callbacks still running at stop; exiting");
       if (!pidFile.empty()) {
         unlink(pidFile.c_str());
       }

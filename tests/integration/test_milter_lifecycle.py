@@ -1,0 +1,222 @@
+"""dmarc-milter as a process (issue 5): SIGUSR1 reload under libmilter
+while mail flows through Postfix, a bad file refused on reload without
+stopping, SIGTERM draining a message in flight, the switch to UserID, the
+-n check, --dump-config and the offline -t mode.
+"""
+
+import os
+import pwd
+import signal
+import subprocess
+import threading
+import unittest
+
+from harness import services as hs
+from integration.milter_support import MilterProcess, RawMilterClient, auth_results, message
+from integration.test_milter_postfix import GOOD_IP, RCPT, allow_relay_to_rcpt_domain, xclient
+
+
+def publish(dns):
+    dns.add_records([
+        ("life.mt.example", "TXT", "v=spf1 ip4:%s -all" % GOOD_IP),
+        ("life.mt.example", "A", GOOD_IP),
+        ("_dmarc.life.mt.example", "TXT", "v=DMARC1; p=reject"),
+    ])
+
+
+class TestReloadWhileMailFlows(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.s = hs.current()
+        allow_relay_to_rcpt_domain(cls.s.postfix)
+        publish(cls.s.dns)
+        cls.milter = MilterProcess(cls.s, "reload", "AuthservID reload-0.harness.test").start()
+
+    @classmethod
+    def tearDownClass(cls):
+        status = cls.milter.stop()
+        if status != 0:
+            raise AssertionError("milter exited with %r:\n%s" % (status, cls.milter.log()))
+
+    def send(self):
+        text, marker = message("Alice <alice@life.mt.example>")
+        code, reply = self.s.postfix.send(text, "bounce@life.mt.example", RCPT, xclient=xclient(GOOD_IP))
+        return code, reply, marker
+
+    def authserv_ids(self, marker):
+        return [v.split(";")[0].strip() for v in auth_results(self.s.sink.wait_for(marker))]
+
+    def test_reload_under_load_then_bad_file_refused(self):
+        stop = threading.Event()
+        sent = []
+
+        def flow():
+            while not stop.is_set():
+                sent.append(self.send())
+
+        threads = [threading.Thread(target=flow) for _ in range(3)]
+        for thread in threads:
+            thread.start()
+        try:
+            for generation in range(1, 5):
+                self.milter.write_config("AuthservID reload-%d.harness.test" % generation)
+                self.milter.reload()
+                # The next message started after the reload carries the new id.
+                code, reply, marker = self.send()
+                self.assertEqual(code, 250, reply)
+                self.assertEqual(self.authserv_ids(marker), ["reload-%d.harness.test" % generation])
+
+            # A broken file is refused; the daemon keeps the running config.
+            self.milter.write_raw_config(open(self.milter.conf).read() + "NoSuchKey 1\nRejectString %d\n")
+            self.milter.reload(expect_ok=False)
+            self.assertTrue(self.milter.proc.running())
+            log = self.milter.log()
+            self.assertIn("NoSuchKey: unknown key", log)
+            self.assertIn("RejectString: only one %s may appear", log)
+            code, reply, marker = self.send()
+            self.assertEqual(code, 250, reply)
+            self.assertEqual(self.authserv_ids(marker), ["reload-4.harness.test"])
+        finally:
+            stop.set()
+            for thread in threads:
+                thread.join()
+        self.assertGreater(len(sent), 3)
+        for code, reply, marker in sent:
+            self.assertEqual(code, 250, reply)
+            ids = self.authserv_ids(marker)
+            self.assertEqual(len(ids), 1, ids)
+            self.assertRegex(ids[0], r"^reload-[0-4]\.harness\.test$")
+
+    def test_non_reloadable_key_needs_restart(self):
+        self.milter.write_config("AuthservID reload-4.harness.test\nDNSTimeout 3")
+        self.milter.reload()
+        self.assertIn("DNSTimeout changed but needs a restart; kept", self.milter.log())
+
+
+class TestStopAndPrivileges(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.s = hs.current()
+        publish(cls.s.dns)
+
+    def test_sigterm_drains_message_in_flight(self):
+        # A DNS server that never answers keeps the end-of-message callback
+        # busy; SIGTERM arrives while it runs (the query has been seen), and
+        # the message must still get its answer before the daemon exits.
+        import socket as pysocket
+        with pysocket.socket(pysocket.AF_INET, pysocket.SOCK_DGRAM) as blackhole:
+            blackhole.bind(("127.0.0.1", 0))
+            blackhole.settimeout(60)
+            sock = self.s.path("milter-drain", "drain.sock")
+            milter = MilterProcess(self.s, "drain", "Nameservers 127.0.0.1@%d\nTemperrorAction accept"
+                                   % blackhole.getsockname()[1], socket=sock).start()
+            idle = RawMilterClient(sock)
+            idle.begin()
+            client = RawMilterClient(sock)
+            try:
+                client.begin(ip=GOOD_IP.encode(), mail_from=b"<bounce@life.mt.example>")
+                for name, value in [(b"From", b" alice@life.mt.example")]:
+                    self.assertEqual(client.step(b"L", name + b"\0" + value + b"\0"), b"c")
+                self.assertEqual(client.step(b"N"), b"c")
+                self.assertEqual(client.step(b"B", b"x\r\n"), b"c")
+                client.send(b"E")
+                blackhole.recvfrom(512)  # the end-of-message callback is resolving
+                milter.proc.signal(signal.SIGTERM)
+                replies = []
+                while not replies or replies[-1][:1] not in (b"a", b"t", b"y", b"r", b"c"):
+                    replies.append(client.recv())
+                self.assertEqual(replies[-1][:1], b"a", replies)
+                self.assertTrue(any(r[:1] == b"i" and b"dmarc=temperror" in r for r in replies), replies)
+            finally:
+                client.close()
+                idle.close()
+            self.assertEqual(milter.proc.proc.wait(60), 0, milter.log())
+        log = milter.log()
+        self.assertIn("callbacks in progress", log)
+        self.assertIn("stopped", log)
+        self.assertFalse(os.path.exists(os.path.join(milter.dir, "milter.pid")))
+
+    def test_userid_switch_after_binding(self):
+        if os.geteuid() != 0:
+            self.skipTest("needs root to switch users")
+        nobody = pwd.getpwnam("nobody")
+        sock = self.s.path("milter-user", "user.sock")
+        milter = MilterProcess(self.s, "user", "UserID nobody", socket=sock).start()
+        try:
+            with open("/proc/%d/status" % milter.proc.pid) as handle:
+                uids = [line.split()[1:] for line in handle if line.startswith("Uid:")][0]
+            self.assertEqual(uids, [str(nobody.pw_uid)] * 4)
+            self.assertEqual(os.stat(sock).st_uid, nobody.pw_uid)
+            client = RawMilterClient(sock)
+            try:
+                client.begin(ip=GOOD_IP.encode(), mail_from=b"<bounce@life.mt.example>")
+                replies = client.end([(b"From", b" alice@life.mt.example")])
+                self.assertEqual(replies[-1][:1], b"a", replies)
+            finally:
+                client.close()
+        finally:
+            milter.stop()
+
+
+class TestCommandLine(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.s = hs.current()
+        publish(cls.s.dns)
+        cls.binary = hs.binary("dmarc-milter")
+
+    def run_milter(self, *args, input=None):
+        return subprocess.run([self.binary] + list(args), capture_output=True, text=True, timeout=120,
+                              input=input)
+
+    def conf(self, text):
+        path = self.s.path("milter-cli", "%s.conf" % self._testMethodName)
+        with open(path, "w") as handle:
+            handle.write(text)
+        return path
+
+    def test_check_mode_exit_codes(self):
+        good = self.conf("Socket local:/tmp/x.sock\nAuthservID mx.example\n")
+        proc = self.run_milter("-n", "-c", good)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        bad = self.conf("Socket local:/tmp/x.sock\nRejectFailures perhaps\nUnknownKey 2\n")
+        proc = self.run_milter("-n", "-c", bad)
+        self.assertEqual(proc.returncode, 78)  # EX_CONFIG
+        self.assertIn("%s:2: RejectFailures: not a boolean" % bad, proc.stderr)
+        self.assertIn("%s:3: UnknownKey: unknown key" % bad, proc.stderr)
+        self.assertEqual(self.run_milter("-n", "-c", "/nonexistent.conf").returncode, 78)
+
+    def test_dump_config_is_loadable(self):
+        conf = self.conf("AuthservID mx.example\nIgnoreHosts 10.0.0.0/8 ::1\n")
+        dump = self.run_milter("--dump-config", "-c", conf)
+        self.assertEqual(dump.returncode, 0, dump.stderr)
+        self.assertIn("AuthservID mx.example\n", dump.stdout)
+        again = self.conf(dump.stdout)
+        self.assertEqual(self.run_milter("-n", "-c", again).returncode, 0)
+
+    def test_offline_mode(self):
+        conf = self.conf("AuthservID mx.example\nNameservers %s\n" % self.s.dns.nameserver)
+        text, _ = message("alice@life.mt.example")
+        path = self.s.path("milter-cli", "message.eml")
+        with open(path, "w") as handle:
+            handle.write(text)
+        proc = self.run_milter("-c", conf, "-t", path, "--client-ip", GOOD_IP, "--mail-from",
+                               "bounce@life.mt.example", "--helo", "mail.sender.example")
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertIn("reply: accept", proc.stdout)
+        self.assertIn("add header (position 0): Authentication-Results: mx.example;", proc.stdout)
+        self.assertIn("dmarc=pass", proc.stdout)
+        proc = self.run_milter("-c", conf, "-t", "-", "--client-ip", "198.51.100.7", "--mail-from",
+                               "bounce@life.mt.example", input=text)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertIn("reply: reject 550 5.7.1 Email rejected per DMARC policy for life.mt.example",
+                      proc.stdout)
+        self.assertIn("trace=", proc.stdout)
+
+    def test_usage_errors(self):
+        self.assertEqual(self.run_milter("--no-such-option").returncode, 64)
+        self.assertEqual(self.run_milter("-V").stdout.split()[0], "dmarc-milter")
+
+
+if __name__ == "__main__":
+    unittest.main()
