@@ -22,8 +22,18 @@ reporting_libdmarcingest_a_SOURCES = \
 	reporting/dmarc_report_parser.hh \
 	reporting/mime_walk.cc \
 	reporting/mime_walk.hh \
+	reporting/mta_sts_policy.cc \
+	reporting/mta_sts_policy.hh \
+	reporting/posture_check.cc \
+	reporting/posture_check.hh \
+	reporting/tls_probe.cc \
+	reporting/tls_probe.hh \
 	reporting/tlsrpt_parser.cc \
 	reporting/tlsrpt_parser.hh
+
+# The subcommands that need the resolver and the PSL adapters are compiled
+# into the program itself.
+reporting_dmarc_reports_SOURCES += reporting/cmd_check.cc reporting/cmd_check.hh
 
 # Unit tests of the ingestion code, in the tool's test-reporting runner
 # (declared in reporting/aggregate.mk).
@@ -31,6 +41,7 @@ tests_unit_test_reporting_SOURCES += \
 	tests/unit/test-decompress_cc.cc \
 	tests/unit/test-dmarc_report_parser_cc.cc \
 	tests/unit/test-mime_walk_cc.cc \
+	tests/unit/test-mta_sts_policy_cc.cc \
 	tests/unit/test-tlsrpt_parser_cc.cc
 tests_unit_test_reporting_CPPFLAGS += $(LIBARCHIVE_CFLAGS) $(NLOHMANN_JSON_CFLAGS)
 tests_unit_test_reporting_LDADD += $(DM_INGEST_LIBS)
@@ -86,4 +97,4 @@ tests_fuzz_libfuzzer_decompress_LDFLAGS = $(AM_LDFLAGS) $(DM_INGEST_FUZZ_FLAGS)
 tests_fuzz_libfuzzer_decompress_LDADD = $(DM_INGEST_FUZZ_LIBS)
 endif
 
-dist_noinst_DATA += tests/integration/test_ingest.py
+dist_noinst_DATA += tests/integration/test_ingest.py tests/integration/test_check.py
