@@ -8,6 +8,7 @@
 #include <sysexits.h>
 
 #include "lib/core/version.hh"
+#include "reporting/cmd_check.hh"
 #include "reporting/cmd_db.hh"
 #include "reporting/cmd_expire.hh"
 #include "reporting/cmd_send.hh"
@@ -25,6 +26,8 @@ constexpr dmarc::Subcommand s_subcommands[] = {
     {"send", "build the aggregate reports of an interval and mail them (rua)", &dmarc::sendCommand},
     {"ingest", "store received DMARC aggregate and TLS-RPT reports (mail on stdin, files, Maildirs)",
      &dmarc::ingestCommand},
+    {"check", "check our domains' DMARC, SPF, MX, MTA-STS, STARTTLS and TLS-RPT; --suggest",
+     &dmarc::checkCommand},
 };
 
 void usage(std::ostream& out)
