@@ -53,6 +53,30 @@ std::string foldHeader(const std::string& name, const std::string& value)
 }
 } // namespace
 
+void writeSizeErrorMessage(ByteSink& out, const ReportMessageInfo& info, std::uint64_t reportBytes,
+                           std::uint64_t limitBytes)
+{
+  if (!isSafeMailAddress(info.from) || info.to.size() != 1 || !isSafeMailAddress(info.to[0])) {
+    throw Error("report message: unsafe or missing From/To address");
+  }
+  std::string subject = reportSubject(info.policyDomain, info.receiver, info.reportId);
+  std::string text;
+  text += "From: " + info.from + "\n";
+  text += "To: " + info.to[0] + "\n";
+  text += foldHeader("Subject", subject);
+  text += "Date: " + rfc5322Date(info.date) + "\n";
+  text += "Message-ID: <" + info.reportId + ".size@" + info.receiver + ">\n";
+  text += "MIME-Version: 1.0\n";
+  text += "Content-Type: text/plain; charset=us-ascii\n";
+  text += "Content-Transfer-Encoding: 7bit\n\n";
+  text += "A DMARC aggregate report for " + info.policyDomain + " from " + info.receiver + ",\n";
+  text += "covering " + utcText(info.begin) + " to " + utcText(info.end) + ",\n";
+  text += "is " + std::to_string(reportBytes) + " bytes, more than the " +
+          std::to_string(limitBytes) + " bytes this address accepts (RFC 7489 section 7.2.2).\n";
+  text += "Report-ID: " + info.reportId + "\n";
+  out.write(text);
+}
+
 std::string rfc5322Date(std::time_t when)
 {
   std::tm utc{};

@@ -37,6 +37,11 @@ struct ReportMessageInfo
 // and base64-encoded as they stream. Throws dmarc::Error on unsafe values.
 void writeReportMessage(ByteSink& out, const ReportMessageInfo& info, std::istream& gzipped);
 
+// RFC 7489 §7.2.2: when a report exceeds a destination's "!size" limit, a
+// short text message says so instead (same Subject, no attachment).
+void writeSizeErrorMessage(ByteSink& out, const ReportMessageInfo& info, std::uint64_t reportBytes,
+                           std::uint64_t limitBytes);
+
 // RFC 5322 date-time in UTC, e.g. "Sat, 28 Nov 2026 14:05:00 +0000".
 std::string rfc5322Date(std::time_t when);
 } // namespace dmarc

@@ -410,9 +410,22 @@ void ReportRun::deliver(Planned& planned)
     // RFC 7489 §6.2 "!size": only in compatibility mode (RFC 9990 dropped it).
     if (planned.report.format == ReportFormat::Rfc7489 && delivery.uri.maxBytes &&
         messageBytes > *delivery.uri.maxBytes) {
-      skip(delivery.stored, reportWhere,
-           "report of " + std::to_string(messageBytes) + " bytes exceeds the rua size limit of " +
-               std::to_string(*delivery.uri.maxBytes));
+      const std::string reason = "report of " + std::to_string(messageBytes) +
+                                 " bytes exceeds the rua size limit of " +
+                                 std::to_string(*delivery.uri.maxBytes);
+      if (!d_options.dryRun) {
+        // RFC 7489 §7.2.2: tell the destination, briefly, instead.
+        {
+          FileSink notice(messagePath);
+          writeSizeErrorMessage(notice, info, messageBytes, *delivery.uri.maxBytes);
+          notice.finish();
+        }
+        auto sent = d_mailer->send(d_options.email, info.to, messagePath);
+        log(1, "size-notice " + destWhere + " outcome=" +
+                   (sent.outcome == Delivery::Outcome::Delivered ? "sent" : "failed") +
+                   " detail=\"" + logSafe(sent.detail) + "\"");
+      }
+      skip(delivery.stored, reportWhere, reason);
       continue;
     }
     if (d_options.dryRun) {

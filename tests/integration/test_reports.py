@@ -322,8 +322,13 @@ class ReportSendTest(unittest.TestCase):
         self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
         self.assertEqual((summary(proc)["sent"], summary(proc)["skipped"]), (1, 1), proc.stdout)
         self.assertIn("exceeds the rua size limit", proc.stdout)
-        (raw,) = [m for m in arrived_for(d)] or [hs.current().sink.wait_for("Report Domain: %s " % d)]
-        self.assertIn(b"big@size.test", raw)
+        hs.current().sink.wait_for(b"big@size.test")
+        hs.current().sink.wait_for(b"more than the 1024 bytes")  # RFC 7489 section 7.2.2 notice
+        got = {b"big@size.test" in m: m for m in arrived_for(d)}
+        self.assertEqual(len(arrived_for(d)), 2)
+        self.assertIn(b"application/gzip", got[True])
+        self.assertNotIn(b"application/gzip", got[False])
+        self.assertIn(b"To: small@size.test", got[False])
 
     def test_domain_with_a_thousand_rows(self):
         d = "thousand.test"

@@ -117,6 +117,21 @@ BOOST_AUTO_TEST_CASE(test_Message_RefusesHeaderInjection)
   BOOST_CHECK_THROW(writeReportMessage(out, info, empty), Error);
 }
 
+// RFC 7489 §7.2.2: a report over a "!size" limit becomes a short notice.
+BOOST_AUTO_TEST_CASE(test_SizeErrorMessage_TextOnly)
+{
+  StringSink out;
+  auto info = sampleInfo();
+  writeSizeErrorMessage(out, info, 5000, 1024);
+  const std::string& msg = out.data();
+  BOOST_CHECK(msg.find("To: rua@example.com\n") != std::string::npos);
+  BOOST_CHECK(msg.find("Content-Type: text/plain") != std::string::npos);
+  BOOST_CHECK(msg.find("application/gzip") == std::string::npos);
+  BOOST_CHECK(msg.find("5000 bytes, more than the 1024 bytes") != std::string::npos);
+  info.to = {"a@example.com", "b@example.com"};
+  BOOST_CHECK_THROW(writeSizeErrorMessage(out, info, 1, 1), Error);
+}
+
 BOOST_AUTO_TEST_CASE(test_Rfc5322Date)
 {
   BOOST_CHECK_EQUAL(rfc5322Date(0), "Thu, 01 Jan 1970 00:00:00 +0000");
