@@ -88,9 +88,10 @@ private:
   };
 
   std::optional<Planned> plan(const std::string& domain, const ReportInterval& interval);
-  // Builds every planned report of one interval in one pass over its rows.
+  // Builds every planned report of one interval: one pass over its rows,
+  // or one indexed query per domain when few of totalDomains need one.
   void build(std::vector<Planned>& planned, const ReportInterval& interval,
-             const std::string& onlyDomain);
+             const std::string& onlyDomain, std::size_t totalDomains);
   void deliver(Planned& planned);
   void skip(const StoredDestination& destination, const std::string& where,
             const std::string& reason);
