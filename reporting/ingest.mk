@@ -12,6 +12,8 @@ reporting_libdmarcingest_a_CPPFLAGS = $(AM_CPPFLAGS) $(DM_INGEST_CFLAGS)
 reporting_libdmarcingest_a_SOURCES = \
 	reporting/cmd_ingest.cc \
 	reporting/cmd_ingest.hh \
+	reporting/cmd_summary.cc \
+	reporting/cmd_summary.hh \
 	reporting/ingest_store.cc \
 	reporting/ingest_store.hh \
 	reporting/report_extractor.cc \
