@@ -13,6 +13,7 @@
 #include "reporting/cmd_expire.hh"
 #include "reporting/cmd_send.hh"
 #include "reporting/cmd_ingest.hh"
+#include "reporting/cmd_summary.hh"
 #include "reporting/subcommand.hh"
 
 namespace
@@ -28,6 +29,8 @@ constexpr dmarc::Subcommand s_subcommands[] = {
      &dmarc::ingestCommand},
     {"check", "check our domains' DMARC, SPF, MX, MTA-STS, STARTTLS and TLS-RPT; --suggest",
      &dmarc::checkCommand},
+    {"summary", "pass rates, failing sources, TLS-RPT failures and inbound TLS over a period; --json",
+     &dmarc::summaryCommand},
 };
 
 void usage(std::ostream& out)
