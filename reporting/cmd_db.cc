@@ -20,7 +20,7 @@ namespace
 constexpr const char* s_usage =
     "usage: dmarc-reports db upgrade [--database CONNINFO] [--password-file FILE] [--sql-dir DIR]\n"
     "       dmarc-reports db version [--database CONNINFO] [--password-file FILE] [--sql-dir DIR]\n"
-    "  --database       libpq connection string (default: $DMARC_DATABASE)\n"
+    "  --database       libpq connection string (default: $DMARC_DATABASE, then PG* variables)\n"
     "  --password-file  file whose first line is the database password\n"
     "  --sql-dir        migrations directory (default: $DMARC_SQL_DIR or " DM_PKGDATADIR "/sql)\n";
 
@@ -50,9 +50,6 @@ int dbCommand(int argc, char** argv)
     parsed.error = "unknown action (upgrade or version)";
   }
   const std::string database = databaseOption(parsed);
-  if (parsed.error.empty() && database.empty()) {
-    parsed.error = "no database: give --database or set DMARC_DATABASE";
-  }
   if (!parsed.error.empty()) {
     std::cerr << "dmarc-reports db: " << parsed.error << "\n" << s_usage;
     return EX_USAGE;
@@ -75,7 +72,7 @@ int dbCommand(int argc, char** argv)
   } catch (const pqxx::broken_connection& error) {
     std::cerr << "dmarc-reports db: cannot connect to " << redactedConnectionString(database)
               << ": " << error.what();
-    return EX_TEMPFAIL;
+    return EX_UNAVAILABLE;
   }
 
   const int newest = migrations.back().version;
@@ -100,7 +97,7 @@ int dbCommand(int argc, char** argv)
     return EX_DATAERR;
   } catch (const pqxx::broken_connection& error) {
     std::cerr << "dmarc-reports db: lost the database connection: " << error.what();
-    return EX_TEMPFAIL;
+    return EX_UNAVAILABLE;
   } catch (const pqxx::sql_error& error) {
     // Nothing of the failed migration is kept (its transaction rolled back).
     std::cerr << "dmarc-reports db: migration failed [" << error.sqlstate()

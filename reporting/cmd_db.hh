@@ -6,7 +6,7 @@
 namespace dmarc
 {
 // argv[0] is "db"; returns a sysexits.h status: 0, EX_USAGE, EX_CONFIG (no
-// migrations), EX_DATAERR (database newer than this program), EX_TEMPFAIL
+// migrations), EX_DATAERR (database newer than this program), EX_UNAVAILABLE
 // (database unreachable), EX_SOFTWARE (a migration failed).
 int dbCommand(int argc, char** argv);
 } // namespace dmarc

@@ -46,9 +46,6 @@ int expireCommand(int argc, char** argv)
   if (parsed.error.empty() && !parsed.positional.empty()) {
     parsed.error = "unexpected argument";
   }
-  if (parsed.error.empty() && database.empty()) {
-    parsed.error = "no database: give --database or set DMARC_DATABASE";
-  }
   if (!parsed.error.empty()) {
     std::cerr << "dmarc-reports expire: " << parsed.error << "\n" << s_usage;
     return EX_USAGE;
@@ -98,7 +95,7 @@ int expireCommand(int argc, char** argv)
   } catch (const pqxx::broken_connection& error) {
     std::cerr << "dmarc-reports expire: cannot reach " << redactedConnectionString(database) << ": "
               << error.what();
-    return EX_TEMPFAIL;
+    return EX_UNAVAILABLE;
   } catch (const pqxx::sql_error& error) {
     std::cerr << "dmarc-reports expire: [" << error.sqlstate() << "] " << error.what();
     return EX_SOFTWARE;

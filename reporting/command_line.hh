@@ -26,7 +26,8 @@ struct ParsedCommandLine
 ParsedCommandLine parseCommandLine(int argc, char** argv, const std::set<std::string>& withValue,
                                    const std::set<std::string>& flags);
 
-// --database, else $DMARC_DATABASE, else empty.
+// --database, else $DMARC_DATABASE, else empty (libpq then uses its own
+// PG* environment variables and defaults).
 std::string databaseOption(const ParsedCommandLine& parsed);
 
 // A non-negative integer option, or std::nullopt when absent; sets

@@ -30,6 +30,7 @@ tests_unit_test_core_SOURCES += \
 
 tests_unit_test_adapters_SOURCES += \
 	tests/unit/test-pg_connection_cc.cc \
+	tests/unit/test-pg_migrator_cc.cc \
 	tests/unit/test-pg_verdict_sql_cc.cc \
 	tests/unit/test-verdict_spool_cc.cc \
 	tests/unit/test-verdict_writer_cc.cc

@@ -247,6 +247,20 @@ class StoreTest(unittest.TestCase):
         self.assertGreaterEqual(proc.stdout.count("deleted "), 8)  # 37 rows in batches of 5
         self.assertEqual(self.rows(), (63, 63))
 
+    def test_11_expire_while_milters_write(self):
+        """expire runs while a writer inserts: both finish, nothing new is deleted."""
+        self.run_driver(self.spool("old"), 3000, threads=8)
+        self.sql("UPDATE verdict SET received_at = now() - interval '400 days'")
+        writer = self.start_driver(self.spool("new"), 4000, rate=2000, threads=16)
+        expire = subprocess.run([self.tool, "expire", "--database", self.reports_dsn, "--max-age", "180",
+                                 "--batch-size", "100"], capture_output=True, text=True, timeout=300)
+        out, err = writer.communicate(timeout=300)
+        self.assertEqual(expire.returncode, 0, expire.stderr)
+        self.assertIn("3000 verdict(s)", expire.stdout)
+        self.assertEqual(writer.returncode, 0, err[-2000:])
+        self.assertEqual(self.rows(), (4000, 4000))
+        self.assertTrue(self.stored_keys() == acked_keys(out))
+
     def test_10_daily_report_is_one_indexed_group_by(self):
         """One day's aggregate rows for one domain come from verdict_policy_received_idx."""
         self.run_driver(self.spool("report"), 2000, threads=8)
