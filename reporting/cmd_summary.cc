@@ -102,7 +102,7 @@ std::vector<Section> sections()
       " GROUP BY 1, 2, 3 ORDER BY failed_sessions DESC, 1, 2, 3 LIMIT $4::bigint";
   static const std::string tlsByDay =
       std::string("SELECT (v.received_at AT TIME ZONE 'UTC')::date::text AS day,"
-                  " coalesce(v.from_domains[1], '') AS sending_domain, count(*) AS messages,"
+                  " v.from_domain AS sending_domain, count(*) AS messages,"
                   " count(*) FILTER (WHERE v.tls_version IS NOT NULL) AS over_tls,"
                   " round(100.0 * count(*) FILTER (WHERE v.tls_version IS NOT NULL) / count(*), 1) "
                   "AS tls_pct"
@@ -128,7 +128,7 @@ std::vector<Section> sections()
       " AND v.tls_version IS NOT NULL GROUP BY 1 ORDER BY messages DESC, 1 LIMIT $4::bigint";
   static const std::string cleartext =
       std::string(
-          "SELECT coalesce(v.from_domains[1], '') AS sending_domain, count(*) AS messages,"
+          "SELECT v.from_domain AS sending_domain, count(*) AS messages,"
           " count(DISTINCT v.client_ip) AS sources, host(min(v.client_ip)) AS example_source,"
           " max(v.received_at)::text AS last_seen FROM verdict v") +
       s_verdictFilter +

@@ -99,4 +99,5 @@ tests_fuzz_libfuzzer_decompress_LDFLAGS = $(AM_LDFLAGS) $(DM_INGEST_FUZZ_FLAGS)
 tests_fuzz_libfuzzer_decompress_LDADD = $(DM_INGEST_FUZZ_LIBS)
 endif
 
-dist_noinst_DATA += tests/integration/test_ingest.py tests/integration/test_check.py
+dist_noinst_DATA += tests/integration/test_ingest.py tests/integration/test_check.py \
+	tests/integration/test_summary.py
