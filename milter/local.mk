@@ -42,6 +42,7 @@ tests_unit_test_milter_SOURCES = \
 	tests/unit/testrunner.cc \
 	tests/unit/test-address_list_cc.cc \
 	tests/unit/test-config_cc.cc \
+	tests/unit/test-local_policy_cc.cc \
 	tests/unit/test-logger_cc.cc \
 	tests/unit/test-session_cc.cc
 tests_unit_test_milter_CPPFLAGS = $(AM_CPPFLAGS) $(DM_ADAPTER_CFLAGS)
@@ -65,3 +66,10 @@ update-man-keys: milter/dmarc-milter
 	  sed -n '/^\.\\" END KEYS$$/,$$p' $(srcdir)/man/dmarc-milter.conf.5.in; } > man/keys.tmp && \
 	mv man/keys.tmp $(srcdir)/man/dmarc-milter.conf.5.in
 .PHONY: update-man-keys
+
+# The milter's integration and end-to-end tests (run by tests/integration/run.py)
+# and its throughput benchmark (run by hand).
+dist_noinst_DATA += tests/integration/milter_support.py tests/integration/test_milter_postfix.py \
+	tests/integration/test_milter_protocol.py tests/integration/test_milter_lifecycle.py \
+	tests/integration/test_milter_sendmail.py
+dist_noinst_SCRIPTS += tests/bench/milter_throughput.py
