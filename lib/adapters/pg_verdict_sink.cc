@@ -16,14 +16,16 @@ namespace
 {
 constexpr const char* s_insertStatement = "dm_verdict_insert";
 
-// Errors that say the connection, not the data, is the problem: SQLSTATE
-// class 08 (connection exception), 57P (operator intervention: shutdown),
-// 53 (insufficient resources), 40 (serialization: retry).
-bool isTransient(const pqxx::sql_error& error)
+// Only errors about the rows themselves may make the writer skip rows:
+// SQLSTATE class 22 (data exception: a value the type refuses) and 23
+// (integrity constraint violation). Anything else (connection loss, a
+// shutdown, permission denied, a schema not upgraded yet...) is the
+// database's or the administrator's problem, and the rows wait in the
+// spool until it is fixed.
+bool isDataError(const pqxx::sql_error& error)
 {
   const std::string& state = error.sqlstate();
-  return state.empty() || state.starts_with("08") || state.starts_with("57P") ||
-         state.starts_with("53") || state.starts_with("40");
+  return state.starts_with("22") || state.starts_with("23");
 }
 } // namespace
 
@@ -97,12 +99,11 @@ void PgVerdictSink::insert(const std::vector<const MessageRecord*>& records)
     disconnect();
     throw SinkUnavailable(std::string("commit in doubt: ") + error.what());
   } catch (const pqxx::sql_error& error) {
-    if (isTransient(error) || !d_db || !d_db->is_open()) {
+    if (!isDataError(error) || !d_db || !d_db->is_open()) {
       disconnect();
-      throw SinkUnavailable(std::string("database error: ") + error.what());
+      throw SinkUnavailable(std::string("database error [") + error.sqlstate() +
+                            "]: " + error.what());
     }
-    // A prepared statement may not have survived the aborted transaction's
-    // session state; start clean.
     throw SinkRejected(std::string("rows refused [") + error.sqlstate() + "]: " + error.what());
   }
 }

@@ -261,6 +261,33 @@ class StoreTest(unittest.TestCase):
         self.assertEqual(self.rows(), (4000, 4000))
         self.assertTrue(self.stored_keys() == acked_keys(out))
 
+    def test_12_refused_row_is_skipped_not_blocking(self):
+        """A row the database refuses (a value its type rejects) is logged and skipped; the rest is stored."""
+        _, out, err = self.run_driver(self.spool("refused"), 1000, threads=8, extra=["--bad-key-every", "100"])
+        self.assertIn("rejected=10 ", out)
+        self.assertIn("refused verdict not-a-uuid-", err)
+        self.assertEqual(self.rows(), (990, 990))
+
+    def test_13_permission_error_keeps_verdicts_spooled(self):
+        """A role without the milter's rights loses nothing: the verdicts wait in the spool."""
+        self.pg.psql("DO $$BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'store_nobody') THEN "
+                     "CREATE ROLE store_nobody LOGIN; END IF; END$$")
+        spool = self.spool("noperm")
+        cmd = [self.driver, "--database", self.pg.dsn(DB, "store_nobody"), "--spool", spool, "--count", "300",
+               "--threads", "4", "--drain", "2"]
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+        self.assertEqual(proc.returncode, 75, "got %d, want 75 (not everything committed)" % proc.returncode)
+        self.assertIn("permission denied", proc.stderr)
+        self.assertEqual(self.rows(), (0, 0))
+        self.pg.psql("GRANT dmarc_milter TO store_nobody")
+        try:
+            proc = subprocess.run(cmd[:5] + ["--count", "0", "--drain", "120"], capture_output=True, text=True,
+                                  timeout=180)
+            self.assertEqual(proc.returncode, 0, proc.stderr[-2000:])
+        finally:
+            self.pg.psql("REVOKE dmarc_milter FROM store_nobody")
+        self.assertEqual(self.rows(), (300, 300))
+
     def test_10_daily_report_is_one_indexed_group_by(self):
         """One day's aggregate rows for one domain come from verdict_policy_received_idx."""
         self.run_driver(self.spool("report"), 2000, threads=8)

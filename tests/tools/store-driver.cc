@@ -29,7 +29,8 @@ constexpr const char* s_usage =
     "usage: store-driver --database CONNINFO [--password-file F] [--spool DIR]\n"
     "         [--durability fsync|relaxed|memory] [--count N] [--threads T] [--host NAME]\n"
     "         [--queue N] [--batch N] [--spool-limit BYTES] [--full-action accept|tempfail]\n"
-    "         [--drain SECONDS] [--rate PER_SECOND] [--helo TEXT] [--from-domain TEXT] [--quiet]\n";
+    "         [--drain SECONDS] [--rate PER_SECOND] [--helo TEXT] [--from-domain TEXT]\n"
+    "         [--bad-key-every N] [--quiet]\n";
 
 struct Args
 {
@@ -39,6 +40,7 @@ struct Args
   int drainSeconds = 120;
   std::string helo = "mail.sender.example";
   std::string fromDomain; // empty: d<i % 1000>.example
+  long badKeyEvery = 0;   // every Nth record gets a key the database refuses
   double rate = 0;        // messages per second over all threads; 0: as fast as possible
   bool quiet = false;
 };
@@ -62,6 +64,9 @@ MessageRecord makeRecord(const Args& args, long i)
 {
   MessageRecord r;
   r.messageKey = VerdictWriter::newMessageKey();
+  if (args.badKeyEvery > 0 && i % args.badKeyEvery == 0) {
+    r.messageKey = "not-a-uuid-" + std::to_string(i);
+  }
   r.receivedAt = std::chrono::system_clock::now();
   r.queueId = "Q" + std::to_string(i);
   r.clientIp = "192.0.2." + std::to_string(i % 250 + 1);
@@ -146,6 +151,8 @@ bool parse(int argc, char** argv, Args& args)
           value == "tempfail" ? SpoolFullAction::Tempfail : SpoolFullAction::Accept;
     } else if (arg == "--drain") {
       args.drainSeconds = std::stoi(value);
+    } else if (arg == "--bad-key-every") {
+      args.badKeyEvery = std::stol(value);
     } else if (arg == "--rate") {
       args.rate = std::stod(value);
     } else if (arg == "--helo") {
