@@ -458,3 +458,59 @@ class ReportRelayAuthTest(unittest.TestCase):
                                                                    " WHERE r.policy_domain = 'noauth.test'"))
         finally:
             server.close()
+
+
+class ReportFromMilterTest(unittest.TestCase):
+    """End to end: mail through Postfix and the real dmarc-milter, verdicts
+    stored by its writer in the harness PostgreSQL, then the day's report."""
+
+    @classmethod
+    def setUpClass(cls):
+        from integration.milter_support import MilterProcess
+        from integration.test_milter_postfix import allow_relay_to_rcpt_domain
+        cls.s = hs.current()
+        cls.db = ReportsDatabase("reports_e2e")
+        allow_relay_to_rcpt_domain(cls.s.postfix)
+        cls.s.dns.add_records([
+            ("rp.example", "TXT", "v=spf1 ip4:192.0.2.10 -all"),
+            ("rp.example", "A", "192.0.2.10"),
+            ("_dmarc.rp.example", "TXT", "v=DMARC1; p=reject; rua=mailto:dmarc@rp.example"),
+        ])
+        cls.milter = MilterProcess(cls.s, "reports", "Database %s" % cls.db.dsn).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.milter.stop()
+        cls.s.dns.remove("rp.example", "_dmarc.rp.example")
+
+    def test_report_counts_what_the_milter_stored(self):
+        import time
+        from integration.milter_support import message
+        from integration.test_milter_postfix import xclient
+        codes = []
+        for addr in ["192.0.2.10"] * 3 + ["198.51.100.7"] * 2:
+            text, _ = message("a@rp.example")
+            code, _ = self.s.postfix.send(text, "bounce@rp.example", ["rcpt@rcpt.example"],
+                                          xclient=xclient(addr=addr, helo="mail.rp.example"))
+            codes.append(code)
+        self.assertEqual(codes, [250, 250, 250, 550, 550])
+        # the writer ships verdicts asynchronously: wait for the five rows
+        hs.wait_until(lambda: self.db.sql("SELECT count(*) FROM verdict WHERE policy_domain = 'rp.example'")
+                      == "5", 60, "the milter's verdicts in PostgreSQL")
+        out = tempfile.mkdtemp(prefix="reports-e2e-")
+        day = time.strftime("%Y-%m-%d", time.gmtime())
+        proc = self.db.send("--output-dir", out, "--domain", "rp.example", day=day)
+        self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
+        (path,) = glob.glob(os.path.join(out, "*"))
+        with open(path, "rb") as handle:
+            xml = gzip.decompress(handle.read())
+        status, messages = xmllint(xml, XSD_9990)
+        self.assertEqual(status, 0, messages)
+        root, recs = records(xml)
+        self.assertEqual(root.findtext("policy_published/domain"), "rp.example")
+        self.assertEqual(root.findtext("policy_published/p"), "reject")
+        got = sorted((r["source_ip"], r["count"], r["disposition"], r["spf"], r["header_from"]) for r in recs)
+        self.assertEqual(got, [("192.0.2.10", 3, "pass", "pass", "rp.example"),
+                               ("198.51.100.7", 2, "reject", "fail", "rp.example")])
+        for r in recs:
+            self.assertEqual(r["spf_auth"][0][:2], ("rp.example", "mfrom"))
