@@ -406,8 +406,12 @@ void VerdictSpool::release(std::uint64_t sequence)
   std::lock_guard lock(d_mutex);
   bool removed = false;
   for (auto it = d_segments.begin(); it != d_segments.end();) {
+    // The segment being appended to goes too once it is fully committed
+    // and no longer small, so that a restart has little to replay again;
+    // the next append opens a fresh one.
     bool active = it->fd != nullptr;
-    if (it->last <= sequence && (!active || it->bytes >= d_segmentBytes)) {
+    if (it->last <= sequence &&
+        (!active || it->bytes >= std::max<std::uint64_t>(4096, d_segmentBytes / 16))) {
       if (::unlink(it->path.c_str()) != 0 && errno != ENOENT) {
         log(StoreLogLevel::Error, "spool: cannot remove " + it->path + ": " + errnoText(errno));
         ++it;

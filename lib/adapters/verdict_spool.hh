@@ -73,8 +73,8 @@ public:
             const std::function<bool(std::uint64_t, std::string_view)>& fn) const;
 
   // Every record up to `sequence` is committed to the database: unlink the
-  // segments that hold nothing newer (never the one being appended to,
-  // unless it is full).
+  // segments that hold nothing newer (the one being appended to only once
+  // it holds at least a sixteenth of segmentBytes).
   void release(std::uint64_t sequence);
 
   std::uint64_t lastSequence() const;  // 0 when nothing was ever appended
