@@ -1,0 +1,86 @@
+"""dmarc-milter hands every verdict to the history store (issues 5 and 6).
+
+The milter runs with Database pointing at the harness PostgreSQL, as a role
+that is a member of dmarc_milter (INSERT only). Messages go through Postfix;
+the test then finds one verdict row per message, with the session facts
+(client, HELO, queue ID, TLS absent) and the engine's result and
+disposition, including for a rejected message.
+"""
+
+import os
+import subprocess
+import unittest
+
+from harness import services as hs
+from integration.milter_support import MilterProcess, message
+from integration.test_milter_postfix import GOOD_IP, RCPT, allow_relay_to_rcpt_domain, xclient
+
+DB = "milterhistory"
+ROLE = "milterhistory_mx"
+
+
+class TestMilterHistory(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.s = hs.current()
+        cls.pg = cls.s.postgres
+        allow_relay_to_rcpt_domain(cls.s.postfix)
+        owner = cls.pg.create_database(DB)
+        proc = subprocess.run([hs.binary("dmarc-reports"), "db", "upgrade", "--database", owner, "--sql-dir",
+                               os.path.join(hs.top_srcdir(), "sql")], capture_output=True, text=True,
+                              timeout=120)
+        if proc.returncode != 0:
+            raise AssertionError("db upgrade failed: %s%s" % (proc.stdout, proc.stderr))
+        cls.pg.psql("DO $$BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '%s') THEN "
+                    "CREATE ROLE %s LOGIN IN ROLE dmarc_milter; END IF; END$$" % (ROLE, ROLE))
+        cls.s.dns.add_records([
+            ("hist.mt.example", "TXT", "v=spf1 ip4:%s -all" % GOOD_IP),
+            ("hist.mt.example", "A", GOOD_IP),
+            ("_dmarc.hist.mt.example", "TXT", "v=DMARC1; p=reject; rua=mailto:rua@hist.mt.example"),
+        ])
+        cls.milter = MilterProcess(cls.s, "history", "Database %s\nSpoolDurability fsync"
+                                   % cls.pg.dsn(DB, ROLE)).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        status = cls.milter.stop()
+        if status != 0:
+            raise AssertionError("milter exited with %r:\n%s" % (status, cls.milter.log()))
+
+    def rows(self, where):
+        return self.pg.psql("SELECT queue_id, host(client_ip), helo, mail_from_domain, from_domain, "
+                            "dmarc_result, disposition_applied, policy_domain FROM verdict WHERE %s "
+                            "ORDER BY id" % where, dbname=DB)
+
+    def test_every_message_recorded(self):
+        queue_ids = []
+        for i in range(5):
+            text, marker = message("alice@hist.mt.example", subject="history %d" % i)
+            code, reply = self.s.postfix.send(text, "bounce@hist.mt.example", RCPT,
+                                              xclient=xclient(GOOD_IP, helo="helo.hist.mt.example"))
+            self.assertEqual(code, 250, reply)
+            queue_ids.append(reply.split()[-1])
+        text, _ = message("m@hist.mt.example")
+        code, reply = self.s.postfix.send(text, "m@hist.mt.example", RCPT, xclient=xclient("198.51.100.7"))
+        self.assertEqual(code, 550, reply)
+
+        # The writer ships in batches; the rows appear without the milter
+        # waiting for them (poll the database, a readiness condition).
+        hs.wait_until(lambda: self.pg.psql("SELECT count(*) FROM verdict WHERE from_domain = "
+                                           "'hist.mt.example'", dbname=DB) == "6", 60, "6 verdict rows")
+        passed = self.rows("from_domain = 'hist.mt.example' AND dmarc_result = 'pass'").splitlines()
+        self.assertEqual(len(passed), 5, passed)
+        for row, queue_id in zip(passed, queue_ids):
+            fields = row.split("|")
+            self.assertEqual(fields[0], queue_id)
+            self.assertEqual(fields[1:5], [GOOD_IP, "helo.hist.mt.example", "hist.mt.example",
+                                           "hist.mt.example"])
+            self.assertEqual(fields[7], "hist.mt.example")
+        rejected = self.rows("from_domain = 'hist.mt.example' AND dmarc_result = 'fail'").split("|")
+        self.assertEqual(rejected[1], "198.51.100.7")
+        self.assertEqual(rejected[6], "reject")
+        self.assertIn("history=durable", self.milter.log().lower())
+
+
+if __name__ == "__main__":
+    unittest.main()
