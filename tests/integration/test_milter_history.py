@@ -81,6 +81,34 @@ class TestMilterHistory(unittest.TestCase):
         self.assertEqual(rejected[6], "reject")
         self.assertIn("history=durable", self.milter.log().lower())
 
+    def test_tls_session_facts_recorded(self):
+        # STARTTLS to Postfix: the milter reads {tls_version}, {cipher} and
+        # {cipher_bits} (requested with smfi_setsymlist) after the new EHLO.
+        client = self.s.postfix.connect()
+        try:
+            client.starttls()
+            client.ehlo("client.harness.test")
+            code, reply = client.docmd("XCLIENT", "NAME=[UNAVAILABLE] ADDR=%s HELO=tls.hist.mt.example" % GOOD_IP)
+            self.assertEqual(code, 220, reply)
+            client.ehlo_resp = None
+            client.ehlo("tls.hist.mt.example")
+            text, _ = message("alice@hist.mt.example", subject="tls")
+            client.mail("bounce@hist.mt.example")
+            client.rcpt(RCPT[0])
+            code, reply = client.data(text.encode())
+            self.assertEqual(code, 250, reply)
+            queue_id = reply.decode().split()[-1]
+        finally:
+            client.quit()
+        where = "queue_id = '%s'" % queue_id
+        hs.wait_until(lambda: self.pg.psql("SELECT count(*) FROM verdict WHERE " + where, dbname=DB) == "1",
+                      60, "the verdict row of %s" % queue_id)
+        version, cipher, bits = self.pg.psql("SELECT tls_version, tls_cipher, tls_bits FROM verdict WHERE "
+                                             + where, dbname=DB).split("|")
+        self.assertRegex(version, r"^TLSv1\.[23]$")
+        self.assertNotEqual(cipher, "")
+        self.assertGreaterEqual(int(bits), 128)
+
 
 if __name__ == "__main__":
     unittest.main()
