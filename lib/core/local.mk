@@ -49,7 +49,6 @@ tests_tools_dmarc_eval_LDADD = $(DM_CORE_LIB) $(LIBPSL_LIBS)
 # builds link each target with the standalone runner and run it over its seed
 # corpus in make check; --enable-fuzzing (clang) also builds the libFuzzer
 # binaries, compiling the engine sources with coverage instrumentation.
-DM_FUZZ_TARGETS = from_header dmarc_record auth_results
 check_PROGRAMS += tests/fuzz/fuzz_from_header tests/fuzz/fuzz_dmarc_record \
 	tests/fuzz/fuzz_auth_results
 TESTS += tests/fuzz/fuzz_from_header tests/fuzz/fuzz_dmarc_record tests/fuzz/fuzz_auth_results
