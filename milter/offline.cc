@@ -185,6 +185,14 @@ int runOffline(const Config& config, const OfflineOptions& options, MessageCheck
     reply = session.failure(actions, stage, error.what());
   }
 
+  if (const auto& verdict = session.lastVerdict()) {
+    out << "verdict: dmarc=" << toString(verdict->result) << " from=" << verdict->fromDomain
+        << " policy=" << (verdict->policy ? toString(verdict->effectivePolicy) : "none")
+        << " requested=" << toString(verdict->requested)
+        << " disposition=" << toString(verdict->applied) << " reason=\"" << verdict->reason
+        << "\"\n";
+    out << "authentication-results: " << session.lastAuthResults() << "\n";
+  }
   out << "reply: " << toString(reply);
   if (!actions.replyCode.empty()) {
     out << " " << actions.replyCode << " " << actions.replyXcode << " " << actions.replyText;

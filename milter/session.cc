@@ -388,6 +388,8 @@ Reply Session::finishMessage(MilterActions& actions, Message& message)
     }
   }
 
+  d_lastAuthResults = d_services.checker.authenticationResults(config, verdict);
+  d_lastVerdict = verdict;
   if (reply == Reply::Accept) {
     // Delete from the last to the first, so that deleting one field never
     // renumbers another we still have to delete.
@@ -395,8 +397,7 @@ Reply Session::finishMessage(MilterActions& actions, Message& message)
          ++it) {
       actions.deleteHeader(s_authResults, *it);
     }
-    actions.insertHeader(0, s_authResults,
-                         d_services.checker.authenticationResults(config, verdict));
+    actions.insertHeader(0, s_authResults, d_lastAuthResults);
     if (verdict.applied == Disposition::Quarantine && config.values.HoldQuarantinedMessages) {
       actions.quarantine("DMARC policy quarantine for " + sanitize(verdict.fromDomain, 253));
     }

@@ -90,6 +90,10 @@ public:
   Reply failure(MilterActions& actions, std::string_view stage, std::string_view what) noexcept;
 
   const ConnectionFacts& connection() const { return d_connection; }
+  // The verdict and Authentication-Results value of the last message that
+  // reached its end (for the offline -t mode).
+  const std::optional<Verdict>& lastVerdict() const { return d_lastVerdict; }
+  const std::string& lastAuthResults() const { return d_lastAuthResults; }
   const Config& config() const { return *d_config; }
   bool inMessage() const { return d_message != nullptr; }
   std::string_view queueId() const;
@@ -106,5 +110,7 @@ private:
   ConnectionFacts d_connection;
   std::unique_ptr<Message> d_message;
   unsigned d_messages = 0;
+  std::optional<Verdict> d_lastVerdict;
+  std::string d_lastAuthResults;
 };
 } // namespace dmarc
