@@ -11,8 +11,8 @@
 #include "reporting/cmd_check.hh"
 #include "reporting/cmd_db.hh"
 #include "reporting/cmd_expire.hh"
-#include "reporting/cmd_send.hh"
 #include "reporting/cmd_ingest.hh"
+#include "reporting/cmd_send.hh"
 #include "reporting/cmd_summary.hh"
 #include "reporting/subcommand.hh"
 
@@ -25,11 +25,13 @@ constexpr dmarc::Subcommand s_subcommands[] = {
     {"expire", "delete stored verdicts older than --max-age days, in batches",
      &dmarc::expireCommand},
     {"send", "build the aggregate reports of an interval and mail them (rua)", &dmarc::sendCommand},
-    {"ingest", "store received DMARC aggregate and TLS-RPT reports (mail on stdin, files, Maildirs)",
+    {"ingest",
+     "store received DMARC aggregate and TLS-RPT reports (mail on stdin, files, Maildirs)",
      &dmarc::ingestCommand},
     {"check", "check our domains' DMARC, SPF, MX, MTA-STS, STARTTLS and TLS-RPT; --suggest",
      &dmarc::checkCommand},
-    {"summary", "pass rates, failing sources, TLS-RPT failures and inbound TLS over a period; --json",
+    {"summary",
+     "pass rates, failing sources, TLS-RPT failures and inbound TLS over a period; --json",
      &dmarc::summaryCommand},
 };
 
