@@ -2,6 +2,7 @@
 // ingestion, checks, retention, schema). Only dispatch happens here: each
 // subcommand is one line of s_subcommands and lives in reporting/cmd_<name>.cc.
 // Trusts the command line; no exception escapes main.
+#include <algorithm>
 #include <cstdio>
 #include <exception>
 #include <iostream>
@@ -37,11 +38,14 @@ constexpr dmarc::Subcommand s_subcommands[] = {
 
 void usage(std::ostream& out)
 {
+  std::size_t width = 0;
+  for (const auto& subcommand : s_subcommands) {
+    width = std::max(width, subcommand.name.size());
+  }
   out << "usage: dmarc-reports SUBCOMMAND [OPTIONS]   (SUBCOMMAND --help for its options)\n"
          "subcommands:\n";
   for (const auto& subcommand : s_subcommands) {
-    out << "  " << subcommand.name
-        << std::string(subcommand.name.size() < 8 ? 8 - subcommand.name.size() : 1, ' ')
+    out << "  " << subcommand.name << std::string(width + 2 - subcommand.name.size(), ' ')
         << subcommand.summary << "\n";
   }
 }
