@@ -121,8 +121,13 @@ std::string domainOf(std::string_view address)
 // HELO/MAIL FROM confusion of CVE-2019-20790 cannot happen).
 SpfOutcome selectSpf(const MessageFacts& facts)
 {
-  if (!facts.mailFrom.empty()) {
-    std::string identity = domainOf(facts.mailFrom);
+  // tolerate the SMTP form "<addr>" and "<>" as well as the bare address
+  std::string_view mailFrom = facts.mailFrom;
+  if (mailFrom.size() >= 2 && mailFrom.front() == '<' && mailFrom.back() == '>') {
+    mailFrom = mailFrom.substr(1, mailFrom.size() - 2);
+  }
+  if (!mailFrom.empty()) {
+    std::string identity = domainOf(mailFrom);
     if (facts.spf.scope == SpfScope::Mfrom &&
         (facts.spf.domain.empty() || equalsIgnoreCase(facts.spf.domain, identity))) {
       SpfOutcome used = facts.spf;

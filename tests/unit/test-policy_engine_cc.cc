@@ -289,6 +289,18 @@ BOOST_FIXTURE_TEST_CASE(test_spf_HeloOnlyForNullReversePath, Fixture)
   BOOST_CHECK(v.spf.scope == SpfScope::Helo);
 }
 
+BOOST_FIXTURE_TEST_CASE(test_spf_MailFromInAngleBrackets, Fixture)
+{
+  facts.mailFrom = "<bounce@Example.COM>";
+  facts.spf = SpfOutcome{SpfResult::Pass, SpfScope::Mfrom, "example.com", ""};
+  BOOST_CHECK(run().spfAligned);
+  facts.mailFrom = "<>";
+  facts.helo = "example.com";
+  facts.spfHelo = SpfOutcome{SpfResult::Pass, SpfScope::Helo, "example.com", ""};
+  Verdict v = run();
+  BOOST_CHECK(v.spfAligned && v.spf.scope == SpfScope::Helo);
+}
+
 BOOST_FIXTURE_TEST_CASE(test_CVE_2019_20790_HeloNeverStandsInForMailFrom, Fixture)
 {
   // OpenDMARC used a passing HELO result although MAIL FROM was non-null
