@@ -44,6 +44,13 @@ DecompressResult failure(std::string why)
   return result;
 }
 
+// libarchive may have no error text (NULL) for some failures.
+std::string archiveError(struct archive* archive)
+{
+  const char* text = archive_error_string(archive);
+  return std::string("zip: ") + (text != nullptr ? text : "unreadable archive");
+}
+
 std::string tooBig(std::size_t limit)
 {
   return "decompressed size exceeds the limit of " + std::to_string(limit) + " bytes";
@@ -132,7 +139,7 @@ DecompressResult unzipReport(std::string_view payload, const DecompressLimits& l
   }
   archive_read_support_format_zip(archive.get());
   if (archive_read_open_memory(archive.get(), payload.data(), payload.size()) != ARCHIVE_OK) {
-    return failure(std::string("zip: ") + archive_error_string(archive.get()));
+    return failure(archiveError(archive.get()));
   }
   // First pass picks the member: the first .xml/.json, else the first file.
   // libarchive streams, so the chosen member is read when it is reached;
@@ -149,7 +156,7 @@ DecompressResult unzipReport(std::string_view payload, const DecompressLimits& l
       break;
     }
     if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN) {
-      return failure(std::string("zip: ") + archive_error_string(archive.get()));
+      return failure(archiveError(archive.get()));
     }
     if (archive_entry_filetype(entry) != AE_IFREG) {
       continue;
@@ -165,7 +172,7 @@ DecompressResult unzipReport(std::string_view payload, const DecompressLimits& l
     while (true) {
       const la_ssize_t got = archive_read_data(archive.get(), buffer.data(), buffer.size());
       if (got < 0) {
-        return failure(std::string("zip: ") + archive_error_string(archive.get()));
+        return failure(archiveError(archive.get()));
       }
       if (got == 0) {
         break;
