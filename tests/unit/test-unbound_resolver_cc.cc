@@ -287,6 +287,23 @@ BOOST_FIXTURE_TEST_CASE(test_Query_ConcurrentThreadsShareOneContext, ServerFixtu
   BOOST_CHECK_EQUAL(wrong.load(), 0);
 }
 
+BOOST_FIXTURE_TEST_CASE(test_Query_AnswerTableStaysCorrectWhenFull, ServerFixture)
+{
+  // A table of 2 entries for 4 names: every round overflows and clears it,
+  // and every answer must still be the server's.
+  auto opts = options();
+  opts.cacheEntries = 2;
+  UnboundResolver resolver(opts);
+  for (int round = 0; round < 3; ++round) {
+    BOOST_CHECK(resolver.query("mail.example.dmtest", DnsType::A).records ==
+                std::vector<std::string>{"192.0.2.25"});
+    BOOST_CHECK(resolver.query("MAIL.example.dmtest.", DnsType::AAAA).records ==
+                std::vector<std::string>{"2001:db8::25"});
+    BOOST_CHECK(resolver.query("nx.example.dmtest", DnsType::A).status == DnsStatus::NxDomain);
+    BOOST_CHECK(resolver.query("example.dmtest", DnsType::A).status == DnsStatus::NoData);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(test_Constructor_BadConfigurationThrows)
 {
   UnboundResolverOptions opts;
