@@ -50,8 +50,12 @@ tests_tools_dmarc_eval_LDADD = $(DM_CORE_LIB) $(LIBPSL_LIBS)
 # corpus in make check; --enable-fuzzing (clang) also builds the libFuzzer
 # binaries, compiling the engine sources with coverage instrumentation.
 check_PROGRAMS += tests/fuzz/fuzz_from_header tests/fuzz/fuzz_dmarc_record \
-	tests/fuzz/fuzz_auth_results
-TESTS += tests/fuzz/fuzz_from_header tests/fuzz/fuzz_dmarc_record tests/fuzz/fuzz_auth_results
+	tests/fuzz/fuzz_auth_results tests/fuzz/fuzz_policy_engine
+TESTS += tests/fuzz/fuzz_from_header tests/fuzz/fuzz_dmarc_record tests/fuzz/fuzz_auth_results \
+	tests/fuzz/fuzz_policy_engine
+tests_fuzz_fuzz_policy_engine_SOURCES = tests/fuzz/fuzz_policy_engine.cc tests/fuzz/standalone_runner.cc
+tests_fuzz_fuzz_policy_engine_CPPFLAGS = $(AM_CPPFLAGS) -DDM_FUZZ_TARGET='"policy_engine"'
+tests_fuzz_fuzz_policy_engine_LDADD = $(DM_CORE_LIB)
 tests_fuzz_fuzz_from_header_SOURCES = tests/fuzz/fuzz_from_header.cc tests/fuzz/standalone_runner.cc
 tests_fuzz_fuzz_from_header_CPPFLAGS = $(AM_CPPFLAGS) -DDM_FUZZ_TARGET='"from_header"'
 tests_fuzz_fuzz_from_header_LDADD = $(DM_CORE_LIB)
@@ -69,7 +73,12 @@ DM_FUZZ_ENGINE_SOURCES = lib/core/domain_name.cc lib/core/from_header.cc \
 	lib/core/dmarc_record.cc lib/core/auth_results.cc lib/core/auth_result_names.cc \
 	lib/core/verdict.cc
 noinst_PROGRAMS += tests/fuzz/libfuzzer_from_header tests/fuzz/libfuzzer_dmarc_record \
-	tests/fuzz/libfuzzer_auth_results
+	tests/fuzz/libfuzzer_auth_results tests/fuzz/libfuzzer_policy_engine
+tests_fuzz_libfuzzer_policy_engine_SOURCES = tests/fuzz/fuzz_policy_engine.cc \
+	$(DM_FUZZ_ENGINE_SOURCES) lib/core/alignment.cc lib/core/org_domain.cc \
+	lib/core/policy_engine.cc lib/core/dns_answer.cc
+tests_fuzz_libfuzzer_policy_engine_CXXFLAGS = $(AM_CXXFLAGS) $(DM_FUZZ_FLAGS)
+tests_fuzz_libfuzzer_policy_engine_LDFLAGS = $(AM_LDFLAGS) $(DM_FUZZ_FLAGS)
 tests_fuzz_libfuzzer_from_header_SOURCES = tests/fuzz/fuzz_from_header.cc $(DM_FUZZ_ENGINE_SOURCES)
 tests_fuzz_libfuzzer_from_header_CXXFLAGS = $(AM_CXXFLAGS) $(DM_FUZZ_FLAGS)
 tests_fuzz_libfuzzer_from_header_LDFLAGS = $(AM_LDFLAGS) $(DM_FUZZ_FLAGS)
