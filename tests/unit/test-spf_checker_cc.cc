@@ -2,10 +2,16 @@
 // in-memory resolver: results and scopes, RFC 7208 §4.6.4 limits counted
 // across include/redirect, IPv4-mapped clients, DNS failures, explanations,
 // and the libspf2 CVEs (hostile macro expansions).
+#include <atomic>
+#include <thread>
+#include <vector>
+
 #include <boost/test/unit_test.hpp>
 
 #include "lib/adapters/spf_checker.hh"
+#include "lib/adapters/unbound_resolver.hh"
 #include "tests/unit/fake_resolver.hh"
+#include "tests/unit/loopback_unbound.hh"
 
 using namespace dmarc;
 
@@ -241,6 +247,50 @@ BOOST_FIXTURE_TEST_CASE(
   // Still healthy.
   dns.add("ok.example", DnsType::TXT, "v=spf1 ip4:192.0.2.1 -all");
   CHECK_RESULT(mfrom("192.0.2.1", "u@ok.example"), SpfResult::Pass);
+}
+
+// The production pairing: SpfChecker on UnboundResolver, against a real
+// unbound on loopback, shared by many threads as libmilter's are.
+BOOST_AUTO_TEST_CASE(test_CheckMailFrom_ThroughUnboundFromManyThreads)
+{
+  test::LoopbackUnbound server({
+      "local-zone: \"spf.dmtest.\" static",
+      "local-data: 'spf.dmtest. 300 IN TXT \"v=spf1 include:_i.spf.dmtest \" \"mx a:out.spf.dmtest "
+      "-all\"'",
+      "local-data: '_i.spf.dmtest. 300 IN TXT \"v=spf1 ip6:2001:db8::/32 ~all\"'",
+      "local-data: \"spf.dmtest. 300 IN MX 10 mx1.spf.dmtest.\"",
+      "local-data: \"mx1.spf.dmtest. 300 IN A 203.0.113.25\"",
+      "local-data: \"out.spf.dmtest. 300 IN A 192.0.2.25\"",
+  });
+  UnboundResolverOptions options;
+  options.nameservers = {server.nameserver()};
+  UnboundResolver resolver(options);
+  SpfChecker checker(resolver);
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 40; ++i) {
+        struct
+        {
+          const char* ip;
+          SpfResult want;
+        } cases[] = {{"192.0.2.25", SpfResult::Pass},
+                     {"203.0.113.25", SpfResult::Pass},
+                     {"::ffff:192.0.2.25", SpfResult::Pass},
+                     {"2001:db8::7", SpfResult::Pass},
+                     {"198.51.100.1", SpfResult::Fail}};
+        const auto& c = cases[(i + t) % 5];
+        if (checker.checkMailFrom(c.ip, "bounce@spf.dmtest", "mx.client.dmtest").result != c.want) {
+          ++wrong;
+        }
+      }
+    });
+  }
+  for (auto& thread : threads) {
+    thread.join();
+  }
+  BOOST_CHECK_EQUAL(wrong.load(), 0);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
