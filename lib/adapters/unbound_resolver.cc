@@ -400,11 +400,12 @@ public:
     // Resolve in a thread of this process, not a forked child: the milter
     // may run chrooted and as an unprivileged user.
     checkUb(ub_ctx_async(d_ctx.get(), 1), "async mode");
+    // Forwarders on loopback must be reachable: a local caching server
+    // named in resolv.conf (127.0.0.1, 127.0.0.53) is common on mail hosts,
+    // and tests forward to one. libunbound refuses localhost by default.
+    checkUb(ub_ctx_set_option(d_ctx.get(), "do-not-query-localhost:", "no"),
+            "do-not-query-localhost");
     if (!options.nameservers.empty()) {
-      // Forwarders on loopback (tests, a local caching server) must be
-      // reachable: unbound refuses to query localhost by default.
-      checkUb(ub_ctx_set_option(d_ctx.get(), "do-not-query-localhost:", "no"),
-              "do-not-query-localhost");
       for (const auto& server : options.nameservers) {
         auto parsed = parseNameserver(server);
         checkUb(ub_ctx_set_fwd(d_ctx.get(), parsed.toUnbound().c_str()), "nameserver " + server);
