@@ -729,6 +729,19 @@ SpfOutcome SpfChecker::check(std::string_view clientIp, std::string_view sender,
     domain = at == std::string::npos ? senderText : senderText.substr(at + 1);
   }
   domain = lowerAscii(stripDot(domain));
+  bool ascii = std::all_of(domain.begin(), domain.end(),
+                           [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+  if (!ascii && d_options.idna != nullptr) {
+    // RFC 8616 §4: SPF looks up the A-label form of an SMTPUTF8 domain.
+    auto aLabel = d_options.idna->toALabel(domain);
+    if (!aLabel) {
+      return outcome(SpfResult::None, scope, domain, "not a valid IDNA domain name");
+    }
+    std::string* identity = scope == SpfScope::Helo ? &heloText : &senderText;
+    auto at = identity->rfind('@');
+    *identity = (at == std::string::npos ? std::string() : identity->substr(0, at + 1)) + *aLabel;
+    domain = *aLabel;
+  }
 
   auto client = parseClient(clientIp);
   if (!client) {

@@ -25,6 +25,7 @@
 #include <string_view>
 
 #include "lib/core/dns_answer.hh"
+#include "lib/core/idna.hh"
 #include "lib/core/spf_result.hh"
 
 namespace dmarc
@@ -40,6 +41,10 @@ struct SpfCheckerOptions
   // by our lookups on behalf of a hostile record: do not raise them.
   unsigned maxDnsTerms = 10;   // a, mx, ptr, exists, include, redirect
   unsigned maxVoidLookups = 2; // terms whose lookup was NXDOMAIN or NODATA
+  // Converts a UTF-8 MAIL FROM or HELO domain (SMTPUTF8) to its A-label
+  // before the check (RFC 8616 §4). Not owned; must outlive the checker.
+  // Null: a non-ASCII domain gives "none".
+  const IdnaConverter* idna = nullptr;
 };
 
 class SpfChecker

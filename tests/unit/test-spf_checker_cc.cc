@@ -8,6 +8,7 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include "lib/adapters/psl_idna.hh"
 #include "lib/adapters/spf_checker.hh"
 #include "lib/adapters/unbound_resolver.hh"
 #include "tests/unit/fake_resolver.hh"
@@ -176,6 +177,29 @@ BOOST_FIXTURE_TEST_CASE(test_CheckMailFrom_DnsFailures, Fixture)
   CHECK_RESULT(mfrom("192.0.2.1", "u@a.example"), SpfResult::Temperror);
   // RFC 7208 §5.2: include of a domain without SPF is a permerror.
   CHECK_RESULT(mfrom("192.0.2.1", "u@incnone.example"), SpfResult::Permerror);
+}
+
+BOOST_FIXTURE_TEST_CASE(test_CheckMailFrom_Smtputf8DomainAsALabel, Fixture)
+{
+  // RFC 8616 §4: the A-label form is looked up.
+  dns.add("xn--bcher-kva.example", DnsType::TXT, "v=spf1 ip4:192.0.2.1 -all");
+  Idn2Converter idna;
+  SpfCheckerOptions options;
+  options.idna = &idna;
+  SpfChecker withIdna(dns, options);
+  auto outcome = withIdna.checkMailFrom("192.0.2.1",
+                                        "j\xc3\xb6rg@B\xc3\xbc"
+                                        "cher.example",
+                                        "h.example");
+  CHECK_RESULT(outcome, SpfResult::Pass);
+  BOOST_CHECK_EQUAL(outcome.domain, "xn--bcher-kva.example");
+  CHECK_RESULT(withIdna.checkHelo("192.0.2.1", "b\xc3\xbc"
+                                               "cher.example"),
+               SpfResult::Pass);
+  // Without a converter a U-label domain cannot be looked up: none.
+  CHECK_RESULT(mfrom("192.0.2.1", "j@b\xc3\xbc"
+                                  "cher.example"),
+               SpfResult::None);
 }
 
 BOOST_FIXTURE_TEST_CASE(test_CheckMailFrom_PtrErrorsAndMissingHelo, Fixture)
