@@ -5,7 +5,9 @@
 // negotiates nothing away and does no work: each callback returns
 // SMFIS_CONTINUE. Driving it shows what libmilter and the protocol cost by
 // themselves, and that the benchmark client is not the bottleneck.
-//   noop-milter -p unix:/path/to/socket   (or inet:port@127.0.0.1)
+// With -r it negotiates "no reply" for every step it may (SMFIP_NR_*), to
+// show what answering each header and body chunk costs.
+//   noop-milter -p unix:/path/to/socket [-r]   (or inet:port@127.0.0.1)
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -15,29 +17,56 @@
 
 namespace
 {
+bool g_noReply = false;
+
+sfsistat reply()
+{
+  return g_noReply ? SMFIS_NOREPLY : SMFIS_CONTINUE;
+}
+
+extern "C" sfsistat noopNegotiate(SMFICTX*, unsigned long actions, unsigned long steps,
+                                  unsigned long, unsigned long, unsigned long* actionsWanted,
+                                  unsigned long* stepsWanted, unsigned long* reserved2,
+                                  unsigned long* reserved3)
+{
+  constexpr unsigned long noReplySteps = SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_MAIL |
+                                         SMFIP_NR_RCPT | SMFIP_NR_HDR | SMFIP_NR_EOH |
+                                         SMFIP_NR_BODY | SMFIP_NODATA | SMFIP_NOUNKNOWN;
+  *actionsWanted = actions & SMFIF_ADDHDRS;
+  *stepsWanted = steps & noReplySteps;
+  *reserved2 = 0;
+  *reserved3 = 0;
+  return SMFIS_CONTINUE;
+}
+
 extern "C" sfsistat noopConnect(SMFICTX*, char*, _SOCK_ADDR*)
 {
-  return SMFIS_CONTINUE;
+  return reply();
 }
 extern "C" sfsistat noopHelo(SMFICTX*, char*)
 {
-  return SMFIS_CONTINUE;
+  return reply();
 }
 extern "C" sfsistat noopEnvelope(SMFICTX*, char**)
 {
-  return SMFIS_CONTINUE;
+  return reply();
 }
 extern "C" sfsistat noopHeader(SMFICTX*, char*, char*)
 {
-  return SMFIS_CONTINUE;
+  return reply();
 }
 extern "C" sfsistat noopContext(SMFICTX*)
 {
   return SMFIS_CONTINUE;
 }
+
+extern "C" sfsistat noopEoh(SMFICTX*)
+{
+  return reply();
+}
 extern "C" sfsistat noopBody(SMFICTX*, unsigned char*, size_t)
 {
-  return SMFIS_CONTINUE;
+  return reply();
 }
 } // namespace
 
@@ -45,16 +74,18 @@ int main(int argc, char** argv)
 {
   std::string socketSpec;
   int option;
-  while ((option = ::getopt(argc, argv, "p:")) != -1) {
+  while ((option = ::getopt(argc, argv, "p:r")) != -1) {
     if (option == 'p') {
       socketSpec = optarg;
+    } else if (option == 'r') {
+      g_noReply = true;
     } else {
-      std::fprintf(stderr, "usage: noop-milter -p SOCKET\n");
+      std::fprintf(stderr, "usage: noop-milter -p SOCKET [-r]\n");
       return 64;
     }
   }
   if (socketSpec.empty()) {
-    std::fprintf(stderr, "usage: noop-milter -p SOCKET\n");
+    std::fprintf(stderr, "usage: noop-milter -p SOCKET [-r]\n");
     return 64;
   }
   static char name[] = "noop-milter";
@@ -68,11 +99,12 @@ int main(int argc, char** argv)
   description.xxfi_envfrom = noopEnvelope;
   description.xxfi_envrcpt = noopEnvelope;
   description.xxfi_header = noopHeader;
-  description.xxfi_eoh = noopContext;
+  description.xxfi_eoh = noopEoh;
   description.xxfi_body = noopBody;
   description.xxfi_eom = noopContext;
   description.xxfi_abort = noopContext;
   description.xxfi_close = noopContext;
+  description.xxfi_negotiate = g_noReply ? noopNegotiate : nullptr;
   if (socketSpec.rfind("unix:", 0) == 0 || socketSpec.rfind("local:", 0) == 0) {
     ::unlink(socketSpec.substr(socketSpec.find(':') + 1).c_str());
   }
