@@ -79,9 +79,10 @@ struct EngineOptions
   // More distinct author domains than this: rejected whatever multiFrom says
   // (bounds the DNS work one message can cause).
   unsigned maxAuthorDomains = 4;
-  // No From field, no address, a malformed or unusable From (domain literal,
-  // U-label without an IdnaConverter, invalid name), more than one From field
-  // is NOT in this list (it is evaluated like several addresses).
+  // What to do when no author domain can be determined: no From field, a
+  // From without any mailbox, a malformed From, a domain literal, a U-label
+  // without an IdnaConverter or an invalid name. (Several From fields are not
+  // in this list: they are evaluated like several addresses, see multiFrom.)
   FromAction unusableFrom = FromAction::Reject;
   // temperror: fail closed with a 4xx (Disposition::Tempfail) or open.
   bool tempfailOnTemperror = false;
@@ -103,6 +104,23 @@ struct LocalPolicy
   std::string comment;               // added to each override's comment (which rule matched)
 };
 
+// Decides DMARC for one message. What the Verdict holds:
+// - result: pass | fail | none (no record, or no author with Accept) |
+//   temperror (any DNS failure that matters; never reported as none) |
+//   permerror (unusable record, unusable From, or multi-From rejected).
+// - policy: the record applied, with the domain where it was found;
+//   policyTag says whether p, sp or np chose the policy; discoveryMethod is
+//   psl or treewalk; orgDomain is the author's Organizational Domain when it
+//   was needed (RFC 9989 §4.10.2 lets the walk be skipped), else "".
+// - requested: what the published policy asks for (fail: none | quarantine |
+//   reject; pass under p=quarantine/reject: Disposition::Pass, which RFC 7489
+//   reports print as none); effectivePolicy: after t=y / pct (A-R
+//   policy.dmarc); applied: after local policy (Tempfail only for temperror
+//   with tempfailOnTemperror); overrides: one entry per change, in the order
+//   t=y, pct, forcePolicy, neverReject, trustedForwarder, mailingList,
+//   forwarded, monitor mode.
+// - spf: the SPF result DMARC used (MAIL FROM, or HELO for "<>"), dkim: every
+//   signature as given, spfAligned / dkimAligned: the policy_evaluated values.
 Verdict evaluate(const MessageFacts& facts, DnsResolver& dns, const EngineOptions& options,
                  const LocalPolicy& local);
 } // namespace dmarc
