@@ -353,6 +353,9 @@ int runDaemon(const DaemonOptions& options, std::shared_ptr<const Config> config
       }
       _exit(status);
     }
+    if (!path.empty()) {
+      unlink(path.c_str()); // may fail after the switch to UserID: harmless
+    }
     logger.log(LOG_NOTICE, "stopped");
     setSessionServices(nullptr);
   } catch (const StartupError& error) {

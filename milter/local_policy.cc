@@ -50,7 +50,12 @@ LocalPolicy localPolicyFor(const Config& config, const LocalFacts& facts)
   bool allIgnored = !facts.authorDomains.empty() &&
                     std::all_of(facts.authorDomains.begin(), facts.authorDomains.end(),
                                 [&](const std::string& d) { return config.isIgnoredMailFrom(d); });
-  if (facts.client && config.ignoreHosts.contains(*facts.client)) {
+  if (!facts.client) {
+    // No IP client: a local submission (Postfix non_smtpd_milters, a
+    // Unix-socket SMTP session). Evaluated and labelled, never enforced.
+    local.enforce = false;
+    local.comment = "no client address (local submission)";
+  } else if (config.ignoreHosts.contains(*facts.client)) {
     local.enforce = false;
     local.comment = "IgnoreHosts " + facts.client->toString();
   } else if (v.IgnoreAuthenticatedClients && !facts.authenticatedUser.empty()) {

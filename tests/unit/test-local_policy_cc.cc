@@ -79,6 +79,16 @@ BOOST_AUTO_TEST_CASE(test_DomainPolicyOverrides_StrictestOfAllAuthors)
   BOOST_CHECK(!localPolicyFor(*config, facts("192.0.2.1", {"a.example", "z.example"})).forcePolicy);
 }
 
+BOOST_AUTO_TEST_CASE(test_NoClientAddress_NotEnforced)
+{
+  auto config = parseConfig("", "t");
+  LocalFacts local;
+  local.authorDomains = {"example.com"};
+  auto policy = localPolicyFor(*config, local);
+  BOOST_CHECK(!policy.enforce);
+  BOOST_CHECK_EQUAL(policy.comment, "no client address (local submission)");
+}
+
 BOOST_AUTO_TEST_CASE(test_MonitorMode)
 {
   auto config = parseConfig("RejectFailures false\n", "t");
