@@ -16,7 +16,7 @@ lib_libdmarcadapters_a_SOURCES += \
 tests_unit_test_adapters_SOURCES += \
 	tests/unit/test-unbound_resolver_cc.cc
 
-EXTRA_DIST += tests/unit/loopback_unbound.hh
+EXTRA_DIST += tests/unit/loopback_unbound.hh tests/unit/dnssec_zone.hh
 
 # The RFC 7208 record grammar (pure) and the libspf2 checker.
 lib_libdmarccore_a_SOURCES += \

@@ -12,6 +12,7 @@
 
 #include "lib/adapters/unbound_resolver.hh"
 #include "lib/core/error.hh"
+#include "tests/unit/dnssec_zone.hh"
 #include "tests/unit/loopback_unbound.hh"
 
 using namespace dmarc;
@@ -258,6 +259,42 @@ BOOST_FIXTURE_TEST_CASE(test_Query_DnssecBogusWithTrustAnchor, ServerFixture)
                       "got " << toString(answer.status) << ", want failure");
   BOOST_CHECK(answer.bogus);
   BOOST_CHECK(!answer.secure);
+}
+
+BOOST_AUTO_TEST_CASE(test_Query_DnssecSecureWithTrustAnchor)
+{
+  // A zone signed in the test (tests/unit/dnssec_zone.hh), served by the
+  // loopback unbound as an auth-zone; with its DS as trust anchor the
+  // answer validates: secure, not bogus (RFC 4035 §4.3).
+  auto zone = test::makeSignedZone("signed.dmtest", "v=spf1 -all");
+  char dir[] = "/tmp/dm-signed-XXXXXX";
+  BOOST_REQUIRE(::mkdtemp(dir) != nullptr);
+  std::string zonePath = std::string(dir) + "/signed.zone";
+  std::string anchorPath = std::string(dir) + "/anchor";
+  std::ofstream(zonePath) << zone.zoneFile;
+  std::ofstream(anchorPath) << zone.trustAnchor;
+  {
+    test::LoopbackUnbound server({"local-zone: \"signed.dmtest.\" transparent", "auth-zone:",
+                                  "  name: \"signed.dmtest.\"", "  zonefile: \"" + zonePath + "\"",
+                                  "  for-downstream: yes", "  for-upstream: no", "server:"});
+    UnboundResolverOptions opts;
+    opts.nameservers = {server.nameserver()};
+    opts.trustAnchorFile = anchorPath;
+    UnboundResolver resolver(opts);
+    auto answer = resolver.query("signed.dmtest", DnsType::TXT);
+    BOOST_CHECK_MESSAGE(answer.status == DnsStatus::Data, "got " << toString(answer.status) << " ("
+                                                                 << answer.error << ")\n"
+                                                                 << server.log());
+    BOOST_CHECK(answer.secure);
+    BOOST_CHECK(!answer.bogus);
+    // Without the trust anchor the same answer is merely insecure.
+    opts.trustAnchorFile.clear();
+    UnboundResolver plain(opts);
+    auto insecure = plain.query("signed.dmtest", DnsType::TXT);
+    BOOST_CHECK(insecure.status == DnsStatus::Data);
+    BOOST_CHECK(!insecure.secure);
+  }
+  std::filesystem::remove_all(dir);
 }
 
 BOOST_FIXTURE_TEST_CASE(test_Query_ConcurrentThreadsShareOneContext, ServerFixture)
