@@ -37,6 +37,7 @@
 #include <algorithm>
 #include <cstring>
 #include <deque>
+#include <mutex>
 #include <random>
 
 #include "lib/adapters/c_handles.hh"
@@ -690,7 +691,13 @@ SpfResult mapResult(SPF_result_t result, SPF_errcode_t err)
 
 SpfChecker::SpfChecker(DnsResolver& resolver, SpfCheckerOptions options)
     : d_resolver(resolver), d_options(std::move(options))
-{}
+{
+  // libspf2 reports an internal error on stderr and aborts. A daemon's
+  // stderr is usually /dev/null, so route the last words to syslog. (The
+  // handlers are process-wide; this file is libspf2's only user.)
+  static std::once_flag s_handlers;
+  std::call_once(s_handlers, [] { SPF_error_handler = SPF_error_syslog; });
+}
 
 SpfOutcome SpfChecker::checkMailFrom(std::string_view clientIp, std::string_view mailFrom,
                                      std::string_view helo) const
