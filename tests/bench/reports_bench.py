@@ -112,20 +112,23 @@ def build(args, root, dsn, out):
     """Times one --output-dir run over the loaded day; prints the figures."""
     started = time.monotonic()
     # /usr/bin/time reports the tool's own peak resident memory (%M, KB).
-    proc = subprocess.run(["/usr/bin/time", "-f", "peak_rss_kb=%M", TOOL, "send", "--database", dsn,
+    proc = subprocess.run(["/usr/bin/time", "-f", "peak_rss_kb=%M cpu_user=%U cpu_sys=%S", TOOL, "send", "--database", dsn,
                            "--email", "dmarc-reports@bench.example", "--day", "2026-11-27",
                            "--output-dir", out, "-v"], capture_output=True, text=True)
     elapsed = time.monotonic() - started
     peaks = [line for line in proc.stderr.splitlines() if line.startswith("peak_rss_kb=")]
-    peak_kb = int(peaks[-1].split("=")[1]) if peaks else 0
+    fields = dict(f.split("=") for f in peaks[-1].split()) if peaks else {}
+    peak_kb = int(fields.get("peak_rss_kb", 0))
     summary = [line for line in proc.stdout.splitlines() if line.startswith("summary")]
     if proc.returncode != 0:
         print(proc.stdout[-3000:], proc.stderr[-3000:])
         raise SystemExit("dmarc-reports send failed with %d" % proc.returncode)
     files = sorted(glob.glob(os.path.join(out, "*.xml.gz")))
     total = sum(os.path.getsize(f) for f in files)
-    print("build: %d reports (%.1f MB gzip) in %.1f s; peak memory of dmarc-reports %.1f MB"
-          % (len(files), total / 1e6, elapsed, peak_kb / 1024.0), flush=True)
+    print("build: %d reports (%.1f MB gzip) in %.1f s; peak memory of dmarc-reports %.1f MB; "
+          "its CPU %s s user + %s s sys; load average now %.1f on %d CPUs"
+          % (len(files), total / 1e6, elapsed, peak_kb / 1024.0, fields.get("cpu_user", "?"),
+             fields.get("cpu_sys", "?"), os.getloadavg()[0], os.cpu_count()), flush=True)
     for line in proc.stdout.splitlines():
         if "progress" in line:
             print("  " + line)
