@@ -63,6 +63,12 @@ for i = 1, tonumber(count) do
   assert(mt.bodystring(conn, body) == nil)
   assert(mt.eom(conn) == nil)
   if mt.getreply(conn) ~= SMFIR_ACCEPT then error("message " .. i .. " not accepted") end
+  if i == 1 then
+    local ar = mt.getheader(conn, "Authentication-Results", 0) or ""
+    for _, want in ipairs(EXPECT) do
+      if not string.find(ar, want, 1, true) then error("want " .. want .. " in " .. ar) end
+    end
+  end
 end
 mt.disconnect(conn)
 """
@@ -101,7 +107,9 @@ def main():
         headers = "{" + ", ".join("{%s, %s}" % (lua_string(n), lua_string(v)) for n, v in fields) + "}"
         script = os.path.join(root, "bench.lua")
         with open(script, "w") as handle:
-            handle.write(SCRIPT.replace("{HEADERS}", headers).replace("BODY", lua_string(body)))
+            expect = ["spf=pass", "dmarc=pass"] + (["dkim=pass"] if args.dkim else [])
+            handle.write(SCRIPT.replace("{HEADERS}", headers).replace("BODY", lua_string(body)).replace(
+                "EXPECT", "{" + ", ".join(lua_string(e) for e in expect) + "}"))
 
         sock = os.path.join(root, "milter.sock")
         conf = os.path.join(root, "milter.conf")
