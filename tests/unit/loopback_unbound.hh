@@ -76,13 +76,19 @@ public:
     conf << "remote-control:\n  control-enable: no\n";
     conf.close();
 
+    // $UNBOUND, else Debian's /usr/sbin/unbound (not on a normal user's
+    // PATH), else whatever PATH finds.
+    std::string binary = std::getenv("UNBOUND") != nullptr              ? std::getenv("UNBOUND")
+                         : std::filesystem::exists("/usr/sbin/unbound") ? "/usr/sbin/unbound"
+                                                                        : "unbound";
+    std::string confPath = d_dir + "/unbound.conf";
     d_pid = ::fork();
     if (d_pid < 0) {
       throw std::runtime_error("fork failed");
     }
     if (d_pid == 0) {
-      std::string confPath = d_dir + "/unbound.conf";
-      ::execlp("unbound", "unbound", "-d", "-c", confPath.c_str(), static_cast<char*>(nullptr));
+      ::execlp(binary.c_str(), "unbound", "-d", "-c", confPath.c_str(),
+               static_cast<char*>(nullptr));
       ::_exit(127);
     }
     waitReady();
