@@ -105,6 +105,15 @@ void PgVerdictSink::insert(const std::vector<const MessageRecord*>& records)
                             "]: " + error.what());
     }
     throw SinkRejected(std::string("rows refused [") + error.sqlstate() + "]: " + error.what());
+  } catch (const SinkRejected&) {
+    throw;
+  } catch (const SinkUnavailable&) {
+    throw;
+  } catch (const std::exception& error) {
+    // Anything else (a libpqxx usage error, memory): start over on a new
+    // connection later rather than lose the rows.
+    disconnect();
+    throw SinkUnavailable(std::string("unexpected error: ") + error.what());
   }
 }
 } // namespace dmarc

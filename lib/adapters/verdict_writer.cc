@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <sys/random.h>
+#include <unistd.h>
 
 #include "lib/adapters/pg_verdict_sink.hh"
 #include "lib/core/message_record_codec.hh"
@@ -52,6 +53,11 @@ void validate(const StoreOptions& options)
   }
   if (options.reconnectMin.count() <= 0 || options.reconnectMax < options.reconnectMin) {
     throw ConfigError("history store reconnect delays must satisfy 0 < min <= max");
+  }
+  // Checked here, at start-up, so that a bad path is a configuration error
+  // rather than an endless "database unavailable" later.
+  if (!options.passwordFile.empty() && ::access(options.passwordFile.c_str(), R_OK) != 0) {
+    throw ConfigError("cannot read the database password file " + options.passwordFile);
   }
 }
 } // namespace
@@ -366,7 +372,30 @@ bool VerdictWriter::replaySpool(std::uint64_t upto)
 
 void VerdictWriter::run()
 {
-  std::vector<Item> batch;
+  // Nothing may escape the thread (std::terminate would take the milter
+  // down): an unexpected error is logged and the loop starts over, the
+  // records being safe in the queue or the spool.
+  while (true) {
+    try {
+      runLoop();
+      return;
+    } catch (const std::exception& error) {
+      log(StoreLogLevel::Error, "history writer: " + sanitise(error.what()) + "; restarting");
+    } catch (...) {
+      log(StoreLogLevel::Error, "history writer: unknown error; restarting");
+    }
+    std::unique_lock lock(d_mutex);
+    d_connected = false;
+    if (d_stopping && std::chrono::steady_clock::now() >= d_drainDeadline) {
+      return;
+    }
+    d_wake.wait_for(lock, std::min(d_options.reconnectMax, std::chrono::milliseconds(1000)));
+  }
+}
+
+void VerdictWriter::runLoop()
+{
+  std::vector<Item>& batch = d_pending; // kept across a restart of the loop
   auto lastSync = std::chrono::steady_clock::now();
   bool wasUnavailable = false;
   std::unique_lock lock(d_mutex);

@@ -78,6 +78,7 @@ private:
   };
 
   void run();
+  void runLoop();
   bool shipBatch(std::vector<Item>& batch);
   bool replaySpool(std::uint64_t upto);
   bool insertWithFallback(const std::vector<const MessageRecord*>& records);
@@ -94,6 +95,7 @@ private:
   std::condition_variable d_wake;     // work for the writer thread, or stop
   std::condition_variable d_progress; // the writer committed something
   std::deque<Item> d_queue;
+  std::vector<Item> d_pending;            // the batch being shipped (writer thread only)
   std::uint64_t d_nextMemorySequence = 1; // Memory mode only
   std::uint64_t d_committed = 0;          // every sequence <= this is in the database
   bool d_stopping = false;

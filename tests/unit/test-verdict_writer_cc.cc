@@ -22,6 +22,7 @@ struct SinkState
   bool available = true;
   std::map<std::string, int> inserts; // key -> times committed (idempotence makes it 1)
   std::set<std::string> poison;       // keys the "database" refuses
+  int surprises = 0;                  // inserts that throw a non-sink exception
   int batches = 0;
 };
 
@@ -42,6 +43,10 @@ public:
     std::lock_guard lock(d_state->mutex);
     if (!d_state->available) {
       throw SinkUnavailable("fake database down");
+    }
+    if (d_state->surprises > 0) {
+      --d_state->surprises;
+      throw std::logic_error("unexpected");
     }
     for (const auto* record : records) {
       if (d_state->poison.count(record->messageKey) != 0) {
@@ -237,6 +242,33 @@ BOOST_AUTO_TEST_CASE(test_Rejected_RowSkippedOthersStored)
   BOOST_REQUIRE(writer.waitIdle(std::chrono::seconds(20)));
   BOOST_CHECK_EQUAL(inserted(*state), 9u);
   BOOST_CHECK_EQUAL(writer.stats().rejected, 1u);
+}
+
+BOOST_AUTO_TEST_CASE(test_Writer_SurvivesUnexpectedSinkError)
+{
+  auto state = std::make_shared<SinkState>();
+  state->surprises = 2;
+  std::atomic<int> restarts{0};
+  auto o = options("", StoreDurability::Memory);
+  o.log = [&](StoreLogLevel, std::string_view line) {
+    restarts += line.find("restarting") != std::string_view::npos ? 1 : 0;
+  };
+  VerdictWriter writer(o, std::make_unique<FakeSink>(state));
+  writer.start();
+  for (int i = 0; i < 50; ++i) {
+    writer.store(record(i));
+  }
+  BOOST_REQUIRE(writer.waitIdle(std::chrono::seconds(20)));
+  BOOST_CHECK_EQUAL(inserted(*state), 50u);
+  BOOST_CHECK_EQUAL(restarts.load(), 2);
+}
+
+BOOST_AUTO_TEST_CASE(test_Options_UnreadablePasswordFileIsConfigError)
+{
+  auto o = options("", StoreDurability::Memory);
+  o.passwordFile = "/nonexistent/password";
+  BOOST_CHECK_THROW(VerdictWriter(o, std::make_unique<FakeSink>(std::make_shared<SinkState>())),
+                    ConfigError);
 }
 
 BOOST_AUTO_TEST_CASE(test_NewMessageKey_IsRandomUuidV4)
