@@ -35,10 +35,14 @@
 #include "lib/adapters/spf_checker.hh"
 
 #include <algorithm>
+#include <cctype>
 #include <cstring>
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <random>
+#include <string>
+#include <vector>
 
 #include "lib/adapters/c_handles.hh"
 #include "lib/core/spf_record.hh"
