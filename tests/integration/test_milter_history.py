@@ -1,4 +1,4 @@
-"""dmarc-milter hands every verdict to the history store (issues 5 and 6).
+"""dmarc-milter hands every verdict to the history store (the milter and the store together).
 
 The milter runs with Database pointing at the harness PostgreSQL, as a role
 that is a member of dmarc_milter (INSERT only). Messages go through Postfix;
