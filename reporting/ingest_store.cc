@@ -4,6 +4,7 @@
 // runs racing on the same report store it once.
 #include "reporting/ingest_store.hh"
 
+#include <array>
 #include <optional>
 #include <vector>
 
@@ -48,6 +49,35 @@ pqxx::result execute(pqxx::work& tx, const std::string& sql, const std::vector<P
   return tx.exec_params(sql, pqxx::prepare::make_dynamic_params(pointers));
 }
 
+// Records go in multi-row INSERTs: one round trip per 200 records instead
+// of one per record (a 2286-record report took 1.5 s row by row). 200 rows
+// of 18 parameters stay far below PostgreSQL's 65535 parameters.
+constexpr std::size_t s_recordsPerInsert = 200;
+constexpr std::array<const char*, 18> s_recordCasts = {
+    "::bigint", "::inet",   "::bigint", "::dmarc_disposition",
+    "",         "",         "::text[]", "::text[]",
+    "",         "",         "",         "::text[]",
+    "::text[]", "::text[]", "::text[]", "::text[]",
+    "::text[]", "::text[]"};
+
+std::string recordInsertSql(std::size_t rows)
+{
+  std::string sql =
+      "INSERT INTO ingested_dmarc_record (report, source_ip, message_count, disposition,"
+      " dkim_aligned, spf_aligned, reason_types, reason_comments, envelope_to, envelope_from,"
+      " header_from, dkim_domains, dkim_selectors, dkim_results, dkim_human_results, spf_domains,"
+      " spf_scopes, spf_results) VALUES ";
+  std::size_t parameter = 0;
+  for (std::size_t row = 0; row < rows; ++row) {
+    sql += row == 0 ? "(" : ", (";
+    for (std::size_t column = 0; column < s_recordCasts.size(); ++column) {
+      sql += (column == 0 ? "$" : ", $") + std::to_string(++parameter) + s_recordCasts[column];
+    }
+    sql += ")";
+  }
+  return sql;
+}
+
 IngestStoreResult insertOrFindReport(pqxx::work& tx, const std::string& insertSql,
                                      const std::string& findSql, const std::vector<PgParam>& params,
                                      const PgParam& org, const PgParam& id)
@@ -86,17 +116,6 @@ IngestStoreResult IngestStore::storeDmarc(const IngestedAggregateReport& report,
       " ON CONFLICT ON CONSTRAINT ingested_dmarc_report_org_report_uq DO NOTHING RETURNING id";
   static const std::string s_findReport =
       "SELECT id FROM ingested_dmarc_report WHERE org_name = $1 AND report_id = $2";
-  static const std::string s_insertRecord =
-      "INSERT INTO ingested_dmarc_record (report, source_ip, message_count, disposition, "
-      "dkim_aligned,"
-      " spf_aligned, reason_types, reason_comments, envelope_to, envelope_from, header_from, "
-      "dkim_domains,"
-      " dkim_selectors, dkim_results, dkim_human_results, spf_domains, spf_scopes, spf_results) "
-      "VALUES"
-      " ($1::bigint, $2::inet, $3::bigint, $4::dmarc_disposition, $5, $6, $7::text[], $8::text[], "
-      "$9, $10,"
-      " $11, $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], "
-      "$18::text[])";
 
   std::uint64_t messages = 0;
   for (const auto& record : report.records) {
@@ -140,7 +159,8 @@ IngestStoreResult IngestStore::storeDmarc(const IngestedAggregateReport& report,
     return result;
   }
   const std::string reportRow = std::to_string(result.id);
-  std::vector<PgParam> row;
+  std::vector<PgParam> batch;
+  std::size_t batchRows = 0;
   for (const auto& record : report.records) {
     std::vector<std::string> reasonTypes;
     std::vector<std::string> reasonComments;
@@ -166,7 +186,7 @@ IngestStoreResult IngestStore::storeDmarc(const IngestedAggregateReport& report,
       spfScopes.push_back(spf.scope);
       spfResults.push_back(spf.result);
     }
-    row = {
+    const std::vector<PgParam> row = {
         reportRow,
         text(record.sourceIp),
         unsignedNumber(record.count),
@@ -186,7 +206,15 @@ IngestStoreResult IngestStore::storeDmarc(const IngestedAggregateReport& report,
         pgArrayLiteral(spfScopes),
         pgArrayLiteral(spfResults),
     };
-    execute(tx, s_insertRecord, row);
+    batch.insert(batch.end(), row.begin(), row.end());
+    if (++batchRows == s_recordsPerInsert) {
+      execute(tx, recordInsertSql(batchRows), batch);
+      batch.clear();
+      batchRows = 0;
+    }
+  }
+  if (batchRows > 0) {
+    execute(tx, recordInsertSql(batchRows), batch);
   }
   tx.commit();
   return result;
