@@ -269,6 +269,8 @@ class TestPostfixHoldAndExemptions(PostfixMilterCase):
         "IgnoreAuthenticatedClients yes",
         "DomainPolicyOverrides none.mt.example:reject",
         "TemperrorAction accept",
+        "TrustedForwarders 192.0.2.128/25",
+        "TrustedMailingLists dev.lists.example",
     ])
 
     def test_quarantine_goes_to_hold_queue(self):
@@ -293,6 +295,23 @@ class TestPostfixHoldAndExemptions(PostfixMilterCase):
         self.assertEqual(code, 250, reply)
         self.assertIn("dmarc=fail", self.ours(self.delivered(marker))[0])
         self.milter.wait_for_log("IgnoreAuthenticatedClients")
+
+    def test_trusted_forwarder(self):
+        code, reply, marker = self.send("m@reject.mt.example", mail_from="m@reject.mt.example",
+                                        client=xclient("192.0.2.200"))
+        self.assertEqual(code, 250, reply)
+        self.assertIn("dmarc=fail", self.ours(self.delivered(marker))[0])
+        self.milter.wait_for_log("override=trusted_forwarder")
+
+    def test_trusted_mailing_list(self):
+        code, reply, marker = self.send("m@reject.mt.example", mail_from="m@reject.mt.example",
+                                        extra_headers=["List-Id: Developers <dev.lists.example>"])
+        self.assertEqual(code, 250, reply)
+        self.milter.wait_for_log("override=mailing_list")
+        # Another list is not trusted.
+        code, reply, _ = self.send("m@reject.mt.example", mail_from="m@reject.mt.example",
+                                   extra_headers=["List-Id: <other.lists.example>"])
+        self.assertEqual(code, 550, reply)
 
     def test_domain_override_rejects_p_none(self):
         code, reply, _ = self.send("n@none.mt.example", mail_from="n@none.mt.example")
