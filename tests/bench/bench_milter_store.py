@@ -55,10 +55,11 @@ def run_once(sock, script, messages, connections):
     per = max(1, messages // connections)
     start = time.monotonic()
     procs = [subprocess.Popen(["miltertest", "-D", "socket=unix:" + sock, "-D", "count=%d" % per, "-s", script],
-                              stdout=subprocess.DEVNULL) for _ in range(connections)]
-    failed = sum(1 for p in procs if p.wait() != 0)
-    if failed:
-        raise SystemExit("%d miltertest runs failed" % failed)
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+             for _ in range(connections)]
+    errors = [p.communicate()[1] for p in procs if p.wait() != 0]
+    if errors:
+        raise SystemExit("%d miltertest runs failed: %s" % (len(errors), errors[0][-500:]))
     return per * connections / (time.monotonic() - start)
 
 
@@ -93,7 +94,8 @@ def main():
         headers = "{" + ", ".join("{%s, %s}" % (mtp.lua_string(n), mtp.lua_string(v)) for n, v in fields) + "}"
         script = os.path.join(root, "bench.lua")
         with open(script, "w") as handle:
-            handle.write(mtp.SCRIPT.replace("{HEADERS}", headers).replace("BODY", mtp.lua_string(body)))
+            handle.write(mtp.SCRIPT.replace("{HEADERS}", headers).replace("BODY", mtp.lua_string(body)).replace(
+                "EXPECT", "{%s, %s}" % (mtp.lua_string("spf=pass"), mtp.lua_string("dmarc=pass"))))
 
         for name in VARIANTS:
             milters[name] = start_milter(root, name, dns, dsn)
@@ -115,8 +117,13 @@ def main():
         if "fsync" in medians and "no-database" in medians:
             print("the store as a whole (fsync vs no database) costs %.0f%%" % (
                 100 * (1 - medians["fsync"] / medians["no-database"])))
+        for milter, _ in milters.values():
+            milter.stop()  # drains each writer into PostgreSQL
+        milters = {}
+        sent = sum(len(values) for values in rates.values()) // len(rates) * (
+            args.messages // args.connections * args.connections) + 40
         rows = pg.psql("SELECT count(*) FROM verdict", dbname="bench")
-        print("verdict rows stored: %s" % rows)
+        print("verdict rows stored: %s (want %d per variant with a database)" % (rows, sent))
     finally:
         for milter, _ in milters.values():
             milter.stop()
