@@ -91,8 +91,10 @@ bool looksLikeMessage(std::string_view bytes)
   // is mail; XML, JSON, gzip and zip never start that way.
   std::size_t i = 0;
   while (i < bytes.size() && i < 80 && bytes[i] != ':') {
+    // Real field names are letters, digits and '-' (RFC 5322 allows more,
+    // but a '{' or '"' here means JSON, not mail).
     const auto c = static_cast<unsigned char>(bytes[i]);
-    if (c <= 32 || c >= 127) {
+    if (std::isalnum(c) == 0 && c != '-') {
       return false;
     }
     ++i;
