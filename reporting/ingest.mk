@@ -44,6 +44,7 @@ tests_unit_test_reporting_SOURCES += \
 	tests/unit/test-dmarc_report_parser_cc.cc \
 	tests/unit/test-mime_walk_cc.cc \
 	tests/unit/test-mta_sts_policy_cc.cc \
+	tests/unit/test-posture_check_cc.cc \
 	tests/unit/test-report_extractor_cc.cc \
 	tests/unit/test-tlsrpt_parser_cc.cc
 tests_unit_test_reporting_CPPFLAGS += $(LIBARCHIVE_CFLAGS) $(NLOHMANN_JSON_CFLAGS)
