@@ -364,3 +364,21 @@ class CheckTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class IngestSummaryCheckManTest(unittest.TestCase):
+    """Every option in the --help of ingest, summary and check is in the man page (STYLE.md 19)."""
+
+    def test_every_option_is_documented(self):
+        import re
+        with open(os.path.join(hs.top_srcdir(), "man", "dmarc-reports.8.in")) as handle:
+            page = handle.read().replace("\\-", "-")
+        for subcommand in ("ingest", "summary", "check"):
+            with self.subTest(subcommand):
+                proc = subprocess.run([hs.binary("dmarc-reports"), subcommand, "--help"], capture_output=True,
+                                      text=True, timeout=60)
+                self.assertEqual(proc.returncode, 0, proc.stderr)
+                options = set(re.findall(r"--[a-z0-9-]+", proc.stdout)) - {"--help"}
+                self.assertGreater(len(options), 2)
+                missing = sorted(o for o in options if o not in page)
+                self.assertEqual(missing, [], "options of %s missing from the man page" % subcommand)
