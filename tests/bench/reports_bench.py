@@ -90,6 +90,8 @@ def main():
                 sql = sql.replace("(d.ip / 250) || '.' || (d.ip % 250 + 1)",
                                   "(d.ip / 62500 % 250) || '.' || (d.ip / 250 % 250) || '.' || (d.ip % 250 + 1)")
                 sql = sql.replace("'198.51.' ||", "'10.' ||")
+                sql = sql.replace("('2001:db8::' || to_hex(d.ip))",
+                                  "('2001:db8::' || to_hex(d.ip / 65536) || ':' || to_hex(d.ip % 65536))")
             run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", dsn, "-v", "domains=%d" % args.domains,
                  "-v", "day='2026-11-27'"], input=sql.encode(), stdout=subprocess.DEVNULL)
             print("loaded %d rows (%.0f s)" % (first + count, time.monotonic() - started), flush=True)
