@@ -12,6 +12,7 @@
 #include <condition_variable>
 #include <cstring>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -58,6 +59,13 @@ struct Connection
   explicit Connection(SessionServices& services) : session(services) {}
   Session session;
   bool headerLeadingSpace = false;
+  // Steps the MTA agreed not to wait for a reply to (SMFIP_NR_*): they are
+  // most of the round trips of a message (one per header and body chunk),
+  // so not answering them halves the milter's cost per message.
+  unsigned long noReplySteps = 0;
+  // A failure in a step without reply waits for the end of the message,
+  // the next step that can answer.
+  std::optional<Reply> deferredReply;
 };
 
 sfsistat toStatus(Reply reply)
@@ -92,8 +100,12 @@ Connection* connectionOf(SMFICTX* context)
   return connection;
 }
 
+// noReplyStep: the SMFIP_NR_* flag of this step, or 0 for steps that always
+// answer. When the MTA negotiated it, the step answers SMFIS_NOREPLY and a
+// non-continue reply is deferred to end of message.
 template <typename Step>
-sfsistat trampoline(SMFICTX* context, const char* stage, Step&& step) noexcept
+sfsistat trampoline(SMFICTX* context, const char* stage, Step&& step,
+                    unsigned long noReplyStep = 0) noexcept
 {
   BusyGuard busy;
   Connection* connection = nullptr;
@@ -106,13 +118,21 @@ sfsistat trampoline(SMFICTX* context, const char* stage, Step&& step) noexcept
     return SMFIS_TEMPFAIL;
   }
   LibmilterActions actions(context, connection->headerLeadingSpace);
+  Reply reply = Reply::Continue;
   try {
-    return toStatus(step(connection->session, actions));
+    reply = step(connection->session, actions);
   } catch (const std::exception& error) {
-    return toStatus(connection->session.failure(actions, stage, error.what()));
+    reply = connection->session.failure(actions, stage, error.what());
   } catch (...) {
-    return toStatus(connection->session.failure(actions, stage, "unknown exception"));
+    reply = connection->session.failure(actions, stage, "unknown exception");
   }
+  if (noReplyStep != 0 && (connection->noReplySteps & noReplyStep) != 0) {
+    if (reply != Reply::Continue && !connection->deferredReply) {
+      connection->deferredReply = reply;
+    }
+    return SMFIS_NOREPLY;
+  }
+  return toStatus(reply);
 }
 
 std::vector<std::string_view> arguments(char** argv)
@@ -163,8 +183,13 @@ sfsistat mlfiNegotiate(SMFICTX* context, unsigned long actionsOffered, unsigned 
   *actionsWanted = actionsOffered & wantedActions;
   // Steps we skip: unknown commands and DATA. Header values with their
   // leading space, as DKIM's simple canonicalisation needs the exact bytes.
-  constexpr unsigned long wantedSteps = SMFIP_NOUNKNOWN | SMFIP_NODATA | SMFIP_HDR_LEADSPC;
+  // No replies to headers, end of headers and body chunks: the session
+  // always continues there, and the round trips are most of a message's cost.
+  constexpr unsigned long noReplySteps = SMFIP_NR_HDR | SMFIP_NR_EOH | SMFIP_NR_BODY;
+  constexpr unsigned long wantedSteps =
+      SMFIP_NOUNKNOWN | SMFIP_NODATA | SMFIP_HDR_LEADSPC | noReplySteps;
   *stepsWanted = stepsOffered & wantedSteps;
+  connection->noReplySteps = *stepsWanted & noReplySteps;
   *reserved2 = 0;
   *reserved3 = 0;
   connection->headerLeadingSpace = (*stepsWanted & SMFIP_HDR_LEADSPC) != 0;
@@ -208,36 +233,53 @@ sfsistat mlfiEnvRcpt(SMFICTX* context, char** argv)
 
 sfsistat mlfiHeader(SMFICTX* context, char* name, char* value)
 {
-  return trampoline(context, "header", [&](Session& session, MilterActions& actions) {
-    std::string_view text = value != nullptr ? value : "";
-    auto* connection = static_cast<Connection*>(smfi_getpriv(context));
-    if (connection != nullptr && !connection->headerLeadingSpace) {
-      // Without SMFIP_HDR_LEADSPC the MTA stripped the space after the
-      // colon; DKIM's simple canonicalisation needs it back.
-      std::string spaced = " " + std::string(text);
-      return session.header(actions, name != nullptr ? name : "", spaced);
-    }
-    return session.header(actions, name != nullptr ? name : "", text);
-  });
+  return trampoline(
+      context, "header",
+      [&](Session& session, MilterActions& actions) {
+        std::string_view text = value != nullptr ? value : "";
+        auto* connection = static_cast<Connection*>(smfi_getpriv(context));
+        if (connection != nullptr && !connection->headerLeadingSpace) {
+          // Without SMFIP_HDR_LEADSPC the MTA stripped the space after the
+          // colon; DKIM's simple canonicalisation needs it back.
+          std::string spaced = " " + std::string(text);
+          return session.header(actions, name != nullptr ? name : "", spaced);
+        }
+        return session.header(actions, name != nullptr ? name : "", text);
+      },
+      SMFIP_NR_HDR);
 }
 
 sfsistat mlfiEndOfHeaders(SMFICTX* context)
 {
-  return trampoline(context, "eoh", [&](Session& session, MilterActions& actions) {
-    return session.endOfHeaders(actions);
-  });
+  return trampoline(
+      context, "eoh",
+      [&](Session& session, MilterActions& actions) { return session.endOfHeaders(actions); },
+      SMFIP_NR_EOH);
 }
 
 sfsistat mlfiBody(SMFICTX* context, unsigned char* chunk, size_t length)
 {
-  return trampoline(context, "body", [&](Session& session, MilterActions& actions) {
-    return session.body(actions, std::string_view(reinterpret_cast<const char*>(chunk), length));
-  });
+  return trampoline(
+      context, "body",
+      [&](Session& session, MilterActions& actions) {
+        return session.body(actions,
+                            std::string_view(reinterpret_cast<const char*>(chunk), length));
+      },
+      SMFIP_NR_BODY);
 }
 
 sfsistat mlfiEndOfMessage(SMFICTX* context)
 {
   return trampoline(context, "eom", [&](Session& session, MilterActions& actions) {
+    auto* connection = static_cast<Connection*>(smfi_getpriv(context));
+    if (connection != nullptr && connection->deferredReply) {
+      // A step without reply failed: its answer (already logged, with the
+      // SMTP reply text set) is given now, and the message is dropped.
+      Reply deferred = *connection->deferredReply;
+      connection->deferredReply.reset();
+      session.abort();
+      return deferred;
+    }
     return session.endOfMessage(actions);
   });
 }
@@ -245,6 +287,9 @@ sfsistat mlfiEndOfMessage(SMFICTX* context)
 sfsistat mlfiAbort(SMFICTX* context)
 {
   return trampoline(context, "abort", [&](Session& session, MilterActions&) {
+    if (auto* connection = static_cast<Connection*>(smfi_getpriv(context))) {
+      connection->deferredReply.reset();
+    }
     session.abort();
     return Reply::Continue;
   });

@@ -116,9 +116,9 @@ class TestStopAndPrivileges(unittest.TestCase):
             try:
                 client.begin(ip=GOOD_IP.encode(), mail_from=b"<bounce@life.mt.example>")
                 for name, value in [(b"From", b" alice@life.mt.example")]:
-                    self.assertEqual(client.step(b"L", name + b"\0" + value + b"\0"), b"c")
-                self.assertEqual(client.step(b"N"), b"c")
-                self.assertEqual(client.step(b"B", b"x\r\n"), b"c")
+                    self.assertIn(client.step_or_none(b"L", name + b"\0" + value + b"\0"), (b"c", None))
+                self.assertIn(client.step_or_none(b"N"), (b"c", None))
+                self.assertIn(client.step_or_none(b"B", b"x\r\n"), (b"c", None))
                 client.send(b"E")
                 blackhole.recvfrom(512)  # the end-of-message callback is resolving
                 milter.proc.signal(signal.SIGTERM)
