@@ -49,5 +49,6 @@ TESTS += tests/unit/test-reporting
 
 # Integration tests (tests/integration/run.py discovers test_*.py) and their data.
 dist_noinst_DATA += tests/integration/test_reports.py tests/integration/reports_util.py \
-	tests/integration/golden/reports_build_test.xml tests/bench/reports_load.sql
+	tests/integration/golden/reports_build_test.xml \
+	tests/integration/golden/reports_old_test_rfc7489.xml tests/bench/reports_load.sql
 dist_noinst_SCRIPTS += tests/bench/reports_bench.py
