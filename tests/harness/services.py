@@ -209,7 +209,7 @@ class Postgres(Service):
             self.sockdir, self.port)
         # pg_ctl -w waits until the server accepts connections.
         run([os.path.join(self.bindir, "pg_ctl"), "-D", self.data, "-l", self.logfile, "-w", "-t",
-             "60", "-o", options, "start"], user=self.user)
+             "180", "-o", options, "start"], user=self.user)
         self.started = True
         self.psql("SELECT 1")
 
@@ -347,7 +347,7 @@ class Unbound(Service):
             except OSError:
                 return False
 
-        wait_until(ready, 30, "unbound to answer on %s" % self.nameserver)
+        wait_until(ready, 120, "unbound to answer on %s" % self.nameserver)
         self.started = True
 
     def stop(self):
@@ -455,7 +455,7 @@ class SmtpSink(Service):
         log = open(self.logfile, "a")
         self.proc = subprocess.Popen(cmd, stdout=log, stderr=log, stdin=subprocess.DEVNULL)
         log.close()
-        wait_until(lambda: self._banner(), 30, "smtp-sink on port %d" % self.port)
+        wait_until(lambda: self._banner(), 120, "smtp-sink on port %d" % self.port)
         self.started = True
 
     def _banner(self):
@@ -590,7 +590,7 @@ class Postfix(Service):
         self.postfix("check")
         self.postfix("start")
         for port in (self.plain_port, self.milter_port):
-            wait_until(lambda p=port: self._banner(p), 60, "Postfix smtpd on port %d" % port)
+            wait_until(lambda p=port: self._banner(p), 180, "Postfix smtpd on port %d" % port)
         self.started = True
 
     def _banner(self, port):
@@ -718,7 +718,7 @@ class Sendmail(Service):
         self.proc = subprocess.Popen([self.binary, "-bD", "-C", self.cf, "-X", self.trace], stdout=log,
                                      stderr=log, stdin=subprocess.DEVNULL)
         log.close()
-        wait_until(self._banner, 60, "Sendmail on port %d" % self.port)
+        wait_until(self._banner, 180, "Sendmail on port %d" % self.port)
         self.started = True
 
     def _banner(self):
