@@ -11,6 +11,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include "lib/core/ascii_text.hh"
 #include "lib/core/error.hh"
 
 namespace dmarc
@@ -21,17 +22,6 @@ namespace
 // exhaust memory at start-up.
 constexpr std::size_t s_maxListFileLine = 1024;
 constexpr std::size_t s_maxListEntries = 100000;
-
-std::string_view trim(std::string_view text)
-{
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t' || text.front() == '\r')) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\r')) {
-    text.remove_suffix(1);
-  }
-  return text;
-}
 
 void unmapV4(IpAddress& address)
 {
@@ -47,7 +37,7 @@ void unmapV4(IpAddress& address)
 
 std::optional<IpAddress> IpAddress::parse(std::string_view text)
 {
-  text = trim(text);
+  text = trimSpace(text);
   if (text.size() > 5 && (text.substr(0, 5) == "IPv6:" || text.substr(0, 5) == "ipv6:")) {
     text.remove_prefix(5);
   }
@@ -158,7 +148,7 @@ AddressList AddressList::parse(const std::vector<std::string>& words)
         if (line.size() > s_maxListFileLine) {
           throw ConfigError(word + ":" + std::to_string(lineNumber) + ": line too long");
         }
-        auto text = trim(std::string_view(line).substr(0, line.find('#')));
+        auto text = trimSpace(std::string_view(line).substr(0, line.find('#')));
         if (text.empty()) {
           continue;
         }

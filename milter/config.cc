@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "lib/core/ascii_text.hh"
 #include "lib/core/error.hh"
 
 namespace dmarc
@@ -28,30 +29,6 @@ namespace
 // A configuration line longer than this is a mistake (or not a config file).
 constexpr std::size_t s_maxLineLength = 8192;
 constexpr std::size_t s_maxFileSize = 4 * 1024 * 1024;
-
-std::string lower(std::string_view text)
-{
-  std::string result(text);
-  std::transform(result.begin(), result.end(), result.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return result;
-}
-
-bool iequals(std::string_view a, std::string_view b)
-{
-  return a.size() == b.size() && lower(a) == lower(b);
-}
-
-std::string_view trim(std::string_view text)
-{
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t' || text.front() == '\r')) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\r')) {
-    text.remove_suffix(1);
-  }
-  return text;
-}
 
 std::string_view unquote(std::string_view text)
 {
@@ -77,7 +54,7 @@ void assignValue(const ConfigKeyInfo&, std::string& member, std::string_view tex
 
 void assignValue(const ConfigKeyInfo&, bool& member, std::string_view text)
 {
-  auto word = lower(unquote(text));
+  auto word = toLowerAscii(unquote(text));
   if (word == "true" || word == "yes" || word == "on" || word == "1") {
     member = true;
   } else if (word == "false" || word == "no" || word == "off" || word == "0") {
@@ -110,7 +87,7 @@ void assignNumber(const ConfigKeyInfo& info, std::uint64_t& member, std::string_
 
 void assignEnum(const ConfigKeyInfo& info, std::string& member, std::string_view text)
 {
-  auto word = lower(unquote(text));
+  auto word = toLowerAscii(unquote(text));
   std::string_view choices = info.choices;
   while (!choices.empty()) {
     auto bar = choices.find('|');
@@ -388,11 +365,11 @@ void derive(Config& config, ErrorList& errors)
       continue;
     }
     DomainPolicyOverride entry;
-    entry.domain = lower(word.substr(0, colon));
+    entry.domain = toLowerAscii(word.substr(0, colon));
     while (!entry.domain.empty() && entry.domain.back() == '.') {
       entry.domain.pop_back();
     }
-    auto policy = lower(word.substr(colon + 1));
+    auto policy = toLowerAscii(word.substr(colon + 1));
     if (policy == "none") {
       entry.policy = Policy::None;
     } else if (policy == "quarantine") {
@@ -453,7 +430,7 @@ std::span<const ConfigKeyInfo> configKeys()
 const ConfigKeyInfo* findConfigKey(std::string_view name)
 {
   for (const auto& info : s_keys) {
-    if (iequals(info.name, name)) {
+    if (equalsIgnoreCase(info.name, name)) {
       return &info;
     }
   }
@@ -500,7 +477,7 @@ std::string expandInstallPaths(std::string_view text)
 
 const DomainPolicyOverride* Config::domainPolicyFor(std::string_view domain) const
 {
-  auto name = lower(domain);
+  auto name = toLowerAscii(domain);
   const DomainPolicyOverride* best = nullptr;
   for (const auto& entry : domainPolicies) {
     bool match = name == entry.domain ||
@@ -516,9 +493,9 @@ const DomainPolicyOverride* Config::domainPolicyFor(std::string_view domain) con
 
 bool Config::isIgnoredMailFrom(std::string_view domain) const
 {
-  auto name = lower(domain);
+  auto name = toLowerAscii(domain);
   for (const auto& entry : values.IgnoreMailFrom) {
-    auto want = lower(entry);
+    auto want = toLowerAscii(entry);
     if (name == want || (name.size() > want.size() && name.ends_with(want) &&
                          name[name.size() - want.size() - 1] == '.')) {
       return true;
@@ -533,7 +510,7 @@ bool Config::isTrustedMailingList(std::string_view listId) const
     return false;
   }
   for (const auto& entry : values.TrustedMailingLists) {
-    if (entry == "*" || iequals(entry, listId)) {
+    if (entry == "*" || equalsIgnoreCase(entry, listId)) {
       return true;
     }
   }
@@ -542,11 +519,11 @@ bool Config::isTrustedMailingList(std::string_view listId) const
 
 bool Config::isOwnAuthservId(std::string_view id) const
 {
-  if (iequals(id, authservId)) {
+  if (equalsIgnoreCase(id, authservId)) {
     return true;
   }
   for (const auto& entry : values.TrustedAuthservIDs) {
-    if (iequals(entry, id)) {
+    if (equalsIgnoreCase(entry, id)) {
       return true;
     }
   }
@@ -570,13 +547,14 @@ std::shared_ptr<const Config> parseConfig(std::string_view text, const std::stri
       errors.addLine(lineNumber, "line longer than " + std::to_string(s_maxLineLength));
       continue;
     }
-    line = trim(line);
+    line = trimSpace(line);
     if (line.empty() || line.front() == '#') {
       continue;
     }
     auto space = line.find_first_of(" \t");
     auto name = line.substr(0, space);
-    auto value = space == std::string_view::npos ? std::string_view() : trim(line.substr(space));
+    auto value =
+        space == std::string_view::npos ? std::string_view() : trimSpace(line.substr(space));
     const auto* info = findConfigKey(name);
     if (info == nullptr) {
       errors.addLine(lineNumber, std::string(name) + ": unknown key");

@@ -9,6 +9,7 @@
 #include <random>
 
 #include "lib/adapters/spf_checker.hh"
+#include "lib/core/ascii_text.hh"
 #include "lib/core/auth_results.hh"
 #include "milter/config.hh"
 #include "milter/local_policy.hh"
@@ -22,15 +23,6 @@ namespace
 // is evaluated (RFC 9989 §11.5), but hundreds buy nothing but work.
 constexpr std::size_t s_maxFromFields = 16;
 constexpr std::size_t s_maxFromBytes = 64 * 1024;
-
-std::string lower(std::string_view text)
-{
-  std::string result(text);
-  for (auto& c : result) {
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
-  return result;
-}
 
 // The message's view of the resolver: the DNS budget starts with the first
 // lookup, not when MAIL FROM arrived.
@@ -75,7 +67,7 @@ public:
 
   void header(std::string_view name, std::string_view value) override
   {
-    auto key = lower(name);
+    auto key = toLowerAscii(name);
     if (key == "from" && d_fromHeaders.size() < s_maxFromFields) {
       d_fromBytes += value.size();
       if (d_fromBytes <= s_maxFromBytes) {

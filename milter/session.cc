@@ -11,6 +11,7 @@
 #include <map>
 #include <syslog.h>
 
+#include "lib/core/ascii_text.hh"
 #include "lib/core/error.hh"
 #include "lib/core/verdict_store.hh"
 #include "milter/config.hh"
@@ -31,31 +32,11 @@ constexpr std::size_t s_maxAddress = 2048;
 
 const std::string_view s_authResults = "Authentication-Results";
 
-std::string lower(std::string_view text)
-{
-  std::string result(text);
-  std::transform(result.begin(), result.end(), result.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return result;
-}
-
-std::string_view trim(std::string_view text)
-{
-  auto space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
-  while (!text.empty() && space(text.front())) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && space(text.back())) {
-    text.remove_suffix(1);
-  }
-  return text;
-}
-
 // "<user@example.com>" (with ESMTP parameters already split off by the
 // MTA) -> "user@example.com"; "<>" -> "".
 std::string stripAngles(std::string_view path)
 {
-  path = trim(path);
+  path = trimSpace(path);
   if (!path.empty() && path.front() == '<') {
     path.remove_prefix(1);
     auto close = path.find('>');
@@ -70,7 +51,7 @@ std::string domainOf(std::string_view address)
   if (at == std::string_view::npos) {
     return {};
   }
-  auto domain = lower(address.substr(at + 1));
+  auto domain = toLowerAscii(address.substr(at + 1));
   while (!domain.empty() && domain.back() == '.') {
     domain.pop_back();
   }
@@ -83,9 +64,9 @@ std::string listIdOf(std::string_view value)
   auto open = value.rfind('<');
   auto close = value.rfind('>');
   if (open != std::string_view::npos && close != std::string_view::npos && open < close) {
-    return std::string(trim(value.substr(open + 1, close - open - 1)));
+    return std::string(trimSpace(value.substr(open + 1, close - open - 1)));
   }
-  return std::string(trim(value));
+  return std::string(trimSpace(value));
 }
 
 // RFC 5322 §3.6: the fields that may appear at most once, and the two that
@@ -202,7 +183,7 @@ void Session::readTls(MilterActions& actions)
 
 Reply Session::helo(MilterActions& actions, std::string_view name)
 {
-  d_connection.helo = std::string(trim(name).substr(0, s_maxHelo));
+  d_connection.helo = std::string(trimSpace(name).substr(0, s_maxHelo));
   // After STARTTLS the client says EHLO again and the TLS macros appear.
   readTls(actions);
   return Reply::Continue;
@@ -266,7 +247,7 @@ Reply Session::header(MilterActions&, std::string_view name, std::string_view va
   }
   auto& message = *d_message;
   ++message.headerCount;
-  auto key = lower(name);
+  auto key = toLowerAscii(name);
   if (isSingleton(key)) {
     ++message.singletonCounts[key];
   }

@@ -12,6 +12,7 @@
 #include <libxml/tree.h>
 
 #include "lib/adapters/c_handles.hh"
+#include "lib/core/ascii_text.hh"
 #include "lib/core/error.hh"
 
 namespace dmarc
@@ -31,26 +32,6 @@ class Reject : public Error
 public:
   explicit Reject(const std::string& why) : Error(why) {}
 };
-
-std::string lower(std::string_view text)
-{
-  std::string out(text);
-  for (char& c : out) {
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
-  return out;
-}
-
-std::string_view trim(std::string_view text)
-{
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())) != 0) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())) != 0) {
-    text.remove_suffix(1);
-  }
-  return text;
-}
 
 std::string_view nameOf(const xmlNode* node)
 {
@@ -84,7 +65,7 @@ public:
         }
       }
     }
-    return std::string(trim(out));
+    return std::string(trimSpace(out));
   }
 
   const xmlNode* child(const xmlNode* parent, std::string_view name) const
@@ -115,7 +96,7 @@ public:
   std::string checkEnum(const std::string& raw, std::string_view name,
                         std::initializer_list<std::string_view> allowed, std::string_view where)
   {
-    std::string value = lower(raw);
+    std::string value = toLowerAscii(raw);
     if (value.empty()) {
       return value;
     }
@@ -207,7 +188,7 @@ public:
       throw Reject("no policy_published");
     }
     IngestedPolicy& policy = d_report.policy;
-    policy.domain = lower(childText(published, "domain"));
+    policy.domain = toLowerAscii(childText(published, "domain"));
     if (policy.domain.empty()) {
       throw Reject("policy_published has no domain");
     }
@@ -292,9 +273,9 @@ public:
       note("record without policy_evaluated");
     }
     if (const xmlNode* identifiers = child(node, "identifiers")) {
-      record.envelopeTo = lower(childText(identifiers, "envelope_to"));
-      record.envelopeFrom = lower(childText(identifiers, "envelope_from"));
-      record.headerFrom = lower(childText(identifiers, "header_from"));
+      record.envelopeTo = toLowerAscii(childText(identifiers, "envelope_to"));
+      record.envelopeFrom = toLowerAscii(childText(identifiers, "envelope_from"));
+      record.headerFrom = toLowerAscii(childText(identifiers, "header_from"));
     }
     if (const xmlNode* auth = child(node, "auth_results")) {
       for (const xmlNode* result = auth->children; result != nullptr; result = result->next) {
@@ -304,7 +285,7 @@ public:
                          " DKIM results");
           }
           IngestedDkimAuth dkim;
-          dkim.domain = lower(childText(result, "domain"));
+          dkim.domain = toLowerAscii(childText(result, "domain"));
           dkim.selector = childText(result, "selector");
           dkim.result = enumerated(
               result, "result",
@@ -317,10 +298,10 @@ public:
                          " SPF results");
           }
           IngestedSpfAuth spf;
-          spf.domain = lower(childText(result, "domain"));
+          spf.domain = toLowerAscii(childText(result, "domain"));
           spf.scope = enumerated(result, "scope", {"helo", "mfrom"}, where);
           std::string rawResult = childText(result, "result");
-          if (lower(rawResult) == "hardfail") {
+          if (toLowerAscii(rawResult) == "hardfail") {
             // Pre-RFC 7208 name of "fail" (RFC 4408 era), still sent.
             rawResult = "fail";
             note("SPF result hardfail read as fail");
@@ -460,7 +441,7 @@ DmarcParseResult parseDmarcAggregateReport(std::string_view xml, const DmarcPars
     result.error = "report larger than " + std::to_string(limits.maxBytes) + " bytes";
     return result;
   }
-  if (trim(xml).empty()) {
+  if (trimSpace(xml).empty()) {
     result.error = "empty report";
     return result;
   }

@@ -7,44 +7,12 @@
 #include <cctype>
 #include <cstdint>
 
+#include "lib/core/ascii_text.hh"
+
 namespace dmarc
 {
 namespace
 {
-std::string lower(std::string_view text)
-{
-  std::string out(text);
-  for (char& c : out) {
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
-  return out;
-}
-
-std::string_view trim(std::string_view text)
-{
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())) != 0) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())) != 0) {
-    text.remove_suffix(1);
-  }
-  return text;
-}
-
-bool iequals(std::string_view a, std::string_view b)
-{
-  if (a.size() != b.size()) {
-    return false;
-  }
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
-
 int hexValue(char c)
 {
   if (c >= '0' && c <= '9') {
@@ -140,7 +108,7 @@ bool parseHeaderFields(std::string_view header, const MimeLimits& limits, MimeHe
     if ((line.front() == ' ' || line.front() == '\t')) {
       if (!out.fields.empty()) { // folded continuation (RFC 5322 §2.2.3)
         out.fields.back().second.push_back(' ');
-        out.fields.back().second.append(trim(line));
+        out.fields.back().second.append(trimSpace(line));
       }
       continue;
     }
@@ -152,8 +120,8 @@ bool parseHeaderFields(std::string_view header, const MimeLimits& limits, MimeHe
       error = "more than " + std::to_string(limits.maxHeaderFields) + " header fields";
       return false;
     }
-    out.fields.emplace_back(std::string(trim(line.substr(0, colon))),
-                            std::string(trim(line.substr(colon + 1))));
+    out.fields.emplace_back(std::string(trimSpace(line.substr(0, colon))),
+                            std::string(trimSpace(line.substr(colon + 1))));
   }
   return true;
 }
@@ -179,7 +147,7 @@ std::vector<std::string_view> splitMultipart(std::string_view body, std::string_
       line.remove_suffix(1);
     }
     if (line.substr(0, delimiter.size()) == delimiter) {
-      const std::string_view rest = trim(line.substr(delimiter.size()));
+      const std::string_view rest = trimSpace(line.substr(delimiter.size()));
       const bool closing = rest.substr(0, 2) == "--";
       if (rest.empty() || closing) {
         if (partStart != std::string_view::npos) {
@@ -223,7 +191,7 @@ std::vector<std::string_view> splitMultipart(std::string_view body, std::string_
 std::string MimeHeaders::get(std::string_view name) const
 {
   for (const auto& [fieldName, value] : fields) {
-    if (iequals(fieldName, name)) {
+    if (equalsIgnoreCase(fieldName, name)) {
       return value;
     }
   }
@@ -234,7 +202,7 @@ MimeHeaderValue parseMimeHeaderValue(std::string_view field)
 {
   MimeHeaderValue result;
   std::size_t pos = field.find(';');
-  result.value = lower(trim(field.substr(0, pos)));
+  result.value = toLowerAscii(trimSpace(field.substr(0, pos)));
   // Extended parameters split in sections (name*0, name*1) are joined here.
   std::map<std::string, std::string> sections;
   while (pos != std::string_view::npos && pos < field.size()) {
@@ -243,7 +211,7 @@ MimeHeaderValue parseMimeHeaderValue(std::string_view field)
     if (equals == std::string_view::npos) {
       break;
     }
-    std::string name = lower(trim(field.substr(pos, equals - pos)));
+    std::string name = toLowerAscii(trimSpace(field.substr(pos, equals - pos)));
     std::size_t valueStart = equals + 1;
     while (valueStart < field.size() && (field[valueStart] == ' ' || field[valueStart] == '\t')) {
       ++valueStart;
@@ -260,8 +228,8 @@ MimeHeaderValue parseMimeHeaderValue(std::string_view field)
       pos = field.find(';', i);
     } else {
       pos = field.find(';', valueStart);
-      value = std::string(
-          trim(field.substr(valueStart, pos == std::string_view::npos ? pos : pos - valueStart)));
+      value = std::string(trimSpace(
+          field.substr(valueStart, pos == std::string_view::npos ? pos : pos - valueStart)));
     }
     if (name.empty()) {
       continue;
@@ -406,7 +374,7 @@ MimeWalkResult walkMime(std::string_view message, const MimeLimits& limits)
       }
       continue;
     }
-    const std::string encoding = lower(trim(headers.get("Content-Transfer-Encoding")));
+    const std::string encoding = toLowerAscii(trimSpace(headers.get("Content-Transfer-Encoding")));
     if (contentType.value == "message/rfc822" &&
         (encoding.empty() || encoding == "7bit" || encoding == "8bit")) {
       if (current.depth + 1 > limits.maxDepth) {

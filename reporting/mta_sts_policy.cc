@@ -4,19 +4,12 @@
 
 #include <cctype>
 
+#include "lib/core/ascii_text.hh"
+
 namespace dmarc
 {
 namespace
 {
-std::string lower(std::string_view text)
-{
-  std::string out(text);
-  for (char& c : out) {
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
-  return out;
-}
-
 std::string_view trim(std::string_view text)
 {
   while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) {
@@ -205,7 +198,7 @@ StsPolicy parseStsPolicy(std::string_view text)
         policy.errors.push_back(where + "empty mx pattern");
         continue;
       }
-      const std::string pattern = lower(value);
+      const std::string pattern = toLowerAscii(value);
       if (pattern.find('*') != std::string::npos &&
           (pattern.rfind("*.", 0) != 0 || pattern.find('*', 1) != std::string::npos)) {
         policy.errors.push_back(where + "mx '" + value +
@@ -233,8 +226,8 @@ StsPolicy parseStsPolicy(std::string_view text)
 
 bool stsMxMatches(std::string_view pattern, std::string_view host)
 {
-  const std::string wanted = lower(stripDot(pattern));
-  const std::string name = lower(stripDot(host));
+  const std::string wanted = toLowerAscii(stripDot(pattern));
+  const std::string name = toLowerAscii(stripDot(host));
   if (wanted.rfind("*.", 0) != 0) {
     return wanted == name;
   }
@@ -283,7 +276,7 @@ TlsRptTxtCheck checkTlsRptTxtRecords(const std::vector<std::string>& records)
       const auto comma = list.find(',');
       const std::string uri(trim(list.substr(0, comma)));
       list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
-      const std::string scheme = lower(uri.substr(0, uri.find(':') + 1));
+      const std::string scheme = toLowerAscii(uri.substr(0, uri.find(':') + 1));
       if (scheme != "mailto:" && scheme != "https:") {
         check.error = "rua URI '" + uri + "' is neither mailto: nor https:";
         return check;
@@ -307,7 +300,7 @@ std::string suggestStsPolicy(const std::vector<std::string>& mxHosts, std::strin
 {
   std::string out = "version: STSv1\nmode: " + std::string(mode) + "\n";
   for (const auto& host : mxHosts) {
-    out += "mx: " + lower(stripDot(host)) + "\n";
+    out += "mx: " + toLowerAscii(stripDot(host)) + "\n";
   }
   out += "max_age: 604800\n";
   return out;

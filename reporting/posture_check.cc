@@ -5,6 +5,7 @@
 #include <cctype>
 #include <functional>
 
+#include "lib/core/ascii_text.hh"
 #include "lib/core/dmarc_record.hh"
 #include "lib/core/spf_record.hh"
 #include "lib/core/verdict.hh"
@@ -22,15 +23,6 @@ constexpr int s_spfLookupLimit = 10;
 // this many records are fetched, so a looping or huge SPF tree ends.
 constexpr int s_spfMaxDepth = 10;
 constexpr int s_spfMaxFetches = 40;
-
-std::string lower(std::string_view text)
-{
-  std::string out(text);
-  for (char& c : out) {
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
-  return out;
-}
 
 void add(DomainPosture& posture, Finding::Level level, std::string area, std::string message)
 {
@@ -148,7 +140,7 @@ std::vector<std::string> PostureChecker::addresses(std::string_view host)
 DomainPosture PostureChecker::check(std::string_view domain)
 {
   DomainPosture posture;
-  posture.domain = lower(domain);
+  posture.domain = toLowerAscii(domain);
   while (!posture.domain.empty() && posture.domain.back() == '.') {
     posture.domain.pop_back();
   }
@@ -324,7 +316,7 @@ void PostureChecker::checkMx(DomainPosture& posture)
     if (space == std::string::npos) {
       continue;
     }
-    std::string host = lower(record.substr(space + 1));
+    std::string host = toLowerAscii(record.substr(space + 1));
     while (!host.empty() && host.back() == '.') {
       host.pop_back();
     }

@@ -19,6 +19,7 @@
 #include <openssl/x509v3.h>
 
 #include "lib/adapters/c_handles.hh"
+#include "lib/core/ascii_text.hh"
 
 namespace dmarc
 {
@@ -242,15 +243,6 @@ private:
   Clock::time_point d_deadline;
 };
 
-std::string lower(std::string_view text)
-{
-  std::string out(text);
-  for (char& c : out) {
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
-  return out;
-}
-
 // RFC 9112 §7.1 chunked body; false when malformed.
 bool dechunk(std::string_view body, std::string& out, std::size_t maxBody)
 {
@@ -418,16 +410,17 @@ HttpsFetchResult OpenSslHttpsFetcher::get(const TlsEndpoint& endpoint, std::stri
     if (colon == std::string_view::npos) {
       continue;
     }
-    const std::string name = lower(line.substr(0, colon));
+    const std::string name = toLowerAscii(line.substr(0, colon));
     std::string_view value = line.substr(colon + 1);
     while (!value.empty() && value.front() == ' ') {
       value.remove_prefix(1);
     }
     if (name == "content-type") {
-      result.contentType = lower(value);
+      result.contentType = toLowerAscii(value);
     } else if (name == "location") {
       result.location = std::string(value.substr(0, 500));
-    } else if (name == "transfer-encoding" && lower(value).find("chunked") != std::string::npos) {
+    } else if (name == "transfer-encoding" &&
+               toLowerAscii(value).find("chunked") != std::string::npos) {
       chunked = true;
     }
   }
@@ -483,7 +476,7 @@ StarttlsResult OpenSslStarttlsProber::probe(const TlsEndpoint& endpoint)
     result.error = "EHLO refused (" + std::to_string(code) + ")";
     return result;
   }
-  std::string capabilities = lower(text);
+  std::string capabilities = toLowerAscii(text);
   result.starttlsOffered = capabilities.find("\nstarttls\n") != std::string::npos ||
                            capabilities.find("\nstarttls ") != std::string::npos;
   if (!result.starttlsOffered) {

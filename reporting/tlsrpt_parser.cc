@@ -10,6 +10,7 @@
 #include <ctime>
 #include <nlohmann/json.hpp>
 
+#include "lib/core/ascii_text.hh"
 #include "lib/core/error.hh"
 
 namespace dmarc
@@ -23,15 +24,6 @@ class Reject : public Error
 public:
   explicit Reject(const std::string& why) : Error(why) {}
 };
-
-std::string lower(std::string_view text)
-{
-  std::string out(text);
-  for (char& c : out) {
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
-  return out;
-}
 
 std::string trimmed(const std::string& text)
 {
@@ -151,12 +143,12 @@ public:
       throw Reject(where + "failure detail is not an object");
     }
     TlsRptFailure failure;
-    failure.resultType = lower(string(detail, "result-type", where));
+    failure.resultType = toLowerAscii(string(detail, "result-type", where));
     if (failure.resultType.empty()) {
       throw Reject(where + "failure detail without result-type");
     }
     failure.sendingMtaIp = address(detail, "sending-mta-ip", where);
-    failure.receivingMxHostname = lower(string(detail, "receiving-mx-hostname", where));
+    failure.receivingMxHostname = toLowerAscii(string(detail, "receiving-mx-hostname", where));
     failure.receivingMxHelo = string(detail, "receiving-mx-helo", where);
     failure.receivingIp = address(detail, "receiving-ip", where);
     failure.failedSessionCount = count(detail, "failed-session-count", where, true);
@@ -176,14 +168,14 @@ public:
     if (policyIt == entry.end() || !policyIt->is_object()) {
       throw Reject(where + "no policy object");
     }
-    policy.policyType = lower(string(*policyIt, "policy-type", where));
+    policy.policyType = toLowerAscii(string(*policyIt, "policy-type", where));
     if (policy.policyType != "tlsa" && policy.policyType != "sts" &&
         policy.policyType != "no-policy-found") {
       throw Reject(where + "policy-type '" + policy.policyType +
                    "' is not tlsa, sts or no-policy-found");
     }
     policy.policyStrings = strings(*policyIt, "policy-string", where);
-    policy.policyDomain = lower(string(*policyIt, "policy-domain", where));
+    policy.policyDomain = toLowerAscii(string(*policyIt, "policy-domain", where));
     if (policy.policyDomain.empty()) {
       throw Reject(where + "no policy-domain");
     }

@@ -6,49 +6,12 @@ namespace dmarc
 {
 namespace
 {
-char lowerAscii(char c)
-{
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
 bool isLdhOrUnderscore(char c)
 {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
          c == '_';
 }
 } // namespace
-
-std::string toLowerAscii(std::string_view text)
-{
-  std::string out(text);
-  for (char& c : out) {
-    c = lowerAscii(c);
-  }
-  return out;
-}
-
-bool equalsIgnoreCase(std::string_view a, std::string_view b)
-{
-  if (a.size() != b.size()) {
-    return false;
-  }
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (lowerAscii(a[i]) != lowerAscii(b[i])) {
-      return false;
-    }
-  }
-  return true;
-}
-
-bool isAscii(std::string_view text)
-{
-  for (char c : text) {
-    if (static_cast<unsigned char>(c) >= 0x80) {
-      return false;
-    }
-  }
-  return true;
-}
 
 bool isValidDomainName(std::string_view name)
 {

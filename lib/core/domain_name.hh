@@ -12,15 +12,13 @@
 #include <string>
 #include <string_view>
 
+#include "lib/core/ascii_text.hh"
+
 namespace dmarc
 {
 // RFC 1035 §2.3.4 limits (presentation form, no trailing dot).
 inline constexpr std::size_t g_maxDomainLength = 253;
 inline constexpr std::size_t g_maxLabelLength = 63;
-
-std::string toLowerAscii(std::string_view text);
-bool equalsIgnoreCase(std::string_view a, std::string_view b);
-bool isAscii(std::string_view text);
 
 // A host name usable for DMARC: 1..253 octets, labels of 1..63 octets made of
 // letters, digits, '-' and '_' (underscore tolerated: it occurs in DKIM d=

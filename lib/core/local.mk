@@ -2,6 +2,8 @@
 lib_libdmarccore_a_SOURCES += \
 	lib/core/alignment.cc \
 	lib/core/alignment.hh \
+	lib/core/ascii_text.cc \
+	lib/core/ascii_text.hh \
 	lib/core/auth_result_names.cc \
 	lib/core/auth_results.cc \
 	lib/core/auth_results.hh \
@@ -70,7 +72,9 @@ EXTRA_DIST += tests/fuzz/corpus tests/fuzz/fuzz_target.hh
 if FUZZING
 DM_FUZZ_FLAGS = -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer -g
 DM_FUZZ_ENGINE_SOURCES = lib/core/domain_name.cc lib/core/from_header.cc \
-	lib/core/dmarc_record.cc lib/core/auth_results.cc lib/core/auth_result_names.cc \
+	lib/core/dmarc_record.cc lib/core/auth_results.cc lib/core/ascii_text.cc \
+	lib/core/ascii_text.hh \
+	lib/core/auth_result_names.cc \
 	lib/core/verdict.cc
 noinst_PROGRAMS += tests/fuzz/libfuzzer_from_header tests/fuzz/libfuzzer_dmarc_record \
 	tests/fuzz/libfuzzer_auth_results tests/fuzz/libfuzzer_policy_engine

@@ -1,0 +1,17 @@
+// ascii_text.hh: ASCII text helpers shared by every parser of the project
+// (headers, records, reports, configuration): case folding, case-insensitive
+// comparison and whitespace trimming, independent of the C locale.
+// Pure: string functions only; any bytes are accepted.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace dmarc
+{
+std::string toLowerAscii(std::string_view text);
+bool equalsIgnoreCase(std::string_view a, std::string_view b);
+bool isAscii(std::string_view text);
+// text without leading and trailing ASCII whitespace (space, \t, \n, \v, \f, \r).
+std::string_view trimSpace(std::string_view text);
+} // namespace dmarc
