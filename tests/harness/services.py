@@ -143,6 +143,18 @@ class Service:
         os.makedirs(self.dir, exist_ok=True)
         os.chmod(self.dir, 0o755)
         self.started = False
+        self.proc = None  # the server process, for services run in the foreground
+
+    def stop(self):
+        """Stops a foreground server process: SIGTERM, then SIGKILL after 10 s."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.started = False
 
     def log_files(self):
         return []
@@ -350,16 +362,6 @@ class Unbound(Service):
         wait_until(ready, 120, "unbound to answer on %s" % self.nameserver)
         self.started = True
 
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.started = False
-
     def _control(self, args, stdin=None):
         proc = subprocess.run(["unbound-control", "-c", self.conf] + args, input=stdin,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -466,12 +468,6 @@ class SmtpSink(Service):
                 return s.recv(100).startswith(b"220")
         except OSError:
             return False
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(10)
-        self.started = False
 
     def messages(self):
         """Every message received so far, as bytes (headers as smtp-sink dumped them)."""
@@ -729,16 +725,6 @@ class Sendmail(Service):
                 return s.recv(200).startswith(b"220")
         except OSError:
             return False
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.started = False
 
     def send(self, message, mail_from, rcpts):
         """Submit one message; returns (code, reply) of the final answer."""
