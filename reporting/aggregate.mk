@@ -34,6 +34,7 @@ reporting_libaggregate_a_SOURCES = \
 check_PROGRAMS += tests/unit/test-reporting
 tests_unit_test_reporting_SOURCES = \
 	tests/unit/testrunner.cc \
+	tests/unit/report_test_util.hh \
 	tests/unit/test-destination_check_cc.cc \
 	tests/unit/test-gzip_sink_cc.cc \
 	tests/unit/test-mailer_cc.cc \
