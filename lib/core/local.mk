@@ -101,7 +101,30 @@ dist_noinst_SCRIPTS += tests/tools/dmarc-eval-vectors.py
 # Golden scenarios: tests/scenarios/*.in through dmarc-eval, diffed with *.ref.
 TESTS += tests/scenarios/run-scenarios.sh
 dist_noinst_SCRIPTS += tests/scenarios/run-scenarios.sh
-EXTRA_DIST += tests/scenarios
+# Listed one by one: a directory here would also ship the test logs of the build tree.
+EXTRA_DIST += \
+	tests/scenarios/auth-results.in \
+	tests/scenarios/auth-results.ref \
+	tests/scenarios/basic.in \
+	tests/scenarios/basic.ref \
+	tests/scenarios/helo-mailfrom.in \
+	tests/scenarios/helo-mailfrom.ref \
+	tests/scenarios/idn.in \
+	tests/scenarios/idn.ref \
+	tests/scenarios/local-policy.in \
+	tests/scenarios/local-policy.ref \
+	tests/scenarios/malformed-from.in \
+	tests/scenarios/malformed-from.ref \
+	tests/scenarios/multi-from.in \
+	tests/scenarios/multi-from.ref \
+	tests/scenarios/policy-options.in \
+	tests/scenarios/policy-options.ref \
+	tests/scenarios/rfc7489.in \
+	tests/scenarios/rfc7489.ref \
+	tests/scenarios/temperror.in \
+	tests/scenarios/temperror.ref \
+	tests/scenarios/tree-walk.in \
+	tests/scenarios/tree-walk.ref
 
 # Benchmark (a plain timing loop; not run by make check): make tests/bench/engine-bench
 noinst_PROGRAMS += tests/bench/engine-bench
