@@ -116,7 +116,7 @@ BOOST_AUTO_TEST_CASE(test_HostileNames_CannotBreakDocument_CVE_2020_12460)
 {
   std::string injection = "evil.example</header_from><header_from>x</header_from>"
                           "<!-- ]]> &amp; & \"'<script>";
-  std::string controls("a\x01\x02\x0b\x1b\x7f\xff\xfe\xc0\xaf\xed\xa0\x80z", 16);
+  std::string controls("a\x01\x02\x0b\x1b\x7f\xff\xfe\xc0\xaf\xed\xa0\x80z");
   controls += std::string("\0nul", 4);
   std::string huge(200000, 'A');
   ReportRow row = sampleRow();
