@@ -301,8 +301,18 @@ std::optional<MessageRecord> decodeMessageRecord(std::string_view bytes)
   }
   MessageRecord record;
   record.messageKey = in.str();
+  // A corrupt value must not overflow the conversion to the clock's own
+  // (nanosecond) duration: such a record is rejected, not wrapped.
+  const std::uint64_t receivedMicros = in.u64();
+  constexpr auto s_maxMicros =
+      static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                     std::chrono::system_clock::duration::max())
+                                     .count());
+  if (receivedMicros > s_maxMicros) {
+    return std::nullopt;
+  }
   record.receivedAt = std::chrono::system_clock::time_point(
-      std::chrono::microseconds(static_cast<std::int64_t>(in.u64())));
+      std::chrono::microseconds(static_cast<std::int64_t>(receivedMicros)));
   record.reportingHost = in.str();
   record.queueId = in.str();
   record.clientIp = in.str();

@@ -31,7 +31,7 @@ BOOST_AUTO_TEST_CASE(test_Encode_RoundTripsEmptyRecord)
 BOOST_AUTO_TEST_CASE(test_Encode_KeepsHostileBytesVerbatim)
 {
   auto record = sampleMessageRecord();
-  record.helo = std::string("evil'); DROP TABLE verdict; --\0\xff\r\n", 38);
+  record.helo = std::string("evil'); DROP TABLE verdict; --") + std::string("\0\xff\r\n", 4);
   record.verdict.fromDomain = "\"}{\\,";
   auto decoded = decodeMessageRecord(encodeMessageRecord(record));
   BOOST_REQUIRE(decoded);
