@@ -5,20 +5,13 @@
 #include <cstdio>
 #include <syslog.h>
 
+#include "lib/core/ascii_text.hh"
+
 namespace dmarc
 {
 std::string sanitize(std::string_view text, std::size_t maxLength)
 {
-  std::string out;
-  out.reserve(std::min(text.size(), maxLength) + 3);
-  for (unsigned char c : text) {
-    if (out.size() >= maxLength) {
-      out += "...";
-      break;
-    }
-    out.push_back(c >= 0x20 && c < 0x7f ? static_cast<char>(c) : '?');
-  }
-  return out;
+  return printableAscii(text, maxLength);
 }
 
 SyslogLogger::SyslogLogger(int facility, int level, bool enabled, bool alsoStderr)

@@ -13,6 +13,7 @@
 #include "config.h"
 #include "lib/adapters/psl_list.hh"
 #include "lib/adapters/unbound_resolver.hh"
+#include "lib/core/ascii_text.hh"
 #include "lib/core/error.hh"
 #include "reporting/posture_check.hh"
 
@@ -26,16 +27,8 @@ const char* const s_usage =
     "NAME]\n"
     "                           [--no-starttls] [--suggest] DOMAIN...\n";
 
-// Untrusted text (from DNS, servers) for the terminal.
-std::string printable(std::string_view text)
-{
-  std::string out;
-  for (const char c : text.substr(0, 2000)) {
-    const auto byte = static_cast<unsigned char>(c);
-    out.push_back(byte >= 32 && byte < 127 ? c : '?');
-  }
-  return out;
-}
+// Untrusted text (from DNS, servers) shown on the terminal is bounded.
+constexpr std::size_t s_maxShownText = 2000;
 
 bool parsePort(const std::string& text, std::uint16_t& port)
 {
@@ -103,7 +96,7 @@ int checkCommand(int argc, char** argv)
       std::cout << s_usage;
       return EX_OK;
     } else if (!arg.empty() && arg[0] == '-') {
-      return bad("unknown option " + printable(arg));
+      return bad("unknown option " + printableAscii(arg, s_maxShownText));
     } else {
       domains.push_back(arg);
     }
@@ -126,7 +119,7 @@ int checkCommand(int argc, char** argv)
         const std::string level(toString(finding.level));
         std::cout << "  " << level << std::string(8 - level.size(), ' ') << finding.area
                   << std::string(finding.area.size() < 9 ? 9 - finding.area.size() : 1, ' ')
-                  << printable(finding.message) << "\n";
+                  << printableAscii(finding.message, s_maxShownText) << "\n";
       }
       worst = std::max(worst, posture.worst());
       if (suggest) {

@@ -15,6 +15,7 @@
 #include <pqxx/pqxx>
 
 #include "lib/adapters/pg_connection.hh"
+#include "lib/core/ascii_text.hh"
 #include "lib/core/error.hh"
 #include "reporting/ingest_store.hh"
 #include "reporting/report_extractor.hh"
@@ -27,21 +28,9 @@ namespace
 // the MIME walk's own bounds are below this.
 constexpr std::uintmax_t s_maxInputBytes = 128U * 1024U * 1024U;
 
-// Untrusted text for our output: printable ASCII kept, the rest as '?',
-// capped so a hostile report id cannot flood the terminal or a log.
-std::string printable(std::string_view text)
-{
-  std::string out;
-  for (const char c : text.substr(0, 300)) {
-    const auto byte = static_cast<unsigned char>(c);
-    out.push_back(byte >= 32 && byte < 127 ? c : '?');
-  }
-  if (text.size() > 300) {
-    out += "...";
-  }
-  return out;
-}
-
+// Untrusted text for our output: printable ASCII, capped so a hostile
+// report id cannot flood the terminal or a log.
+constexpr std::size_t s_maxShownText = 300;
 const char* const s_usage =
     "usage: dmarc-reports ingest [--database CONNINFO] [--password-file FILE] [--dry-run] [-v]\n"
     "                            [--maildir DIR]... [FILE...]\n"
@@ -83,8 +72,8 @@ public:
   void reject(std::string_view kind, const std::string& source, const std::string& reason)
   {
     ++d_counters.rejected;
-    d_err << "rejected " << kind << " source=" << printable(source) << ": " << printable(reason)
-          << "\n";
+    d_err << "rejected " << kind << " source=" << printableAscii(source, s_maxShownText) << ": "
+          << printableAscii(reason, s_maxShownText) << "\n";
     if (d_store) {
       d_store->recordRejection(kind, source, reason);
     }
@@ -111,9 +100,9 @@ public:
         for (const auto& record : report.dmarc.records) {
           messages += record.count;
         }
-        what = "dmarc org=" + printable(report.dmarc.orgName) +
-               " report_id=" + printable(report.dmarc.reportId) +
-               " domain=" + printable(report.dmarc.policy.domain) +
+        what = "dmarc org=" + printableAscii(report.dmarc.orgName, s_maxShownText) +
+               " report_id=" + printableAscii(report.dmarc.reportId, s_maxShownText) +
+               " domain=" + printableAscii(report.dmarc.policy.domain, s_maxShownText) +
                " records=" + std::to_string(report.dmarc.records.size()) +
                " messages=" + std::to_string(messages);
         if (d_store &&
@@ -125,8 +114,8 @@ public:
         for (const auto& policy : report.tlsrpt.policies) {
           failures += policy.failures.size();
         }
-        what = "tlsrpt org=" + printable(report.tlsrpt.organizationName) +
-               " report_id=" + printable(report.tlsrpt.reportId) +
+        what = "tlsrpt org=" + printableAscii(report.tlsrpt.organizationName, s_maxShownText) +
+               " report_id=" + printableAscii(report.tlsrpt.reportId, s_maxShownText) +
                " policies=" + std::to_string(report.tlsrpt.policies.size()) +
                " failure_details=" + std::to_string(failures);
         if (d_store && !store(
@@ -141,11 +130,12 @@ public:
       }
       if (stored.outcome == IngestOutcome::Duplicate) {
         ++d_counters.duplicates;
-        d_out << "duplicate " << what << " source=" << printable(report.source) << "\n";
+        d_out << "duplicate " << what << " source=" << printableAscii(report.source, s_maxShownText)
+              << "\n";
       } else {
         ++d_counters.stored;
         d_out << (d_options.dryRun ? "parsed " : "stored ") << what
-              << " source=" << printable(report.source) << "\n";
+              << " source=" << printableAscii(report.source, s_maxShownText) << "\n";
       }
     }
   }
@@ -263,7 +253,8 @@ int runIngest(const std::vector<std::string>& args, std::istream& in, std::ostre
       out << s_usage;
       return EX_OK;
     } else if (!arg.empty() && arg[0] == '-' && arg != "-") {
-      err << "dmarc-reports ingest: unknown option " << printable(arg) << "\n" << s_usage;
+      err << "dmarc-reports ingest: unknown option " << printableAscii(arg, s_maxShownText) << "\n"
+          << s_usage;
       return EX_USAGE;
     } else {
       options.files.push_back(arg);
@@ -300,12 +291,14 @@ int runIngest(const std::vector<std::string>& args, std::istream& in, std::ostre
       ingestor.ingestMaildir(maildir);
     }
   } catch (const pqxx::broken_connection& error) {
-    err << "dmarc-reports ingest: database unavailable: " << printable(error.what()) << "\n";
+    err << "dmarc-reports ingest: database unavailable: "
+        << printableAscii(error.what(), s_maxShownText) << "\n";
     return EX_TEMPFAIL;
   } catch (const pqxx::sql_error& error) {
     // A report the schema refuses after parsing is a bug on our side or a
     // schema that is not upgraded; the mail is kept (tempfail) either way.
-    err << "dmarc-reports ingest: database error: " << printable(error.what()) << "\n";
+    err << "dmarc-reports ingest: database error: " << printableAscii(error.what(), s_maxShownText)
+        << "\n";
     return EX_TEMPFAIL;
   } catch (const ConfigError& error) {
     err << "dmarc-reports ingest: " << error.what() << "\n";

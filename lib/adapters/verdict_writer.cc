@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "lib/adapters/pg_verdict_sink.hh"
+#include "lib/core/ascii_text.hh"
 #include "lib/core/message_record_codec.hh"
 
 namespace dmarc
@@ -23,18 +24,7 @@ namespace
 {
 // Error texts from the database may quote untrusted values: printable ASCII
 // only, bounded (STYLE.md convention 12).
-std::string sanitise(std::string_view text)
-{
-  constexpr std::size_t s_maxLogText = 300;
-  std::string out;
-  for (char c : text.substr(0, s_maxLogText)) {
-    out += (c >= 0x20 && c < 0x7f) ? c : '?';
-  }
-  if (text.size() > s_maxLogText) {
-    out += "...";
-  }
-  return out;
-}
+constexpr std::size_t s_maxShownText = 300;
 
 // Log the 1st, 2nd, 4th, 8th... and every 10000th occurrence: a long
 // outage must not flood the log with one line per message.
@@ -223,7 +213,8 @@ StoreOutcome VerdictWriter::store(MessageRecord record) noexcept
     }
     return StoreOutcome::Accepted;
   } catch (const std::exception& error) {
-    log(StoreLogLevel::Error, std::string("history store: ") + sanitise(error.what()));
+    log(StoreLogLevel::Error,
+        std::string("history store: ") + printableAscii(error.what(), s_maxShownText));
   } catch (...) {
     log(StoreLogLevel::Error, "history store: unknown error");
   }
@@ -270,15 +261,16 @@ bool VerdictWriter::insertWithFallback(const std::vector<const MessageRecord*>& 
     return true;
   } catch (const SinkRejected& error) {
     if (records.size() > 1) {
-      log(StoreLogLevel::Warning, "history batch of " + std::to_string(records.size()) +
-                                      " refused, retrying row by row: " + sanitise(error.what()));
+      log(StoreLogLevel::Warning,
+          "history batch of " + std::to_string(records.size()) +
+              " refused, retrying row by row: " + printableAscii(error.what(), s_maxShownText));
     } else {
       // Retrying the same row would block every later verdict behind it.
       std::lock_guard lock(d_mutex);
       ++d_stats.rejected;
       log(StoreLogLevel::Error, "history: database refused verdict " +
-                                    sanitise(records.front()->messageKey) +
-                                    ", skipped: " + sanitise(error.what()));
+                                    printableAscii(records.front()->messageKey, s_maxShownText) +
+                                    ", skipped: " + printableAscii(error.what(), s_maxShownText));
       return true;
     }
   }
@@ -302,7 +294,8 @@ bool VerdictWriter::shipBatch(std::vector<Item>& batch)
       return false;
     }
   } catch (const SinkUnavailable& error) {
-    log(StoreLogLevel::Warning, "history database unavailable: " + sanitise(error.what()));
+    log(StoreLogLevel::Warning,
+        "history database unavailable: " + printableAscii(error.what(), s_maxShownText));
     return false;
   }
   noteCommitted(batch.back().sequence, batch.size());
@@ -336,8 +329,8 @@ bool VerdictWriter::replaySpool(std::uint64_t upto)
         return false;
       }
     } catch (const SinkUnavailable& error) {
-      log(StoreLogLevel::Warning,
-          "history database unavailable during replay: " + sanitise(error.what()));
+      log(StoreLogLevel::Warning, "history database unavailable during replay: " +
+                                      printableAscii(error.what(), s_maxShownText));
       return false;
     }
     noteCommitted(lastInBatch, records.size());
@@ -380,7 +373,8 @@ void VerdictWriter::run()
       runLoop();
       return;
     } catch (const std::exception& error) {
-      log(StoreLogLevel::Error, "history writer: " + sanitise(error.what()) + "; restarting");
+      log(StoreLogLevel::Error,
+          "history writer: " + printableAscii(error.what(), s_maxShownText) + "; restarting");
     } catch (...) {
       log(StoreLogLevel::Error, "history writer: unknown error; restarting");
     }
@@ -440,8 +434,9 @@ void VerdictWriter::runLoop()
         ok = replaySpool(upto);
       } catch (const SinkUnavailable& error) {
         if (!wasUnavailable) {
-          log(StoreLogLevel::Warning, "history database unavailable: " + sanitise(error.what()) +
-                                          "; verdicts are kept in the spool");
+          log(StoreLogLevel::Warning,
+              "history database unavailable: " + printableAscii(error.what(), s_maxShownText) +
+                  "; verdicts are kept in the spool");
         }
         ok = false;
       }
@@ -462,9 +457,10 @@ void VerdictWriter::runLoop()
         ok = shipBatch(batch);
       } catch (const SinkUnavailable& error) {
         if (!wasUnavailable) {
-          log(StoreLogLevel::Warning, "history database unavailable: " + sanitise(error.what()) +
-                                          (d_spool ? "; verdicts are kept in the spool"
-                                                   : "; verdicts are queued in memory"));
+          log(StoreLogLevel::Warning,
+              "history database unavailable: " + printableAscii(error.what(), s_maxShownText) +
+                  (d_spool ? "; verdicts are kept in the spool"
+                           : "; verdicts are queued in memory"));
         }
         ok = false;
       }

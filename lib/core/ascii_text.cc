@@ -2,6 +2,8 @@
 // Pure: no I/O, no allocation except toLowerAscii's result.
 #include "lib/core/ascii_text.hh"
 
+#include <algorithm>
+
 namespace dmarc
 {
 namespace
@@ -58,5 +60,19 @@ std::string_view trimSpace(std::string_view text)
     text.remove_suffix(1);
   }
   return text;
+}
+
+std::string printableAscii(std::string_view text, std::size_t maxLength)
+{
+  std::string out;
+  out.reserve(std::min(text.size(), maxLength) + 3);
+  for (char c : text.substr(0, maxLength)) {
+    const auto byte = static_cast<unsigned char>(c);
+    out.push_back(byte >= 0x20 && byte < 0x7f ? c : '?');
+  }
+  if (text.size() > maxLength) {
+    out += "...";
+  }
+  return out;
 }
 } // namespace dmarc

@@ -4,6 +4,7 @@
 // Pure: string functions only; any bytes are accepted.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -14,4 +15,7 @@ bool equalsIgnoreCase(std::string_view a, std::string_view b);
 bool isAscii(std::string_view text);
 // text without leading and trailing ASCII whitespace (space, \t, \n, \v, \f, \r).
 std::string_view trimSpace(std::string_view text);
+// Untrusted text made safe for a log line or a terminal: printable ASCII
+// kept, every other byte '?', at most maxLength bytes, then "..." when cut.
+std::string printableAscii(std::string_view text, std::size_t maxLength);
 } // namespace dmarc
