@@ -7,6 +7,8 @@ lib_libdmarcadapters_a_SOURCES += \
 	lib/adapters/dkim_capi.hh \
 	lib/adapters/dkim_dns.cc \
 	lib/adapters/dkim_dns.hh \
+	lib/adapters/dkim_key_cache.cc \
+	lib/adapters/dkim_key_cache.hh \
 	lib/adapters/dkim_signer.cc \
 	lib/adapters/dkim_signer.hh \
 	lib/adapters/dkim_text.hh \
@@ -16,6 +18,7 @@ lib_libdmarcadapters_a_SOURCES += \
 tests_unit_test_adapters_SOURCES += \
 	tests/unit/test-dkim_body_hash_cc.cc \
 	tests/unit/test-dkim_dns_cc.cc \
+	tests/unit/test-dkim_key_cache_cc.cc \
 	tests/unit/test-dkim_signer_cc.cc \
 	tests/unit/test-dkim_verifier_cc.cc
 

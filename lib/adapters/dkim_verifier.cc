@@ -15,6 +15,7 @@
 
 #include "lib/adapters/dkim_body_hash.hh"
 #include "lib/adapters/dkim_dns.hh"
+#include "lib/adapters/dkim_key_cache.hh"
 #include "lib/adapters/dkim_text.hh"
 #include "lib/core/error.hh"
 
@@ -631,6 +632,9 @@ std::vector<DkimSignatureOutcome> DkimVerifier::finish()
   if (!d_broken && !d_eohFailed && !d_overflow) {
     {
       ScopedDkimResolver scoped(d_resolver);
+      // dkim_eom decodes each signature's key: from the cache when it was
+      // seen before (dkim_key_cache.hh).
+      DkimKeyCacheScope keyCache;
       (void)dkim_eom(d_dkim.get(), nullptr);
     }
     if (dkim_getsiglist(d_dkim.get(), &sigs, &nsigs) != DKIM_STAT_OK || sigs == nullptr) {

@@ -1,0 +1,205 @@
+// dkim_key_cache.cc: the decoded-key cache behind libopendkim's
+// d2i_PUBKEY_bio() calls (see the header for why it exists).
+#include "lib/adapters/dkim_key_cache.hh"
+
+#include <dlfcn.h>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include <openssl/bio.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "lib/adapters/c_handles.hh"
+
+namespace dmarc
+{
+namespace
+{
+thread_local bool t_useCache = false;
+
+using D2iPubkeyBio = EVP_PKEY* (*)(BIO*, EVP_PKEY**);
+
+// OpenSSL's own d2i_PUBKEY_bio, the next definition after ours.
+D2iPubkeyBio opensslD2iPubkeyBio()
+{
+  static const D2iPubkeyBio s_real =
+      reinterpret_cast<D2iPubkeyBio>(::dlsym(RTLD_NEXT, "d2i_PUBKEY_bio"));
+  return s_real;
+}
+
+// Without the dynamic symbol (a static libcrypto, say): the same decoding
+// through d2i_PUBKEY on the memory BIO's bytes.
+EVP_PKEY* decodeMemory(const unsigned char* data, long length)
+{
+  const unsigned char* cursor = data;
+  return d2i_PUBKEY(nullptr, &cursor, length);
+}
+
+class KeyCache
+{
+public:
+  ~KeyCache()
+  {
+    for (auto& [der, entry] : d_entries) {
+      EVP_PKEY_free(entry.key);
+    }
+  }
+
+  // The cached key for `der` with one more reference for the caller, or null.
+  EVP_PKEY* find(const std::string& der)
+  {
+    std::lock_guard lock(d_mutex);
+    auto found = d_entries.find(der);
+    if (found == d_entries.end() || EVP_PKEY_up_ref(found->second.key) != 1) {
+      return nullptr;
+    }
+    found->second.lastUse = ++d_clock;
+    ++d_hits;
+    return found->second.key;
+  }
+
+  // Keeps its own reference to `key` (decoded from `der`). Never throws:
+  // without memory for the entry the key is simply not kept.
+  void insert(std::string&& der, EVP_PKEY* key) noexcept
+  {
+    std::lock_guard lock(d_mutex);
+    ++d_misses;
+    if (d_entries.size() >= s_dkimKeyCacheEntries) {
+      auto oldest = d_entries.begin();
+      for (auto it = d_entries.begin(); it != d_entries.end(); ++it) {
+        if (it->second.lastUse < oldest->second.lastUse) {
+          oldest = it;
+        }
+      }
+      EVP_PKEY_free(oldest->second.key);
+      d_entries.erase(oldest);
+    }
+    try {
+      auto [it, inserted] = d_entries.try_emplace(std::move(der), Entry{key, d_clock + 1});
+      if (inserted && EVP_PKEY_up_ref(key) == 1) {
+        ++d_clock;
+      } else if (inserted) {
+        d_entries.erase(it);
+      }
+    } catch (...) {
+      // bad_alloc: not kept.
+    }
+  }
+
+  DkimKeyCacheStats stats()
+  {
+    std::lock_guard lock(d_mutex);
+    return {d_hits, d_misses, d_entries.size()};
+  }
+
+  void clear()
+  {
+    std::lock_guard lock(d_mutex);
+    for (auto& [der, entry] : d_entries) {
+      EVP_PKEY_free(entry.key);
+    }
+    d_entries.clear();
+    d_hits = d_misses = 0;
+  }
+
+private:
+  struct Entry
+  {
+    EVP_PKEY* key;
+    std::uint64_t lastUse;
+  };
+  std::mutex d_mutex;
+  std::unordered_map<std::string, Entry> d_entries;
+  std::uint64_t d_clock = 0;
+  std::uint64_t d_hits = 0;
+  std::uint64_t d_misses = 0;
+};
+
+KeyCache& keyCache()
+{
+  static KeyCache s_cache;
+  return s_cache;
+}
+
+// Decodes the memory BIO's key through the cache; nullopt when the BIO
+// is not one the cache handles (nothing was read from it then).
+std::optional<EVP_PKEY*> cachedDecode(BIO* bio)
+{
+  char* data = nullptr;
+  long length = BIO_get_mem_data(bio, &data);
+  if (data == nullptr || length <= 0 || static_cast<std::size_t>(length) > s_dkimKeyCacheMaxDer) {
+    return std::nullopt;
+  }
+  std::string der(data, static_cast<std::size_t>(length));
+  if (EVP_PKEY* key = keyCache().find(der)) {
+    // Leave the BIO as a decode would: its bytes consumed. libopendkim frees
+    // it next, but a caller that read on must not see the key again.
+    unsigned char consumed[s_dkimKeyCacheMaxDer];
+    (void)BIO_read(bio, consumed, static_cast<int>(length));
+    return key;
+  }
+  D2iPubkeyBio real = opensslD2iPubkeyBio();
+  EVP_PKEY* key = real != nullptr
+                      ? real(bio, nullptr)
+                      : decodeMemory(reinterpret_cast<const unsigned char*>(der.data()), length);
+  if (key != nullptr) {
+    keyCache().insert(std::move(der), key);
+  }
+  return key; // null for bad DER, which is never cached
+}
+} // namespace
+
+DkimKeyCacheScope::DkimKeyCacheScope() noexcept : d_previous(t_useCache)
+{
+  t_useCache = true;
+}
+
+DkimKeyCacheScope::~DkimKeyCacheScope()
+{
+  t_useCache = d_previous;
+}
+
+DkimKeyCacheStats dkimKeyCacheStats()
+{
+  return keyCache().stats();
+}
+
+void dkimKeyCacheClear()
+{
+  keyCache().clear();
+}
+} // namespace dmarc
+
+// The interposed OpenSSL function (header: why). Outside a DkimKeyCacheScope,
+// with an output argument or with anything but a memory BIO it is exactly
+// OpenSSL's. Called from C: no exception may leave it.
+extern "C" EVP_PKEY* d2i_PUBKEY_bio(BIO* bio, EVP_PKEY** out)
+{
+  if (dmarc::t_useCache && out == nullptr && bio != nullptr &&
+      BIO_method_type(bio) == BIO_TYPE_MEM) {
+    try {
+      if (auto key = dmarc::cachedDecode(bio)) {
+        return *key;
+      }
+    } catch (...) {
+      // Out of memory for the cache entry: decode without it below.
+    }
+  }
+  dmarc::D2iPubkeyBio real = dmarc::opensslD2iPubkeyBio();
+  if (real != nullptr) {
+    return real(bio, out);
+  }
+  char* data = nullptr;
+  long length = bio != nullptr ? BIO_get_mem_data(bio, &data) : 0;
+  EVP_PKEY* key = data != nullptr && length > 0
+                      ? dmarc::decodeMemory(reinterpret_cast<const unsigned char*>(data), length)
+                      : nullptr;
+  if (out != nullptr && key != nullptr) {
+    EVP_PKEY_free(*out);
+    *out = key;
+  }
+  return key;
+}
