@@ -17,6 +17,13 @@ bool isWsp(char c)
 {
   return c == ' ' || c == '\t';
 }
+
+// Bytes that need a decision: line ends always, white space in relaxed
+// mode (a run of it becomes one SP, or nothing before a line end).
+bool needsDecision(char c, bool relaxed)
+{
+  return c == '\r' || c == '\n' || (relaxed && isWsp(c));
+}
 } // namespace
 
 DkimBodyHash::DkimBodyHash(Canon canon) : d_canon(canon), d_ctx(EVP_MD_CTX_new())
@@ -70,40 +77,52 @@ void DkimBodyHash::lineEnd()
 void DkimBodyHash::update(std::string_view chunk)
 {
   const bool relaxed = d_canon == Canon::Relaxed;
-  std::size_t i = 0;
-  while (i < chunk.size()) {
-    char c = chunk[i];
+  const char* p = chunk.data();
+  const char* const end = p + chunk.size();
+  while (p < end) {
+    if (!d_pendingCr && d_pendingCrlf == 0 && !d_pendingSpace) {
+      // Fast path: the longest run that canonicalisation leaves as it is,
+      // copied in one append. Most of a body is such runs; a single SP
+      // between two ordinary bytes is one of them in relaxed mode too.
+      const char* q = p;
+      while (q < end) {
+        char c = *q;
+        if (c == '\r' || c == '\n') {
+          break;
+        }
+        if (relaxed && isWsp(c) && (c == '\t' || q + 1 == end || needsDecision(q[1], relaxed))) {
+          break;
+        }
+        ++q;
+      }
+      if (q != p) {
+        d_out.append(p, static_cast<std::size_t>(q - p));
+        d_any = true;
+        if (d_out.size() >= s_block) {
+          flushOut();
+        }
+        p = q;
+        continue;
+      }
+    }
+    // Slow path: one byte that needs a decision, or the first after one.
+    char c = *p++;
     if (d_pendingCr) {
       d_pendingCr = false;
       if (c == '\n') {
         lineEnd();
-        ++i;
         continue;
       }
       content('\r'); // a bare CR is content
     }
     if (c == '\r') {
       d_pendingCr = true;
-      ++i;
     } else if (c == '\n') {
       lineEnd(); // a bare LF ends a line, as with libopendkim's FIXCRLF
-      ++i;
     } else if (relaxed && isWsp(c)) {
       d_pendingSpace = true;
-      ++i;
     } else {
-      // A run of ordinary bytes goes out in one append.
       content(c);
-      std::size_t end = i + 1;
-      while (end < chunk.size() && chunk[end] != '\r' && chunk[end] != '\n' &&
-             !(relaxed && isWsp(chunk[end]))) {
-        ++end;
-      }
-      d_out.append(chunk.substr(i + 1, end - i - 1));
-      if (d_out.size() >= s_block) {
-        flushOut();
-      }
-      i = end;
     }
   }
 }
