@@ -2,6 +2,8 @@
 // (RFC 6376 §3.4.3, §3.4.4, §3.7). O(1) state whatever the body holds.
 #include "lib/adapters/dkim_body_hash.hh"
 
+#include <array>
+
 #include <openssl/evp.h>
 
 #include "lib/core/error.hh"
@@ -18,12 +20,18 @@ bool isWsp(char c)
   return c == ' ' || c == '\t';
 }
 
-// Bytes that need a decision: line ends always, white space in relaxed
-// mode (a run of it becomes one SP, or nothing before a line end).
-bool needsDecision(char c, bool relaxed)
+// Bytes that need a decision, per canonicalisation: line ends always,
+// white space in relaxed mode (a run of it becomes one SP, or nothing
+// before a line end). Tables, because the scan runs over every body byte.
+constexpr std::array<bool, 256> stopTable(bool relaxed)
 {
-  return c == '\r' || c == '\n' || (relaxed && isWsp(c));
+  std::array<bool, 256> table{};
+  table['\r'] = table['\n'] = true;
+  table[' '] = table['\t'] = relaxed;
+  return table;
 }
+constexpr std::array<bool, 256> s_simpleStops = stopTable(false);
+constexpr std::array<bool, 256> s_relaxedStops = stopTable(true);
 } // namespace
 
 DkimBodyHash::DkimBodyHash(Canon canon) : d_canon(canon), d_ctx(EVP_MD_CTX_new())
@@ -84,16 +92,18 @@ void DkimBodyHash::update(std::string_view chunk)
       // Fast path: the longest run that canonicalisation leaves as it is,
       // copied in one append. Most of a body is such runs; a single SP
       // between two ordinary bytes is one of them in relaxed mode too.
+      const auto& stops = relaxed ? s_relaxedStops : s_simpleStops;
       const char* q = p;
       while (q < end) {
-        char c = *q;
-        if (c == '\r' || c == '\n') {
-          break;
+        while (q < end && !stops[static_cast<unsigned char>(*q)]) {
+          ++q;
         }
-        if (relaxed && isWsp(c) && (c == '\t' || q + 1 == end || needsDecision(q[1], relaxed))) {
-          break;
+        // A single SP followed by an ordinary byte stays as it is.
+        if (q + 1 < end && *q == ' ' && !stops[static_cast<unsigned char>(q[1])]) {
+          q += 2;
+          continue;
         }
-        ++q;
+        break;
       }
       if (q != p) {
         d_out.append(p, static_cast<std::size_t>(q - p));
