@@ -61,7 +61,7 @@ public:
   DmarcMessageCheck(DmarcChecker& owner, const Config& config, const Envelope& envelope)
       : d_owner(owner), d_config(config), d_envelope(envelope),
         d_dns(owner.d_resolver, std::chrono::seconds(config.values.DNSBudget)),
-        d_dkim(owner.d_dkim, std::time(nullptr), &d_dns,
+        d_dkim(owner.d_dkim, std::chrono::system_clock::to_time_t(envelope.receivedAt), &d_dns,
                envelope.queueId.empty() ? "NOQUEUE" : envelope.queueId)
   {}
 

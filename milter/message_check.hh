@@ -12,6 +12,7 @@
 // configured failure action to that one message.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -32,6 +33,9 @@ struct Envelope
   std::string mailFrom; // the reverse-path without <>; empty for the null path
   std::string queueId;
   std::string authenticatedUser; // {auth_authen}; empty when none
+  // When the message started (MAIL FROM), from the session's clock: the
+  // verification time for DKIM x= and t= (RFC 6376 §3.5).
+  std::chrono::system_clock::time_point receivedAt;
 };
 
 struct CheckResult

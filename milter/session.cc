@@ -216,6 +216,7 @@ Reply Session::envFrom(MilterActions& actions, const std::vector<std::string_vie
   envelope.mailFrom = d_message->mailFrom;
   envelope.authenticatedUser = d_connection.authUser;
   envelope.queueId = d_message->queueId;
+  envelope.receivedAt = d_services.clock();
   d_message->check = d_services.checker.begin(*d_message->config, envelope);
   return Reply::Continue;
 }
@@ -350,7 +351,7 @@ Reply Session::finishMessage(MilterActions& actions, Message& message)
   const std::string clientIp =
       d_connection.address ? d_connection.address->toString() : std::string();
   MessageRecord record;
-  record.receivedAt = std::chrono::system_clock::now();
+  record.receivedAt = d_services.clock();
   record.reportingHost = d_connection.mtaName.empty() ? config.authservId : d_connection.mtaName;
   record.queueId = message.queueId;
   record.clientIp = clientIp;

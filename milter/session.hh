@@ -17,6 +17,7 @@
 // bounded.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <functional>
 #include <memory>
@@ -66,6 +67,11 @@ struct SessionServices
   MessageChecker& checker;
   Logger& logger;
   VerdictStore* store = nullptr; // nullptr: no history kept
+  // The time a message is received and judged at (DKIM x= and t=, the
+  // stored verdict's time). Tests inject their own.
+  std::function<std::chrono::system_clock::time_point()> clock = [] {
+    return std::chrono::system_clock::now();
+  };
 };
 
 class Session

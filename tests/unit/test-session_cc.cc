@@ -376,4 +376,21 @@ BOOST_FIXTURE_TEST_CASE(test_BodyBeforeEoh_StillEndsHeaders, Fixture)
   BOOST_CHECK(session.endOfMessage(actions) == Reply::Accept);
 }
 
+// The checks (DKIM x= and t=) and the stored verdict take their time from
+// the injected clock, not from the system's.
+BOOST_FIXTURE_TEST_CASE(test_InjectedClock_ReachesCheckAndRecord, Fixture)
+{
+  const auto fixed = std::chrono::system_clock::time_point(std::chrono::seconds(1600000000));
+  services.clock = [fixed] { return fixed; };
+  Session session(services);
+  open(*this, session);
+  BOOST_CHECK(message(session, {{"From", " a@example.com"}}) == Reply::Accept);
+  BOOST_REQUIRE_EQUAL(checker.fed.size(), 1u);
+  BOOST_CHECK_MESSAGE(checker.fed.front()->envelope.receivedAt == fixed,
+                      "the check did not get the injected time");
+  auto records = store.records();
+  BOOST_REQUIRE_EQUAL(records.size(), 1u);
+  BOOST_CHECK_MESSAGE(records[0].receivedAt == fixed, "the record did not get the injected time");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
