@@ -7,6 +7,7 @@
 
 #include "lib/core/ascii_text.hh"
 #include "lib/core/dmarc_record.hh"
+#include "lib/core/org_domain.hh"
 #include "lib/core/spf_record.hh"
 #include "lib/core/verdict.hh"
 #include "reporting/destination_check.hh"
@@ -167,11 +168,7 @@ void PostureChecker::checkDmarc(DomainPosture& posture)
     }
   }
   if (records.empty()) {
-    add(posture, Finding::Level::Error, "DMARC",
-        "no DMARC record at " + name +
-            ": receivers apply no policy and send no reports; publish e.g. "
-            "\"v=DMARC1; p=none; rua=mailto:dmarc@" +
-            posture.domain + "\" and tighten p later");
+    checkInheritedDmarc(posture);
     return;
   }
   if (records.size() > 1) {
@@ -238,6 +235,120 @@ void PostureChecker::checkDmarc(DomainPosture& posture)
       break;
     }
   }
+}
+
+// No record at _dmarc.<domain>: receivers look further up the tree, and the
+// two kinds of receivers may look in different places. The discovery is the
+// engine's own (lib/core/org_domain), run once per method, so this explains
+// what the milter itself would do.
+void PostureChecker::checkInheritedDmarc(DomainPosture& posture)
+{
+  const std::string own = "_dmarc." + posture.domain;
+  OrgDomainFinder treeWalk(d_resolver, DmarcMode::Rfc9989, &d_psl);
+  const PolicyLocation bis = treeWalk.discoverPolicy(posture.domain);
+  OrgDomainFinder pslWalk(d_resolver, DmarcMode::Rfc7489, &d_psl);
+  const PolicyLocation old = pslWalk.discoverPolicy(posture.domain);
+  for (const PolicyLocation* location : {&bis, &old}) {
+    if (location->kind == PolicyLocation::Kind::TempError) {
+      add(posture, Finding::Level::Error, "DMARC",
+          "no DMARC record at " + own +
+              ", and the DNS lookups for a parent domain's record failed (" + location->error +
+              "); try again later");
+      return;
+    }
+  }
+  const std::string publish = "publish e.g. \"v=DMARC1; p=none; rua=mailto:dmarc@" +
+                              posture.domain + "\" at " + own + " and tighten p later";
+  if (bis.kind == PolicyLocation::Kind::None && old.kind == PolicyLocation::Kind::None) {
+    add(posture, Finding::Level::Error, "DMARC",
+        "no DMARC record at " + own +
+            ", nor at a parent domain (RFC 9989 section 4.10 DNS tree walk, RFC 7489 "
+            "Organizational "
+            "Domain): receivers apply no policy and send no reports; " +
+            publish);
+    return;
+  }
+  // RFC 9989 §4.10.1: an inherited record applies through sp, or np when the
+  // name does not exist; p when the tag it needs is absent.
+  const DnsAnswer exists = d_resolver.query(posture.domain, DnsType::A);
+  const bool nonExistent = exists.status == DnsStatus::NxDomain;
+  auto applies = [&](const PolicyLocation& location, bool withNp) {
+    const PublishedPolicy& policy = location.record->policy;
+    if (withNp && nonExistent && policy.np) {
+      return "np=" + std::string(toString(*policy.np)) + " (the name does not exist)";
+    }
+    if (policy.sp) {
+      return "sp=" + std::string(toString(*policy.sp));
+    }
+    return "p=" + std::string(toString(policy.p)) + " (the record has no sp)";
+  };
+  auto effective = [&](const PolicyLocation& location, bool withNp) {
+    const PublishedPolicy& policy = location.record->policy;
+    if (withNp && nonExistent && policy.np) {
+      return *policy.np;
+    }
+    return policy.sp.value_or(policy.p);
+  };
+
+  Finding::Level level = Finding::Level::Ok;
+  std::string message = "no DMARC record at " + own + "; ";
+  if (bis.kind == PolicyLocation::Kind::None) {
+    level = Finding::Level::Warning;
+    message +=
+        "receivers following RFC 9989 (DNS tree walk, section 4.10) find no record that applies";
+  } else {
+    const DmarcRecord& record = *bis.record;
+    if (bis.kind == PolicyLocation::Kind::Psd) {
+      level = Finding::Level::Warning;
+      message += "receivers following RFC 9989 find only the record of the public suffix domain " +
+                 bis.domain +
+                 " (psd=y, RFC 9989 section 4.10.1), set by the suffix's operator, not you";
+    } else {
+      message += "receivers following RFC 9989 use the record at _dmarc." + bis.domain +
+                 ", the Organizational Domain found by the DNS tree walk (section 4.10.2)";
+    }
+    if (record.status != RecordStatus::Valid) {
+      add(posture, Finding::Level::Error, "DMARC",
+          message + ", but that record is not usable (" + record.error +
+              "): receivers apply no policy; " + publish);
+      return;
+    }
+    message += ": " + applies(bis, true) + " applies to this domain";
+    // The pitfall of tools that stop at the first record found: a nearer
+    // record without psd=n is not the one that applies.
+    const TreeWalk walked = treeWalk.walk(posture.domain); // from the finder's cache
+    for (const auto& nearer : walked.names) {
+      if (nearer == bis.domain) {
+        break;
+      }
+      message += " (the nearer record at _dmarc." + nearer +
+                 " does not apply: without psd=n it does not make " + nearer +
+                 " an Organizational Domain)";
+    }
+    if (effective(bis, true) == Policy::None) {
+      level = Finding::Level::Warning;
+      message += ", which is monitoring only";
+    }
+  }
+  if (old.kind == PolicyLocation::Kind::None) {
+    level = Finding::Level::Warning;
+    message += "; receivers following RFC 7489 (Organizational Domain from the Public Suffix "
+               "List) find no record and apply no policy";
+  } else if (bis.kind != PolicyLocation::Kind::None && old.domain == bis.domain) {
+    message += "; receivers following RFC 7489 (Public Suffix List) use the same record";
+  } else {
+    level = Finding::Level::Warning;
+    const DmarcRecord& record = *old.record;
+    message += "; receivers following RFC 7489 use the record at _dmarc." + old.domain +
+               " instead, the Organizational Domain by the Public Suffix List (section 3.2)";
+    message += record.status == RecordStatus::Valid
+                   ? ": " + applies(old, false) + " applies for them"
+                   : std::string(", which is not usable (" + record.error + ")");
+  }
+  if (level != Finding::Level::Ok) {
+    message += "; to decide it yourself, " + publish;
+  }
+  add(posture, level, "DMARC", message);
 }
 
 void PostureChecker::checkSpf(DomainPosture& posture)

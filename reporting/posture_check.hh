@@ -1,8 +1,10 @@
 // posture_check.hh: `dmarc-reports check DOMAIN`: what a sender sees of
 // one of our domains, checked and explained in plain words: the DMARC record
 // (syntax, policy, rua destinations and their _report._dmarc
-// authorisations), the SPF record (syntax, DNS lookup count), the MX hosts,
-// MTA-STS (RFC 8461: TXT record, policy fetched over HTTPS, syntax, every MX
+// authorisations; for a domain without its own record, which parent's record
+// applies by the RFC 9989 §4.10 DNS tree walk and by the RFC 7489 Public
+// Suffix List method, found with the engine's own discovery), the SPF record (syntax, DNS lookup
+// count), the MX hosts, MTA-STS (RFC 8461: TXT record, policy fetched over HTTPS, syntax, every MX
 // matched, each MX's STARTTLS certificate) and TLS-RPT (RFC 8460 §3).
 //
 // All I/O goes through interfaces (DnsResolver, HttpsFetcher,
@@ -62,6 +64,7 @@ public:
 
 private:
   void checkDmarc(DomainPosture& posture);
+  void checkInheritedDmarc(DomainPosture& posture);
   void checkSpf(DomainPosture& posture);
   void checkMx(DomainPosture& posture);
   void checkMtaSts(DomainPosture& posture);

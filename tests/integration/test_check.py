@@ -239,6 +239,39 @@ class CheckTest(unittest.TestCase):
         self.serve("nodmarc.example")
         self.assert_problem("nodmarc.example", "error", "no DMARC record")
 
+    def test_subdomain_without_record_explains_which_applies(self):
+        # RFC 9989 section 4.10: no record at _dmarc.sub.inherit.example, so
+        # the Organizational Domain's applies through sp; an RFC 7489
+        # receiver (Public Suffix List) reaches the same record.
+        self.publish("sub.inherit.example")
+        self.dns.remove("_dmarc.sub.inherit.example")
+        self.dns.remove("_dmarc.inherit.example")
+        self.dns.add("_dmarc.inherit.example", "TXT",
+                     "v=DMARC1; p=reject; sp=quarantine; rua=mailto:dmarc@inherit.example")
+        self.serve("sub.inherit.example")
+        code, out = self.check("sub.inherit.example")
+        self.assertEqual(code, 0, out)
+        self.assertIn("ok      DMARC    no DMARC record at _dmarc.sub.inherit.example; receivers following RFC 9989 "
+                      "use the record at _dmarc.inherit.example, the Organizational Domain found by the DNS tree "
+                      "walk (section 4.10.2): sp=quarantine applies to this domain; receivers following RFC 7489 "
+                      "(Public Suffix List) use the same record\n", out)
+        # psd=n one level down: the tree walk stops there, the PSL does not.
+        self.dns.add("_dmarc.deep.inherit.example", "TXT", "v=DMARC1; p=none; psd=n")
+        self.dns.add("x.deep.inherit.example", "A", "127.0.0.1")
+        code, out = self.check("x.deep.inherit.example", "--no-starttls")
+        lines = [line for line in out.splitlines() if line.split()[1:2] == ["DMARC"]]
+        self.assertEqual(len(lines), 1, out)
+        self.assertTrue(lines[0].strip().startswith("warning"), out)
+        self.assertIn("RFC 9989 use the record at _dmarc.deep.inherit.example", lines[0])
+        self.assertIn("p=none (the record has no sp) applies to this domain, which is monitoring only", lines[0])
+        self.assertIn("RFC 7489 use the record at _dmarc.inherit.example instead", lines[0])
+        self.assertIn("sp=quarantine applies for them", lines[0])
+        # Nothing up the tree either: an error that says so.
+        self.dns.add("x.nothing-above.example", "A", "127.0.0.1")
+        code, out = self.check("x.nothing-above.example", "--no-starttls")
+        self.assertEqual(code, 2, out)
+        self.assertIn("no DMARC record at _dmarc.x.nothing-above.example, nor at a parent domain", out)
+
     def test_unauthorised_external_rua(self):
         self.publish("extrua.example", dmarc="v=DMARC1; p=reject; rua=mailto:reports@elsewhere.example")
         self.serve("extrua.example")

@@ -73,9 +73,21 @@ struct Fixture
     fetcher.result.contentType = "text/plain";
     fetcher.result.body = "version: STSv1\nmode: enforce\nmx: *.ours.example\nmax_age: 604800\n";
   }
-  DomainPosture run()
+  DomainPosture run(std::string_view domain = "Ours.Example.")
   {
-    return PostureChecker(dns, psl, fetcher, prober, {}).check("Ours.Example.");
+    return PostureChecker(dns, psl, fetcher, prober, {}).check(domain);
+  }
+  // The one DMARC finding of a check (there is exactly one when the domain
+  // has no record of its own).
+  static std::string dmarcFinding(const DomainPosture& posture)
+  {
+    std::string out;
+    for (const auto& finding : posture.findings) {
+      if (finding.area == "DMARC") {
+        out += std::string(toString(finding.level)) + " " + finding.message;
+      }
+    }
+    return out;
   }
   static bool has(const DomainPosture& posture, Finding::Level level, const std::string& text)
   {
@@ -176,6 +188,97 @@ BOOST_AUTO_TEST_CASE(test_check_FetchErrorsAndCertificates)
   fresh.prober.badHost = "mx1.ours.example";
   posture = fresh.run();
   BOOST_CHECK_MESSAGE(has(posture, Finding::Level::Error, "Hostname mismatch"), dump(posture));
+}
+
+// RFC 9989 §4.10.1: a subdomain without a record of its own gets the
+// Organizational Domain's, through sp.
+BOOST_AUTO_TEST_CASE(test_check_SubdomainInheritsOrgDomainRecord)
+{
+  dns.clear();
+  dns.add("_dmarc.ours.example", DnsType::TXT, "v=DMARC1; p=reject; sp=quarantine; np=reject");
+  dns.add("sub.ours.example", DnsType::A, "192.0.2.1");
+  const std::string got = dmarcFinding(run("sub.ours.example"));
+  const std::string want =
+      "ok no DMARC record at _dmarc.sub.ours.example; receivers following "
+      "RFC 9989 use the record at _dmarc.ours.example, the Organizational "
+      "Domain found by the DNS tree walk (section 4.10.2): sp=quarantine applies to "
+      "this domain; receivers following RFC 7489 (Public Suffix List) use the "
+      "same record";
+  BOOST_CHECK_MESSAGE(got == want, "got '" << got << "', want '" << want << "'");
+}
+
+// RFC 9989 §4.10.1: np, not sp, for a name that does not exist.
+BOOST_AUTO_TEST_CASE(test_check_NonExistentSubdomainGetsNp)
+{
+  dns.clear();
+  dns.add("_dmarc.ours.example", DnsType::TXT, "v=DMARC1; p=reject; sp=none; np=quarantine");
+  const std::string got = dmarcFinding(run("ghost.ours.example"));
+  BOOST_CHECK_MESSAGE(got.starts_with("ok ") &&
+                          got.find("np=quarantine (the name does not exist) applies") !=
+                              std::string::npos,
+                      "got '" << got << "'");
+}
+
+// RFC 9989 §4.10.2: the record nearest the domain is not the one that
+// applies unless it says psd=n; the Organizational Domain is the name with
+// the fewest labels that has a record.
+BOOST_AUTO_TEST_CASE(test_check_NearerRecordWithoutPsdDoesNotApply)
+{
+  dns.clear();
+  dns.add("_dmarc.mail.ours.example", DnsType::TXT, "v=DMARC1; p=none");
+  dns.add("_dmarc.ours.example", DnsType::TXT, "v=DMARC1; p=reject");
+  dns.add("x.mail.ours.example", DnsType::A, "192.0.2.1");
+  const std::string got = dmarcFinding(run("x.mail.ours.example"));
+  BOOST_CHECK_MESSAGE(
+      got.starts_with("ok ") &&
+          got.find("use the record at _dmarc.ours.example") != std::string::npos &&
+          got.find("p=reject (the record has no sp) applies") != std::string::npos &&
+          got.find("nearer record at _dmarc.mail.ours.example does not apply") != std::string::npos,
+      "got '" << got << "'");
+}
+
+// psd=n makes mail.ours.example an Organizational Domain for the tree walk;
+// an RFC 7489 receiver still takes ours.example from the Public Suffix List.
+BOOST_AUTO_TEST_CASE(test_check_TreeWalkAndPslDisagree)
+{
+  dns.clear();
+  dns.add("_dmarc.mail.ours.example", DnsType::TXT, "v=DMARC1; p=quarantine; psd=n");
+  dns.add("_dmarc.ours.example", DnsType::TXT, "v=DMARC1; p=none");
+  dns.add("x.mail.ours.example", DnsType::A, "192.0.2.1");
+  const auto posture = run("x.mail.ours.example");
+  const std::string got = dmarcFinding(posture);
+  BOOST_CHECK_MESSAGE(
+      got.starts_with("warning ") &&
+          got.find("RFC 9989 use the record at _dmarc.mail.ours.example") != std::string::npos &&
+          got.find("p=quarantine (the record has no sp) applies to this domain") !=
+              std::string::npos &&
+          got.find("RFC 7489 use the record at _dmarc.ours.example instead") != std::string::npos &&
+          got.find("p=none (the record has no sp) applies for them") != std::string::npos,
+      "got '" << got << "'");
+}
+
+BOOST_AUTO_TEST_CASE(test_check_NoRecordAnywhere)
+{
+  dns.clear();
+  dns.add("sub.ours.example", DnsType::A, "192.0.2.1");
+  const auto posture = run("sub.ours.example");
+  const std::string got = dmarcFinding(posture);
+  BOOST_CHECK_MESSAGE(got.starts_with("error no DMARC record at _dmarc.sub.ours.example, nor at a "
+                                      "parent domain"),
+                      "got '" << got << "'");
+}
+
+// A DNS failure on the way up is not "no record".
+BOOST_AUTO_TEST_CASE(test_check_InheritedLookupFailure)
+{
+  dns.clear();
+  dns.add("sub.ours.example", DnsType::A, "192.0.2.1");
+  dns.fail("_dmarc.ours.example");
+  const std::string got = dmarcFinding(run("sub.ours.example"));
+  BOOST_CHECK_MESSAGE(got.starts_with("error ") &&
+                          got.find("lookups for a parent domain's record failed") !=
+                              std::string::npos,
+                      "got '" << got << "'");
 }
 
 BOOST_AUTO_TEST_CASE(test_suggestPublication_Records)
