@@ -3,7 +3,10 @@
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -18,6 +21,7 @@
 #include "lib/core/ascii_text.hh"
 #include "lib/core/error.hh"
 #include "reporting/ingest_store.hh"
+#include "reporting/maildir_name.hh"
 #include "reporting/report_extractor.hh"
 
 namespace dmarc
@@ -52,6 +56,8 @@ struct Counters
   int duplicates = 0;
   int rejected = 0;
   int unreadable = 0;
+  int skipped = 0; // Maildir messages seen by an earlier run
+  int unmoved = 0; // handled Maildir messages that could not be moved to cur/
 };
 
 class Ingestor
@@ -184,17 +190,29 @@ public:
   void ingestMaildir(const std::string& directory)
   {
     // Maildir: every file in new/ and cur/ is one message (tmp/ is being
-    // written). Files are read, never moved: reruns are safe because
-    // duplicates are recognised.
+    // written; dot files are not messages). A message handled (stored,
+    // duplicate or rejected) moves to cur/ with the S (seen) flag, and F
+    // (flagged) as well when something in it was rejected, so that a person
+    // looks at it; messages in cur/ already seen are skipped. A message
+    // that could not be read, or whose run ended on a database failure,
+    // stays where it is and is read again next time (a duplicate then).
+    const std::filesystem::path cur = std::filesystem::path(directory) / "cur";
     for (const char* sub : {"new", "cur"}) {
       const std::filesystem::path folder = std::filesystem::path(directory) / sub;
+      const bool inCur = folder == cur;
       std::error_code ec;
       std::vector<std::filesystem::path> entries;
       for (std::filesystem::directory_iterator it(folder, ec), end; !ec && it != end;
            it.increment(ec)) {
-        if (it->is_regular_file()) {
-          entries.push_back(it->path());
+        const std::string name = it->path().filename().string();
+        if (name.starts_with(".") || !it->is_regular_file()) {
+          continue;
         }
+        if (inCur && maildirHasFlag(name, 'S')) {
+          ++d_counters.skipped;
+          continue;
+        }
+        entries.push_back(it->path());
       }
       if (ec) {
         ++d_counters.unreadable;
@@ -203,8 +221,31 @@ public:
       }
       std::sort(entries.begin(), entries.end());
       for (const auto& entry : entries) {
-        ingestPath(entry, true);
+        const int rejectedBefore = d_counters.rejected;
+        if (!ingestPath(entry, true) || d_options.dryRun) {
+          continue;
+        }
+        markHandled(entry, cur, d_counters.rejected > rejectedBefore ? "FS" : "S");
       }
+    }
+  }
+
+  // rename(2) within one Maildir is atomic: the message is in new/ or in
+  // cur/ under its new name, never in both or neither, whatever happens to
+  // this process. Maildir names are unique, so nothing is overwritten.
+  void markHandled(const std::filesystem::path& file, const std::filesystem::path& cur,
+                   std::string_view flags)
+  {
+    const std::filesystem::path target = cur / maildirWithFlags(file.filename().string(), flags);
+    if (::rename(file.c_str(), target.c_str()) != 0) {
+      const int error = errno;
+      ++d_counters.unmoved;
+      d_err << "cannot move " << printableAscii(file.string(), s_maxShownText) << " to "
+            << printableAscii(target.string(), s_maxShownText) << ": " << std::strerror(error)
+            << "\n";
+    } else if (d_options.verbose) {
+      d_err << "moved " << printableAscii(file.string(), s_maxShownText) << " to "
+            << printableAscii(target.string(), s_maxShownText) << "\n";
     }
   }
 
@@ -305,12 +346,19 @@ int runIngest(const std::vector<std::string>& args, std::istream& in, std::ostre
     return EX_CONFIG;
   }
   const Counters& counters = ingestor.counters();
-  if (options.verbose || counters.rejected > 0 || counters.unreadable > 0) {
+  if (options.verbose || counters.rejected > 0 || counters.unreadable > 0 || counters.unmoved > 0) {
     err << "ingest: stored=" << counters.stored << " duplicates=" << counters.duplicates
-        << " rejected=" << counters.rejected << " unreadable=" << counters.unreadable << "\n";
+        << " rejected=" << counters.rejected << " unreadable=" << counters.unreadable;
+    if (!options.maildirs.empty()) {
+      err << " seen_before=" << counters.skipped << " unmoved=" << counters.unmoved;
+    }
+    err << "\n";
   }
   if (counters.unreadable > 0) {
     return EX_NOINPUT;
+  }
+  if (counters.unmoved > 0) {
+    return EX_IOERR;
   }
   return counters.rejected > 0 ? EX_DATAERR : EX_OK;
 }

@@ -16,6 +16,8 @@ reporting_libdmarcingest_a_SOURCES = \
 	reporting/cmd_summary.hh \
 	reporting/ingest_store.cc \
 	reporting/ingest_store.hh \
+	reporting/maildir_name.cc \
+	reporting/maildir_name.hh \
 	reporting/report_extractor.cc \
 	reporting/report_extractor.hh \
 	reporting/decompress.cc \
@@ -42,6 +44,7 @@ reporting_dmarc_reports_SOURCES += reporting/cmd_check.cc reporting/cmd_check.hh
 tests_unit_test_reporting_SOURCES += \
 	tests/unit/test-decompress_cc.cc \
 	tests/unit/test-dmarc_report_parser_cc.cc \
+	tests/unit/test-maildir_name_cc.cc \
 	tests/unit/test-mime_walk_cc.cc \
 	tests/unit/test-mta_sts_policy_cc.cc \
 	tests/unit/test-posture_check_cc.cc \

@@ -165,9 +165,61 @@ class IngestTest(unittest.TestCase):
             out.write(report_mail(gzip.compress(aggregate_xml("maildir-1", ["a.ours.example"])), "r.xml.gz"))
         with open(os.path.join(maildir, "cur", "2.eml"), "wb") as out:
             out.write(report_mail(gzip.compress(aggregate_xml("maildir-2", ["b.ours.example"])), "r.xml.gz"))
+        # Already seen by an earlier run (S flag): skipped, never stored.
+        with open(os.path.join(maildir, "cur", "3.eml:2,S"), "wb") as out:
+            out.write(report_mail(gzip.compress(aggregate_xml("maildir-3", ["c.ours.example"])), "r.xml.gz"))
+        # Seen by a person only as replied (R): read, then R and S.
+        with open(os.path.join(maildir, "cur", "4.eml:2,R"), "wb") as out:
+            out.write(report_mail(gzip.compress(aggregate_xml("maildir-4", ["d.ours.example"])), "r.xml.gz"))
         proc = self.ingest("--maildir", maildir)
         self.assertEqual(proc.returncode, 0, proc.stderr)
-        self.assertEqual(self.sql("SELECT count(*) FROM ingested_dmarc_report WHERE report_id LIKE 'maildir-%'"), "2")
+        self.assertEqual(self.sql("SELECT count(*) FROM ingested_dmarc_report WHERE report_id LIKE 'maildir-%'"), "3")
+        self.assertEqual(self.sql("SELECT count(*) FROM ingested_dmarc_report WHERE report_id = 'maildir-3'"), "0")
+        # Handled messages moved to cur/ with the seen flag, nothing left in new/.
+        self.assertEqual(sorted(os.listdir(os.path.join(maildir, "new"))), [])
+        self.assertEqual(sorted(os.listdir(os.path.join(maildir, "cur"))),
+                         ["1.eml:2,S", "2.eml:2,S", "3.eml:2,S", "4.eml:2,RS"])
+        # The next run reads nothing: no line at all, not even "duplicate".
+        proc = self.ingest("--maildir", maildir, "-v")
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertEqual(proc.stdout, b"")
+        self.assertIn(b"seen_before=4 unmoved=0", proc.stderr)
+
+    def test_04_maildir_rejected_and_dry_run(self):
+        maildir = os.path.join(hs.current().root, "ingest-maildir-2")
+        for sub in ("new", "cur", "tmp"):
+            os.makedirs(os.path.join(maildir, sub), exist_ok=True)
+        with open(os.path.join(maildir, "new", "bad.eml"), "wb") as out:
+            out.write(report_mail(b"not gzip at all", "r.xml.gz"))
+        with open(os.path.join(maildir, "new", "good.eml"), "wb") as out:
+            out.write(report_mail(gzip.compress(aggregate_xml("maildir-5", ["e.ours.example"])), "r.xml.gz"))
+        with open(os.path.join(maildir, "tmp", "partial.eml"), "wb") as out:
+            out.write(b"being delivered")
+        # --dry-run reads, stores nothing and moves nothing.
+        proc = self.ingest("--dry-run", "--maildir", maildir)
+        self.assertEqual(proc.returncode, 65, proc.stderr)
+        self.assertEqual(sorted(os.listdir(os.path.join(maildir, "new"))), ["bad.eml", "good.eml"])
+        proc = self.ingest("--maildir", maildir)
+        self.assertEqual(proc.returncode, 65, proc.stderr)
+        self.assertIn(b"rejected", proc.stderr)
+        # A rejected message is handled too: seen, and flagged for a person.
+        self.assertEqual(sorted(os.listdir(os.path.join(maildir, "cur"))), ["bad.eml:2,FS", "good.eml:2,S"])
+        self.assertEqual(os.listdir(os.path.join(maildir, "new")), [])
+        self.assertEqual(os.listdir(os.path.join(maildir, "tmp")), ["partial.eml"])
+        self.assertEqual(self.sql("SELECT count(*) FROM ingested_dmarc_report WHERE report_id = 'maildir-5'"), "1")
+        proc = self.ingest("--maildir", maildir)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        # A Maildir we cannot move files out of: the message is handled but
+        # stays, and the run says so (EX_IOERR) rather than pretending.
+        with open(os.path.join(maildir, "new", "stuck.eml"), "wb") as out:
+            out.write(report_mail(gzip.compress(aggregate_xml("maildir-6", ["f.ours.example"])), "r.xml.gz"))
+        # (a directory in the way of its new name: rename(2) fails, EISDIR).
+        os.makedirs(os.path.join(maildir, "cur", "stuck.eml:2,S", "x"))
+        proc = self.ingest("--maildir", maildir)
+        self.assertEqual(proc.returncode, 74, proc.stderr)
+        self.assertIn(b"cannot move", proc.stderr)
+        self.assertEqual(os.listdir(os.path.join(maildir, "new")), ["stuck.eml"])
+        self.assertEqual(self.sql("SELECT count(*) FROM ingested_dmarc_report WHERE report_id = 'maildir-6'"), "1")
 
     def assert_rejected(self, proc, reason, started):
         self.assertEqual(proc.returncode, 65, "got %d, want 65: %s" % (proc.returncode, proc.stderr))
