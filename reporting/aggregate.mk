@@ -12,6 +12,8 @@ reporting_libaggregate_a_SOURCES = \
 	reporting/destination_check.hh \
 	reporting/gzip_sink.cc \
 	reporting/gzip_sink.hh \
+	reporting/https_client.cc \
+	reporting/https_client.hh \
 	reporting/mailer.cc \
 	reporting/mailer.hh \
 	reporting/report_message.cc \
@@ -29,7 +31,9 @@ reporting_libaggregate_a_SOURCES = \
 	reporting/rua_uri.cc \
 	reporting/rua_uri.hh \
 	reporting/run_lock.cc \
-	reporting/run_lock.hh
+	reporting/run_lock.hh \
+	reporting/tls_client.cc \
+	reporting/tls_client.hh
 
 check_PROGRAMS += tests/unit/test-reporting
 tests_unit_test_reporting_SOURCES = \

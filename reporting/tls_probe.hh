@@ -8,31 +8,20 @@
 // is bounded in bytes and time, the certificate is checked for the name we
 // asked for (no partial wildcards), HTTP redirects are never followed and
 // only status 200 is a policy. TLS 1.2 is the minimum (RFC 8461 §7.2).
+// The TLS and HTTP code is the shared client of tls_client and https_client.
 #pragma once
 
-#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <vector>
+
+#include "reporting/tls_client.hh"
 
 namespace dmarc
 {
-struct TlsEndpoint
-{
-  std::string host;                   // the name the certificate must match (and SNI)
-  std::vector<std::string> addresses; // tried in order
-  std::uint16_t port = 0;
-};
-
-struct TlsProbeOptions
-{
-  // PEM file of trusted CAs; empty: the system's default store.
-  std::string caFile;
-  // RFC 8461 §3.3 suggests one minute for the whole policy fetch.
-  std::chrono::milliseconds timeout{60000};
-};
+// RFC 8461 §3.3 suggests one minute for the whole policy fetch (the default).
+using TlsProbeOptions = TlsClientOptions;
 
 struct HttpsFetchResult
 {
