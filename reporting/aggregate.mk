@@ -14,6 +14,8 @@ reporting_libaggregate_a_SOURCES = \
 	reporting/gzip_sink.hh \
 	reporting/https_client.cc \
 	reporting/https_client.hh \
+	reporting/https_poster.cc \
+	reporting/https_poster.hh \
 	reporting/mailer.cc \
 	reporting/mailer.hh \
 	reporting/report_message.cc \
@@ -41,6 +43,7 @@ tests_unit_test_reporting_SOURCES = \
 	tests/unit/report_test_util.hh \
 	tests/unit/test-destination_check_cc.cc \
 	tests/unit/test-gzip_sink_cc.cc \
+	tests/unit/test-https_poster_cc.cc \
 	tests/unit/test-mailer_cc.cc \
 	tests/unit/test-report_message_cc.cc \
 	tests/unit/test-report_model_cc.cc \
@@ -54,6 +57,7 @@ TESTS += tests/unit/test-reporting
 
 # Integration tests (tests/integration/run.py discovers test_*.py) and their data.
 dist_noinst_DATA += tests/integration/test_reports.py tests/integration/reports_util.py \
+	tests/integration/test_reports_https.py \
 	tests/integration/golden/reports_build_test.xml \
 	tests/integration/golden/reports_old_test_rfc7489.xml tests/bench/reports_load.sql
 dist_noinst_SCRIPTS += tests/bench/reports_bench.py

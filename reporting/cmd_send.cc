@@ -6,6 +6,7 @@
 // the database and of the SMTP relay come from files and are never logged.
 #include "reporting/cmd_send.hh"
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <csignal>
@@ -25,6 +26,7 @@
 #include "lib/adapters/pg_connection.hh"
 #include "lib/adapters/unbound_resolver.hh"
 #include "lib/core/error.hh"
+#include "reporting/https_poster.hh"
 #include "reporting/report_naming.hh"
 #include "reporting/report_run.hh"
 #include "reporting/run_lock.hh"
@@ -42,7 +44,7 @@ struct OptionSpec
 
 // The options of `send`. man/dmarc-reports.8.in lists the same; keep them
 // in step (tests/integration/test_reports_cli.py compares the two).
-constexpr std::array<OptionSpec, 30> s_options{{
+constexpr std::array<OptionSpec, 33> s_options{{
     {"database", "CONNINFO",
      "libpq connection string (default: $DMARC_DATABASE, then libpq's "
      "PG* environment)"},
@@ -71,9 +73,15 @@ constexpr std::array<OptionSpec, 30> s_options{{
     {"smtp-user", "USER", "SMTP AUTH PLAIN user (only over TLS)"},
     {"smtp-password-file", "FILE", "file whose first line is the SMTP AUTH password"},
     {"helo", "NAME", "EHLO name for the relay (default: --receiver)"},
+    {"https-delivery", nullptr,
+     "also deliver to https rua URIs (HTTP POST of the gzipped report); "
+     "without it they are recorded and skipped"},
+    {"https-ca-file", "FILE", "CA certificates for https rua servers (default: the system's)"},
+    {"https-timeout", "SECONDS",
+     "time limit of one https delivery (default 120; connecting: at most 30)"},
     {"nameserver", "ADDR[@PORT]",
-     "DNS server for _report._dmarc checks (repeatable; default: "
-     "the system's)"},
+     "DNS server for _report._dmarc checks and https rua hosts "
+     "(repeatable; default: the system's)"},
     {"retry", "SECONDS",
      "first retry delay after a temporary failure, doubled each time "
      "(default 3600)"},
@@ -277,6 +285,8 @@ int sendCommand(int argc, char** argv)
   std::string sendmailCommand;
   std::chrono::seconds lockWait{3600};
   UnboundResolverOptions dnsOptions;
+  bool httpsDelivery = false;
+  TlsClientOptions httpsOptions;
   try {
     parsed = parseArguments(argc, argv);
     if (parsed.count("help") != 0) {
@@ -371,6 +381,11 @@ int sendCommand(int argc, char** argv)
     } else if (transport != "sendmail") {
       throw ConfigError("--transport must be sendmail or smtp");
     }
+    httpsDelivery = parsed.count("https-delivery") != 0;
+    httpsOptions.caFile = single(parsed, "https-ca-file");
+    httpsOptions.timeout = std::chrono::seconds(number(parsed, "https-timeout", 120, 1, 3600));
+    httpsOptions.connectTimeout =
+        std::min<std::chrono::milliseconds>(httpsOptions.timeout, std::chrono::seconds(30));
     dnsOptions.nameservers = multiple(parsed, "nameserver");
     for (const auto& server : dnsOptions.nameservers) {
       parseNameserver(server); // throws ConfigError for a bad one
@@ -409,6 +424,7 @@ int sendCommand(int argc, char** argv)
     }
     std::unique_ptr<UnboundResolver> resolver;
     std::unique_ptr<Mailer> mailer;
+    std::unique_ptr<ReportPoster> poster;
     if (options.outputDir.empty()) {
       resolver = std::make_unique<UnboundResolver>(dnsOptions);
       if (transport == "smtp") {
@@ -416,14 +432,17 @@ int sendCommand(int argc, char** argv)
       } else {
         mailer = std::make_unique<SendmailMailer>(sendmailCommand);
       }
+      if (httpsDelivery) {
+        poster = std::make_unique<HttpsReportPoster>(*resolver, httpsOptions);
+      }
     }
     const char* tmp = std::getenv("TMPDIR");
     WorkDir work(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp");
     options.workDir = work.path;
     ReportStore store(*connection);
     ReportRun run(
-        options, store, resolver.get(), mailer.get(), logLine, [] { return std::time(nullptr); },
-        randomAlnum);
+        options, store, resolver.get(), mailer.get(), poster.get(), logLine,
+        [] { return std::time(nullptr); }, randomAlnum);
     ReportRunSummary summary = run.run();
     std::cout << (options.dryRun ? "summary (dry run): " : "summary: ")
               << "domains=" << summary.domains << " rows=" << summary.rows

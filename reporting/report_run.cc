@@ -6,6 +6,7 @@
 #include <fstream>
 #include <map>
 
+#include "lib/core/ascii_text.hh"
 #include "lib/core/error.hh"
 #include "lib/core/version.hh"
 #include "reporting/destination_check.hh"
@@ -78,10 +79,11 @@ std::string logSafe(std::string_view text, std::size_t max)
 }
 
 ReportRun::ReportRun(ReportRunOptions options, ReportStore& store, DnsResolver* resolver,
-                     Mailer* mailer, RunLog log, std::function<std::time_t()> clock,
-                     std::function<std::string()> randomSuffix)
+                     Mailer* mailer, ReportPoster* poster, RunLog log,
+                     std::function<std::time_t()> clock, std::function<std::string()> randomSuffix)
     : d_options(std::move(options)), d_store(store), d_resolver(resolver), d_mailer(mailer),
-      d_log(std::move(log)), d_clock(std::move(clock)), d_randomSuffix(std::move(randomSuffix))
+      d_poster(poster), d_log(std::move(log)), d_clock(std::move(clock)),
+      d_randomSuffix(std::move(randomSuffix))
 {
   d_options.ownAddresses.push_back(d_options.email);
   for (auto& address : d_options.ownAddresses) {
@@ -203,9 +205,13 @@ std::optional<ReportRun::Planned> ReportRun::plan(const std::string& domain,
   }
   if (!d_options.dryRun) {
     for (const auto& text : planned.policy.rua) {
+      // The address column names what is delivered to: the mail address,
+      // or the https URI (the identity the suppression list counts).
       auto uri = parseRuaUri(text);
       d_store.addDestination(planned.report.id, text,
-                             uri && uri->scheme == RuaUri::Scheme::Mailto ? uri->address : "");
+                             !uri                                    ? ""
+                             : uri->scheme == RuaUri::Scheme::Mailto ? uri->address
+                                                                     : toLowerAscii(uri->uri));
     }
   }
   std::vector<StoredDestination> destinations;
@@ -221,7 +227,7 @@ std::optional<ReportRun::Planned> ReportRun::plan(const std::string& domain,
     }
   }
 
-  for (const auto& dest : destinations) {
+  for (auto dest : destinations) {
     if (dest.status != DestinationStatus::Pending) {
       log(1, "done " + reportWhere + " rua=\"" + logSafe(dest.uri) +
                  "\" status=" + std::string(toString(dest.status)));
@@ -249,14 +255,19 @@ std::optional<ReportRun::Planned> ReportRun::plan(const std::string& domain,
       continue;
     }
     if (uri->scheme == RuaUri::Scheme::Https) {
-      skip(dest, reportWhere, "https rua recorded, not enabled");
-      continue;
+      if (d_poster == nullptr) {
+        skip(dest, reportWhere, "https rua recorded, not enabled");
+        continue;
+      }
+      if (dest.address.empty()) {
+        dest.address = toLowerAscii(uri->uri); // recorded before https was enabled
+      }
     }
     if (isOwnAddress(uri->address)) {
       skip(dest, reportWhere, "our own reporting address");
       continue;
     }
-    if (d_store.isSuppressed(uri->address)) {
+    if (d_store.isSuppressed(uri->scheme == RuaUri::Scheme::Https ? dest.address : uri->address)) {
       skip(dest, reportWhere, "suppressed after repeated failures");
       continue;
     }
@@ -287,6 +298,10 @@ std::optional<ReportRun::Planned> ReportRun::plan(const std::string& domain,
     // is checked again after the replacement.
     if (isOwnAddress(check.destination.address)) {
       skip(dest, reportWhere, "our own reporting address");
+      continue;
+    }
+    if (check.destination.scheme == RuaUri::Scheme::Https && d_poster == nullptr) {
+      skip(dest, reportWhere, "https rua recorded, not enabled");
       continue;
     }
     log(1, "verified " + reportWhere + " rua=\"" + logSafe(dest.uri) +
@@ -399,6 +414,10 @@ void ReportRun::deliver(Planned& planned)
       skip(delivery.stored, reportWhere, "no reportable rows");
       continue;
     }
+    if (delivery.uri.scheme == RuaUri::Scheme::Https) {
+      post(planned, delivery, reportWhere);
+      continue;
+    }
     ReportMessageInfo info;
     info.from = d_options.email;
     info.to = {delivery.uri.address};
@@ -447,27 +466,62 @@ void ReportRun::deliver(Planned& planned)
       ++d_summary.sent;
       continue;
     }
-    auto sent = d_mailer->send(d_options.email, info.to, messagePath);
-    AttemptOutcome outcome =
-        sent.outcome == Delivery::Outcome::Delivered  ? AttemptOutcome::Delivered
-        : sent.outcome == Delivery::Outcome::Tempfail ? AttemptOutcome::Tempfail
-                                                      : AttemptOutcome::Permfail;
-    d_store.recordAttempt(delivery.stored, d_options.host, d_mailer->transport(), outcome,
-                          sent.detail, d_options.retry);
-    if (outcome == AttemptOutcome::Delivered) {
-      ++d_summary.sent;
-      log(0, "sent " + destWhere + " to=" + logSafe(delivery.uri.address) + " records=" +
-                 std::to_string(planned.records) + " messages=" + std::to_string(planned.messages));
-    } else {
-      ++d_summary.failed;
-      log(2, std::string(outcome == AttemptOutcome::Tempfail ? "deferred " : "failed ") +
-                 destWhere + " to=" + logSafe(delivery.uri.address) + " detail=\"" +
-                 logSafe(sent.detail) + "\"");
-    }
+    recordOutcome(delivery, d_mailer->transport(),
+                  d_mailer->send(d_options.email, info.to, messagePath), destWhere,
+                  delivery.uri.address, planned);
   }
   std::error_code ignored;
   std::filesystem::remove(planned.path, ignored);
   std::filesystem::remove(d_options.workDir + "/message.eml", ignored);
+}
+
+void ReportRun::post(const Planned& planned, const Target& delivery, const std::string& reportWhere)
+{
+  const std::string destWhere = reportWhere + " rua=\"" + logSafe(delivery.stored.uri) + "\"";
+  const auto bytes = std::filesystem::file_size(planned.path);
+  // RFC 7489 §6.2 "!size" in compatibility mode: what travels is the gzip
+  // file itself. The §7.2.2 notice is a mail and has no address here.
+  if (planned.report.format == ReportFormat::Rfc7489 && delivery.uri.maxBytes &&
+      bytes > *delivery.uri.maxBytes) {
+    skip(delivery.stored, reportWhere,
+         "report of " + std::to_string(bytes) + " bytes exceeds the rua size limit of " +
+             std::to_string(*delivery.uri.maxBytes));
+    return;
+  }
+  if (d_options.dryRun) {
+    log(0, "would-post " + destWhere + " file=\"" + logSafe(planned.report.filename, 400) +
+               "\" records=" + std::to_string(planned.records) + " bytes=" + std::to_string(bytes));
+    ++d_summary.sent;
+    return;
+  }
+  ReportUpload upload;
+  upload.path = planned.path;
+  upload.filename = planned.report.filename;
+  upload.subject =
+      reportSubject(planned.report.policyDomain, d_options.receiver, planned.report.reportId);
+  recordOutcome(delivery, d_poster->transport(), d_poster->post(delivery.uri, upload), destWhere,
+                delivery.uri.uri, planned);
+}
+
+void ReportRun::recordOutcome(const Target& delivery, const std::string& transport,
+                              const Delivery& result, const std::string& destWhere,
+                              const std::string& recipient, const Planned& planned)
+{
+  const AttemptOutcome outcome =
+      result.outcome == Delivery::Outcome::Delivered  ? AttemptOutcome::Delivered
+      : result.outcome == Delivery::Outcome::Tempfail ? AttemptOutcome::Tempfail
+                                                      : AttemptOutcome::Permfail;
+  d_store.recordAttempt(delivery.stored, d_options.host, transport, outcome, result.detail,
+                        d_options.retry);
+  if (outcome == AttemptOutcome::Delivered) {
+    ++d_summary.sent;
+    log(0, "sent " + destWhere + " to=" + logSafe(recipient) + " records=" +
+               std::to_string(planned.records) + " messages=" + std::to_string(planned.messages));
+  } else {
+    ++d_summary.failed;
+    log(2, std::string(outcome == AttemptOutcome::Tempfail ? "deferred " : "failed ") + destWhere +
+               " to=" + logSafe(recipient) + " detail=\"" + logSafe(result.detail) + "\"");
+  }
 }
 
 ReportRunSummary ReportRun::run()

@@ -8,7 +8,8 @@
 // Trusts its options and the database schema; every stored string is
 // hostile and passes through the checked naming, XML and MIME code.
 // Collaborators come in through the constructor (store, resolver, mailer,
-// clock, log), so tests can replace any of them.
+// https poster, clock, log), so tests can replace any of them. Without a
+// poster, https rua destinations are recorded and skipped.
 #pragma once
 
 #include <cstdint>
@@ -20,6 +21,7 @@
 #include <vector>
 
 #include "lib/core/dns_answer.hh"
+#include "reporting/https_poster.hh"
 #include "reporting/mailer.hh"
 #include "reporting/report_model.hh"
 #include "reporting/report_store.hh"
@@ -63,8 +65,9 @@ using RunLog = std::function<void(int level, const std::string& line)>;
 class ReportRun
 {
 public:
+  // poster: delivery to https rua URIs; nullptr: they are skipped.
   ReportRun(ReportRunOptions options, ReportStore& store, DnsResolver* resolver, Mailer* mailer,
-            RunLog log, std::function<std::time_t()> clock,
+            ReportPoster* poster, RunLog log, std::function<std::time_t()> clock,
             std::function<std::string()> randomSuffix);
 
   ReportRunSummary run();
@@ -93,6 +96,11 @@ private:
   void build(std::vector<Planned>& planned, const ReportInterval& interval,
              const std::string& onlyDomain, std::size_t totalDomains);
   void deliver(Planned& planned);
+  void post(const Planned& planned, const Target& delivery, const std::string& reportWhere);
+  // Records one attempt of `transport`, counts and logs it.
+  void recordOutcome(const Target& delivery, const std::string& transport, const Delivery& result,
+                     const std::string& destWhere, const std::string& recipient,
+                     const Planned& planned);
   void skip(const StoredDestination& destination, const std::string& where,
             const std::string& reason);
   ReportMetadata metadataFor(const StoredReport& report) const;
@@ -103,6 +111,7 @@ private:
   ReportStore& d_store;
   DnsResolver* d_resolver;
   Mailer* d_mailer;
+  ReportPoster* d_poster;
   RunLog d_log;
   std::function<std::time_t()> d_clock;
   std::function<std::string()> d_randomSuffix;

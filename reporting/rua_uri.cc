@@ -41,7 +41,28 @@ std::optional<RuaUri> fromReportUri(const ReportUri& parsed)
     return std::nullopt;
   }
   if (parsed.scheme == "https") {
+    // The engine checked the syntax (host, numeric port, printable ASCII
+    // without ',' and ';'); split out what an HTTP request needs.
     result.scheme = RuaUri::Scheme::Https;
+    std::string_view rest = parsed.uri;
+    rest.remove_prefix(rest.find("//") + 2);
+    rest = rest.substr(0, rest.find('#'));
+    const auto authorityEnd = rest.find_first_of("/?");
+    const std::string_view authority = rest.substr(0, authorityEnd);
+    if (auto colon = authority.find(':'); colon != std::string_view::npos) {
+      unsigned port = 0;
+      for (char c : authority.substr(colon + 1)) {
+        port = port * 10 + static_cast<unsigned>(c - '0');
+      }
+      if (port == 0 || port > 65535) {
+        return std::nullopt;
+      }
+      result.port = static_cast<std::uint16_t>(port);
+    }
+    const std::string_view target =
+        authorityEnd == std::string_view::npos ? std::string_view() : rest.substr(authorityEnd);
+    result.target =
+        target.empty() || target.front() != '/' ? "/" + std::string(target) : std::string(target);
     return result;
   }
   if (parsed.scheme != "mailto") {

@@ -29,6 +29,8 @@ struct RuaUri
   std::string address;                   // mailto: local@host (host lower case), percent-decoded
   std::string host;                      // lower case: the address's domain, or the https host
   std::optional<std::uint64_t> maxBytes; // RFC 7489 "!10m" (bytes)
+  std::uint16_t port = 443;              // https: the authority's port
+  std::string target;                    // https: path and query ("/" when empty), no fragment
 };
 
 // Parses one URI. Returns nullopt for malformed input, other schemes and

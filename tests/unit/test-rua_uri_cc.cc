@@ -34,6 +34,24 @@ BOOST_AUTO_TEST_CASE(test_Https_RecordedWithHost)
   BOOST_REQUIRE(uri.has_value());
   BOOST_CHECK(uri->scheme == RuaUri::Scheme::Https);
   BOOST_CHECK_EQUAL(uri->host, "reports.example");
+  BOOST_CHECK_EQUAL(uri->port, 443);
+  BOOST_CHECK_EQUAL(uri->target, "/dmarc?x=1");
+}
+
+BOOST_AUTO_TEST_CASE(test_Https_PortTargetAndFragment)
+{
+  // What the POST needs: the authority's port, the origin-form target
+  // (RFC 9112 §3.2.1) without the fragment, "/" for an empty path.
+  auto uri = parseRuaUri("https://reports.example:8443/v1/dmarc#frag!10m");
+  BOOST_REQUIRE(uri.has_value());
+  BOOST_CHECK_EQUAL(uri->port, 8443);
+  BOOST_CHECK_EQUAL(uri->target, "/v1/dmarc");
+  BOOST_CHECK_EQUAL(*uri->maxBytes, 10u * 1024 * 1024);
+  BOOST_CHECK_EQUAL(parseRuaUri("https://reports.example")->target, "/");
+  BOOST_CHECK_EQUAL(parseRuaUri("https://reports.example?k=v")->target, "/?k=v");
+  BOOST_CHECK(!parseRuaUri("https://reports.example:0/").has_value());
+  BOOST_CHECK(!parseRuaUri("https://reports.example:65536/").has_value());
+  BOOST_CHECK(!parseRuaUri("https://user@reports.example/").has_value());
 }
 
 BOOST_AUTO_TEST_CASE(test_Malformed_Refused)
