@@ -43,6 +43,7 @@ tests_unit_test_reporting_SOURCES = \
 	tests/unit/report_test_util.hh \
 	tests/unit/test-destination_check_cc.cc \
 	tests/unit/test-gzip_sink_cc.cc \
+	tests/unit/test-https_client_cc.cc \
 	tests/unit/test-https_poster_cc.cc \
 	tests/unit/test-mailer_cc.cc \
 	tests/unit/test-report_message_cc.cc \

@@ -22,13 +22,6 @@ constexpr std::size_t s_chunkOverhead = 4096;
 // Body bytes written per TLS record batch.
 constexpr std::size_t s_bodyChunk = 64U * 1024U;
 
-enum class Progress
-{
-  NeedMore,
-  Done,
-  Bad,
-};
-
 int hexValue(char c)
 {
   if (c >= '0' && c <= '9') {
@@ -45,25 +38,25 @@ int hexValue(char c)
 
 // RFC 9112 §7.1 chunked body, decoded into out (at most maxBody bytes).
 // NeedMore while the last chunk and the trailer section have not arrived.
-Progress dechunk(std::string_view body, std::string& out, std::size_t maxBody, bool& tooLarge)
+HttpParse dechunk(std::string_view body, std::string& out, std::size_t maxBody, bool& tooLarge)
 {
   out.clear();
   while (true) {
     const auto lineEnd = body.find("\r\n");
     if (lineEnd == std::string_view::npos) {
-      return Progress::NeedMore;
+      return HttpParse::NeedMore;
     }
     std::size_t size = 0;
     std::size_t i = 0;
     for (; i < lineEnd && hexValue(body[i]) >= 0; ++i) {
       if (size > maxBody) {
         tooLarge = true;
-        return Progress::Bad;
+        return HttpParse::Bad;
       }
       size = size * 16 + static_cast<std::size_t>(hexValue(body[i]));
     }
     if (i == 0) {
-      return Progress::Bad;
+      return HttpParse::Bad;
     }
     body.remove_prefix(lineEnd + 2);
     if (size == 0) {
@@ -71,23 +64,23 @@ Progress dechunk(std::string_view body, std::string& out, std::size_t maxBody, b
       while (true) {
         const auto end = body.find("\r\n");
         if (end == std::string_view::npos) {
-          return Progress::NeedMore;
+          return HttpParse::NeedMore;
         }
         if (end == 0) {
-          return Progress::Done;
+          return HttpParse::Done;
         }
         body.remove_prefix(end + 2);
       }
     }
     if (out.size() + size > maxBody) {
       tooLarge = true;
-      return Progress::Bad;
+      return HttpParse::Bad;
     }
     if (body.size() < size + 2) {
-      return Progress::NeedMore;
+      return HttpParse::NeedMore;
     }
     if (body.substr(size, 2) != "\r\n") {
-      return Progress::Bad;
+      return HttpParse::Bad;
     }
     out.append(body.substr(0, size));
     body.remove_prefix(size + 2);
@@ -104,7 +97,7 @@ struct Head
 
 // Parses the final response header of `data` (interim 1xx responses are
 // skipped); NeedMore until the header ends.
-Progress parseHead(std::string_view data, HttpsResponse& response, Head& head, std::string& error)
+HttpParse parseHead(std::string_view data, HttpsResponse& response, Head& head, std::string& error)
 {
   std::size_t start = 0;
   while (true) {
@@ -112,13 +105,13 @@ Progress parseHead(std::string_view data, HttpsResponse& response, Head& head, s
     if (headerEnd == std::string_view::npos) {
       if (data.size() - start > s_maxHttpHeader) {
         error = "oversized HTTP response header";
-        return Progress::Bad;
+        return HttpParse::Bad;
       }
-      return Progress::NeedMore;
+      return HttpParse::NeedMore;
     }
     if (headerEnd - start > s_maxHttpHeader) {
       error = "oversized HTTP response header";
-      return Progress::Bad;
+      return HttpParse::Bad;
     }
     const std::string_view header = data.substr(start, headerEnd - start);
     // Status line: HTTP/1.x NNN reason
@@ -129,7 +122,7 @@ Progress parseHead(std::string_view data, HttpsResponse& response, Head& head, s
         std::isdigit(static_cast<unsigned char>(header[space + 2])) == 0 ||
         std::isdigit(static_cast<unsigned char>(header[space + 3])) == 0) {
       error = "malformed HTTP status line";
-      return Progress::Bad;
+      return HttpParse::Bad;
     }
     const int status = (header[space + 1] - '0') * 100 + (header[space + 2] - '0') * 10 +
                        (header[space + 3] - '0');
@@ -174,23 +167,23 @@ Progress parseHead(std::string_view data, HttpsResponse& response, Head& head, s
         }
         if (!digits || (head.contentLength && *head.contentLength != length)) {
           error = "malformed Content-Length";
-          return Progress::Bad;
+          return HttpParse::Bad;
         }
         head.contentLength = length;
       }
     }
-    return Progress::Done;
+    return HttpParse::Done;
   }
 }
 
 // Whether the body after the header has fully arrived; fills response.body.
-Progress bodyProgress(std::string_view data, const Head& head, std::size_t maxBody,
-                      HttpsResponse& response)
+HttpParse bodyProgress(std::string_view data, const Head& head, std::size_t maxBody,
+                       HttpsResponse& response)
 {
   const std::string_view body = data.substr(head.bodyStart);
   if (response.status == 204 || response.status == 304) {
     response.body.clear();
-    return Progress::Done;
+    return HttpParse::Done;
   }
   if (head.chunked) {
     return dechunk(body, response.body, maxBody, response.bodyTooLarge);
@@ -198,21 +191,21 @@ Progress bodyProgress(std::string_view data, const Head& head, std::size_t maxBo
   if (head.contentLength) {
     if (*head.contentLength > maxBody) {
       response.bodyTooLarge = true;
-      return Progress::Bad;
+      return HttpParse::Bad;
     }
     if (body.size() < *head.contentLength) {
-      return Progress::NeedMore;
+      return HttpParse::NeedMore;
     }
     response.body = std::string(body.substr(0, *head.contentLength));
-    return Progress::Done;
+    return HttpParse::Done;
   }
   // Delimited by the end of the connection (RFC 9112 §6.3 item 8).
   if (body.size() > maxBody) {
     response.bodyTooLarge = true;
-    return Progress::Bad;
+    return HttpParse::Bad;
   }
   response.body = std::string(body);
-  return Progress::NeedMore;
+  return HttpParse::NeedMore;
 }
 
 bool safeFieldText(std::string_view text)
@@ -313,38 +306,20 @@ HttpsResponse httpsExchange(const TlsEndpoint& endpoint, const TlsClientOptions&
 
   std::string data;
   const std::size_t limit = s_maxHttpHeader + maxBody + s_chunkOverhead;
-  Head parsed;
-  Progress headState = Progress::NeedMore;
-  Progress bodyState = Progress::NeedMore;
-  std::string headError;
+  HttpParse state = HttpParse::NeedMore;
   while (true) {
     const bool more = data.size() < limit && tls.read(data, limit - data.size());
-    if (headState == Progress::NeedMore) {
-      headState = parseHead(data, response, parsed, headError);
-    }
-    if (headState == Progress::Done) {
-      bodyState = bodyProgress(data, parsed, maxBody, response);
-    }
-    if (headState == Progress::Bad || bodyState != Progress::NeedMore || !more) {
+    // The peer closed the connection (not our deadline, not our limit).
+    const bool closed = !more && data.size() < limit && remainingMs(deadline) > 0;
+    state = parseHttpResponse(data, maxBody, closed, response);
+    if (state != HttpParse::NeedMore || !more) {
       break;
     }
   }
-  const bool closeDelimited = !parsed.chunked && !parsed.contentLength;
-  if (headState == Progress::Done && bodyState == Progress::NeedMore && closeDelimited &&
-      remainingMs(deadline) > 0) {
-    bodyState = Progress::Done; // the connection ended the body
-  }
-  if (headState == Progress::Done && bodyState == Progress::Done) {
-    response.complete = true;
+  if (state != HttpParse::NeedMore) {
     return response;
   }
-  if (headState == Progress::Bad) {
-    response.error = headError;
-  } else if (response.bodyTooLarge) {
-    response.error = "response body larger than " + std::to_string(maxBody) + " bytes";
-  } else if (bodyState == Progress::Bad) {
-    response.error = "malformed chunked body";
-  } else if (remainingMs(deadline) == 0) {
+  if (remainingMs(deadline) == 0) {
     response.error = "timed out after " + std::to_string(options.timeout.count()) + " ms";
   } else if (!sendError.empty() && response.status == 0) {
     response.error = sendError;
@@ -352,5 +327,32 @@ HttpsResponse httpsExchange(const TlsEndpoint& endpoint, const TlsClientOptions&
     response.error = data.empty() ? "no HTTP response" : "incomplete HTTP response";
   }
   return response;
+}
+
+HttpParse parseHttpResponse(std::string_view data, std::size_t maxBody, bool closed,
+                            HttpsResponse& response)
+{
+  response.complete = false;
+  response.bodyTooLarge = false;
+  Head head;
+  std::string error;
+  const HttpParse headState = parseHead(data, response, head, error);
+  if (headState != HttpParse::Done) {
+    response.error = error;
+    return headState;
+  }
+  HttpParse bodyState = bodyProgress(data, head, maxBody, response);
+  if (bodyState == HttpParse::NeedMore && closed && !head.chunked && !head.contentLength) {
+    bodyState = HttpParse::Done; // the end of the connection ended the body
+  }
+  if (bodyState == HttpParse::Done) {
+    response.complete = true;
+    response.error.clear();
+  } else if (bodyState == HttpParse::Bad) {
+    response.error = response.bodyTooLarge
+                         ? "response body larger than " + std::to_string(maxBody) + " bytes"
+                         : "malformed chunked body";
+  }
+  return bodyState;
 }
 } // namespace dmarc
