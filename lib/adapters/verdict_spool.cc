@@ -13,6 +13,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <utility>
 
 #include <zlib.h>
 
@@ -156,12 +157,11 @@ bool readFile(const std::string& path, std::string& out)
   return true;
 }
 
-void syncDirectory(const std::string& directory)
+// fsync(2) of the directory, so that a new segment's name is durable.
+bool syncDirectory(const std::string& directory)
 {
   FileDescriptor fd(::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (fd.valid()) {
-    ::fsync(fd.get());
-  }
+  return fd.valid() && ::fsync(fd.get()) == 0;
 }
 
 std::string segmentName(std::uint64_t first)
@@ -278,7 +278,9 @@ void VerdictSpool::openActive()
   if (!fd.valid()) {
     throw Error("cannot create spool segment " + segment.path + ": " + errnoText(errno));
   }
-  syncDirectory(d_directory);
+  // Its name becomes durable with the next group commit, before any
+  // record in it counts as synced.
+  d_directoryUnsynced = true;
   segment.fd = std::make_shared<FileDescriptor>(std::move(fd));
   d_segments.push_back(std::move(segment));
 }
@@ -292,13 +294,9 @@ std::uint64_t VerdictSpool::append(std::string_view payload)
   if (d_segments.empty() || !d_segments.back().fd) {
     openActive();
   } else if (d_segments.back().bytes >= d_segmentBytes) {
-    // Close the full segment durably, so that later syncs only need the new one.
+    // Close the full segment; the next group commit syncs it.
     auto& full = d_segments.back();
-    if (::fdatasync(full.fd->get()) == 0) {
-      d_syncedSequence = std::max(d_syncedSequence, full.last);
-    } else {
-      log(StoreLogLevel::Error, "spool: fdatasync " + full.path + ": " + errnoText(errno));
-    }
+    d_closedUnsynced.push_back(std::move(full.fd));
     full.fd.reset();
     openActive();
   }
@@ -343,20 +341,42 @@ bool VerdictSpool::syncUpTo(std::uint64_t sequence)
       d_synced.wait(lock);
       continue;
     }
-    // Become the leader: one fdatasync for every record written so far.
+    // Become the leader: one fdatasync for every record written so far
+    // (and for segments closed since the last sync, and the directory
+    // entry of a new segment), with the lock released.
     d_syncing = true;
     const std::uint64_t target = d_lastSequence;
     std::shared_ptr<FileDescriptor> fd;
     if (!d_segments.empty()) {
       fd = d_segments.back().fd;
     }
+    std::vector<std::shared_ptr<FileDescriptor>> closed;
+    closed.swap(d_closedUnsynced);
+    const bool directory = std::exchange(d_directoryUnsynced, false);
     lock.unlock();
-    int rc = fd ? ::fdatasync(fd->get()) : 0;
-    int error = errno;
+    int rc = 0;
+    int error = 0;
+    for (const auto& old : closed) {
+      if (rc == 0 && ::fdatasync(old->get()) != 0) {
+        rc = -1;
+        error = errno;
+      }
+    }
+    if (rc == 0 && directory && !syncDirectory(d_directory)) {
+      rc = -1;
+      error = errno;
+    }
+    if (rc == 0 && fd && ::fdatasync(fd->get()) != 0) {
+      rc = -1;
+      error = errno;
+    }
     lock.lock();
     d_syncing = false;
     d_synced.notify_all();
     if (rc != 0) {
+      // Try them again next time: nothing up to `target` counts as synced.
+      d_closedUnsynced.insert(d_closedUnsynced.end(), closed.begin(), closed.end());
+      d_directoryUnsynced = d_directoryUnsynced || directory;
       log(StoreLogLevel::Error, "spool: fdatasync failed: " + errnoText(error));
       return false;
     }
@@ -403,29 +423,30 @@ void VerdictSpool::scan(std::uint64_t after, std::uint64_t upto,
 
 void VerdictSpool::release(std::uint64_t sequence)
 {
-  std::lock_guard lock(d_mutex);
-  bool removed = false;
-  for (auto it = d_segments.begin(); it != d_segments.end();) {
-    // The segment being appended to goes too once it is fully committed
-    // and no longer small, so that a restart has little to replay again;
-    // the next append opens a fresh one.
-    bool active = it->fd != nullptr;
-    if (it->last <= sequence &&
-        (!active || it->bytes >= std::max<std::uint64_t>(4096, d_segmentBytes / 16))) {
-      if (::unlink(it->path.c_str()) != 0 && errno != ENOENT) {
-        log(StoreLogLevel::Error, "spool: cannot remove " + it->path + ": " + errnoText(errno));
+  std::vector<std::string> doomed;
+  {
+    std::lock_guard lock(d_mutex);
+    for (auto it = d_segments.begin(); it != d_segments.end();) {
+      // The segment being appended to goes too once it is fully committed
+      // and no longer small, so that a restart has little to replay again;
+      // the next append opens a fresh one.
+      bool active = it->fd != nullptr;
+      if (it->last <= sequence &&
+          (!active || it->bytes >= std::max<std::uint64_t>(4096, d_segmentBytes / 4))) {
+        d_bytes -= it->bytes;
+        doomed.push_back(std::move(it->path));
+        it = d_segments.erase(it);
+      } else {
         ++it;
-        continue;
       }
-      d_bytes -= it->bytes;
-      it = d_segments.erase(it);
-      removed = true;
-    } else {
-      ++it;
     }
   }
-  if (removed) {
-    syncDirectory(d_directory);
+  // Unlinked without the lock: append() and the group commit go on. No
+  // directory sync: a segment a crash brings back is only replayed again.
+  for (const auto& path : doomed) {
+    if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
+      log(StoreLogLevel::Error, "spool: cannot remove " + path + ": " + errnoText(errno));
+    }
   }
 }
 

@@ -74,7 +74,9 @@ public:
 
   // Every record up to `sequence` is committed to the database: unlink the
   // segments that hold nothing newer (the one being appended to only once
-  // it holds at least a sixteenth of segmentBytes).
+  // it holds at least a quarter of segmentBytes). The unlinks happen
+  // outside the lock and are not synced: a segment that a crash brings back
+  // is replayed, and the database ignores what it already has.
   void release(std::uint64_t sequence);
 
   std::uint64_t lastSequence() const;  // 0 when nothing was ever appended
@@ -108,6 +110,12 @@ private:
   std::uint64_t d_lastSequence = 0;
   std::uint64_t d_syncedSequence = 0;
   bool d_syncing = false;
+  // Work for the next group commit, kept out of append(), which runs under
+  // d_mutex on the milter's threads: segments closed since the last sync
+  // (their last records may not be on disk yet), and whether the directory
+  // gained a segment whose name is not durable yet.
+  std::vector<std::shared_ptr<FileDescriptor>> d_closedUnsynced;
+  bool d_directoryUnsynced = false;
   std::uint64_t d_bytes = 0;
   std::vector<SpoolDamage> d_damage;
 };

@@ -244,11 +244,20 @@ bool VerdictWriter::waitIdle(std::chrono::milliseconds timeout)
 
 void VerdictWriter::noteCommitted(std::uint64_t sequence, std::size_t records)
 {
-  std::lock_guard lock(d_mutex);
-  d_committed = std::max(d_committed, sequence);
-  d_stats.committed += records;
+  std::uint64_t committed = 0;
+  {
+    std::lock_guard lock(d_mutex);
+    d_committed = std::max(d_committed, sequence);
+    d_stats.committed += records;
+    committed = d_committed;
+  }
+  // Outside d_mutex, which every store() takes: removing files may wait
+  // on the disk.
   if (d_spool) {
-    d_spool->release(d_committed);
+    d_spool->release(committed);
+  }
+  std::lock_guard lock(d_mutex);
+  if (d_spool) {
     checkThresholds(d_spool->bytes());
   }
   d_progress.notify_all();
