@@ -1,7 +1,7 @@
 // mailer.cc: delivery through the local MTA's sendmail command or an SMTP
-// relay with STARTTLS and AUTH PLAIN (OpenSSL). No shell is involved; no
-// exception leaves a C callback (there are none here: OpenSSL is called
-// synchronously).
+// relay with STARTTLS and AUTH PLAIN (OpenSSL, through the shared TLS client
+// of reporting/tls_client). No shell is involved; no exception leaves a C
+// callback (there are none here: OpenSSL is called synchronously).
 #include "reporting/mailer.hh"
 
 #include <algorithm>
@@ -17,19 +17,16 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-#include <openssl/err.h>
 #include <openssl/evp.h>
-#include <openssl/ssl.h>
 
 #include "lib/adapters/c_handles.hh"
 #include "lib/core/error.hh"
+#include "reporting/tls_client.hh"
 
 namespace dmarc
 {
 namespace
 {
-using SslCtxPtr = CHandle<SSL_CTX, &SSL_CTX_free>;
-using SslPtr = CHandle<SSL, &SSL_free>;
 using AddrInfoPtr = CHandle<addrinfo, &freeaddrinfo>;
 
 // Relay replies: RFC 5321 §4.5.3.1.5 allows 512 octets per reply line;
@@ -76,43 +73,48 @@ bool writeAll(int fd, const char* data, std::size_t size)
   return true;
 }
 
-// A connection to the relay: plain socket first, TLS after STARTTLS.
+// A connection to the relay: plain socket first, TLS after STARTTLS. The
+// socket is blocking with SO_RCVTIMEO/SO_SNDTIMEO; each TLS operation also
+// gets the same per-operation time limit as its deadline.
 class SmtpChannel
 {
 public:
-  explicit SmtpChannel(FileDescriptor fd) : d_fd(std::move(fd)) {}
+  SmtpChannel(FileDescriptor fd, std::chrono::seconds timeout)
+      : d_fd(std::move(fd)), d_timeout(timeout)
+  {}
 
+  // Throws when the handshake fails, or when `verify` and the relay's
+  // certificate is not valid for `host` (then nothing is sent over it).
   void startTls(SSL_CTX* ctx, const std::string& host, bool verify)
   {
-    d_ssl.reset(SSL_new(ctx));
-    if (!d_ssl || SSL_set_fd(d_ssl.get(), d_fd.get()) != 1) {
-      throw Error("TLS: cannot set up the session");
+    auto tls = std::make_unique<TlsStream>();
+    std::string error;
+    if (!tls->start(ctx, d_fd.get(), host, TlsClock::now() + d_timeout, error)) {
+      throw Error(error);
     }
-    SSL_set_tlsext_host_name(d_ssl.get(), host.c_str());
     if (verify) {
-      SSL_set1_host(d_ssl.get(), host.c_str());
+      if (const std::string invalid = tls->verifyError(); !invalid.empty()) {
+        throw Error("certificate of the relay " + host + " not valid: " + invalid);
+      }
     }
-    if (SSL_connect(d_ssl.get()) != 1) {
-      std::array<char, 256> text{};
-      ERR_error_string_n(ERR_get_error(), text.data(), text.size());
-      throw Error(std::string("TLS handshake failed: ") + text.data());
-    }
+    d_tls = std::move(tls);
     d_buffer.clear();
   }
-  bool tls() const { return d_ssl != nullptr; }
+  bool tls() const { return d_tls != nullptr; }
 
   void write(std::string_view data)
   {
+    if (d_tls) {
+      d_tls->setDeadline(TlsClock::now() + d_timeout);
+      if (!d_tls->write(data)) {
+        throw Error("connection to the relay lost while writing");
+      }
+      return;
+    }
     while (!data.empty()) {
-      int n = 0;
-      if (d_ssl) {
-        n = SSL_write(d_ssl.get(), data.data(),
-                      static_cast<int>(std::min<std::size_t>(data.size(), 1 << 20)));
-      } else {
-        n = static_cast<int>(::send(d_fd.get(), data.data(), data.size(), MSG_NOSIGNAL));
-        if (n < 0 && errno == EINTR) {
-          continue;
-        }
+      const ssize_t n = ::send(d_fd.get(), data.data(), data.size(), MSG_NOSIGNAL);
+      if (n < 0 && errno == EINTR) {
+        continue;
       }
       if (n <= 0) {
         throw Error("connection to the relay lost while writing");
@@ -156,15 +158,17 @@ private:
       if (d_buffer.size() > s_maxReplyLine) {
         throw Error("reply line from the relay too long");
       }
-      std::array<char, 4096> chunk{};
-      int n = 0;
-      if (d_ssl) {
-        n = SSL_read(d_ssl.get(), chunk.data(), static_cast<int>(chunk.size()));
-      } else {
-        n = static_cast<int>(::recv(d_fd.get(), chunk.data(), chunk.size(), 0));
-        if (n < 0 && errno == EINTR) {
-          continue;
+      if (d_tls) {
+        d_tls->setDeadline(TlsClock::now() + d_timeout);
+        if (!d_tls->read(d_buffer, 4096)) {
+          throw Error("connection to the relay closed or timed out");
         }
+        continue;
+      }
+      std::array<char, 4096> chunk{};
+      const ssize_t n = ::recv(d_fd.get(), chunk.data(), chunk.size(), 0);
+      if (n < 0 && errno == EINTR) {
+        continue;
       }
       if (n <= 0) {
         throw Error("connection to the relay closed or timed out");
@@ -174,7 +178,8 @@ private:
   }
 
   FileDescriptor d_fd;
-  SslPtr d_ssl;
+  std::chrono::seconds d_timeout;
+  std::unique_ptr<TlsStream> d_tls;
   std::string d_buffer;
 };
 
@@ -322,7 +327,7 @@ Delivery SmtpMailer::send(const std::string& envelopeFrom,
     return {Delivery::Outcome::Tempfail, "cannot read " + messageFile};
   }
   try {
-    SmtpChannel channel(connectTo(d_options));
+    SmtpChannel channel(connectTo(d_options), d_options.timeout);
     auto [code, text] = channel.reply();
     if (code != 220) {
       return fromCode(code, text);
@@ -339,20 +344,15 @@ Delivery SmtpMailer::send(const std::string& envelopeFrom,
     bool needTls = d_options.tls == SmtpTls::Encrypt || d_options.tls == SmtpTls::Verify;
     SslCtxPtr ctx;
     if (d_options.tls != SmtpTls::None && offersTls) {
-      ctx.reset(SSL_CTX_new(TLS_client_method()));
-      if (!ctx) {
-        return {Delivery::Outcome::Tempfail, "TLS: cannot create a context"};
-      }
-      SSL_CTX_set_min_proto_version(ctx.get(), TLS1_2_VERSION);
+      // The CA file matters only when the certificate is verified.
+      TlsClientOptions tlsOptions;
       if (d_options.tls == SmtpTls::Verify) {
-        SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_PEER, nullptr);
-        int loaded =
-            d_options.caFile.empty()
-                ? SSL_CTX_set_default_verify_paths(ctx.get())
-                : SSL_CTX_load_verify_locations(ctx.get(), d_options.caFile.c_str(), nullptr);
-        if (loaded != 1) {
-          return {Delivery::Outcome::Tempfail, "TLS: cannot load the CA certificates"};
-        }
+        tlsOptions.caFile = d_options.caFile;
+      }
+      std::string error;
+      ctx = makeTlsContext(tlsOptions, error);
+      if (!ctx) {
+        return {Delivery::Outcome::Tempfail, "TLS: " + printable(error)};
       }
       channel.write("STARTTLS\r\n");
       std::tie(code, text) = channel.reply();

@@ -186,17 +186,21 @@ class AuthSmtpServer:
     """A minimal SMTP server on loopback for the relay tests that Postfix's
     harness instance does not cover: STARTTLS (self-signed certificate) and
     AUTH PLAIN with a known password. It records the commands it saw and the
-    messages it accepted; `starttls=False` offers no STARTTLS."""
+    messages it accepted; `starttls=False` offers no STARTTLS; `cert_pair`
+    replaces the self-signed certificate."""
 
-    def __init__(self, workdir, user="reporter", password="s3cret", starttls=True):
+    def __init__(self, workdir, user="reporter", password="s3cret", starttls=True, cert_pair=None):
         import socket
         import ssl
         import threading
         self.user, self.password, self.starttls = user, password, starttls
         self.commands, self.messages = [], []
-        cert, key = os.path.join(workdir, "relay.crt"), os.path.join(workdir, "relay.key")
-        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
-                        "-days", "2", "-subj", "/CN=relay.example"], check=True, capture_output=True)
+        if cert_pair:  # (certificate, key) files, e.g. from a test CA
+            cert, key = cert_pair
+        else:
+            cert, key = os.path.join(workdir, "relay.crt"), os.path.join(workdir, "relay.key")
+            subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out",
+                            cert, "-days", "2", "-subj", "/CN=relay.example"], check=True, capture_output=True)
         self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         self.context.load_cert_chain(cert, key)
         self.listener = socket.socket()

@@ -464,6 +464,42 @@ class ReportRelayAuthTest(unittest.TestCase):
         finally:
             server.close()
 
+    def verified_relay(self, cert_name):
+        """A relay at localhost whose certificate, from a test CA, names cert_name."""
+        from integration.reports_util import AuthSmtpServer
+        from integration.test_check import TestCa
+        ca = TestCa(os.path.join(self.workdir, "ca-" + cert_name))
+        server = AuthSmtpServer(self.workdir, cert_pair=ca.leaf("relay", cert_name))
+        args = ["--transport", "smtp", "--smtp-relay", "localhost:%d" % server.port, "--smtp-tls", "verify",
+                "--smtp-ca-file", ca.ca, "--smtp-user", "reporter", "--smtp-password-file", self.password_file,
+                "--receiver", "receiver.test"]
+        return server, args
+
+    def test_verify_accepts_a_certificate_for_the_relay_name(self):
+        server, args = self.verified_relay("localhost")
+        try:
+            self.db.sql(verdict_sql("verify.test", count=1))
+            proc = self.db.send("--domain", "verify.test", *args)
+            self.assertEqual(summary(proc)["sent"], 1, proc.stdout + proc.stderr)
+            ((tls, _),) = server.messages
+            self.assertTrue(tls)
+        finally:
+            server.close()
+
+    def test_verify_refuses_a_certificate_for_another_name(self):
+        server, args = self.verified_relay("relay.elsewhere.example")
+        try:
+            self.db.sql(verdict_sql("noverify.test", count=1))
+            proc = self.db.send("--domain", "noverify.test", *args)
+            self.assertEqual(summary(proc)["failed"], 1, proc.stdout + proc.stderr)
+            verbs = [c.split(" ")[0].upper() for c in server.commands]
+            self.assertEqual(verbs, ["EHLO", "STARTTLS"])  # nothing after the handshake
+            self.assertEqual(server.messages, [])
+            self.assertIn("not valid", self.db.sql("SELECT reason FROM report_destination d JOIN aggregate_report r"
+                                                   " ON r.id = d.report WHERE r.policy_domain = 'noverify.test'"))
+        finally:
+            server.close()
+
 
 class ReportFromMilterTest(unittest.TestCase):
     """End to end: mail through Postfix and the real dmarc-milter, verdicts
