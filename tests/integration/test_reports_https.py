@@ -204,6 +204,17 @@ class ReportHttpsTest(unittest.TestCase):
         self.assertEqual(self.attempts(d), "https:permfail")
         self.assertIn("not followed", self.destination(d))
 
+    def test_dry_run_posts_nothing(self):
+        d, host = "httpsdry.example", "reports.httpsdry.example"
+        self.collector(host)
+        self.publish(d, "https://%s:%d/rua" % (host, self.port))
+        proc = self.send(d, "--dry-run")
+        self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
+        self.assertIn("would-post domain=%s" % d, proc.stdout)
+        self.assertEqual(summary(proc)["sent"], 1)
+        self.assertEqual(self.requests_for(host), [])
+        self.assertEqual(self.db.sql("SELECT count(*) FROM aggregate_report WHERE policy_domain = '%s'" % d), "0")
+
     def test_https_stays_skipped_without_the_option(self):
         d, host = "httpsoff.example", "reports.httpsoff.example"
         self.collector(host)
