@@ -1,6 +1,7 @@
 // dkim_dns.cc: libopendkim's key lookups routed through our DnsResolver,
 // with the answer encoded as the DNS message libopendkim parses.
-// Trusts the resolver; distrusts the query name (it comes from s= and d=).
+// Trusts the resolver; distrusts the query name (it comes from s= and d=)
+// and the key records (only their s= tag is looked at and rewritten here).
 // No exception leaves the C callbacks.
 #include "lib/adapters/dkim_dns.hh"
 
@@ -9,6 +10,9 @@
 #include <memory>
 #include <string>
 #include <sys/time.h>
+#include <vector>
+
+#include "lib/core/error.hh"
 
 namespace dmarc
 {
@@ -103,6 +107,77 @@ struct PendingQuery
   int dnssec = DKIM_DNSSEC_UNKNOWN;
 };
 
+// The service types libopendkim is set up for, one query-start callback
+// each (libopendkim passes the callbacks only the resolver, so the service
+// is chosen by which callback is installed, with no state to own).
+enum class KeyService
+{
+  Email,
+  TlsRpt,
+};
+
+constexpr std::string_view s_tlsRptService = "tlsrpt";
+
+bool equalsLower(std::string_view text, std::string_view lower)
+{
+  if (text.size() != lower.size()) {
+    return false;
+  }
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c >= 'A' && c <= 'Z') {
+      c = static_cast<char>(c - 'A' + 'a');
+    }
+    if (c != lower[i]) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string_view trimFws(std::string_view text)
+{
+  auto fws = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
+  while (!text.empty() && fws(text.front())) {
+    text.remove_prefix(1);
+  }
+  while (!text.empty() && fws(text.back())) {
+    text.remove_suffix(1);
+  }
+  return text;
+}
+
+// One tag-spec of a tag-list (RFC 6376 §3.2): where it is in the record and
+// its name and value without surrounding white space.
+struct TagSpec
+{
+  std::size_t begin = 0;
+  std::size_t end = 0;
+  std::string_view name;
+  std::string_view value;
+};
+
+std::vector<TagSpec> tagSpecs(std::string_view record)
+{
+  std::vector<TagSpec> specs;
+  std::size_t begin = 0;
+  while (begin <= record.size()) {
+    std::size_t end = record.find(';', begin);
+    if (end == std::string_view::npos) {
+      end = record.size();
+    }
+    const std::string_view spec = record.substr(begin, end - begin);
+    const auto equals = spec.find('=');
+    if (equals != std::string_view::npos) {
+      specs.push_back(
+          {begin, end, trimFws(spec.substr(0, equals)), trimFws(spec.substr(equals + 1))});
+    }
+    begin = end + 1;
+  }
+  return specs;
+}
+
+template <KeyService Service>
 int queryStart(void* service, int type, unsigned char* query, unsigned char* buf, size_t buflen,
                void** handle) noexcept
 {
@@ -120,6 +195,11 @@ int queryStart(void* service, int type, unsigned char* query, unsigned char* buf
         DnsResolver* resolver =
             s_threadResolver != nullptr ? s_threadResolver : static_cast<DnsResolver*>(service);
         answer = resolver->query(name, DnsType::TXT);
+        if constexpr (Service == KeyService::TlsRpt) {
+          for (auto& record : answer.records) {
+            record = keyRecordForService(record, s_tlsRptService);
+          }
+        }
       } else {
         answer.status = DnsStatus::NxDomain;
       }
@@ -238,12 +318,61 @@ std::optional<std::size_t> encodeTxtReply(std::string_view qname, const DnsAnswe
   return writer.size();
 }
 
-void installDkimDnsHooks(DKIM_LIB* lib, DnsResolver& resolver)
+std::string keyRecordForService(std::string_view record, std::string_view service)
+{
+  if (equalsLower(service, "email")) {
+    return std::string(record);
+  }
+  const std::vector<TagSpec> specs = tagSpecs(record);
+  std::size_t serviceTags = 0;
+  bool permitted = false;
+  for (const auto& spec : specs) {
+    if (spec.name != "s") {
+      continue;
+    }
+    ++serviceTags;
+    std::string_view list = spec.value;
+    while (!list.empty()) {
+      const auto colon = list.find(':');
+      const std::string_view item = trimFws(list.substr(0, colon));
+      if (item == "*" || equalsLower(item, service)) {
+        permitted = true;
+      }
+      list = colon == std::string_view::npos ? std::string_view() : list.substr(colon + 1);
+    }
+  }
+  if (serviceTags == 0) {
+    return std::string(record); // RFC 6376 §3.6.1: no s= means "*"
+  }
+  const std::string replacement =
+      serviceTags == 1 && permitted ? std::string("s=*") : "s=not-" + std::string(service);
+  std::string out;
+  out.reserve(record.size() + serviceTags * replacement.size());
+  std::size_t copied = 0;
+  for (const auto& spec : specs) {
+    if (spec.name == "s") {
+      out.append(record.substr(copied, spec.begin - copied));
+      out += replacement;
+      copied = spec.end;
+    }
+  }
+  out.append(record.substr(copied));
+  return out;
+}
+
+void installDkimDnsHooks(DKIM_LIB* lib, DnsResolver& resolver, std::string_view service)
 {
   dkim_dns_set_init(lib, nullptr);
   dkim_dns_set_close(lib, nullptr);
   (void)dkim_dns_set_query_service(lib, &resolver);
-  dkim_dns_set_query_start(lib, queryStart);
+  if (equalsLower(service, "email")) {
+    dkim_dns_set_query_start(lib, queryStart<KeyService::Email>);
+  } else if (equalsLower(service, s_tlsRptService)) {
+    dkim_dns_set_query_start(lib, queryStart<KeyService::TlsRpt>);
+  } else {
+    throw ConfigError("DKIM: unknown key service type '" + std::string(service) +
+                      "' (email or tlsrpt)");
+  }
   dkim_dns_set_query_waitreply(lib, queryWaitReply);
   dkim_dns_set_query_cancel(lib, queryCancel);
 }

@@ -421,6 +421,10 @@ DkimSignatureOutcome outcomeFor(DKIM_SIGINFO* sig, std::time_t now, const DkimSe
   }
   if (sigError != DKIM_SIGERROR_UNKNOWN && sigError != DKIM_SIGERROR_OK) {
     classifyError(sigError, outcome);
+    if (sigError == DKIM_SIGERROR_NOTEMAILKEY && settings.service != "email") {
+      // keyRecordForService() made libopendkim refuse the key (dkim_dns.hh).
+      outcome.humanResult = "key record's s= does not permit service " + settings.service;
+    }
     return outcome;
   }
   if ((flags & DKIM_SIGFLAG_PROCESSED) == 0) {
@@ -481,7 +485,7 @@ DkimLibrary::DkimLibrary(DnsResolver& resolver, DkimSettings settings)
   if (dkim_set_prescreen(d_lib.get(), prescreen) != DKIM_STAT_OK) {
     throw Error("libopendkim refused the prescreen callback");
   }
-  installDkimDnsHooks(d_lib.get(), d_resolver);
+  installDkimDnsHooks(d_lib.get(), d_resolver, d_settings.service);
 }
 
 DkimLibrary::~DkimLibrary() = default;

@@ -50,6 +50,10 @@ struct DkimSettings
   // Tolerated clock difference for a t= in the future (RFC 6376 §3.5 lets
   // verifiers allow for skew; 300 s is libopendkim's own default).
   unsigned clockDriftSeconds = 300;
+  // The DKIM service type (RFC 6376 §3.6.1 s=) keys must permit: "email"
+  // for mail, "tlsrpt" for TLS-RPT report mail (RFC 8460 §3, §5.3: keys
+  // with s=tlsrpt or s=*, or without s=). Other values are a ConfigError.
+  std::string service = "email";
 };
 
 // The process-wide libopendkim handle (DKIM_LIB), with key lookups routed

@@ -123,4 +123,40 @@ BOOST_AUTO_TEST_CASE(test_IsQueryableName_RejectsHostileNames)
   BOOST_CHECK_EQUAL(*length, 17U);
 }
 
+// RFC 6376 §3.6.1 and RFC 8460 §3: for the tlsrpt service, a key with
+// s=tlsrpt or s=* (or no s=) is handed to libopendkim with s=*, a key for
+// other services only with an s= libopendkim refuses.
+BOOST_AUTO_TEST_CASE(test_KeyRecordForService_TlsRpt)
+{
+  struct Case
+  {
+    const char* record;
+    const char* want;
+  };
+  for (const Case& c : {
+           Case{"v=DKIM1; k=rsa; s=tlsrpt; p=AB", "v=DKIM1; k=rsa;s=*; p=AB"},
+           Case{"v=DKIM1; s=*; p=AB", "v=DKIM1;s=*; p=AB"},
+           Case{"v=DKIM1; s = email : TLSRPT ; p=AB", "v=DKIM1;s=*; p=AB"},
+           Case{"s=tlsrpt", "s=*"},
+           Case{"v=DKIM1; p=AB", "v=DKIM1; p=AB"},
+           Case{"v=DKIM1; s=email; p=AB", "v=DKIM1;s=not-tlsrpt; p=AB"},
+           Case{"v=DKIM1; s=email:other; p=AB", "v=DKIM1;s=not-tlsrpt; p=AB"},
+           Case{"v=DKIM1; s=tlsrptx; p=AB", "v=DKIM1;s=not-tlsrpt; p=AB"},
+           Case{"v=DKIM1; s=; p=AB", "v=DKIM1;s=not-tlsrpt; p=AB"},
+           // Two s= tags are invalid (RFC 6376 §3.2): both refused.
+           Case{"s=tlsrpt; s=tlsrpt; p=AB", "s=not-tlsrpt;s=not-tlsrpt; p=AB"},
+           // Only the tag named s is touched, not ones ending in s.
+           Case{"v=DKIM1; xs=email; p=AB", "v=DKIM1; xs=email; p=AB"},
+           Case{"", ""},
+           Case{";;;", ";;;"},
+       }) {
+    const std::string got = keyRecordForService(c.record, "tlsrpt");
+    BOOST_CHECK_MESSAGE(got == c.want, "record '" << c.record << "': got '" << got << "', want '"
+                                                  << c.want << "'");
+  }
+  // The e-mail service leaves every record alone (libopendkim's own rule).
+  BOOST_CHECK_EQUAL(keyRecordForService("v=DKIM1; s=tlsrpt; p=AB", "email"),
+                    "v=DKIM1; s=tlsrpt; p=AB");
+}
+
 BOOST_AUTO_TEST_SUITE_END()

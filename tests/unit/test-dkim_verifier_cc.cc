@@ -16,6 +16,7 @@
 #include "lib/adapters/dkim_signer.hh"
 #include "lib/adapters/dkim_verifier.hh"
 #include "lib/core/dns_budget.hh"
+#include "lib/core/error.hh"
 #include "tests/unit/fake_resolver.hh"
 
 using namespace dmarc;
@@ -750,6 +751,56 @@ BOOST_AUTO_TEST_CASE(test_HostileKeyRecords_NeverPass)
     BOOST_CHECK_MESSAGE(outcomes[0].result != DkimResult::Pass,
                         "got pass with key record " << set[0].substr(0, 80));
   }
+}
+
+// RFC 8460 §3 and §5.3: TLS-RPT report mail is signed with keys whose s=
+// permits the tlsrpt service. libopendkim alone refuses s=tlsrpt (not an
+// e-mail key); with the tlsrpt service the verifier accepts s=tlsrpt, s=*
+// and no s=, and refuses a key for e-mail only.
+BOOST_AUTO_TEST_CASE(test_TlsRptService_KeyServiceTypes)
+{
+  const auto& k = key(DkimKeyType::Rsa);
+  const std::string plain = k.dnsRecord();
+  BOOST_REQUIRE(plain.starts_with("v=DKIM1;"));
+  auto withService = [&](const std::string& s) {
+    return "v=DKIM1; s=" + s + ";" + plain.substr(8);
+  };
+  Message message = signedWith(sampleMessage(), k, request("example.org", "sel"));
+  struct Case
+  {
+    std::string record;
+    DkimResult email;
+    DkimResult tlsrpt;
+  };
+  for (const Case& c : {Case{withService("tlsrpt"), DkimResult::Permerror, DkimResult::Pass},
+                        Case{withService("*"), DkimResult::Pass, DkimResult::Pass},
+                        Case{withService("email:tlsrpt"), DkimResult::Pass, DkimResult::Pass},
+                        Case{plain, DkimResult::Pass, DkimResult::Pass},
+                        Case{withService("email"), DkimResult::Pass, DkimResult::Permerror}}) {
+    FakeResolver resolver;
+    resolver.add("sel._domainkey.example.org", DnsType::TXT, c.record);
+    DkimLibrary email(resolver);
+    DkimSettings settings;
+    settings.service = "tlsrpt";
+    DkimLibrary tlsrpt(resolver, settings);
+    auto got = verify(email, message, s_now);
+    BOOST_TEST_CONTEXT("record " << c.record.substr(0, 30) << ", service email")
+    {
+      requireOne(got, c.email);
+    }
+    got = verify(tlsrpt, message, s_now);
+    BOOST_TEST_CONTEXT("record " << c.record.substr(0, 30) << ", service tlsrpt")
+    {
+      requireOne(got, c.tlsrpt);
+      if (c.tlsrpt == DkimResult::Permerror) {
+        BOOST_CHECK_EQUAL(got[0].humanResult, "key record's s= does not permit service tlsrpt");
+      }
+    }
+  }
+  DkimSettings unknown;
+  unknown.service = "web";
+  FakeResolver resolver;
+  BOOST_CHECK_THROW((DkimLibrary{resolver, unknown}), ConfigError);
 }
 
 // finish() twice, body before endOfHeaders(), nothing at all: no crash.
