@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -17,12 +18,15 @@
 
 #include <pqxx/pqxx>
 
+#include "lib/adapters/dkim_verifier.hh"
 #include "lib/adapters/pg_connection.hh"
+#include "lib/adapters/unbound_resolver.hh"
 #include "lib/core/ascii_text.hh"
 #include "lib/core/error.hh"
 #include "reporting/ingest_store.hh"
 #include "reporting/maildir_name.hh"
 #include "reporting/report_extractor.hh"
+#include "reporting/tlsrpt_mail_auth.hh"
 
 namespace dmarc
 {
@@ -37,8 +41,11 @@ constexpr std::uintmax_t s_maxInputBytes = 128U * 1024U * 1024U;
 constexpr std::size_t s_maxShownText = 300;
 const char* const s_usage =
     "usage: dmarc-reports ingest [--database CONNINFO] [--password-file FILE] [--dry-run] [-v]\n"
+    "                            [--dns-server ADDR[@PORT]]... [--no-tlsrpt-dkim]\n"
     "                            [--maildir DIR]... [FILE...]\n"
-    "Reads one report e-mail on standard input when no FILE or --maildir is given.\n";
+    "Reads one report e-mail on standard input when no FILE or --maildir is given.\n"
+    "TLS-RPT reports that come by mail need a valid DKIM signature of the reporting\n"
+    "domain (RFC 8460 section 5.3); --no-tlsrpt-dkim stores them without one.\n";
 
 struct Options
 {
@@ -48,6 +55,8 @@ struct Options
   bool verbose = false;
   std::vector<std::string> files;
   std::vector<std::string> maildirs;
+  UnboundResolverOptions dns; // for the DKIM keys of TLS-RPT report mail
+  bool tlsrptDkim = true;     // RFC 8460 §5.3: ignore TLS-RPT mail without DKIM
 };
 
 struct Counters
@@ -56,8 +65,9 @@ struct Counters
   int duplicates = 0;
   int rejected = 0;
   int unreadable = 0;
-  int skipped = 0; // Maildir messages seen by an earlier run
-  int unmoved = 0; // handled Maildir messages that could not be moved to cur/
+  int skipped = 0;  // Maildir messages seen by an earlier run
+  int unmoved = 0;  // handled Maildir messages that could not be moved to cur/
+  int deferred = 0; // messages left for a later run (DKIM key lookup failed)
 };
 
 class Ingestor
@@ -85,18 +95,74 @@ public:
     }
   }
 
-  void ingest(std::string_view bytes, const std::string& source, bool isMessage)
+  // The DKIM verifier for TLS-RPT report mail, made on first need: runs
+  // without such mail start no resolver.
+  const DkimLibrary& tlsRptDkim()
+  {
+    if (!d_dkim) {
+      d_resolver = std::make_unique<UnboundResolver>(d_options.dns);
+      DkimSettings settings;
+      settings.service = "tlsrpt"; // RFC 8460 §3: keys with s=tlsrpt or s=*
+      d_dkim = std::make_unique<DkimLibrary>(*d_resolver, settings);
+    }
+    return *d_dkim;
+  }
+
+  // RFC 8460 §5.3: TLS-RPT reports that came by mail count only with a
+  // valid DKIM signature of the reporting domain. Returns false when the
+  // message must wait for a later run (the reporting domain's key could
+  // not be fetched); otherwise fills `check` and, when the reports must be
+  // ignored, `rejection`.
+  bool authenticateTlsRpt(std::string_view bytes, const ExtractedInput& input,
+                          const std::string& source, TlsRptDkimCheck& check, std::string& rejection)
+  {
+    const TlsRptMailAuth auth = judgeTlsRptSignatures(
+        verifyMessageDkim(tlsRptDkim(), bytes, std::time(nullptr)), input.headerSubmitter);
+    if (auth.result == TlsRptMailAuth::Result::TempError && d_options.tlsrptDkim) {
+      ++d_counters.deferred;
+      d_err << "deferred message source=" << printableAscii(source, s_maxShownText)
+            << ": the reporting domain's DKIM key could not be fetched ("
+            << printableAscii(auth.detail, s_maxShownText) << "); it is read again later\n";
+      return false;
+    }
+    check.check = auth.result == TlsRptMailAuth::Result::Pass ? "pass" : "fail";
+    check.domain = auth.domain;
+    check.selector = auth.selector;
+    check.detail = auth.detail;
+    if (auth.result != TlsRptMailAuth::Result::Pass && d_options.tlsrptDkim) {
+      rejection = "RFC 8460 section 5.3 requires a valid DKIM signature of the reporting domain; " +
+                  auth.detail;
+    }
+    return true;
+  }
+
+  // Returns false when the input is left for a later run (not handled).
+  bool ingest(std::string_view bytes, const std::string& source, bool isMessage)
   {
     const ExtractedInput input =
         isMessage ? extractFromMessage(bytes, source) : extractFromFile(bytes, source);
     if (!input.ok) {
       reject("message", source, input.error);
-      return;
+      return true;
+    }
+    TlsRptDkimCheck dkim; // "file" unless the reports came by mail
+    std::string tlsRptRejection;
+    const bool tlsRptMail =
+        input.fromMessage &&
+        std::any_of(input.reports.begin(), input.reports.end(), [](const ExtractedReport& report) {
+          return report.ok && report.kind == ExtractedKind::TlsRpt;
+        });
+    if (tlsRptMail && !authenticateTlsRpt(bytes, input, source, dkim, tlsRptRejection)) {
+      return false;
     }
     for (const auto& report : input.reports) {
       if (!report.ok) {
         reject(report.kind == ExtractedKind::TlsRpt ? "tlsrpt" : "dmarc", report.source,
                report.error);
+        continue;
+      }
+      if (report.kind == ExtractedKind::TlsRpt && !tlsRptRejection.empty()) {
+        reject("tlsrpt", report.source, tlsRptRejection);
         continue;
       }
       std::string what;
@@ -123,12 +189,12 @@ public:
         what = "tlsrpt org=" + printableAscii(report.tlsrpt.organizationName, s_maxShownText) +
                " report_id=" + printableAscii(report.tlsrpt.reportId, s_maxShownText) +
                " policies=" + std::to_string(report.tlsrpt.policies.size()) +
-               " failure_details=" + std::to_string(failures);
+               " failure_details=" + std::to_string(failures) + " dkim=" + dkim.check;
         if (d_store && !store(
                            [&] {
-                             stored =
-                                 d_store->storeTlsRpt(report.tlsrpt, report.source,
-                                                      input.headerDomain, input.headerSubmitter);
+                             stored = d_store->storeTlsRpt(report.tlsrpt, report.source,
+                                                           input.headerDomain,
+                                                           input.headerSubmitter, dkim);
                            },
                            report)) {
           continue;
@@ -144,6 +210,7 @@ public:
               << " source=" << printableAscii(report.source, s_maxShownText) << "\n";
       }
     }
+    return true;
   }
 
   // Runs one store call; a report the database refuses (a constraint, a
@@ -162,6 +229,8 @@ public:
     }
   }
 
+  // Returns false when the input could not be read or is left for a later
+  // run; true when it was handled (stored, duplicate or rejected).
   bool ingestPath(const std::filesystem::path& path, bool isMessage)
   {
     std::error_code ec;
@@ -183,8 +252,7 @@ public:
       return false;
     }
     const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    ingest(bytes, path.string(), isMessage);
-    return true;
+    return ingest(bytes, path.string(), isMessage);
   }
 
   void ingestMaildir(const std::string& directory)
@@ -257,6 +325,8 @@ private:
   std::ostream& d_err;
   std::unique_ptr<pqxx::connection> d_db;
   std::unique_ptr<IngestStore> d_store;
+  std::unique_ptr<UnboundResolver> d_resolver; // declared before d_dkim, which uses it
+  std::unique_ptr<DkimLibrary> d_dkim;
   Counters d_counters;
 };
 } // namespace
@@ -274,7 +344,8 @@ int runIngest(const std::vector<std::string>& args, std::istream& in, std::ostre
       }
       return &args[++i];
     };
-    if (arg == "--database" || arg == "--password-file" || arg == "--maildir") {
+    if (arg == "--database" || arg == "--password-file" || arg == "--maildir" ||
+        arg == "--dns-server") {
       const std::string* given = value(arg.c_str());
       if (given == nullptr) {
         return EX_USAGE;
@@ -283,9 +354,19 @@ int runIngest(const std::vector<std::string>& args, std::istream& in, std::ostre
         options.database = *given;
       } else if (arg == "--password-file") {
         options.passwordFile = *given;
+      } else if (arg == "--dns-server") {
+        try {
+          (void)parseNameserver(*given);
+        } catch (const ConfigError& error) {
+          err << "dmarc-reports ingest: --dns-server: " << error.what() << "\n" << s_usage;
+          return EX_USAGE;
+        }
+        options.dns.nameservers.push_back(*given);
       } else {
         options.maildirs.push_back(*given);
       }
+    } else if (arg == "--no-tlsrpt-dkim") {
+      options.tlsrptDkim = false;
     } else if (arg == "--dry-run") {
       options.dryRun = true;
     } else if (arg == "-v" || arg == "--verbose") {
@@ -323,7 +404,7 @@ int runIngest(const std::vector<std::string>& args, std::istream& in, std::ostre
           return EX_DATAERR;
         }
       }
-      ingestor.ingest(message, "<stdin>", true);
+      (void)ingestor.ingest(message, "<stdin>", true);
     }
     for (const auto& file : options.files) {
       ingestor.ingestPath(file, false);
@@ -346,16 +427,23 @@ int runIngest(const std::vector<std::string>& args, std::istream& in, std::ostre
     return EX_CONFIG;
   }
   const Counters& counters = ingestor.counters();
-  if (options.verbose || counters.rejected > 0 || counters.unreadable > 0 || counters.unmoved > 0) {
+  if (options.verbose || counters.rejected > 0 || counters.unreadable > 0 || counters.unmoved > 0 ||
+      counters.deferred > 0) {
     err << "ingest: stored=" << counters.stored << " duplicates=" << counters.duplicates
         << " rejected=" << counters.rejected << " unreadable=" << counters.unreadable;
     if (!options.maildirs.empty()) {
       err << " seen_before=" << counters.skipped << " unmoved=" << counters.unmoved;
     }
+    if (counters.deferred > 0) {
+      err << " deferred=" << counters.deferred;
+    }
     err << "\n";
   }
   if (counters.unreadable > 0) {
     return EX_NOINPUT;
+  }
+  if (counters.deferred > 0) {
+    return EX_TEMPFAIL; // the MTA keeps the mail and retries; a Maildir keeps it in place
   }
   if (counters.unmoved > 0) {
     return EX_IOERR;

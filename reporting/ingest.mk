@@ -32,6 +32,8 @@ reporting_libdmarcingest_a_SOURCES = \
 	reporting/posture_check.hh \
 	reporting/tls_probe.cc \
 	reporting/tls_probe.hh \
+	reporting/tlsrpt_mail_auth.cc \
+	reporting/tlsrpt_mail_auth.hh \
 	reporting/tlsrpt_parser.cc \
 	reporting/tlsrpt_parser.hh
 
@@ -49,6 +51,7 @@ tests_unit_test_reporting_SOURCES += \
 	tests/unit/test-mta_sts_policy_cc.cc \
 	tests/unit/test-posture_check_cc.cc \
 	tests/unit/test-report_extractor_cc.cc \
+	tests/unit/test-tlsrpt_mail_auth_cc.cc \
 	tests/unit/test-tlsrpt_parser_cc.cc
 tests_unit_test_reporting_CPPFLAGS += $(LIBARCHIVE_CFLAGS) $(NLOHMANN_JSON_CFLAGS)
 tests_unit_test_reporting_LDADD += $(DM_INGEST_LIBS)
@@ -105,4 +108,4 @@ tests_fuzz_libfuzzer_decompress_LDADD = $(DM_INGEST_FUZZ_LIBS)
 endif
 
 dist_noinst_DATA += tests/integration/test_ingest.py tests/integration/test_check.py \
-	tests/integration/test_summary.py
+	tests/integration/test_summary.py tests/integration/test_ingest_tlsrpt_dkim.py

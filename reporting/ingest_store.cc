@@ -222,14 +222,15 @@ IngestStoreResult IngestStore::storeDmarc(const IngestedAggregateReport& report,
 
 IngestStoreResult IngestStore::storeTlsRpt(const TlsRptReport& report, std::string_view source,
                                            std::string_view headerDomain,
-                                           std::string_view headerSubmitter)
+                                           std::string_view headerSubmitter,
+                                           const TlsRptDkimCheck& dkim)
 {
   static const std::string s_insertReport =
       "INSERT INTO ingested_tlsrpt_report (organization_name, report_id, contact_info, date_begin, "
       "date_end,"
-      " header_domain, header_submitter, leniencies, source) VALUES ($1, $2, $3, "
-      "to_timestamp($4::bigint),"
-      " to_timestamp($5::bigint), $6, $7, $8::text[], $9)"
+      " header_domain, header_submitter, leniencies, source, dkim_check, dkim_domain,"
+      " dkim_selector, dkim_detail) VALUES ($1, $2, $3, to_timestamp($4::bigint),"
+      " to_timestamp($5::bigint), $6, $7, $8::text[], $9, $10, $11, $12, $13)"
       " ON CONFLICT ON CONSTRAINT ingested_tlsrpt_report_org_report_uq DO NOTHING RETURNING id";
   static const std::string s_findReport =
       "SELECT id FROM ingested_tlsrpt_report WHERE organization_name = $1 AND report_id = $2";
@@ -258,6 +259,10 @@ IngestStoreResult IngestStore::storeTlsRpt(const TlsRptReport& report, std::stri
       text(headerSubmitter),
       pgArrayLiteral(report.leniencies),
       text(source),
+      text(dkim.check),
+      text(dkim.domain),
+      text(dkim.selector),
+      text(dkim.detail),
   };
   pqxx::work tx(d_db);
   const IngestStoreResult result =

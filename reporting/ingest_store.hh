@@ -1,5 +1,5 @@
 // ingest_store.hh: stores parsed DMARC aggregate and TLS-RPT reports into
-// PostgreSQL (sql/0004_ingested_reports.sql), each report in one
+// PostgreSQL (sql/0004_ingested_reports.sql, 0005_tlsrpt_dkim.sql), each report in one
 // transaction: the report and all its records, or nothing.
 //
 // Trust: the values come from the parsers (bounded, normalised) but are
@@ -33,6 +33,17 @@ struct IngestStoreResult
   std::int64_t id = 0; // the report row (the existing one for a duplicate)
 };
 
+// How a TLS-RPT report was authenticated (sql/0005_tlsrpt_dkim.sql):
+// check is "pass", "fail" (stored anyway, by the operator's choice) or
+// "file" (not a mail; nothing to check).
+struct TlsRptDkimCheck
+{
+  std::string check = "file";
+  std::string domain;   // d= of the passing signature
+  std::string selector; // s= of the passing signature
+  std::string detail;   // what was found, in plain words
+};
+
 class IngestStore
 {
 public:
@@ -40,7 +51,8 @@ public:
 
   IngestStoreResult storeDmarc(const IngestedAggregateReport& report, std::string_view source);
   IngestStoreResult storeTlsRpt(const TlsRptReport& report, std::string_view source,
-                                std::string_view headerDomain, std::string_view headerSubmitter);
+                                std::string_view headerDomain, std::string_view headerSubmitter,
+                                const TlsRptDkimCheck& dkim = {});
   // kind: dmarc | tlsrpt | message
   void recordRejection(std::string_view kind, std::string_view source, std::string_view reason);
 

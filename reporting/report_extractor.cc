@@ -120,6 +120,7 @@ ExtractedInput extractFromMessage(std::string_view message, std::string_view sou
                                   const ExtractLimits& limits)
 {
   ExtractedInput input;
+  input.fromMessage = true;
   const MimeWalkResult walk = walkMime(message, limits.mime);
   if (!walk.ok) {
     input.error = "MIME: " + walk.error;

@@ -43,6 +43,9 @@ struct ExtractedInput
   std::string error;
   std::string headerDomain;    // TLS-Report-Domain (RFC 8460 §5.3)
   std::string headerSubmitter; // TLS-Report-Submitter
+  // The input was a mail (RFC 8460 §5.3: its TLS-RPT reports must then be
+  // DKIM-signed by the reporting domain), not a bare report file.
+  bool fromMessage = false;
   std::vector<ExtractedReport> reports;
 };
 

@@ -6,5 +6,6 @@ dist_sql_DATA = \
 	sql/0001_verdicts.sql \
 	sql/0002_roles.sql \
 	sql/0003_aggregate_reports.sql \
-	sql/0004_ingested_reports.sql
+	sql/0004_ingested_reports.sql \
+	sql/0005_tlsrpt_dkim.sql
 EXTRA_DIST += sql/README

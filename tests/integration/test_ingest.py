@@ -146,8 +146,14 @@ class IngestTest(unittest.TestCase):
         }
         for path, (kind, report_id, count) in mails.items():
             with self.subTest(path):
+                # The TLS-RPT sample's DKIM signature (google.com) cannot be
+                # verified here (no such key in the harness DNS, and the mail
+                # was altered by the receiving gateway): stored only because
+                # unsigned TLS-RPT mail is accepted explicitly
+                # (test_ingest_tlsrpt_dkim.py tests the signature checks).
+                extra = ("--no-tlsrpt-dkim", "--dns-server", hs.current().dns.nameserver) if kind == "tlsrpt" else ()
                 with open(os.path.join(SHARED, path), "rb") as mail:
-                    proc = self.ingest(stdin=mail.read())
+                    proc = self.ingest(*extra, stdin=mail.read())
                 self.assertEqual(proc.returncode, 0, proc.stderr)
                 table = "ingested_dmarc_report" if kind == "dmarc" else "ingested_tlsrpt_report"
                 got = self.sql("SELECT count(*) FROM %s WHERE report_id = %s" % (table, self.sql_literal(report_id)))
@@ -156,6 +162,8 @@ class IngestTest(unittest.TestCase):
         self.assertEqual(self.sql("SELECT header_domain || ' ' || header_submitter FROM ingested_tlsrpt_report "
                                   "WHERE report_id = '2024-09-03T00:00:00Z_cardinalhealth.ca'"),
                          "cardinalhealth.ca google.com")
+        self.assertEqual(self.sql("SELECT dkim_check FROM ingested_tlsrpt_report "
+                                  "WHERE report_id = '2024-09-03T00:00:00Z_cardinalhealth.ca'"), "fail")
 
     def test_04_maildir(self):
         maildir = os.path.join(hs.current().root, "ingest-maildir")
