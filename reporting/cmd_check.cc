@@ -7,6 +7,7 @@
 #include <ctime>
 #include <iostream>
 #include <string>
+#include <string_view>
 #include <sysexits.h>
 #include <vector>
 
@@ -29,6 +30,24 @@ const char* const s_usage =
 
 // Untrusted text (from DNS, servers) shown on the terminal is bounded.
 constexpr std::size_t s_maxShownText = 2000;
+
+// A finding for the terminal: printable ASCII only (it quotes records and
+// server replies), but the section sign of our own RFC references is
+// spelled out first instead of turning into "??".
+std::string shownFinding(std::string_view message)
+{
+  std::string text;
+  text.reserve(message.size());
+  for (std::size_t i = 0; i < message.size(); ++i) {
+    if (message.substr(i, 2) == "\xC2\xA7") {
+      text += "section ";
+      ++i;
+    } else {
+      text.push_back(message[i]);
+    }
+  }
+  return printableAscii(text, s_maxShownText);
+}
 
 bool parsePort(const std::string& text, std::uint16_t& port)
 {
@@ -119,7 +138,7 @@ int checkCommand(int argc, char** argv)
         const std::string level(toString(finding.level));
         std::cout << "  " << level << std::string(8 - level.size(), ' ') << finding.area
                   << std::string(finding.area.size() < 9 ? 9 - finding.area.size() : 1, ' ')
-                  << printableAscii(finding.message, s_maxShownText) << "\n";
+                  << shownFinding(finding.message) << "\n";
       }
       worst = std::max(worst, posture.worst());
       if (suggest) {

@@ -266,6 +266,9 @@ class CheckTest(unittest.TestCase):
         self.assertIn("p=none (the record has no sp) applies to this domain, which is monitoring only", lines[0])
         self.assertIn("RFC 7489 use the record at _dmarc.inherit.example instead", lines[0])
         self.assertIn("sp=quarantine applies for them", lines[0])
+        # Section signs in our references are spelled out, not mangled.
+        self.assertIn("(RFC 5321 section 5.1)", out)
+        self.assertNotIn("??", out)
         # Nothing up the tree either: an error that says so.
         self.dns.add("x.nothing-above.example", "A", "127.0.0.1")
         code, out = self.check("x.nothing-above.example", "--no-starttls")
