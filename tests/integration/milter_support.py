@@ -194,9 +194,10 @@ class RawMilterClient:
         self.send(cmd, data)
         return self.recv()[:1]
 
-    # SMFIP_NR_HDR, SMFIP_NR_EOH, SMFIP_NR_BODY (libmilter/mfdef.h): steps
-    # the milter may choose not to answer.
-    NO_REPLY = {b"L": 0x80, b"N": 0x40000, b"B": 0x80000}
+    # SMFIP_NR_CONN, _HELO, _MAIL, _RCPT, _HDR, _EOH, _BODY
+    # (libmilter/mfdef.h): steps the milter may choose not to answer.
+    NO_REPLY = {b"C": 0x1000, b"H": 0x2000, b"M": 0x4000, b"R": 0x8000,
+                b"L": 0x80, b"N": 0x40000, b"B": 0x80000}
 
     def negotiate(self):
         import struct
@@ -216,10 +217,11 @@ class RawMilterClient:
     def begin(self, ip=b"198.51.100.7", mail_from=b"<a@example.com>"):
         self.negotiate()
         import struct
-        assert self.step(b"C", b"client.example\0" + b"4" + struct.pack("!H", 25) + ip + b"\0") == b"c"
-        assert self.step(b"H", b"mail.sender.example\0") == b"c"
-        assert self.step(b"M", mail_from + b"\0") == b"c"
-        assert self.step(b"R", b"<rcpt@rcpt.example>\0") == b"c"
+        connect = b"client.example\0" + b"4" + struct.pack("!H", 25) + ip + b"\0"
+        assert self.step_or_none(b"C", connect) in (b"c", None)
+        assert self.step_or_none(b"H", b"mail.sender.example\0") in (b"c", None)
+        assert self.step_or_none(b"M", mail_from + b"\0") in (b"c", None)
+        assert self.step_or_none(b"R", b"<rcpt@rcpt.example>\0") in (b"c", None)
 
     def end(self, headers, body=b"x\r\n"):
         """Headers, body, end of message: the list of replies up to the final one."""
