@@ -6,7 +6,10 @@ fresh temporary directory, runs every tests/integration/test_*.py (unittest),
 stops the services even on failure or interruption, prints the services' logs
 when anything failed, and ends with the line "N passed, N failed".
 
-A service that cannot start fails the run: nothing passes silently.
+A service that cannot start fails the run: nothing passes silently. Neither
+does a sanitizer report of any program the tests start (a build with
+--enable-sanitizers): it fails the test during which it appeared, or the run
+(tests/harness/sanitizers.py).
 Usage: run.py [-k PATTERN] [--keep] [test_module ...]
 """
 
@@ -18,6 +21,7 @@ import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
+from harness import sanitizers  # noqa: E402
 from harness import services as hs  # noqa: E402
 
 
@@ -40,6 +44,30 @@ def isolate():
                           "/bin/sh", "-c", script, sys.executable, os.path.abspath(__file__)] + sys.argv[1:])
 
 
+class SanitizerCheckingResult(unittest.TextTestResult):
+    """Fails a test during which one of our programs wrote a sanitizer report,
+    and keeps the reports written between tests (setUpClass, tearDownClass:
+    a daemon's leaks are reported when it stops) for the end of the run."""
+
+    reports = None
+    between = []
+
+    def startTest(self, test):
+        found = self.reports.collect()
+        if found:
+            self.between.append(found)
+        super().startTest(test)
+
+    def stopTest(self, test):
+        found = self.reports.collect()
+        if found:
+            try:
+                raise AssertionError("sanitizer report(s) during this test:\n" + found)
+            except AssertionError:
+                self.addFailure(test, sys.exc_info())
+        super().stopTest(test)
+
+
 def main():
     isolate()
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -60,6 +88,8 @@ def main():
 
     services = hs.Services(keep=args.keep)
     hs.set_current(services)
+    reports = sanitizers.ReportDirectory(services.root)
+    SanitizerCheckingResult.reports = reports
 
     def interrupted(signum, _frame):
         raise KeyboardInterrupt("signal %d" % signum)
@@ -78,11 +108,21 @@ def main():
         print("services up in %s: postgres %s, dns %s, postfix %d/%d, sink %d" % (
             services.root, services.postgres.sockdir, services.dns.nameserver, services.postfix.plain_port,
             services.postfix.milter_port, services.sink.port), flush=True)
-        result = unittest.TextTestRunner(verbosity=2, stream=sys.stdout).run(suite)
-        failed = len(result.failures) + len(result.errors) + len(result.unexpectedSuccesses)
+        result = unittest.TextTestRunner(verbosity=2, stream=sys.stdout,
+                                         resultclass=SanitizerCheckingResult).run(suite)
+        # A test can fail twice (its own assertion, then a sanitizer report).
+        failed = len({id(test) for test, _ in result.failures + result.errors}
+                     | {id(test) for test in result.unexpectedSuccesses})
         skipped = len(result.skipped)
         counts = (result.testsRun - failed - skipped, failed, skipped)
         ok = result.wasSuccessful() and result.testsRun > 0
+        late = SanitizerCheckingResult.between + [reports.collect()]
+        late = "\n".join(text for text in late if text)
+        if late:
+            print("FAIL: sanitizer report(s) between tests (class set-up or tear-down):\n%s" % late,
+                  flush=True)
+            counts = (counts[0], counts[1] + 1, counts[2])
+            ok = False
         if not ok:
             print("\n===== service logs =====", flush=True)
             print(services.logs(), flush=True)
