@@ -17,6 +17,7 @@
 #include "lib/adapters/pg_verdict_sink.hh"
 #include "lib/core/ascii_text.hh"
 #include "lib/core/message_record_codec.hh"
+#include "lib/core/retry_backoff.hh"
 
 namespace dmarc
 {
@@ -31,6 +32,18 @@ constexpr std::size_t s_maxShownText = 300;
 bool worthLogging(std::uint64_t count)
 {
   return (count & (count - 1)) == 0 || count % 10000 == 0;
+}
+
+// Random bits for the reconnect jitter. Never fails: without getrandom(2)
+// the clock's low bits still keep hosts apart.
+std::uint32_t randomBits() noexcept
+{
+  std::uint32_t bits = 0;
+  if (::getrandom(&bits, sizeof bits, GRND_NONBLOCK) != static_cast<ssize_t>(sizeof bits)) {
+    bits = static_cast<std::uint32_t>(std::chrono::steady_clock::now().time_since_epoch().count() *
+                                      2654435761U);
+  }
+  return bits;
 }
 
 void validate(const StoreOptions& options)
@@ -495,10 +508,8 @@ void VerdictWriter::runLoop()
     d_connected = false;
     d_stats.idle = false;
     d_sink->disconnect();
-    d_backoff = d_backoff.count() == 0
-                    ? d_options.reconnectMin
-                    : std::min(d_backoff * 2, std::chrono::milliseconds(d_options.reconnectMax));
-    auto until = std::chrono::steady_clock::now() + d_backoff;
+    d_backoff = nextBackoff(d_backoff, d_options.reconnectMin, d_options.reconnectMax);
+    auto until = std::chrono::steady_clock::now() + withJitter(d_backoff, randomBits());
     if (d_stopping) {
       until = std::min(until, d_drainDeadline);
     }

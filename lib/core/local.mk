@@ -23,6 +23,8 @@ lib_libdmarccore_a_SOURCES += \
 	lib/core/policy_engine.cc \
 	lib/core/policy_engine.hh \
 	lib/core/public_suffix.hh \
+	lib/core/retry_backoff.cc \
+	lib/core/retry_backoff.hh \
 	lib/core/spf_result.hh \
 	lib/core/verdict.cc \
 	lib/core/verdict.hh \
@@ -36,6 +38,7 @@ tests_unit_test_core_SOURCES += \
 	tests/unit/test-from_header_cc.cc \
 	tests/unit/test-org_domain_cc.cc \
 	tests/unit/test-policy_engine_cc.cc \
+	tests/unit/test-retry_backoff_cc.cc \
 	tests/unit/test-verdict_cc.cc
 
 # The scenario driver (STYLE.md convention 14): tests/scenarios/*.in -> .ref.
