@@ -12,6 +12,7 @@
 #include <sys/time.h>
 #include <vector>
 
+#include "lib/core/ascii_text.hh"
 #include "lib/core/error.hh"
 
 namespace dmarc
@@ -118,35 +119,6 @@ enum class KeyService
 
 constexpr std::string_view s_tlsRptService = "tlsrpt";
 
-bool equalsLower(std::string_view text, std::string_view lower)
-{
-  if (text.size() != lower.size()) {
-    return false;
-  }
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (c >= 'A' && c <= 'Z') {
-      c = static_cast<char>(c - 'A' + 'a');
-    }
-    if (c != lower[i]) {
-      return false;
-    }
-  }
-  return true;
-}
-
-std::string_view trimFws(std::string_view text)
-{
-  auto fws = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
-  while (!text.empty() && fws(text.front())) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && fws(text.back())) {
-    text.remove_suffix(1);
-  }
-  return text;
-}
-
 // One tag-spec of a tag-list (RFC 6376 §3.2): where it is in the record and
 // its name and value without surrounding white space.
 struct TagSpec
@@ -170,7 +142,7 @@ std::vector<TagSpec> tagSpecs(std::string_view record)
     const auto equals = spec.find('=');
     if (equals != std::string_view::npos) {
       specs.push_back(
-          {begin, end, trimFws(spec.substr(0, equals)), trimFws(spec.substr(equals + 1))});
+          {begin, end, trimSpace(spec.substr(0, equals)), trimSpace(spec.substr(equals + 1))});
     }
     begin = end + 1;
   }
@@ -320,7 +292,7 @@ std::optional<std::size_t> encodeTxtReply(std::string_view qname, const DnsAnswe
 
 std::string keyRecordForService(std::string_view record, std::string_view service)
 {
-  if (equalsLower(service, "email")) {
+  if (equalsIgnoreCase(service, "email")) {
     return std::string(record);
   }
   const std::vector<TagSpec> specs = tagSpecs(record);
@@ -334,8 +306,8 @@ std::string keyRecordForService(std::string_view record, std::string_view servic
     std::string_view list = spec.value;
     while (!list.empty()) {
       const auto colon = list.find(':');
-      const std::string_view item = trimFws(list.substr(0, colon));
-      if (item == "*" || equalsLower(item, service)) {
+      const std::string_view item = trimSpace(list.substr(0, colon));
+      if (item == "*" || equalsIgnoreCase(item, service)) {
         permitted = true;
       }
       list = colon == std::string_view::npos ? std::string_view() : list.substr(colon + 1);
@@ -365,9 +337,9 @@ void installDkimDnsHooks(DKIM_LIB* lib, DnsResolver& resolver, std::string_view 
   dkim_dns_set_init(lib, nullptr);
   dkim_dns_set_close(lib, nullptr);
   (void)dkim_dns_set_query_service(lib, &resolver);
-  if (equalsLower(service, "email")) {
+  if (equalsIgnoreCase(service, "email")) {
     dkim_dns_set_query_start(lib, queryStart<KeyService::Email>);
-  } else if (equalsLower(service, s_tlsRptService)) {
+  } else if (equalsIgnoreCase(service, s_tlsRptService)) {
     dkim_dns_set_query_start(lib, queryStart<KeyService::TlsRpt>);
   } else {
     throw ConfigError("DKIM: unknown key service type '" + std::string(service) +
