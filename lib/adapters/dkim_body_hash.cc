@@ -4,6 +4,10 @@
 
 #include <array>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <openssl/evp.h>
 
 #include "lib/core/error.hh"
@@ -32,6 +36,56 @@ constexpr std::array<bool, 256> stopTable(bool relaxed)
 }
 constexpr std::array<bool, 256> s_simpleStops = stopTable(false);
 constexpr std::array<bool, 256> s_relaxedStops = stopTable(true);
+
+// The end of the run starting at p that canonicalisation leaves as it is:
+// the first byte that needs a decision, where a single SP followed by an
+// ordinary byte counts as ordinary in relaxed mode.
+const char* unchangedRunScalar(const char* p, const char* end, bool relaxed)
+{
+  const auto& stops = relaxed ? s_relaxedStops : s_simpleStops;
+  while (p < end) {
+    while (p < end && !stops[static_cast<unsigned char>(*p)]) {
+      ++p;
+    }
+    if (p + 1 < end && *p == ' ' && !stops[static_cast<unsigned char>(p[1])]) {
+      p += 2;
+      continue;
+    }
+    break;
+  }
+  return p;
+}
+
+// The same, 16 bytes at a time with SSE2 (every x86-64 has it): the body
+// scan is the largest part of our own DKIM cost (tests/bench/dkim-bench).
+const char* unchangedRun(const char* p, const char* end, bool relaxed)
+{
+#if defined(__SSE2__)
+  const __m128i cr = _mm_set1_epi8('\r');
+  const __m128i lf = _mm_set1_epi8('\n');
+  const __m128i tab = _mm_set1_epi8('\t');
+  const __m128i sp = _mm_set1_epi8(' ');
+  // 17 bytes readable: the block and the byte after it (the SP rule).
+  while (end - p >= 17) {
+    const __m128i block = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    __m128i stop = _mm_or_si128(_mm_cmpeq_epi8(block, cr), _mm_cmpeq_epi8(block, lf));
+    if (relaxed) {
+      const __m128i next = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 1));
+      const __m128i nextStops =
+          _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(next, cr), _mm_cmpeq_epi8(next, lf)),
+                       _mm_or_si128(_mm_cmpeq_epi8(next, tab), _mm_cmpeq_epi8(next, sp)));
+      stop = _mm_or_si128(stop, _mm_cmpeq_epi8(block, tab));
+      stop = _mm_or_si128(stop, _mm_and_si128(_mm_cmpeq_epi8(block, sp), nextStops));
+    }
+    const int mask = _mm_movemask_epi8(stop);
+    if (mask != 0) {
+      return p + __builtin_ctz(static_cast<unsigned>(mask));
+    }
+    p += 16;
+  }
+#endif
+  return unchangedRunScalar(p, end, relaxed);
+}
 } // namespace
 
 DkimBodyHash::DkimBodyHash(Canon canon) : d_canon(canon), d_ctx(EVP_MD_CTX_new())
@@ -92,19 +146,7 @@ void DkimBodyHash::update(std::string_view chunk)
       // Fast path: the longest run that canonicalisation leaves as it is,
       // copied in one append. Most of a body is such runs; a single SP
       // between two ordinary bytes is one of them in relaxed mode too.
-      const auto& stops = relaxed ? s_relaxedStops : s_simpleStops;
-      const char* q = p;
-      while (q < end) {
-        while (q < end && !stops[static_cast<unsigned char>(*q)]) {
-          ++q;
-        }
-        // A single SP followed by an ordinary byte stays as it is.
-        if (q + 1 < end && *q == ' ' && !stops[static_cast<unsigned char>(q[1])]) {
-          q += 2;
-          continue;
-        }
-        break;
-      }
+      const char* q = unchangedRun(p, end, relaxed);
       if (q != p) {
         d_out.append(p, static_cast<std::size_t>(q - p));
         d_any = true;
