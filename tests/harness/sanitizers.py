@@ -12,11 +12,14 @@ output may never print it, and a test that expects a refusal (exit 64, 65,
 So the run sends every report to files of its own: log_path in ASAN_OPTIONS
 and UBSAN_OPTIONS (LeakSanitizer writes through AddressSanitizer's), which
 every child inherits; the sanitizer appends the process id to the name. The
-runner collects new files after each test and once more after the last one
-(daemons stopped by tearDownClass): any report fails the test during which
-it appeared, or the run. Programs built without sanitizers ignore these
-variables. LSAN_OPTIONS (suppressions, print_suppressions=0: see
-tests/lsan.supp and tests/local.mk) comes from make check.
+runner (tests/integration/run.py) collects new files before and after each
+test and once more at the end: a report written during a test fails that
+test; one written between tests (a class's set-up or tear-down, where the
+daemons stop and report their leaks) fails the run. Programs built without sanitizers ignore these
+variables. The rest of the options (LSAN_OPTIONS with the suppressions of
+tests/lsan.supp, ASAN_OPTIONS=fast_unwind_on_malloc=0) come from make check
+(tests/local.mk): to run the suite alone with them, use
+make check TESTS=tests/integration/run.py.
 """
 
 import os
