@@ -190,7 +190,18 @@ VerdictSpool::VerdictSpool(std::string directory, std::size_t segmentBytes, Stor
   recover();
 }
 
-VerdictSpool::~VerdictSpool() = default;
+VerdictSpool::~VerdictSpool()
+{
+  {
+    std::lock_guard lock(d_mutex);
+    d_stopping = true;
+  }
+  d_flushWanted.notify_all();
+  d_synced.notify_all();
+  if (d_flusher.joinable()) {
+    d_flusher.join();
+  }
+}
 
 void VerdictSpool::log(StoreLogLevel level, const std::string& line) const
 {
@@ -336,15 +347,32 @@ std::uint64_t VerdictSpool::append(std::string_view payload)
 bool VerdictSpool::syncUpTo(std::uint64_t sequence)
 {
   std::unique_lock lock(d_mutex);
-  while (d_syncedSequence < sequence) {
-    if (d_syncing) {
-      d_synced.wait(lock);
-      continue;
+  if (d_syncedSequence >= sequence) {
+    return true;
+  }
+  if (!d_flusher.joinable()) {
+    d_flusher = std::thread([this] { flushLoop(); });
+  }
+  d_wantedSequence = std::max(d_wantedSequence, sequence);
+  d_flushWanted.notify_one();
+  const std::uint64_t failures = d_syncFailures;
+  d_synced.wait(lock, [&] {
+    return d_syncedSequence >= sequence || d_syncFailures != failures || d_stopping;
+  });
+  return d_syncedSequence >= sequence;
+}
+
+void VerdictSpool::flushLoop()
+{
+  std::unique_lock lock(d_mutex);
+  while (true) {
+    d_flushWanted.wait(lock, [&] { return d_stopping || d_wantedSequence > d_syncedSequence; });
+    if (d_stopping) {
+      return;
     }
-    // Become the leader: one fdatasync for every record written so far
-    // (and for segments closed since the last sync, and the directory
-    // entry of a new segment), with the lock released.
-    d_syncing = true;
+    // One fdatasync for every record written so far (and for segments
+    // closed since the last sync, and the directory entry of a new
+    // segment), with the lock released.
     const std::uint64_t target = d_lastSequence;
     std::shared_ptr<FileDescriptor> fd;
     if (!d_segments.empty()) {
@@ -371,18 +399,20 @@ bool VerdictSpool::syncUpTo(std::uint64_t sequence)
       error = errno;
     }
     lock.lock();
-    d_syncing = false;
-    d_synced.notify_all();
     if (rc != 0) {
       // Try them again next time: nothing up to `target` counts as synced.
+      // The waiters give up (their verdicts stay in the spool, not durable);
+      // later callers ask again.
       d_closedUnsynced.insert(d_closedUnsynced.end(), closed.begin(), closed.end());
       d_directoryUnsynced = d_directoryUnsynced || directory;
+      d_wantedSequence = d_syncedSequence;
+      ++d_syncFailures;
       log(StoreLogLevel::Error, "spool: fdatasync failed: " + errnoText(error));
-      return false;
+    } else {
+      d_syncedSequence = std::max(d_syncedSequence, target);
     }
-    d_syncedSequence = std::max(d_syncedSequence, target);
+    d_synced.notify_all();
   }
-  return true;
 }
 
 void VerdictSpool::scan(std::uint64_t after, std::uint64_t upto,
