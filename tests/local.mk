@@ -9,19 +9,12 @@ dist_noinst_DATA += tests/harness/sanitizers.py
 EXTRA_DIST += tests/lsan.supp
 
 # Under --enable-sanitizers, LeakSanitizer skips the leaks listed (and
-# explained) in tests/lsan.supp, all inside C and C++ libraries, never ours.
-# fast_unwind_on_malloc=0: Debian's libraries have no frame pointers, so the
-# fast unwinder's allocation stacks stop inside them (a leak in libcrypto
-# shows only CRYPTO_zalloc): the slow one names our caller, and lets the
-# suppressions name one library function (test-adapters runs 8 times
-# slower, the integration suite under 2 times). print_suppressions=0 keeps a
-# suppressed leak from printing anything, so that every sanitizer output is
-# a finding (tests/harness/sanitizers.py). Options already set come last
-# and win.
+# explained) in tests/lsan.supp, all inside C and C++ libraries, never ours;
+# print_suppressions=0 keeps a suppressed leak from printing anything, so
+# that every sanitizer output is a finding (tests/harness/sanitizers.py).
+# LSAN_OPTIONS already set come last and win.
 if SANITIZERS
 AM_TESTS_ENVIRONMENT += \
 	LSAN_OPTIONS="suppressions=$(abs_top_srcdir)/tests/lsan.supp:print_suppressions=0$${LSAN_OPTIONS:+:$$LSAN_OPTIONS}"; \
-	export LSAN_OPTIONS; \
-	ASAN_OPTIONS="fast_unwind_on_malloc=0$${ASAN_OPTIONS:+:$$ASAN_OPTIONS}"; \
-	export ASAN_OPTIONS;
+	export LSAN_OPTIONS;
 endif

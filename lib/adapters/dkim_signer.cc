@@ -11,6 +11,16 @@
 #include "lib/adapters/dkim_text.hh"
 #include "lib/core/error.hh"
 
+#ifdef __has_feature
+#define DM_HAS_FEATURE(x) __has_feature(x)
+#else
+#define DM_HAS_FEATURE(x) 0
+#endif
+#if defined(__SANITIZE_ADDRESS__) || DM_HAS_FEATURE(address_sanitizer)
+#include <sanitizer/lsan_interface.h>
+#define DM_LEAK_SANITIZER 1
+#endif
+
 namespace dmarc
 {
 namespace
@@ -76,6 +86,34 @@ DkimSigningKey describe(EVP_PKEY* key)
   out.privateKeyPem = privatePem(key);
   return out;
 }
+
+// libopendkim 2.11 never frees an Ed25519 signing key: dkim_eom() loads it
+// (dkim_privkey_load: a BIO over the PEM, the EVP_PKEY, an output buffer)
+// into the handle, and dkim_free() releases those objects only when the
+// signature is RSA. The leak is the library's and no API reaches the
+// objects. Under LeakSanitizer the allocations of that
+// one call are left untracked, in this thread only. A suppression cannot
+// name dkim_privkey_load: Debian's libcrypto has no frame pointers, so
+// ASan's fast unwinder stops at CRYPTO_zalloc, which every OpenSSL object
+// shares; the slow unwinder makes whole test runners several times slower.
+class LibraryLeakScope
+{
+public:
+  LibraryLeakScope()
+  {
+#ifdef DM_LEAK_SANITIZER
+    __lsan_disable();
+#endif
+  }
+  ~LibraryLeakScope()
+  {
+#ifdef DM_LEAK_SANITIZER
+    __lsan_enable();
+#endif
+  }
+  LibraryLeakScope(const LibraryLeakScope&) = delete;
+  LibraryLeakScope& operator=(const LibraryLeakScope&) = delete;
+};
 
 template <typename T>
 void setOption(DKIM_LIB* lib, dkim_opts_t option, T value, const char* what)
@@ -207,7 +245,10 @@ std::string DkimSigner::sign(const DkimSigningKey& key, const DkimSignRequest& r
     check(dkim_body(dkim.get(), reinterpret_cast<u_char*>(bodyCopy.data()), bodyCopy.size()),
           "dkim_body");
   }
-  check(dkim_eom(dkim.get(), nullptr), "dkim_eom");
+  {
+    const LibraryLeakScope libopendkimLeaksTheKey;
+    check(dkim_eom(dkim.get(), nullptr), "dkim_eom");
+  }
   unsigned char* value = nullptr;
   std::size_t length = 0;
   check(dkim_getsighdr_d(dkim.get(), s_signatureFieldName.size(), &value, &length),

@@ -16,9 +16,8 @@ runner (tests/integration/run.py) collects new files before and after each
 test and once more at the end: a report written during a test fails that
 test; one written between tests (a class's set-up or tear-down, where the
 daemons stop and report their leaks) fails the run. Programs built without sanitizers ignore these
-variables. The rest of the options (LSAN_OPTIONS with the suppressions of
-tests/lsan.supp, ASAN_OPTIONS=fast_unwind_on_malloc=0) come from make check
-(tests/local.mk): to run the suite alone with them, use
+variables. LSAN_OPTIONS, with the suppressions of tests/lsan.supp, comes
+from make check (tests/local.mk): to run the suite alone with it, use
 make check TESTS=tests/integration/run.py.
 """
 
