@@ -746,7 +746,11 @@ class Sendmail(Service):
 
 
 class Process:
-    """A program started by a test, with its output kept in a log file."""
+    """A program started by a test, with its output kept in a log file.
+    Every one is remembered, so that the run can stop those a failing test
+    left behind (stop_leftover_processes)."""
+
+    started = []
 
     def __init__(self, cmd, logfile, env=None, pass_fds=()):
         self.cmd = list(cmd)
@@ -755,6 +759,7 @@ class Process:
         self.proc = subprocess.Popen(self.cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                      env=env, pass_fds=pass_fds)
         log.close()
+        Process.started.append(self)
 
     @property
     def pid(self):
@@ -784,6 +789,17 @@ class Process:
     def log(self):
         with open(self.logfile, errors="replace") as handle:
             return handle.read()
+
+
+def stop_leftover_processes(timeout=10):
+    """Stops every Process still running (a test that failed before its own
+    clean-up); returns their command lines."""
+    left = [p for p in Process.started if p.running()]
+    for process in left:
+        with contextlib.suppress(Exception):
+            process.stop(timeout)
+    Process.started = []
+    return [" ".join(p.cmd) for p in left]
 
 
 def wait_for_ready_fd(read_fd, proc, timeout=60):

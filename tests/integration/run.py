@@ -127,6 +127,10 @@ def main():
             print("\n===== service logs =====", flush=True)
             print(services.logs(), flush=True)
     finally:
+        left = hs.stop_leftover_processes()
+        if left:
+            print("stopped %d program(s) a test left running: %s" % (len(left), "; ".join(left)),
+                  flush=True)
         services.stop()
     print("%d passed, %d failed, %d skipped" % counts)
     return 0 if ok else 1
