@@ -22,20 +22,6 @@ constexpr std::size_t s_chunkOverhead = 4096;
 // Body bytes written per TLS record batch.
 constexpr std::size_t s_bodyChunk = 64U * 1024U;
 
-int hexValue(char c)
-{
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
-
 // RFC 9112 §7.1 chunked body, decoded into out (at most maxBody bytes).
 // NeedMore while the last chunk and the trailer section have not arrived.
 HttpParse dechunk(std::string_view body, std::string& out, std::size_t maxBody, bool& tooLarge)
@@ -48,12 +34,12 @@ HttpParse dechunk(std::string_view body, std::string& out, std::size_t maxBody, 
     }
     std::size_t size = 0;
     std::size_t i = 0;
-    for (; i < lineEnd && hexValue(body[i]) >= 0; ++i) {
+    for (; i < lineEnd && hexDigitValue(body[i]) >= 0; ++i) {
       if (size > maxBody) {
         tooLarge = true;
         return HttpParse::Bad;
       }
-      size = size * 16 + static_cast<std::size_t>(hexValue(body[i]));
+      size = size * 16 + static_cast<std::size_t>(hexDigitValue(body[i]));
     }
     if (i == 0) {
       return HttpParse::Bad;

@@ -13,20 +13,6 @@ namespace dmarc
 {
 namespace
 {
-int hexValue(char c)
-{
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
-
 // RFC 2231 §4: charset'language'percent-encoded; the charset is dropped
 // (file names are only shown and matched on their extension).
 std::string decodeRfc2231(std::string_view value)
@@ -40,9 +26,10 @@ std::string decodeRfc2231(std::string_view value)
   }
   std::string out;
   for (std::size_t i = 0; i < value.size(); ++i) {
-    if (value[i] == '%' && i + 2 < value.size() && hexValue(value[i + 1]) >= 0 &&
-        hexValue(value[i + 2]) >= 0) {
-      out.push_back(static_cast<char>(hexValue(value[i + 1]) * 16 + hexValue(value[i + 2])));
+    if (value[i] == '%' && i + 2 < value.size() && hexDigitValue(value[i + 1]) >= 0 &&
+        hexDigitValue(value[i + 2]) >= 0) {
+      out.push_back(
+          static_cast<char>(hexDigitValue(value[i + 1]) * 16 + hexDigitValue(value[i + 2])));
       i += 2;
     } else {
       out.push_back(value[i]);
@@ -301,8 +288,9 @@ std::string decodeQuotedPrintable(std::string_view text)
       out.push_back(c);
       continue;
     }
-    if (i + 2 < text.size() && hexValue(text[i + 1]) >= 0 && hexValue(text[i + 2]) >= 0) {
-      out.push_back(static_cast<char>(hexValue(text[i + 1]) * 16 + hexValue(text[i + 2])));
+    if (i + 2 < text.size() && hexDigitValue(text[i + 1]) >= 0 && hexDigitValue(text[i + 2]) >= 0) {
+      out.push_back(
+          static_cast<char>(hexDigitValue(text[i + 1]) * 16 + hexDigitValue(text[i + 2])));
       i += 2;
     } else if (i + 1 < text.size() && text[i + 1] == '\n') {
       i += 1; // soft line break

@@ -45,6 +45,7 @@
 #include <vector>
 
 #include "lib/adapters/c_handles.hh"
+#include "lib/core/ascii_text.hh"
 #include "lib/core/spf_record.hh"
 
 namespace dmarc
@@ -52,17 +53,6 @@ namespace dmarc
 namespace
 {
 constexpr const char* s_layerName = "dmarc-milter";
-
-std::string lowerAscii(std::string_view text)
-{
-  std::string out(text);
-  for (auto& c : out) {
-    if (c >= 'A' && c <= 'Z') {
-      c = static_cast<char>(c + 32);
-    }
-  }
-  return out;
-}
 
 std::string stripDot(std::string_view name)
 {
@@ -110,7 +100,7 @@ std::optional<Client> parseClient(std::string_view text)
   if (copy.size() > 2 && copy.front() == '[' && copy.back() == ']') {
     copy = copy.substr(1, copy.size() - 2);
   }
-  if (copy.size() > 5 && lowerAscii(copy.substr(0, 5)) == "ipv6:") {
+  if (copy.size() > 5 && toLowerAscii(copy.substr(0, 5)) == "ipv6:") {
     copy = copy.substr(5);
   }
   if (inet_pton(AF_INET, copy.c_str(), &client.v4) == 1) {
@@ -339,7 +329,7 @@ private:
 
   SPF_dns_rr_t* lookup(const char* domainText, ns_type type)
   {
-    std::string asked = lowerAscii(stripDot(domainText != nullptr ? domainText : ""));
+    std::string asked = toLowerAscii(stripDot(domainText != nullptr ? domainText : ""));
     if (d_limitExceeded) {
       return tryAgain(domainText, type);
     }
@@ -430,7 +420,7 @@ private:
     if (dnsType == DnsType::MX || dnsType == DnsType::PTR) {
       d_expected.clear();
       for (const auto& record : records) {
-        d_expected.push_back(lowerAscii(stripDot(record)));
+        d_expected.push_back(toLowerAscii(stripDot(record)));
       }
       d_expectedFromPtr = dnsType == DnsType::PTR;
     }
@@ -739,7 +729,7 @@ SpfOutcome SpfChecker::check(std::string_view clientIp, std::string_view sender,
     auto at = senderText.rfind('@');
     domain = at == std::string::npos ? senderText : senderText.substr(at + 1);
   }
-  domain = lowerAscii(stripDot(domain));
+  domain = toLowerAscii(stripDot(domain));
   bool ascii = std::all_of(domain.begin(), domain.end(),
                            [](char c) { return static_cast<unsigned char>(c) < 0x80; });
   if (!ascii && d_options.idna != nullptr) {

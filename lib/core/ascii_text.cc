@@ -8,16 +8,30 @@ namespace dmarc
 {
 namespace
 {
-char lowerAscii(char c)
-{
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
 bool isSpaceAscii(char c)
 {
   return c == ' ' || (c >= '\t' && c <= '\r');
 }
 } // namespace
+
+char lowerAscii(char c)
+{
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+int hexDigitValue(char c)
+{
+  if (c >= '0' && c <= '9') {
+    return c - '0';
+  }
+  if (c >= 'a' && c <= 'f') {
+    return c - 'a' + 10;
+  }
+  if (c >= 'A' && c <= 'F') {
+    return c - 'A' + 10;
+  }
+  return -1;
+}
 
 std::string toLowerAscii(std::string_view text)
 {

@@ -10,9 +10,13 @@
 
 namespace dmarc
 {
+// 'A'-'Z' folded to 'a'-'z'; every other byte unchanged.
+char lowerAscii(char c);
 std::string toLowerAscii(std::string_view text);
 bool equalsIgnoreCase(std::string_view a, std::string_view b);
 bool isAscii(std::string_view text);
+// The value of a hexadecimal digit (either case), or -1 for any other byte.
+int hexDigitValue(char c);
 // text without leading and trailing ASCII whitespace (space, \t, \n, \v, \f, \r).
 std::string_view trimSpace(std::string_view text);
 // Untrusted text made safe for a log line or a terminal: printable ASCII

@@ -5,6 +5,7 @@
 
 #include <limits>
 
+#include "lib/core/ascii_text.hh"
 #include "lib/core/domain_name.hh"
 
 namespace dmarc
@@ -191,20 +192,6 @@ std::optional<std::string> parseRf(std::string_view value)
   }
 }
 
-int hexValue(char c)
-{
-  if (isDigit(c)) {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
-
 std::optional<std::string> percentDecode(std::string_view text)
 {
   std::string out;
@@ -217,8 +204,8 @@ std::optional<std::string> percentDecode(std::string_view text)
     if (i + 2 >= text.size()) {
       return std::nullopt;
     }
-    int high = hexValue(text[i + 1]);
-    int low = hexValue(text[i + 2]);
+    int high = hexDigitValue(text[i + 1]);
+    int low = hexDigitValue(text[i + 2]);
     if (high < 0 || low < 0) {
       return std::nullopt;
     }

@@ -5,6 +5,8 @@
 #include <arpa/inet.h>
 #include <charconv>
 
+#include "lib/core/ascii_text.hh"
+
 namespace dmarc
 {
 namespace
@@ -21,33 +23,6 @@ bool isAlnum(char c)
 {
   return isAlpha(c) || isDigit(c);
 }
-char lower(char c)
-{
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
-}
-
-bool equalsIgnoreCase(std::string_view a, std::string_view b)
-{
-  if (a.size() != b.size()) {
-    return false;
-  }
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (lower(a[i]) != lower(b[i])) {
-      return false;
-    }
-  }
-  return true;
-}
-
-std::string lowered(std::string_view text)
-{
-  std::string out(text);
-  for (auto& c : out) {
-    c = lower(c);
-  }
-  return out;
-}
-
 // Largest number the DIGIT transformer may carry. RFC 7208 §7.3 asks for
 // at least 128; a bound keeps libspf2's expansion arithmetic small.
 constexpr unsigned s_maxTransformerDigits = 3;
@@ -73,7 +48,7 @@ bool parseMacroExpand(std::string_view text, std::size_t& pos, bool explanation,
   if (i >= text.size()) {
     return false;
   }
-  char letter = lower(text[i]);
+  char letter = lowerAscii(text[i]);
   switch (letter) {
   case 's':
   case 'l':
@@ -110,7 +85,7 @@ bool parseMacroExpand(std::string_view text, std::size_t& pos, bool explanation,
       return false; // RFC 7208 §7.3: zero parts is not a transformer
     }
   }
-  if (i < text.size() && lower(text[i]) == 'r') {
+  if (i < text.size() && lowerAscii(text[i]) == 'r') {
     ++i;
   }
   while (i < text.size()) {
@@ -283,7 +258,7 @@ bool isIp6Network(std::string_view text)
     return false;
   }
   for (char c : text) {
-    if (!(isDigit(c) || (lower(c) >= 'a' && lower(c) <= 'f') || c == ':' || c == '.')) {
+    if (!(hexDigitValue(c) >= 0 || c == ':' || c == '.')) {
       return false;
     }
   }
@@ -304,7 +279,7 @@ bool parseDirective(std::string_view term, SpfTerm& out, std::string& error)
   while (nameEnd < rest.size() && isAlnum(rest[nameEnd])) {
     ++nameEnd;
   }
-  std::string name = lowered(rest.substr(0, nameEnd));
+  std::string name = toLowerAscii(rest.substr(0, nameEnd));
   std::string_view args = rest.substr(nameEnd);
   if (!args.empty() && args[0] != ':' && args[0] != '/') {
     error = "invalid character in term '" + std::string(term) + "'";
@@ -542,7 +517,7 @@ SpfParseResult parseSpfRecord(std::string_view text)
         return result;
       }
       parsed.isModifier = true;
-      parsed.name = lowered(term.substr(0, nameEnd));
+      parsed.name = toLowerAscii(term.substr(0, nameEnd));
       parsed.value = std::string(term.substr(nameEnd + 1));
       if (parsed.name == "redirect" || parsed.name == "exp") {
         bool& seen = parsed.name == "redirect" ? sawRedirect : sawExp;
