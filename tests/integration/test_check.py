@@ -75,7 +75,9 @@ class PolicyHandler(http.server.BaseHTTPRequestHandler):
         pass
 
 
-class PolicyServer(socketserver.ThreadingMixIn, http.server.HTTPServer):
+class QuietHttpServer(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    """A threaded HTTP(S) server that keeps quiet about failed handshakes
+    (test_check's MTA-STS policy host, test_reports_https's collector)."""
     daemon_threads = True
 
     def handle_error(self, request, client_address):
@@ -141,7 +143,7 @@ class CheckTest(unittest.TestCase):
             out.write(open(os.path.join(cls.postfix.etc, "smtpd.crt")).read())
         cls.contexts = {}
         cls.https_port = hs.free_port()
-        cls.server = PolicyServer(("127.0.0.1", cls.https_port), PolicyHandler)
+        cls.server = QuietHttpServer(("127.0.0.1", cls.https_port), PolicyHandler)
         cls.server.responses = {}
         default = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         cert, key = cls.ca.leaf("default", "default.invalid")

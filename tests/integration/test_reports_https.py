@@ -16,7 +16,6 @@ https left alone when the option is off.
 import gzip
 import http.server
 import os
-import socketserver
 import ssl
 import threading
 import unittest
@@ -24,7 +23,7 @@ import unittest
 from harness import services as hs
 from integration.reports_util import (DAY_BEGIN, XSD_9990, ReportsDatabase, records, summary,
                                       verdict_sql, xmllint)
-from integration.test_check import TestCa
+from integration.test_check import QuietHttpServer, TestCa
 
 
 class CollectorHandler(http.server.BaseHTTPRequestHandler):
@@ -54,13 +53,6 @@ class CollectorHandler(http.server.BaseHTTPRequestHandler):
         pass
 
 
-class Collector(socketserver.ThreadingMixIn, http.server.HTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request, client_address):
-        pass  # a client refusing our certificate is what some tests expect
-
-
 class ReportHttpsTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -69,7 +61,7 @@ class ReportHttpsTest(unittest.TestCase):
         cls.db = ReportsDatabase("reports_https")
         cls.ca = TestCa(os.path.join(s.root, "https-rua-ca"))
         cls.port = hs.free_port()
-        cls.server = Collector(("127.0.0.1", cls.port), CollectorHandler)
+        cls.server = QuietHttpServer(("127.0.0.1", cls.port), CollectorHandler)
         cls.server.requests = []
         cls.server.responses = {}
         cls.contexts = {}
