@@ -77,25 +77,13 @@ def main():
     milters = {}
     try:
         dns.start()
-        dns.add_records([
-            ("bench.mt.example", "TXT", "v=spf1 ip4:192.0.2.10 -all"),
-            ("bench.mt.example", "A", "192.0.2.10"),
-            ("_dmarc.bench.mt.example", "TXT", "v=DMARC1; p=reject"),
-        ], ttl=300)
+        dns.add_records(mtp.RECORDS, ttl=300)
         pg.start()
         dsn = pg.create_database("bench")
         subprocess.run([hs.binary("dmarc-reports"), "db", "upgrade", "--database", dsn, "--sql-dir",
                         os.path.join(hs.top_srcdir(), "sql")], check=True, capture_output=True)
-        body = ("The quick brown fox jumps over the lazy dog. " * 2 + "\r\n") * 22
-        raw = ("From: Alice <alice@bench.mt.example>\r\nTo: rcpt@rcpt.example\r\nSubject: bench\r\n"
-               "Date: Sat, 28 Nov 2026 12:00:00 +0000\r\nMessage-ID: <bench@bench.mt.example>\r\n"
-               "MIME-Version: 1.0\r\n\r\n" + body).encode()
-        fields, body = mtp.split_message(raw)
-        headers = "{" + ", ".join("{%s, %s}" % (mtp.lua_string(n), mtp.lua_string(v)) for n, v in fields) + "}"
         script = os.path.join(root, "bench.lua")
-        with open(script, "w") as handle:
-            handle.write(mtp.SCRIPT.replace("{HEADERS}", headers).replace("BODY", mtp.lua_string(body)).replace(
-                "EXPECT", "{%s, %s}" % (mtp.lua_string("spf=pass"), mtp.lua_string("dmarc=pass"))))
+        mtp.write_script(script, mtp.bench_message(), ["spf=pass", "dmarc=pass"])
 
         for name in VARIANTS:
             milters[name] = start_milter(root, name, dns, dsn)

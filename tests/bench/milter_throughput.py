@@ -29,6 +29,23 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from harness import services as hs  # noqa: E402
 
 
+# The sender's DNS (SPF pass, DMARC p=reject) and its message, shared with
+# bench_milter_store.py.
+RECORDS = [
+    ("bench.mt.example", "TXT", "v=spf1 ip4:192.0.2.10 -all"),
+    ("bench.mt.example", "A", "192.0.2.10"),
+    ("_dmarc.bench.mt.example", "TXT", "v=DMARC1; p=reject"),
+]
+
+
+def bench_message():
+    """A 2 KB aligned message from bench.mt.example (bytes)."""
+    body = ("The quick brown fox jumps over the lazy dog. " * 2 + "\r\n") * 22
+    return ("From: Alice <alice@bench.mt.example>\r\nTo: rcpt@rcpt.example\r\nSubject: bench\r\n"
+            "Date: Sat, 28 Nov 2026 12:00:00 +0000\r\nMessage-ID: <bench@bench.mt.example>\r\n"
+            "MIME-Version: 1.0\r\n\r\n" + body).encode()
+
+
 def lua_string(text):
     return "\"" + text.replace("\\", "\\\\").replace("\"", "\\\"").replace("\r", "\\r").replace("\n", "\\n") + "\""
 
@@ -74,6 +91,16 @@ mt.disconnect(conn)
 """
 
 
+def write_script(path, raw, expect):
+    """The miltertest script (SCRIPT) for message `raw`, checking that our
+    Authentication-Results holds every text of `expect`."""
+    fields, body = split_message(raw)
+    headers = "{" + ", ".join("{%s, %s}" % (lua_string(n), lua_string(v)) for n, v in fields) + "}"
+    with open(path, "w") as handle:
+        handle.write(SCRIPT.replace("{HEADERS}", headers).replace("BODY", lua_string(body)).replace(
+            "EXPECT", "{" + ", ".join(lua_string(e) for e in expect) + "}"))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--messages", type=int, default=2000)
@@ -87,15 +114,8 @@ def main():
     milter = None
     try:
         dns.start()
-        dns.add_records([
-            ("bench.mt.example", "TXT", "v=spf1 ip4:192.0.2.10 -all"),
-            ("bench.mt.example", "A", "192.0.2.10"),
-            ("_dmarc.bench.mt.example", "TXT", "v=DMARC1; p=reject"),
-        ], ttl=300)
-        body = ("The quick brown fox jumps over the lazy dog. " * 2 + "\r\n") * 22
-        raw = ("From: Alice <alice@bench.mt.example>\r\nTo: rcpt@rcpt.example\r\nSubject: bench\r\n"
-               "Date: Sat, 28 Nov 2026 12:00:00 +0000\r\nMessage-ID: <bench@bench.mt.example>\r\n"
-               "MIME-Version: 1.0\r\n\r\n" + body).encode()
+        dns.add_records(RECORDS, ttl=300)
+        raw = bench_message()
         if args.dkim:
             key = os.path.join(root, "bench.pem")
             record = subprocess.run([hs.binary("dkim-sign"), "keygen", "rsa", key], check=True,
@@ -103,13 +123,8 @@ def main():
             dns.add_records([("sel._domainkey.bench.mt.example", "TXT", record)], ttl=300)
             raw = subprocess.run([hs.binary("dkim-sign"), "sign", key, "bench.mt.example", "sel"], input=raw,
                                  check=True, capture_output=True).stdout
-        fields, body = split_message(raw)
-        headers = "{" + ", ".join("{%s, %s}" % (lua_string(n), lua_string(v)) for n, v in fields) + "}"
         script = os.path.join(root, "bench.lua")
-        with open(script, "w") as handle:
-            expect = ["spf=pass", "dmarc=pass"] + (["dkim=pass"] if args.dkim else [])
-            handle.write(SCRIPT.replace("{HEADERS}", headers).replace("BODY", lua_string(body)).replace(
-                "EXPECT", "{" + ", ".join(lua_string(e) for e in expect) + "}"))
+        write_script(script, raw, ["spf=pass", "dmarc=pass"] + (["dkim=pass"] if args.dkim else []))
 
         sock = os.path.join(root, "milter.sock")
         conf = os.path.join(root, "milter.conf")
