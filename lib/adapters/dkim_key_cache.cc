@@ -30,23 +30,10 @@ D2iPubkeyBio opensslD2iPubkeyBio()
   return s_real;
 }
 
-// Without the dynamic symbol (a static libcrypto, say): the same decoding
-// through d2i_PUBKEY on the memory BIO's bytes.
-EVP_PKEY* decodeMemory(const unsigned char* data, long length)
-{
-  const unsigned char* cursor = data;
-  return d2i_PUBKEY(nullptr, &cursor, length);
-}
-
 class KeyCache
 {
 public:
-  ~KeyCache()
-  {
-    for (auto& [der, entry] : d_entries) {
-      EVP_PKEY_free(entry.key);
-    }
-  }
+  ~KeyCache() { clear(); }
 
   // The cached key for `der` with one more reference for the caller, or null.
   EVP_PKEY* find(const std::string& der)
@@ -134,21 +121,21 @@ std::optional<EVP_PKEY*> cachedDecode(BIO* bio)
     return std::nullopt;
   }
   std::string der(data, static_cast<std::size_t>(length));
-  if (EVP_PKEY* key = keyCache().find(der)) {
-    // Leave the BIO as a decode would: its bytes consumed. libopendkim frees
-    // it next, but a caller that read on must not see the key again.
-    unsigned char consumed[s_dkimKeyCacheMaxDer];
-    (void)BIO_read(bio, consumed, static_cast<int>(length));
-    return key;
-  }
-  D2iPubkeyBio real = opensslD2iPubkeyBio();
-  EVP_PKEY* key = real != nullptr
-                      ? real(bio, nullptr)
-                      : decodeMemory(reinterpret_cast<const unsigned char*>(der.data()), length);
-  if (key != nullptr) {
+  EVP_PKEY* key = keyCache().find(der);
+  if (key == nullptr) {
+    // Not seen yet: the same decoder as d2i_PUBKEY_bio, on the same bytes.
+    const auto* cursor = reinterpret_cast<const unsigned char*>(der.data());
+    key = d2i_PUBKEY(nullptr, &cursor, length);
+    if (key == nullptr) {
+      return nullptr; // bad DER is never cached
+    }
     keyCache().insert(std::move(der), key);
   }
-  return key; // null for bad DER, which is never cached
+  // Leave the BIO as a decode would: its bytes consumed. libopendkim frees
+  // it next, but a caller that read on must not see the key again.
+  unsigned char consumed[s_dkimKeyCacheMaxDer];
+  (void)BIO_read(bio, consumed, static_cast<int>(length));
+  return key;
 }
 } // namespace
 
@@ -188,18 +175,8 @@ extern "C" EVP_PKEY* d2i_PUBKEY_bio(BIO* bio, EVP_PKEY** out)
       // Out of memory for the cache entry: decode without it below.
     }
   }
+  // Only a program without a dynamic libcrypto lacks the next definition,
+  // and such a program cannot link this file (two definitions).
   dmarc::D2iPubkeyBio real = dmarc::opensslD2iPubkeyBio();
-  if (real != nullptr) {
-    return real(bio, out);
-  }
-  char* data = nullptr;
-  long length = bio != nullptr ? BIO_get_mem_data(bio, &data) : 0;
-  EVP_PKEY* key = data != nullptr && length > 0
-                      ? dmarc::decodeMemory(reinterpret_cast<const unsigned char*>(data), length)
-                      : nullptr;
-  if (out != nullptr && key != nullptr) {
-    EVP_PKEY_free(*out);
-    *out = key;
-  }
-  return key;
+  return real != nullptr ? real(bio, out) : nullptr;
 }
