@@ -455,126 +455,25 @@ void setOption(DKIM_LIB* lib, dkim_opts_t option, void* value, std::size_t size,
     throw Error(std::string("libopendkim refused option ") + what);
   }
 }
-} // namespace
 
-DkimLibrary::DkimLibrary(DnsResolver& resolver, DkimSettings settings)
-    : d_resolver(resolver), d_settings(settings), d_lib(dkim_init(nullptr, nullptr))
+// The body canonicalisations the signatures libopendkim will check use:
+// `library` when one of them has l= or a canonicalisation DkimBodyHash
+// does not know, and libopendkim must hash the body itself.
+struct BodyCanons
 {
-  if (!d_lib) {
-    throw Error("dkim_init failed");
-  }
-  if (!dkim_libfeature(d_lib.get(), DKIM_FEATURE_SHA256) ||
-      !dkim_libfeature(d_lib.get(), DKIM_FEATURE_ED25519)) {
-    throw Error("libopendkim lacks rsa-sha256 or ed25519-sha256 support");
-  }
-  if (d_settings.maxSignatures == 0) {
-    throw ConfigError("DKIM: the maximum number of signatures must be at least 1");
-  }
-  // BADSIGHANDLES keeps signatures that fail to parse in the list, so that
-  // they are reported (neutral) instead of silently dropped. FIXCRLF turns
-  // bare LFs into CRLF during canonicalisation, as the signer saw them.
-  // DELAYSIGPROC fetches keys at the end of the message rather than at the
-  // end of the header: no DNS for messages that are aborted or over limits.
-  std::uint32_t flags =
-      DKIM_LIBFLAGS_BADSIGHANDLES | DKIM_LIBFLAGS_FIXCRLF | DKIM_LIBFLAGS_DELAYSIGPROC;
-  setOption(d_lib.get(), DKIM_OPTS_FLAGS, &flags, sizeof flags, "FLAGS");
-  unsigned minBits = d_settings.minRsaKeyBits;
-  setOption(d_lib.get(), DKIM_OPTS_MINKEYBITS, &minBits, sizeof minBits, "MINKEYBITS");
-  std::uint64_t drift = s_libraryClockDrift;
-  setOption(d_lib.get(), DKIM_OPTS_CLOCKDRIFT, &drift, sizeof drift, "CLOCKDRIFT");
-  if (dkim_set_prescreen(d_lib.get(), prescreen) != DKIM_STAT_OK) {
-    throw Error("libopendkim refused the prescreen callback");
-  }
-  installDkimDnsHooks(d_lib.get(), d_resolver, d_settings.service);
-}
-
-DkimLibrary::~DkimLibrary() = default;
-
-DkimVerifier::DkimVerifier(const DkimLibrary& library, std::time_t now, DnsResolver* resolver,
-                           std::string_view id)
-    : d_library(library), d_now(now), d_resolver(resolver), d_id(bounded(std::string(id), 64))
-{
-  DKIM_STAT status = DKIM_STAT_OK;
-  d_dkim.reset(dkim_verify(library.handle(), reinterpret_cast<const u_char*>(d_id.c_str()), nullptr,
-                           &status));
-  if (!d_dkim) {
-    d_broken = true;
-    d_brokenReason = "libopendkim could not start verification";
-  }
-}
-
-DkimVerifier::~DkimVerifier() = default;
-
-void DkimVerifier::header(std::string_view name, std::string_view value)
-{
-  std::string field;
-  field.reserve(name.size() + 1 + value.size());
-  field.append(name).append(":").append(value);
-  feedField(withCrlf(field));
-}
-
-void DkimVerifier::headerField(std::string_view field)
-{
-  feedField(withCrlf(field));
-}
-
-void DkimVerifier::feedField(std::string field)
-{
-  if (d_eoh || d_overflow) {
-    return;
-  }
-  if (++d_fields > d_library.settings().maxHeaderFields ||
-      (d_headerBytes += field.size()) > d_library.settings().maxHeaderBytes) {
-    d_overflow = true;
-    return;
-  }
-  // libopendkim handles fields as C strings (a NUL cannot be represented,
-  // and no honest signer hashed one) and asserts on an empty one.
-  if (field.empty() || field.find('\0') != std::string::npos) {
-    return;
-  }
-  if (isDkimSignatureField(field)) {
-    if (d_signatures.size() >= d_library.settings().maxSignatures) {
-      ++d_skipped;
-      return;
-    }
-    d_signatures.push_back(field);
-  }
-  if (d_broken) {
-    return;
-  }
-  // The status is not fatal: a field libopendkim cannot parse is left out
-  // and the signatures covering it fail on their own.
-  (void)dkim_header(d_dkim.get(), reinterpret_cast<u_char*>(field.data()), field.size());
-}
-
-void DkimVerifier::endOfHeaders()
-{
-  if (d_eoh) {
-    return;
-  }
-  d_eoh = true;
-  if (d_broken || d_overflow || d_signatures.empty()) {
-    return;
-  }
-  ScopedDkimResolver scoped(d_resolver);
-  DKIM_STAT status = dkim_eoh(d_dkim.get());
-  if (status != DKIM_STAT_OK && status != DKIM_STAT_NOSIG) {
-    d_eohFailed = true;
-    const char* why = dkim_geterror(d_dkim.get());
-    d_brokenReason = why != nullptr && *why != '\0' ? why : dkim_getresultstr(status);
-    return;
-  }
-  // Hash the body here, once per body canonicalisation in use, unless a
-  // signature has l= (libopendkim then needs the body to judge it).
-  DKIM_SIGINFO** sigs = nullptr;
-  int nsigs = 0;
-  if (status != DKIM_STAT_OK || dkim_getsiglist(d_dkim.get(), &sigs, &nsigs) != DKIM_STAT_OK ||
-      sigs == nullptr) {
-    return;
-  }
+  bool library = false;
   bool simple = false;
   bool relaxed = false;
+};
+
+BodyCanons bodyCanons(DKIM* dkim)
+{
+  BodyCanons canons;
+  DKIM_SIGINFO** sigs = nullptr;
+  int nsigs = 0;
+  if (dkim_getsiglist(dkim, &sigs, &nsigs) != DKIM_STAT_OK || sigs == nullptr) {
+    return canons;
+  }
   for (int i = 0; i < nsigs; ++i) {
     if (sigs[i] == nullptr || (dkim_sig_getflags(sigs[i]) & DKIM_SIGFLAG_IGNORE) != 0 ||
         dkim_sig_geterror(sigs[i]) != DKIM_SIGERROR_UNKNOWN) {
@@ -585,16 +484,193 @@ void DkimVerifier::endOfHeaders()
     if (!tagValue(sigs[i], "l").empty() ||
         dkim_sig_getcanons(sigs[i], &header, &body) != DKIM_STAT_OK ||
         (body != DKIM_CANON_SIMPLE && body != DKIM_CANON_RELAXED)) {
-      d_libraryBody = true;
-      break;
+      canons.library = true;
+      return canons;
     }
-    (body == DKIM_CANON_SIMPLE ? simple : relaxed) = true;
+    (body == DKIM_CANON_SIMPLE ? canons.simple : canons.relaxed) = true;
   }
+  return canons;
+}
+
+// Sets up one libopendkim handle: `fixCrlf` adds DKIM_LIBFLAGS_FIXCRLF.
+DkimLibPtr makeLibrary(DnsResolver& resolver, const DkimSettings& settings, bool fixCrlf)
+{
+  DkimLibPtr lib(dkim_init(nullptr, nullptr));
+  if (!lib) {
+    throw Error("dkim_init failed");
+  }
+  if (!dkim_libfeature(lib.get(), DKIM_FEATURE_SHA256) ||
+      !dkim_libfeature(lib.get(), DKIM_FEATURE_ED25519)) {
+    throw Error("libopendkim lacks rsa-sha256 or ed25519-sha256 support");
+  }
+  // BADSIGHANDLES keeps signatures that fail to parse in the list, so that
+  // they are reported (neutral) instead of silently dropped. FIXCRLF turns
+  // bare CRs and LFs into CRLF during canonicalisation, as the signer saw
+  // them (see DkimLibrary::handle() for when it is used). DELAYSIGPROC
+  // fetches keys at the end of the message rather than at the end of the
+  // header: no DNS for messages that are aborted or over limits.
+  std::uint32_t flags = DKIM_LIBFLAGS_BADSIGHANDLES | DKIM_LIBFLAGS_DELAYSIGPROC |
+                        (fixCrlf ? DKIM_LIBFLAGS_FIXCRLF : 0U);
+  setOption(lib.get(), DKIM_OPTS_FLAGS, &flags, sizeof flags, "FLAGS");
+  unsigned minBits = settings.minRsaKeyBits;
+  setOption(lib.get(), DKIM_OPTS_MINKEYBITS, &minBits, sizeof minBits, "MINKEYBITS");
+  std::uint64_t drift = s_libraryClockDrift;
+  setOption(lib.get(), DKIM_OPTS_CLOCKDRIFT, &drift, sizeof drift, "CLOCKDRIFT");
+  if (dkim_set_prescreen(lib.get(), prescreen) != DKIM_STAT_OK) {
+    throw Error("libopendkim refused the prescreen callback");
+  }
+  installDkimDnsHooks(lib.get(), resolver, settings.service);
+  return lib;
+}
+
+// True when libopendkim's FIXCRLF would change `field`, which is in SMTP
+// form (appendWithCrlf left no bare LF): it holds a CR that no LF follows.
+// FIXCRLF then inserts an LF, and libopendkim keeps the original length for
+// some uses of the field and not for others, so only the handle with the
+// flag can say what the result is.
+bool hasBareCr(std::string_view field)
+{
+  for (auto cr = field.find('\r'); cr != std::string_view::npos; cr = field.find('\r', cr + 1)) {
+    if (cr + 1 == field.size() || field[cr + 1] != '\n') {
+      return true;
+    }
+  }
+  return false;
+}
+} // namespace
+
+DkimLibrary::DkimLibrary(DnsResolver& resolver, DkimSettings settings)
+    : d_resolver(resolver), d_settings(settings)
+{
+  if (d_settings.maxSignatures == 0) {
+    throw ConfigError("DKIM: the maximum number of signatures must be at least 1");
+  }
+  d_lib = makeLibrary(d_resolver, d_settings, false);
+  d_fixCrlfLib = makeLibrary(d_resolver, d_settings, true);
+}
+
+DkimLibrary::~DkimLibrary() = default;
+
+DkimVerifier::DkimVerifier(const DkimLibrary& library, std::time_t now, DnsResolver* resolver,
+                           std::string_view id)
+    : d_library(library), d_now(now), d_resolver(resolver), d_id(bounded(std::string(id), 64))
+{}
+
+DkimVerifier::~DkimVerifier() = default;
+
+void DkimVerifier::header(std::string_view name, std::string_view value)
+{
+  if (d_eoh || d_overflow) {
+    return;
+  }
+  std::size_t start = d_header.size();
+  appendWithCrlf(d_header, name);
+  d_header.push_back(':');
+  appendWithCrlf(d_header, value);
+  keepField(start);
+}
+
+void DkimVerifier::headerField(std::string_view field)
+{
+  if (d_eoh || d_overflow) {
+    return;
+  }
+  std::size_t start = d_header.size();
+  appendWithCrlf(d_header, field);
+  keepField(start);
+}
+
+// The field just appended to d_header at `start` stays there if
+// libopendkim is to see it, and is cut off otherwise.
+void DkimVerifier::keepField(std::size_t start)
+{
+  std::string_view field = std::string_view(d_header).substr(start);
+  if (++d_fields > d_library.settings().maxHeaderFields ||
+      (d_headerBytes += field.size()) > d_library.settings().maxHeaderBytes) {
+    d_overflow = true;
+    d_header.resize(start);
+    return;
+  }
+  // libopendkim handles fields as C strings (a NUL cannot be represented,
+  // and no honest signer hashed one) and asserts on an empty one.
+  if (field.empty() || field.find('\0') != std::string_view::npos) {
+    d_header.resize(start);
+    return;
+  }
+  if (isDkimSignatureField(field)) {
+    if (d_signatures.size() >= d_library.settings().maxSignatures) {
+      ++d_skipped;
+      d_header.resize(start);
+      return;
+    }
+    d_signatures.push_back({start, field.size()});
+  }
+  d_bareCr = d_bareCr || hasBareCr(field);
+  d_header.push_back('\0');
+}
+
+// A new DKIM* on one of the library's handles, given every kept field, up
+// to dkim_eoh(), whose status it returns. Sets d_broken when libopendkim
+// cannot start.
+DKIM_STAT DkimVerifier::startLibrary(bool fixCrlf)
+{
+  DKIM_STAT status = DKIM_STAT_OK;
+  d_dkim.reset(dkim_verify(fixCrlf ? d_library.fixCrlfHandle() : d_library.handle(),
+                           reinterpret_cast<const u_char*>(d_id.c_str()), nullptr, &status));
+  if (!d_dkim) {
+    d_broken = true;
+    d_brokenReason = "libopendkim could not start verification";
+    return DKIM_STAT_NORESOURCE;
+  }
+  for (std::size_t pos = 0; pos < d_header.size();) {
+    std::size_t end = d_header.find('\0', pos);
+    // The status is not fatal: a field libopendkim cannot parse is left
+    // out and the signatures covering it fail on their own. libopendkim
+    // copies the field and does not write to it.
+    (void)dkim_header(d_dkim.get(), reinterpret_cast<u_char*>(d_header.data() + pos), end - pos);
+    pos = end + 1;
+  }
+  return dkim_eoh(d_dkim.get());
+}
+
+void DkimVerifier::endOfHeaders()
+{
+  if (d_eoh) {
+    return;
+  }
+  d_eoh = true;
+  if (d_overflow || d_signatures.empty()) {
+    return;
+  }
+  ScopedDkimResolver scoped(d_resolver);
+  DKIM_STAT status = startLibrary(d_bareCr);
+  // A body libopendkim hashes must be canonicalised with FIXCRLF, as it
+  // always was: start again on that handle (the same fields, so the same
+  // signatures; no key is fetched before dkim_eom).
+  if (status == DKIM_STAT_OK && !d_bareCr && bodyCanons(d_dkim.get()).library) {
+    status = startLibrary(true);
+  }
+  if (d_broken) {
+    return;
+  }
+  if (status != DKIM_STAT_OK && status != DKIM_STAT_NOSIG) {
+    d_eohFailed = true;
+    const char* why = dkim_geterror(d_dkim.get());
+    d_brokenReason = why != nullptr && *why != '\0' ? why : dkim_getresultstr(status);
+    return;
+  }
+  if (status != DKIM_STAT_OK) {
+    return;
+  }
+  // Hash the body here, once per body canonicalisation in use, unless a
+  // signature has l= (libopendkim then needs the body to judge it).
+  BodyCanons canons = bodyCanons(d_dkim.get());
+  d_libraryBody = canons.library;
   if (!d_libraryBody) {
-    if (simple) {
+    if (canons.simple) {
       d_simpleBody = std::make_unique<DkimBodyHash>(DkimBodyHash::Canon::Simple);
     }
-    if (relaxed) {
+    if (canons.relaxed) {
       d_relaxedBody = std::make_unique<DkimBodyHash>(DkimBodyHash::Canon::Relaxed);
     }
   }
@@ -665,8 +741,8 @@ std::vector<DkimSignatureOutcome> DkimVerifier::finish()
 
   std::vector<ScannedTags> scanned;
   std::vector<std::string> allB;
-  for (const auto& field : d_signatures) {
-    scanned.push_back(scanTags(field));
+  for (std::size_t i = 0; i < d_signatures.size(); ++i) {
+    scanned.push_back(scanTags(signatureField(i)));
     allB.push_back(scanned.back().b);
   }
   // libopendkim lists the signatures it could parse in header order. When

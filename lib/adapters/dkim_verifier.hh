@@ -70,19 +70,31 @@ public:
 
   const DkimSettings& settings() const noexcept { return d_settings; }
   DnsResolver& resolver() const noexcept { return d_resolver; }
+  // Two handles, set up alike but for DKIM_LIBFLAGS_FIXCRLF. libopendkim
+  // applies that flag (bare CR and LF become line ends) by copying every
+  // header field byte by byte, about 5% of an RSA-2048 verification
+  // (tests/bench/dkim-bench). A header in SMTP form, which the verifier
+  // makes of every field, has nothing for it to fix, so DkimVerifier uses
+  // handle() unless the flag could change a result: a bare CR in a header
+  // field, or a body libopendkim hashes itself (l=).
   DKIM_LIB* handle() const noexcept { return d_lib.get(); }
+  DKIM_LIB* fixCrlfHandle() const noexcept { return d_fixCrlfLib.get(); }
 
 private:
   DnsResolver& d_resolver;
   DkimSettings d_settings;
   DkimLibPtr d_lib;
+  DkimLibPtr d_fixCrlfLib;
 };
 
 // The verification of one message (a DKIM* handle). Feed it the header
 // fields in order, then endOfHeaders(), then the body in chunks as they
-// arrive, then finish(). Nothing is buffered here beyond one header field;
-// the body is hashed as it streams. Not thread-safe: one message, one
-// thread at a time (libmilter calls one connection's callbacks in order).
+// arrive, then finish(). The header fields are kept here (within
+// maxHeaderBytes) and given to libopendkim at endOfHeaders(), once the
+// verifier knows which of DkimLibrary's handles the message needs, and not
+// at all when no field is a DKIM-Signature; the body is hashed as it
+// streams. Not thread-safe: one message, one thread at a time (libmilter
+// calls one connection's callbacks in order).
 class DkimVerifier
 {
 public:
@@ -122,7 +134,19 @@ public:
   bool headerLimitExceeded() const noexcept { return d_overflow; }
 
 private:
-  void feedField(std::string field);
+  // Where a field is in d_header.
+  struct FieldSpan
+  {
+    std::size_t offset;
+    std::size_t length;
+  };
+
+  void keepField(std::size_t start);
+  DKIM_STAT startLibrary(bool fixCrlf);
+  std::string_view signatureField(std::size_t i) const noexcept
+  {
+    return std::string_view(d_header).substr(d_signatures[i].offset, d_signatures[i].length);
+  }
 
   const DkimLibrary& d_library;
   std::time_t d_now;
@@ -132,9 +156,13 @@ private:
   std::size_t d_fields = 0;
   std::size_t d_headerBytes = 0;
   unsigned d_skipped = 0;
-  // The DKIM-Signature fields given to libopendkim (at most maxSignatures),
-  // kept to report the ones it could not parse or never got to see.
-  std::vector<std::string> d_signatures;
+  // The fields for libopendkim, in SMTP form, each followed by a NUL (no
+  // field holds one).
+  std::string d_header;
+  // The DKIM-Signature fields among them (at most maxSignatures), kept to
+  // report the ones libopendkim could not parse or never got to see.
+  std::vector<FieldSpan> d_signatures;
+  bool d_bareCr = false; // a field needs DkimLibrary::fixCrlfHandle()
   // The body hash, computed here for each body canonicalisation in use
   // (dkim_body_hash.hh), unless d_libraryBody: a signature has l=, and
   // libopendkim gets the body.

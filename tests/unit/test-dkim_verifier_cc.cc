@@ -13,6 +13,8 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include "lib/adapters/c_handles.hh"
+#include "lib/adapters/dkim_dns.hh"
 #include "lib/adapters/dkim_signer.hh"
 #include "lib/adapters/dkim_verifier.hh"
 #include "lib/core/dns_budget.hh"
@@ -199,6 +201,41 @@ void requireOne(const std::vector<DkimSignatureOutcome>& outcomes, DkimResult wa
                         "got " << outcomes.size() << " outcomes, want 1: " << describe(outcomes));
   BOOST_CHECK_MESSAGE(outcomes[0].result == want,
                       "got " << describe(outcomes) << " want " << toString(want));
+}
+
+// libopendkim on its own, with the flags DkimLibrary gives its handles and
+// FIXCRLF as asked: whether each signature passed (header signature
+// verified, body hash matched). The reference for what DkimVerifier,
+// which sets FIXCRLF only where it can matter, must decide.
+std::vector<bool> libraryVerdicts(DnsResolver& resolver, const Message& message, bool fixCrlf)
+{
+  DkimLibPtr lib(dkim_init(nullptr, nullptr));
+  BOOST_REQUIRE(lib);
+  std::uint32_t flags = DKIM_LIBFLAGS_BADSIGHANDLES | DKIM_LIBFLAGS_DELAYSIGPROC |
+                        (fixCrlf ? DKIM_LIBFLAGS_FIXCRLF : 0U);
+  BOOST_REQUIRE(dkim_options(lib.get(), DKIM_OP_SETOPT, DKIM_OPTS_FLAGS, &flags, sizeof flags) ==
+                DKIM_STAT_OK);
+  installDkimDnsHooks(lib.get(), resolver);
+  DKIM_STAT status = DKIM_STAT_OK;
+  DkimPtr dkim(dkim_verify(lib.get(), reinterpret_cast<const u_char*>("REF"), nullptr, &status));
+  BOOST_REQUIRE(dkim);
+  for (std::string field : message.fields) {
+    (void)dkim_header(dkim.get(), reinterpret_cast<u_char*>(field.data()), field.size());
+  }
+  (void)dkim_eoh(dkim.get());
+  std::string body = message.body;
+  (void)dkim_body(dkim.get(), reinterpret_cast<u_char*>(body.data()), body.size());
+  (void)dkim_eom(dkim.get(), nullptr);
+  DKIM_SIGINFO** sigs = nullptr;
+  int nsigs = 0;
+  std::vector<bool> passed;
+  if (dkim_getsiglist(dkim.get(), &sigs, &nsigs) == DKIM_STAT_OK && sigs != nullptr) {
+    for (int i = 0; i < nsigs; ++i) {
+      passed.push_back((dkim_sig_getflags(sigs[i]) & DKIM_SIGFLAG_PASSED) != 0 &&
+                       dkim_sig_getbh(sigs[i]) == DKIM_SIGBH_MATCH);
+    }
+  }
+  return passed;
 }
 
 // A resolver that may be called from many threads (as libunbound's is).
@@ -427,6 +464,52 @@ BOOST_AUTO_TEST_CASE(test_BodyLength_AppendedContentNoted)
   Message shorter = signedWith(sampleMessage(), key(DkimKeyType::Ed25519), req);
   shorter.body.resize(10);
   requireOne(verify(f.library, shorter, s_now), DkimResult::Fail);
+}
+
+// DkimVerifier gives libopendkim the FIXCRLF flag only where it can change
+// a result. A bare CR in a header field is one such place: libopendkim then
+// inserts an LF but keeps the field's original length for simple
+// canonicalisation, so this signature (made without the flag) fails with it
+// and passes without it. The verifier must judge it as with the flag.
+BOOST_AUTO_TEST_CASE(test_BareCrInHeader_JudgedWithFixCrlf)
+{
+  Fixture f;
+  f.publish("sel", "example.org", key(DkimKeyType::Ed25519));
+  Message unsigned_ = sampleMessage();
+  unsigned_.fields[2] = "Subject: quarterly\rfigures";
+  auto req = request("example.org", "sel");
+  req.relaxedHeader = false;
+  req.relaxedBody = false;
+  Message message = signedWith(unsigned_, key(DkimKeyType::Ed25519), req);
+  BOOST_REQUIRE(libraryVerdicts(f.resolver, message, false) == std::vector<bool>{true});
+  BOOST_REQUIRE(libraryVerdicts(f.resolver, message, true) == std::vector<bool>{false});
+  requireOne(verify(f.library, message, s_now), DkimResult::Fail);
+  // The same field fed the libmilter way.
+  DkimVerifier verifier(f.library, s_now);
+  for (const auto& field : message.fields) {
+    auto colon = field.find(':');
+    verifier.header(field.substr(0, colon), field.substr(colon + 1));
+  }
+  verifier.body(message.body);
+  requireOne(verifier.finish(), DkimResult::Fail);
+}
+
+// The other place: a body libopendkim hashes itself (l=), where FIXCRLF
+// makes a bare CR a line break. The verifier must judge it as with the flag.
+BOOST_AUTO_TEST_CASE(test_BodyLengthWithBareCr_JudgedWithFixCrlf)
+{
+  Fixture f;
+  f.publish("sel", "example.org", key(DkimKeyType::Ed25519));
+  Message unsigned_ = sampleMessage();
+  unsigned_.body = "Hello Bob,\r\n\r\nThe figures\rare attached.\r\n";
+  auto req = request("example.org", "sel");
+  req.bodyLength = static_cast<long>(unsigned_.body.size());
+  Message message = signedWith(unsigned_, key(DkimKeyType::Ed25519), req);
+  BOOST_REQUIRE(libraryVerdicts(f.resolver, message, false) == std::vector<bool>{true});
+  BOOST_REQUIRE(libraryVerdicts(f.resolver, message, true) == std::vector<bool>{false});
+  for (std::size_t chunk : {std::size_t{4096}, std::size_t{1}}) {
+    requireOne(verify(f.library, message, s_now, chunk), DkimResult::Fail);
+  }
 }
 
 // RFC 6376 §6.1.2: no key record (NXDOMAIN or no TXT) is a permanent error.
