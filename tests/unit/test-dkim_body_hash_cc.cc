@@ -174,6 +174,30 @@ BOOST_AUTO_TEST_CASE(test_LongBodies_AgreeAcrossScansAndLibopendkim)
   }
 }
 
+// Line ends at every offset of the 16-byte blocks the scan looks at, with
+// every kind of byte after them (the scan takes a CRLF and the ordinary
+// byte after it as one run): the whole body at once and byte by byte (the
+// scalar path) must agree, bare CRs and LFs included.
+BOOST_AUTO_TEST_CASE(test_LineEnds_AgreeAtEveryBlockOffset)
+{
+  static const std::vector<std::string> pieces = {"a",    "bc",       "def", std::string(13, 'g'),
+                                                  "\r\n", "\r\n\r\n", " ",   "\t",
+                                                  "\r",   "\n",       "x y", "\r\n "};
+  std::mt19937 random(13);
+  std::uniform_int_distribution<std::size_t> pick(0, pieces.size() - 1);
+  for (int n = 0; n < 200; ++n) {
+    std::string body;
+    for (int i = 0; i < 120; ++i) {
+      body += pieces[pick(random)];
+    }
+    for (Canon canon : {Canon::Simple, Canon::Relaxed}) {
+      std::string whole = hashOf(canon, body);
+      BOOST_REQUIRE_EQUAL(hashOf(canon, body, 1), whole);
+      BOOST_REQUIRE_EQUAL(hashOf(canon, body, 19), whole);
+    }
+  }
+}
+
 // Megabytes of empty lines or white space: constant memory, one result.
 BOOST_AUTO_TEST_CASE(test_LongRuns_Bounded)
 {
