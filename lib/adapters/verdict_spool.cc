@@ -3,8 +3,11 @@
 #include "lib/adapters/verdict_spool.hh"
 
 #include <algorithm>
+#include <bit>
 #include <cerrno>
+#include <chrono>
 #include <cinttypes>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <dirent.h>
@@ -95,41 +98,75 @@ std::optional<Frame> frameAt(std::string_view data, std::size_t offset)
   return Frame{sequence, payload, VerdictSpool::s_frameHeader + length};
 }
 
-// Walks every frame of a segment's bytes: good ones to `onRecord`, damaged
-// stretches to `onDamage(offset, bytes, toEnd)`.
-template <typename OnRecord, typename OnDamage>
-void walkFrames(std::string_view data, OnRecord onRecord, OnDamage onDamage)
+// One past the last non-zero byte: what follows is the zero-filled room of
+// a pre-written segment.
+std::size_t usedLength(std::string_view data)
 {
+  std::size_t end = data.size();
+  while (end >= 8) {
+    std::uint64_t word;
+    std::memcpy(&word, data.data() + end - 8, 8);
+    if (word != 0) {
+      break;
+    }
+    end -= 8;
+  }
+  while (end > 0 && data[end - 1] == 0) {
+    --end;
+  }
+  return end;
+}
+
+// Walks every frame of a segment's bytes: good ones to `onRecord`, damaged
+// stretches to `onDamage(offset, bytes, toEnd)`. Zeros that run to the end
+// are unused room, not damage; a damaged stretch before them ends at the
+// last non-zero byte. Returns the end of the data (where the zeros start).
+template <typename OnRecord, typename OnDamage>
+std::size_t walkFrames(std::string_view data, OnRecord onRecord, OnDamage onDamage)
+{
+  const std::size_t used = usedLength(data);
   std::size_t offset = 0;
   while (offset < data.size()) {
+    // A good frame may end in zero bytes (a CRC, a payload), so frames are
+    // tried before the zero tail.
     if (auto frame = frameAt(data, offset)) {
-      if (!onRecord(frame->sequence, frame->payload)) {
-        return;
-      }
       offset += frame->size;
+      if (!onRecord(frame->sequence, frame->payload)) {
+        return offset;
+      }
       continue;
     }
+    if (offset >= used) {
+      return offset; // the clean end of a pre-written segment
+    }
     // Resynchronise: the next offset holding a frame whose CRC checks out.
+    // Past `used` there is no magic to find.
     std::size_t next = offset + 1;
-    std::optional<Frame> found;
-    while (next < data.size()) {
-      const void* hit = ::memmem(data.data() + next, data.size() - next, s_magic, 4);
+    bool found = false;
+    while (next < used) {
+      const void* hit = ::memmem(data.data() + next, used - next, s_magic, 4);
       if (hit == nullptr) {
-        next = data.size();
         break;
       }
       next = static_cast<std::size_t>(static_cast<const char*>(hit) - data.data());
-      if ((found = frameAt(data, next))) {
+      if (frameAt(data, next)) {
+        found = true;
         break;
       }
       ++next;
     }
-    onDamage(offset, next - offset, next >= data.size());
+    if (!found) {
+      onDamage(offset, used - offset, true);
+      return used;
+    }
+    onDamage(offset, next - offset, false);
     offset = next;
   }
+  return offset;
 }
 
-bool readFile(const std::string& path, std::string& out)
+// Reads at most `limit` bytes of a file.
+bool readFile(const std::string& path, std::string& out, std::uint64_t limit = UINT64_MAX)
 {
   FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd.valid()) {
@@ -141,7 +178,8 @@ bool readFile(const std::string& path, std::string& out)
   if (::fstat(fd.get(), &st) != 0) {
     return false;
   }
-  out.resize(static_cast<std::size_t>(st.st_size));
+  out.resize(static_cast<std::size_t>(
+      std::min<std::uint64_t>(static_cast<std::uint64_t>(st.st_size), limit)));
   std::size_t done = 0;
   while (done < out.size()) {
     auto got = ::read(fd.get(), out.data() + done, out.size() - done);
@@ -157,11 +195,103 @@ bool readFile(const std::string& path, std::string& out)
   return true;
 }
 
+// Writes all of `data` at `offset`; false (errno set) when it cannot.
+bool writeAllAt(int fd, std::string_view data, std::uint64_t offset)
+{
+  std::size_t done = 0;
+  while (done < data.size()) {
+    auto wrote =
+        ::pwrite(fd, data.data() + done, data.size() - done, static_cast<off_t>(offset + done));
+    if (wrote < 0 && errno == EINTR) {
+      continue;
+    }
+    if (wrote <= 0) {
+      if (wrote == 0) {
+        errno = ENOSPC;
+      }
+      return false;
+    }
+    done += static_cast<std::size_t>(wrote);
+  }
+  return true;
+}
+
 // fsync(2) of the directory, so that a new segment's name is durable.
 bool syncDirectory(const std::string& directory)
 {
   FileDescriptor fd(::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   return fd.valid() && ::fsync(fd.get()) == 0;
+}
+
+constexpr std::string_view s_spareName = "spare.segment";
+constexpr std::size_t s_zeroChunk = std::size_t{1} << 20; // bytes of zeros per write
+
+std::uint64_t microsSince(std::chrono::steady_clock::time_point start)
+{
+  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                        std::chrono::steady_clock::now() - start)
+                                        .count());
+}
+
+// Creates `path` holding `size` zero bytes, really written (so that later
+// overwrites need no block allocation), and makes it and its name durable.
+// Null, with `error` set (empty when `abort` was raised), when it cannot;
+// nothing is left behind then.
+std::shared_ptr<FileDescriptor> writeZeroFile(const std::string& path, std::size_t size,
+                                              const std::string& directory,
+                                              const std::atomic<bool>& abort, std::string& error)
+{
+  FileDescriptor fd(::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+  if (!fd.valid()) {
+    error = "cannot create " + path + ": " + errnoText(errno);
+    return nullptr;
+  }
+  const std::string zeros(std::min(size, s_zeroChunk), '\0');
+  bool ok = true;
+  for (std::size_t done = 0; ok && done < size; done += zeros.size()) {
+    if (abort.load(std::memory_order_relaxed)) {
+      error.clear();
+      ok = false;
+    } else if (!writeAllAt(fd.get(), std::string_view(zeros).substr(0, size - done), done)) {
+      error = "cannot write " + path + ": " + errnoText(errno);
+      ok = false;
+    }
+  }
+  if (ok && ::fdatasync(fd.get()) != 0) {
+    error = "cannot sync " + path + ": " + errnoText(errno);
+    ok = false;
+  }
+  if (ok && !syncDirectory(directory)) {
+    error = "cannot sync " + directory + ": " + errnoText(errno);
+    ok = false;
+  }
+  if (!ok) {
+    ::unlink(path.c_str());
+    return nullptr;
+  }
+  return std::make_shared<FileDescriptor>(std::move(fd));
+}
+
+// The histogram bucket of a latency, and the (exclusive) upper bound of a
+// bucket: see SpoolSyncStats.
+std::size_t bucketOf(std::uint64_t micros)
+{
+  if (micros < 16) {
+    return static_cast<std::size_t>(micros);
+  }
+  const auto octave = static_cast<std::size_t>(std::bit_width(micros) - 1); // >= 4
+  const auto quarter = static_cast<std::size_t>((micros >> (octave - 2)) & 3);
+  return std::min<std::size_t>(16 + (octave - 4) * 4 + quarter, SpoolSyncStats::s_buckets - 1);
+}
+
+std::uint64_t bucketEnd(std::size_t bucket)
+{
+  if (bucket < 16) {
+    return bucket + 1;
+  }
+  const std::size_t octave = (bucket - 16) / 4 + 4;
+  const std::size_t quarter = (bucket - 16) % 4;
+  return std::uint64_t{5 + quarter} << (octave - 2);
 }
 
 std::string segmentName(std::uint64_t first)
@@ -172,9 +302,49 @@ std::string segmentName(std::uint64_t first)
 }
 } // namespace
 
+void SpoolSyncStats::add(std::uint64_t micros)
+{
+  ++commits;
+  totalMicros += micros;
+  maxMicros = std::max(maxMicros, micros);
+  ++histogram[bucketOf(micros)];
+}
+
+std::uint64_t SpoolSyncStats::percentileMicros(double fraction) const
+{
+  if (commits == 0) {
+    return 0;
+  }
+  const auto wanted = std::max<std::uint64_t>(
+      1, static_cast<std::uint64_t>(std::ceil(fraction * static_cast<double>(commits))));
+  std::uint64_t seen = 0;
+  for (std::size_t bucket = 0; bucket < s_buckets; ++bucket) {
+    seen += histogram[bucket];
+    if (seen >= wanted) {
+      return std::min(bucketEnd(bucket), maxMicros);
+    }
+  }
+  return maxMicros;
+}
+
+std::string SpoolSyncStats::summary() const
+{
+  auto ms = [](std::uint64_t micros) { return static_cast<double>(micros) / 1000.0; };
+  char buffer[320];
+  std::snprintf(buffer, sizeof buffer,
+                "%" PRIu64 " group commits (fdatasync), latency ms: mean %.2f, p50 %.2f, "
+                "p90 %.2f, p99 %.2f, max %.2f; %" PRIu64 " failed; segments: %" PRIu64
+                " pre-written, %" PRIu64 " grown",
+                commits, commits == 0 ? 0.0 : ms(totalMicros) / static_cast<double>(commits),
+                ms(percentileMicros(0.5)), ms(percentileMicros(0.9)), ms(percentileMicros(0.99)),
+                ms(maxMicros), failures, preparedSegments, grownSegments);
+  return buffer;
+}
+
 VerdictSpool::VerdictSpool(std::string directory, std::size_t segmentBytes, StoreLogFunction log)
-    : d_directory(std::move(directory)), d_segmentBytes(std::max<std::size_t>(segmentBytes, 4096)),
-      d_log(std::move(log))
+    : d_directory(std::move(directory)),
+      d_segmentBytes((std::max<std::size_t>(segmentBytes, 4096) + 4095) / 4096 * 4096),
+      d_sparePath(d_directory + "/" + std::string(s_spareName)), d_log(std::move(log))
 {
   if (::mkdir(d_directory.c_str(), 0700) != 0 && errno != EEXIST) {
     throw Error("cannot create spool directory " + d_directory + ": " + errnoText(errno));
@@ -196,10 +366,15 @@ VerdictSpool::~VerdictSpool()
     std::lock_guard lock(d_mutex);
     d_stopping = true;
   }
+  d_abortPreparing = true;
   d_flushWanted.notify_all();
+  d_prepareWanted.notify_all();
   d_synced.notify_all();
   if (d_flusher.joinable()) {
     d_flusher.join();
+  }
+  if (d_preparer.joinable()) {
+    d_preparer.join();
   }
 }
 
@@ -210,8 +385,55 @@ void VerdictSpool::log(StoreLogLevel level, const std::string& line) const
   }
 }
 
+// A spare segment left by the last run: reused when whole, recovered as a
+// segment when it holds frames (its new name was lost in a crash), else
+// removed. Before the segments are listed, so that a recovered one is too.
+void VerdictSpool::recoverSpare()
+{
+  std::string data;
+  if (!readFile(d_sparePath, data)) {
+    if (errno != ENOENT) {
+      log(StoreLogLevel::Error, "spool: cannot read " + d_sparePath + ": " + errnoText(errno));
+    }
+    return;
+  }
+  std::optional<std::uint64_t> first;
+  walkFrames(
+      data,
+      [&](std::uint64_t sequence, std::string_view) {
+        first = sequence;
+        return false;
+      },
+      [](std::uint64_t, std::uint64_t, bool) {});
+  if (first) {
+    const std::string name = segmentName(*first);
+    const std::string path = d_directory + "/" + name;
+    if (::access(path.c_str(), F_OK) != 0 && ::rename(d_sparePath.c_str(), path.c_str()) == 0) {
+      log(StoreLogLevel::Warning, "spool: the spare segment holds records (its new name was lost "
+                                  "in a crash); recovered as " +
+                                      name);
+      return;
+    }
+    log(StoreLogLevel::Error,
+        "spool: the spare segment holds records but cannot become " + name + "; removed");
+  } else if (data.size() == d_segmentBytes && usedLength(data) == 0) {
+    // Whole. What a crash of this process left may be in the page cache
+    // only: sync it before relying on it.
+    FileDescriptor fd(::open(d_sparePath.c_str(), O_RDWR | O_CLOEXEC));
+    if (fd.valid() && ::fdatasync(fd.get()) == 0 && syncDirectory(d_directory)) {
+      d_spareFd = std::make_shared<FileDescriptor>(std::move(fd));
+      d_spareWanted = false;
+      return;
+    }
+  }
+  if (::unlink(d_sparePath.c_str()) != 0 && errno != ENOENT) {
+    log(StoreLogLevel::Error, "spool: cannot remove " + d_sparePath + ": " + errnoText(errno));
+  }
+}
+
 void VerdictSpool::recover()
 {
+  recoverSpare();
   std::vector<std::pair<std::uint64_t, std::string>> found;
   {
     CHandle<DIR, &::closedir> dir(::opendir(d_directory.c_str()));
@@ -244,8 +466,7 @@ void VerdictSpool::recover()
       log(StoreLogLevel::Error, "spool: cannot read " + segment.path + ": " + errnoText(errno));
       continue;
     }
-    segment.bytes = data.size();
-    walkFrames(
+    segment.bytes = walkFrames(
         data,
         [&](std::uint64_t sequence, std::string_view) {
           segment.last = std::max(segment.last, sequence);
@@ -278,22 +499,58 @@ void VerdictSpool::recover()
   }
 }
 
+bool VerdictSpool::needsNewSegment(std::size_t frameSize) const
+{
+  if (d_segments.empty() || !d_segments.back().fd) {
+    return true;
+  }
+  const Segment& active = d_segments.back();
+  if (active.capacity > 0) {
+    // A frame larger than a whole segment goes to an empty one and grows it.
+    return active.bytes > 0 && active.bytes + frameSize > active.capacity;
+  }
+  // A growing segment: full, or a pre-written one is ready to take over.
+  return active.bytes >= d_segmentBytes || (d_spareFd && active.bytes > 0);
+}
+
 void VerdictSpool::openActive()
 {
   Segment segment;
   segment.first = d_lastSequence + 1;
   segment.last = d_lastSequence;
   segment.path = d_directory + "/" + segmentName(segment.first);
-  FileDescriptor fd(
-      ::open(segment.path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_TRUNC, 0600));
-  if (!fd.valid()) {
-    throw Error("cannot create spool segment " + segment.path + ": " + errnoText(errno));
+  // A recovered segment without a good record can carry the same name: its
+  // file is replaced now.
+  if (!d_segments.empty() && d_segments.back().first == segment.first && !d_segments.back().fd) {
+    d_bytes -= d_segments.back().bytes;
+    d_segments.pop_back();
+  }
+  if (d_spareFd) {
+    if (::rename(d_sparePath.c_str(), segment.path.c_str()) == 0) {
+      segment.fd = std::move(d_spareFd);
+      segment.capacity = d_segmentBytes;
+      ++d_syncStats.preparedSegments;
+    } else {
+      log(StoreLogLevel::Error, "spool: cannot rename " + d_sparePath + ": " + errnoText(errno));
+      d_spareFd.reset();
+      ::unlink(d_sparePath.c_str());
+    }
+  }
+  if (!segment.fd) {
+    FileDescriptor fd(::open(segment.path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+    if (!fd.valid()) {
+      throw Error("cannot create spool segment " + segment.path + ": " + errnoText(errno));
+    }
+    segment.fd = std::make_shared<FileDescriptor>(std::move(fd));
+    ++d_syncStats.grownSegments;
   }
   // Its name becomes durable with the next group commit, before any
   // record in it counts as synced.
   d_directoryUnsynced = true;
-  segment.fd = std::make_shared<FileDescriptor>(std::move(fd));
   d_segments.push_back(std::move(segment));
+  // The next one, ahead of time.
+  d_spareWanted = true;
+  d_prepareWanted.notify_one();
 }
 
 std::uint64_t VerdictSpool::append(std::string_view payload)
@@ -301,41 +558,36 @@ std::uint64_t VerdictSpool::append(std::string_view payload)
   if (payload.size() > s_maxPayload) {
     throw Error("spool: record of " + std::to_string(payload.size()) + " bytes is too large");
   }
+  const std::size_t frameSize = s_frameHeader + payload.size();
   std::lock_guard lock(d_mutex);
-  if (d_segments.empty() || !d_segments.back().fd) {
-    openActive();
-  } else if (d_segments.back().bytes >= d_segmentBytes) {
-    // Close the full segment; the next group commit syncs it.
-    auto& full = d_segments.back();
-    d_closedUnsynced.push_back(std::move(full.fd));
-    full.fd.reset();
+  if (needsNewSegment(frameSize)) {
+    if (!d_segments.empty() && d_segments.back().fd) {
+      // Close the active segment; the next group commit syncs it.
+      auto& full = d_segments.back();
+      d_closedUnsynced.push_back(std::move(full.fd));
+      full.fd.reset();
+    }
     openActive();
   }
   Segment& active = d_segments.back();
   const std::uint64_t sequence = d_lastSequence + 1;
   std::string frame;
-  frame.reserve(s_frameHeader + payload.size());
+  frame.reserve(frameSize);
   frame.append(s_magic, 4);
   putU32(frame, static_cast<std::uint32_t>(payload.size()));
   putU64(frame, sequence);
   putU32(frame, frameCrc(sequence, payload));
   frame.append(payload);
 
-  std::size_t done = 0;
-  while (done < frame.size()) {
-    auto wrote = ::write(active.fd->get(), frame.data() + done, frame.size() - done);
-    if (wrote < 0 && errno == EINTR) {
-      continue;
+  if (!writeAllAt(active.fd->get(), frame, active.bytes)) {
+    const int error = errno;
+    // Leave no partial frame behind for the next record to follow. (A
+    // pre-written segment loses its room there and grows from then on.)
+    if (::ftruncate(active.fd->get(), static_cast<off_t>(active.bytes)) != 0) {
+      log(StoreLogLevel::Error, "spool: cannot cut a partial frame: " + errnoText(errno));
     }
-    if (wrote <= 0) {
-      int error = wrote < 0 ? errno : ENOSPC;
-      // Leave no partial frame behind for the next record to follow.
-      if (::ftruncate(active.fd->get(), static_cast<off_t>(active.bytes)) != 0) {
-        log(StoreLogLevel::Error, "spool: cannot cut a partial frame: " + errnoText(errno));
-      }
-      throw Error("spool: write " + active.path + ": " + errnoText(error));
-    }
-    done += static_cast<std::size_t>(wrote);
+    active.capacity = 0;
+    throw Error("spool: write " + active.path + ": " + errnoText(error));
   }
   active.bytes += frame.size();
   active.last = sequence;
@@ -344,15 +596,23 @@ std::uint64_t VerdictSpool::append(std::string_view payload)
   return sequence;
 }
 
+void VerdictSpool::startThreads()
+{
+  if (!d_flusher.joinable()) {
+    d_flusher = std::thread([this] { flushLoop(); });
+  }
+  if (!d_preparer.joinable()) {
+    d_preparer = std::thread([this] { prepareLoop(); });
+  }
+}
+
 bool VerdictSpool::syncUpTo(std::uint64_t sequence)
 {
   std::unique_lock lock(d_mutex);
   if (d_syncedSequence >= sequence) {
     return true;
   }
-  if (!d_flusher.joinable()) {
-    d_flusher = std::thread([this] { flushLoop(); });
-  }
+  startThreads();
   d_wantedSequence = std::max(d_wantedSequence, sequence);
   d_flushWanted.notify_one();
   const std::uint64_t failures = d_syncFailures;
@@ -382,6 +642,7 @@ void VerdictSpool::flushLoop()
     closed.swap(d_closedUnsynced);
     const bool directory = std::exchange(d_directoryUnsynced, false);
     lock.unlock();
+    const auto start = std::chrono::steady_clock::now();
     int rc = 0;
     int error = 0;
     for (const auto& old : closed) {
@@ -398,7 +659,9 @@ void VerdictSpool::flushLoop()
       rc = -1;
       error = errno;
     }
+    const std::uint64_t micros = microsSince(start);
     lock.lock();
+    d_syncStats.add(micros);
     if (rc != 0) {
       // Try them again next time: nothing up to `target` counts as synced.
       // The waiters give up (their verdicts stay in the spool, not durable);
@@ -407,6 +670,7 @@ void VerdictSpool::flushLoop()
       d_directoryUnsynced = d_directoryUnsynced || directory;
       d_wantedSequence = d_syncedSequence;
       ++d_syncFailures;
+      ++d_syncStats.failures;
       log(StoreLogLevel::Error, "spool: fdatasync failed: " + errnoText(error));
     } else {
       d_syncedSequence = std::max(d_syncedSequence, target);
@@ -415,30 +679,75 @@ void VerdictSpool::flushLoop()
   }
 }
 
+bool VerdictSpool::prepareSpare()
+{
+  {
+    std::lock_guard lock(d_mutex);
+    if (d_spareFd || d_preparing || d_stopping) {
+      return d_spareFd != nullptr;
+    }
+    d_preparing = true;
+  }
+  std::string error;
+  auto fd = writeZeroFile(d_sparePath, d_segmentBytes, d_directory, d_abortPreparing, error);
+  std::lock_guard lock(d_mutex);
+  d_preparing = false;
+  // On failure, not again before the next segment is opened: a full disk
+  // is not retried in a loop (segments then grow as before).
+  d_spareWanted = false;
+  if (fd) {
+    d_spareFd = std::move(fd);
+  } else if (!error.empty()) {
+    log(StoreLogLevel::Warning, "spool: no pre-written segment: " + error);
+  }
+  return d_spareFd != nullptr;
+}
+
+void VerdictSpool::prepareLoop()
+{
+  std::unique_lock lock(d_mutex);
+  while (true) {
+    d_prepareWanted.wait(
+        lock, [&] { return d_stopping || (d_spareWanted && !d_spareFd && !d_preparing); });
+    if (d_stopping) {
+      return;
+    }
+    lock.unlock();
+    prepareSpare();
+    lock.lock();
+  }
+}
+
 void VerdictSpool::scan(std::uint64_t after, std::uint64_t upto,
                         const std::function<bool(std::uint64_t, std::string_view)>& fn) const
 {
-  std::vector<std::pair<std::string, std::uint64_t>> segments;
+  struct Part
+  {
+    std::string path;
+    std::uint64_t bytes;
+  };
+  std::vector<Part> segments;
   {
     std::lock_guard lock(d_mutex);
     for (const auto& segment : d_segments) {
       if (segment.last > after && segment.first <= upto) {
-        segments.emplace_back(segment.path, segment.first);
+        segments.push_back(Part{segment.path, segment.bytes});
       }
     }
   }
   std::string data;
   bool more = true;
-  for (const auto& [path, first] : segments) {
+  for (const auto& [path, bytes] : segments) {
     if (!more) {
       break;
     }
-    if (!readFile(path, data)) {
+    // Only the data: not the zeros of a pre-written segment, nor a frame
+    // appended after the snapshot.
+    if (!readFile(path, data, bytes)) {
       log(StoreLogLevel::Error, "spool: cannot read " + path + ": " + errnoText(errno));
       continue;
     }
-    // Damage was reported at start-up; a frame being appended right now
-    // looks torn, and is newer than `upto` anyway.
+    // Damage was reported at start-up.
     walkFrames(
         data,
         [&](std::uint64_t sequence, std::string_view payload) {
@@ -507,5 +816,17 @@ std::size_t VerdictSpool::segmentCount() const
 {
   std::lock_guard lock(d_mutex);
   return d_segments.size();
+}
+
+bool VerdictSpool::spareReady() const
+{
+  std::lock_guard lock(d_mutex);
+  return d_spareFd != nullptr;
+}
+
+SpoolSyncStats VerdictSpool::syncStats() const
+{
+  std::lock_guard lock(d_mutex);
+  return d_syncStats;
 }
 } // namespace dmarc

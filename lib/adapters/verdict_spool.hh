@@ -8,17 +8,43 @@
 // of frames:
 //   magic "DMV1" | u32 payload length | u64 sequence | u32 CRC-32 of
 //   (sequence, payload) | payload          (integers little-endian)
+// followed, in a pre-written segment, by zero bytes up to its capacity.
 // Sequences grow by one per record across segments and restarts. New
 // records always go to a fresh segment after start-up, never after a tail
 // that may be torn. A segment is unlinked once every record in it is
 // committed and it is no longer the one being appended to.
 //
+// Pre-written segments: a group commit's fdatasync is cheapest when it only
+// overwrites blocks that are already allocated and on disk (ext4 then has no
+// size or extent change to commit in its journal: one cache flush instead of
+// two). So a background thread (started with the flusher) prepares the next
+// segment ahead of time as "spare.segment": segmentBytes of zeros really
+// written, then fdatasynced together with the directory. When a record no
+// longer fits in the active segment, append() renames the spare to the new
+// segment's name (the next group commit syncs the directory) and records
+// overwrite its zeros in place. When no spare is ready (before the thread
+// started, or the disk is slower than the milter) append() creates a segment
+// that grows as before, and moves on to the spare as soon as one is ready.
+// A spare left by a crash is reused at start-up when it is whole (all zeros,
+// the current size); one holding frames (a rename lost with the power) is
+// recovered as a segment; anything else is removed.
+//
+// Sizes: bytes() counts the data held (frames, and damaged bytes found at
+// start-up), not the zeros of pre-written segments, so the spool limit
+// bounds the verdicts kept. The files take up to about two segmentBytes more
+// (the unused room of the active segment and the spare), plus less than one
+// frame per closed segment.
+//
 // Trust: segment contents are untrusted (a crash can tear the last frame, a
 // disk can corrupt any byte). The reader checks magic, length bound and
 // CRC of every frame; on damage it logs the offset and size, resynchronises
-// on the next frame that checks out, and keeps every good record.
+// on the next frame that checks out, and keeps every good record. Zero
+// bytes that run to the end of a file are unused room, not damage; a torn
+// frame before them is reported as a torn tail (zeros not counted).
 #pragma once
 
+#include <array>
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -43,6 +69,31 @@ struct SpoolDamage
   bool tail;            // true: up to the end of the file (a torn write)
 };
 
+// Group-commit figures since the spool was opened (logged when the store
+// stops; read by the benchmark).
+struct SpoolSyncStats
+{
+  // Latency histogram: buckets 0-15 are 0-15 microseconds, then four buckets
+  // per power of two (25 % wide) up to about 16 s; the last takes the rest.
+  static constexpr std::size_t s_buckets = 96;
+
+  std::uint64_t commits = 0;  // group commits made (each ends with an fdatasync)
+  std::uint64_t failures = 0; // of which failed
+  std::uint64_t totalMicros = 0;
+  std::uint64_t maxMicros = 0;
+  std::array<std::uint64_t, s_buckets> histogram{};
+  std::uint64_t preparedSegments = 0; // segments that started pre-written
+  std::uint64_t grownSegments = 0;    // segments that grew (no spare was ready)
+
+  void add(std::uint64_t micros);
+  // The latency under which `fraction` (0..1) of the commits finished: the
+  // upper bound of its bucket. 0 when there were none.
+  std::uint64_t percentileMicros(double fraction) const;
+  // "N group commits (fdatasync), latency ms: mean .. p50 .. p90 .. p99 ..
+  // max ..; segments: N pre-written, M grown"
+  std::string summary() const;
+};
+
 class VerdictSpool
 {
 public:
@@ -53,24 +104,32 @@ public:
 
   // Opens or creates `directory`, takes its lock (throws Error when another
   // process holds it), and scans existing segments: damage is logged and
-  // returned by damage(), good records stay for replay.
+  // returned by damage(), good records stay for replay. `segmentBytes`
+  // (at least 4096, rounded up to a multiple of 4096) is the size of a
+  // pre-written segment.
   VerdictSpool(std::string directory, std::size_t segmentBytes, StoreLogFunction log);
   ~VerdictSpool();
   VerdictSpool(const VerdictSpool&) = delete;
   VerdictSpool& operator=(const VerdictSpool&) = delete;
 
-  // Appends one record (write(2), no fsync) and returns its sequence.
-  // Throws Error when the write fails (the record is then not in the spool).
+  // Appends one record (pwrite(2) at the active segment's end, no fsync)
+  // and returns its sequence. Throws Error when the write fails (the record
+  // is then not in the spool).
   std::uint64_t append(std::string_view payload);
 
   // Group commit: returns once every record up to `sequence` is on stable
   // storage. Concurrent callers share one fdatasync, made by a flusher
-  // thread (started by the first call) that begins the next one as soon as
-  // the last returns: no waiting caller has to be scheduled first to take
-  // its turn, which on a busy machine is a wait of its own. False if the
-  // sync failed.
+  // thread (started by the first call, with the thread that prepares
+  // spare segments) that begins the next one as soon as the last returns:
+  // no waiting caller has to be scheduled first to take its turn, which on a
+  // busy machine is a wait of its own. False if the sync failed.
   bool syncUpTo(std::uint64_t sequence);
   bool syncAll() { return syncUpTo(lastSequence()); }
+
+  // Prepares the spare segment now, in the calling thread, unless one is
+  // ready or being prepared; returns whether one is ready. The background
+  // thread does this by itself; for tests and tools that never sync.
+  bool prepareSpare();
 
   // Calls fn(sequence, payload) for every good record with
   // after < sequence <= upto, in order; stops early when fn returns false.
@@ -86,27 +145,35 @@ public:
 
   std::uint64_t lastSequence() const;  // 0 when nothing was ever appended
   std::uint64_t firstSequence() const; // first record still held; lastSequence()+1 if none
-  std::uint64_t bytes() const;         // total size of the segment files
-  std::size_t segmentCount() const;
+  std::uint64_t bytes() const;         // data held (see the header comment)
+  std::size_t segmentCount() const;    // segment files, the spare not counted
+  bool spareReady() const;
+  SpoolSyncStats syncStats() const;
   const std::vector<SpoolDamage>& damage() const { return d_damage; }
 
 private:
   struct Segment
   {
     std::string path;
-    std::uint64_t first = 0; // first sequence (from the file name)
-    std::uint64_t last = 0;  // last good sequence in it (first - 1 when empty)
-    std::uint64_t bytes = 0;
-    std::shared_ptr<FileDescriptor> fd; // open for append: only the active segment
+    std::uint64_t first = 0;            // first sequence (from the file name)
+    std::uint64_t last = 0;             // last good sequence in it (first - 1 when empty)
+    std::uint64_t bytes = 0;            // where the next frame goes (data held)
+    std::uint64_t capacity = 0;         // pre-written size; 0: the file grows
+    std::shared_ptr<FileDescriptor> fd; // open for writing: only the active segment
   };
 
   void recover();
+  void recoverSpare();
   void flushLoop();
-  void openActive(); // with d_mutex held
+  void prepareLoop();
+  void startThreads();                               // with d_mutex held
+  bool needsNewSegment(std::size_t frameSize) const; // with d_mutex held
+  void openActive();                                 // with d_mutex held
   void log(StoreLogLevel level, const std::string& line) const;
 
   const std::string d_directory;
   const std::size_t d_segmentBytes;
+  const std::string d_sparePath;
   StoreLogFunction d_log;
   FileDescriptor d_lock;
 
@@ -118,8 +185,16 @@ private:
   std::uint64_t d_wantedSequence = 0; // the highest sequence a caller waits for
   std::uint64_t d_syncFailures = 0;   // failed syncs so far (waiters return false)
   bool d_stopping = false;
+  std::atomic<bool> d_abortPreparing{false}; // set with d_stopping: the spare is not finished
   std::condition_variable d_flushWanted;
   std::thread d_flusher; // started by the first syncUpTo(), after any fork
+  // The spare segment: ready (d_spareFd set), being prepared, or wanted.
+  std::shared_ptr<FileDescriptor> d_spareFd;
+  bool d_preparing = false;
+  bool d_spareWanted = true;
+  std::condition_variable d_prepareWanted;
+  std::thread d_preparer; // started with d_flusher
+  SpoolSyncStats d_syncStats;
   // Work for the next group commit, kept out of append(), which runs under
   // d_mutex on the milter's threads: segments closed since the last sync
   // (their last records may not be on disk yet), and whether the directory

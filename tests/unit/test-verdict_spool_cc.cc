@@ -1,6 +1,8 @@
 // test-verdict_spool_cc.cc: the spool keeps every record it acknowledged,
 // survives torn and corrupted frames (keeping the good records), continues
-// sequences across restarts and releases only committed segments.
+// sequences across restarts and releases only committed segments; its
+// pre-written segments end in zeros that are room, not damage, and a spare
+// segment left behind is reused, recovered or removed.
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -42,6 +44,22 @@ std::vector<std::filesystem::path> segments(const std::string& directory)
 std::string payloadFor(int i)
 {
   return "record-" + std::to_string(i) + std::string(static_cast<std::size_t>(i % 50), 'x');
+}
+
+std::string spareOf(const std::string& directory)
+{
+  return directory + "/spare.segment";
+}
+
+// Appends payloadFor(1..count); returns each frame's offset in the file.
+std::vector<std::uint64_t> appendRecords(VerdictSpool& spool, int count)
+{
+  std::vector<std::uint64_t> offsets;
+  for (int i = 1; i <= count; ++i) {
+    offsets.push_back(spool.bytes());
+    spool.append(payloadFor(i));
+  }
+  return offsets;
 }
 } // namespace
 
@@ -239,6 +257,247 @@ BOOST_AUTO_TEST_CASE(test_SyncUpTo_AcrossSegmentRollovers)
   VerdictSpool reopened(dir.path(), 4096, {});
   BOOST_CHECK_EQUAL(readAll(reopened).size(), 600u);
   BOOST_CHECK(reopened.damage().empty());
+}
+
+BOOST_AUTO_TEST_CASE(test_Append_PrewrittenSegmentIsOverwrittenInPlace)
+{
+  TempDirectory dir;
+  VerdictSpool spool(dir.path(), 1 << 16, {});
+  BOOST_REQUIRE(spool.prepareSpare());
+  BOOST_CHECK_EQUAL(std::filesystem::file_size(spareOf(dir.path())), 1u << 16);
+  BOOST_CHECK_EQUAL(spool.segmentCount(), 0u); // the spare is not a segment
+  appendRecords(spool, 20);
+  BOOST_CHECK(!std::filesystem::exists(spareOf(dir.path())));
+  auto files = segments(dir.path());
+  BOOST_REQUIRE_EQUAL(files.size(), 1u);
+  BOOST_CHECK_EQUAL(std::filesystem::file_size(files[0]), 1u << 16); // did not grow
+  BOOST_CHECK_LT(spool.bytes(), 1u << 16);                           // counts data, not room
+  BOOST_CHECK_EQUAL(spool.syncStats().preparedSegments, 1u);
+  BOOST_CHECK_EQUAL(spool.syncStats().grownSegments, 0u);
+  BOOST_CHECK_EQUAL(readAll(spool).size(), 20u);
+}
+
+BOOST_AUTO_TEST_CASE(test_Recover_ZeroTailIsNotDamage)
+{
+  TempDirectory dir;
+  std::uint64_t bytes = 0;
+  {
+    VerdictSpool spool(dir.path(), 1 << 16, {});
+    BOOST_REQUIRE(spool.prepareSpare());
+    appendRecords(spool, 20);
+    bytes = spool.bytes();
+  }
+  VerdictSpool spool(dir.path(), 1 << 16, {});
+  BOOST_CHECK_MESSAGE(spool.damage().empty(),
+                      "got " << spool.damage().size() << " damaged regions, want none");
+  BOOST_CHECK_EQUAL(spool.bytes(), bytes);
+  auto all = readAll(spool);
+  BOOST_REQUIRE_EQUAL(all.size(), 20u);
+  BOOST_CHECK_EQUAL(all[20], payloadFor(20));
+}
+
+// A crash tore the last frame of a pre-written segment: its end is still
+// the zeros the spare was prepared with.
+BOOST_AUTO_TEST_CASE(test_Recover_TornFrameFollowedByZerosIsATornTail)
+{
+  TempDirectory dir;
+  std::vector<std::uint64_t> offsets;
+  std::uint64_t bytes = 0;
+  {
+    VerdictSpool spool(dir.path(), 1 << 16, {});
+    BOOST_REQUIRE(spool.prepareSpare());
+    offsets = appendRecords(spool, 20);
+    bytes = spool.bytes();
+  }
+  auto segment = segments(dir.path()).at(0);
+  {
+    std::fstream file(segment, std::ios::in | std::ios::out | std::ios::binary);
+    file.seekp(static_cast<std::streamoff>(bytes - 7));
+    file.write("\0\0\0\0\0\0\0", 7); // the last frame's end never reached the disk
+  }
+  VerdictSpool spool(dir.path(), 1 << 16, {});
+  auto all = readAll(spool);
+  BOOST_CHECK_EQUAL(all.size(), 19u);
+  BOOST_CHECK(all.count(20) == 0);
+  BOOST_REQUIRE_EQUAL(spool.damage().size(), 1u);
+  BOOST_CHECK(spool.damage()[0].tail);
+  BOOST_CHECK_EQUAL(spool.damage()[0].offset, offsets[19]);
+  // Up to the last byte written, not the zeros after it.
+  BOOST_CHECK_EQUAL(spool.damage()[0].bytes, bytes - 7 - offsets[19]);
+  BOOST_CHECK_EQUAL(spool.append("after"), 20u);
+}
+
+// Zeros followed by a good frame are a hole, not the end: the frame after
+// them is kept.
+BOOST_AUTO_TEST_CASE(test_Recover_ZerosBeforeAGoodFrameAreDamage)
+{
+  TempDirectory dir;
+  std::vector<std::uint64_t> offsets;
+  {
+    VerdictSpool spool(dir.path(), 1 << 16, {});
+    BOOST_REQUIRE(spool.prepareSpare());
+    offsets = appendRecords(spool, 10);
+  }
+  auto segment = segments(dir.path()).at(0);
+  {
+    std::fstream file(segment, std::ios::in | std::ios::out | std::ios::binary);
+    file.seekp(static_cast<std::streamoff>(offsets[4]));
+    file << std::string(offsets[6] - offsets[4], '\0'); // records 5 and 6 never written
+  }
+  VerdictSpool spool(dir.path(), 1 << 16, {});
+  auto all = readAll(spool);
+  BOOST_CHECK_EQUAL(all.size(), 8u);
+  BOOST_CHECK_EQUAL(all[7], payloadFor(7));
+  BOOST_CHECK_EQUAL(all[10], payloadFor(10));
+  BOOST_REQUIRE_EQUAL(spool.damage().size(), 1u);
+  BOOST_CHECK(!spool.damage()[0].tail);
+  BOOST_CHECK_EQUAL(spool.damage()[0].bytes, offsets[6] - offsets[4]);
+}
+
+BOOST_AUTO_TEST_CASE(test_Reopen_AppendsToFreshSegmentNotIntoOldZeros)
+{
+  TempDirectory dir;
+  {
+    VerdictSpool spool(dir.path(), 1 << 16, {});
+    BOOST_REQUIRE(spool.prepareSpare());
+    appendRecords(spool, 10);
+  }
+  auto old = segments(dir.path()).at(0);
+  std::string before;
+  {
+    std::ifstream in(old, std::ios::binary);
+    before.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  VerdictSpool spool(dir.path(), 1 << 16, {});
+  BOOST_CHECK_EQUAL(spool.append("next"), 11u);
+  auto files = segments(dir.path());
+  BOOST_REQUIRE_EQUAL(files.size(), 2u);
+  std::string after;
+  {
+    std::ifstream in(old, std::ios::binary);
+    after.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  BOOST_CHECK_MESSAGE(after == before, "got the old segment changed, want it untouched");
+  auto all = readAll(spool);
+  BOOST_CHECK_EQUAL(all.size(), 11u);
+  BOOST_CHECK_EQUAL(all[11], "next");
+}
+
+// A spare prepared but never used (the process ended or crashed) is whole:
+// the next run takes it instead of writing another.
+BOOST_AUTO_TEST_CASE(test_Recover_UnusedSpareIsReused)
+{
+  TempDirectory dir;
+  {
+    VerdictSpool spool(dir.path(), 1 << 16, {});
+    appendRecords(spool, 3);
+    BOOST_REQUIRE(spool.prepareSpare());
+  }
+  BOOST_REQUIRE(std::filesystem::exists(spareOf(dir.path())));
+  VerdictSpool spool(dir.path(), 1 << 16, {});
+  BOOST_CHECK(spool.damage().empty());
+  BOOST_CHECK(spool.spareReady());
+  BOOST_CHECK_EQUAL(spool.segmentCount(), 1u);
+  BOOST_CHECK_EQUAL(readAll(spool).size(), 3u);
+  BOOST_CHECK_EQUAL(spool.append("next"), 4u);
+  BOOST_CHECK_EQUAL(spool.syncStats().preparedSegments, 1u);
+  BOOST_CHECK(!std::filesystem::exists(spareOf(dir.path())));
+  auto files = segments(dir.path());
+  BOOST_REQUIRE_EQUAL(files.size(), 2u);
+  BOOST_CHECK_EQUAL(std::filesystem::file_size(files[1]), 1u << 16);
+}
+
+// A crash while the spare was being written: short, or not the size of a
+// segment any more. Removed, not taken for damage.
+BOOST_AUTO_TEST_CASE(test_Recover_UnfinishedSpareIsRemoved)
+{
+  TempDirectory dir;
+  for (std::size_t size : {std::size_t{0}, std::size_t{1000}, std::size_t{1} << 17}) {
+    {
+      std::ofstream out(spareOf(dir.path()), std::ios::binary);
+      out << std::string(size, '\0');
+    }
+    VerdictSpool spool(dir.path(), 1 << 16, {});
+    BOOST_CHECK(spool.damage().empty());
+    BOOST_CHECK(!spool.spareReady());
+    BOOST_CHECK_MESSAGE(!std::filesystem::exists(spareOf(dir.path())),
+                        "got the unfinished spare of " << size << " bytes kept, want it removed");
+    BOOST_CHECK_EQUAL(spool.segmentCount(), 0u);
+  }
+}
+
+// The power failed after records went into a renamed spare but before the
+// rename reached the disk: the records are recovered under a segment name.
+BOOST_AUTO_TEST_CASE(test_Recover_SpareHoldingRecordsBecomesASegment)
+{
+  TempDirectory dir;
+  {
+    VerdictSpool spool(dir.path(), 1 << 16, {});
+    BOOST_REQUIRE(spool.prepareSpare());
+    appendRecords(spool, 5);
+  }
+  auto segment = segments(dir.path()).at(0);
+  std::filesystem::rename(segment, spareOf(dir.path()));
+  VerdictSpool spool(dir.path(), 1 << 16, {});
+  BOOST_CHECK(spool.damage().empty());
+  BOOST_CHECK(!spool.spareReady());
+  BOOST_CHECK_EQUAL(readAll(spool).size(), 5u);
+  BOOST_CHECK_EQUAL(segments(dir.path()).size(), 1u);
+  BOOST_CHECK_EQUAL(spool.append("next"), 6u);
+}
+
+// A frame larger than a whole segment goes to an empty pre-written one,
+// which grows; the next record rolls over.
+BOOST_AUTO_TEST_CASE(test_Append_FrameLargerThanASegment)
+{
+  TempDirectory dir;
+  {
+    VerdictSpool spool(dir.path(), 4096, {});
+    BOOST_REQUIRE(spool.prepareSpare());
+    BOOST_CHECK_EQUAL(spool.append(std::string(10000, 'L')), 1u);
+    BOOST_CHECK_EQUAL(spool.append("small"), 2u);
+    BOOST_CHECK_EQUAL(spool.segmentCount(), 2u);
+  }
+  VerdictSpool spool(dir.path(), 4096, {});
+  BOOST_CHECK(spool.damage().empty());
+  auto all = readAll(spool);
+  BOOST_REQUIRE_EQUAL(all.size(), 2u);
+  BOOST_CHECK_EQUAL(all[1], std::string(10000, 'L'));
+}
+
+// A spare ready while a grown segment is active: the next record moves to
+// the pre-written one at once.
+BOOST_AUTO_TEST_CASE(test_Append_MovesFromGrownSegmentToReadySpare)
+{
+  TempDirectory dir;
+  VerdictSpool spool(dir.path(), 1 << 16, {});
+  appendRecords(spool, 3); // no spare yet: a growing segment
+  BOOST_REQUIRE(spool.prepareSpare());
+  spool.append("next");
+  BOOST_CHECK_EQUAL(spool.segmentCount(), 2u);
+  BOOST_CHECK_EQUAL(spool.syncStats().grownSegments, 1u);
+  BOOST_CHECK_EQUAL(spool.syncStats().preparedSegments, 1u);
+  BOOST_CHECK_EQUAL(std::filesystem::file_size(segments(dir.path()).at(1)), 1u << 16);
+}
+
+BOOST_AUTO_TEST_CASE(test_SyncStats_PercentilesFromTheHistogram)
+{
+  SpoolSyncStats stats;
+  BOOST_CHECK_EQUAL(stats.percentileMicros(0.9), 0u);
+  for (int i = 0; i < 90; ++i) {
+    stats.add(200); // 0.2 ms
+  }
+  for (int i = 0; i < 10; ++i) {
+    stats.add(5000); // 5 ms
+  }
+  BOOST_CHECK_EQUAL(stats.commits, 100u);
+  BOOST_CHECK_EQUAL(stats.maxMicros, 5000u);
+  // Bucket bounds are at most 25 % above the value.
+  BOOST_CHECK_GE(stats.percentileMicros(0.5), 200u);
+  BOOST_CHECK_LE(stats.percentileMicros(0.5), 250u);
+  BOOST_CHECK_LE(stats.percentileMicros(0.9), 250u);
+  BOOST_CHECK_EQUAL(stats.percentileMicros(0.91), 5000u); // capped by the maximum
+  BOOST_CHECK(stats.summary().starts_with("100 group commits (fdatasync), latency ms: mean 0.68,"));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
