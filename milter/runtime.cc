@@ -43,6 +43,7 @@ StoreOptions storeOptionsFor(const Config& config, Logger* logger)
     options.log = [logger](StoreLogLevel level, std::string_view line) {
       int priority = level == StoreLogLevel::Error     ? LOG_ERR
                      : level == StoreLogLevel::Warning ? LOG_WARNING
+                     : level == StoreLogLevel::Notice  ? LOG_NOTICE
                      : level == StoreLogLevel::Info    ? LOG_INFO
                                                        : LOG_DEBUG;
       logger->log(priority, "history: " + std::string(line));

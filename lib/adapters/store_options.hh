@@ -33,6 +33,7 @@ enum class StoreLogLevel
 {
   Debug,
   Info,
+  Notice, // once-per-run summaries (the group-commit figures at stop)
   Warning,
   Error,
 };

@@ -105,9 +105,11 @@ void VerdictWriter::start()
 
 void VerdictWriter::stop(std::chrono::milliseconds drain)
 {
+  bool first = false;
   {
     std::lock_guard lock(d_mutex);
     if (!d_stopping) {
+      first = true;
       d_stopping = true;
       d_drainDeadline = std::chrono::steady_clock::now() + drain;
     }
@@ -118,6 +120,9 @@ void VerdictWriter::stop(std::chrono::milliseconds drain)
   }
   if (d_spool) {
     d_spool->syncAll();
+    if (auto sync = d_spool->syncStats(); first && sync.commits > 0) {
+      log(StoreLogLevel::Notice, "spool: " + sync.summary());
+    }
   }
 }
 
