@@ -113,11 +113,24 @@ const char* unchangedRun(const char* p, const char* end, bool relaxed)
 #endif
   return unchangedRunScalar(p, end, relaxed);
 }
+
+// SHA-256, fetched from OpenSSL's provider once for the process. With
+// EVP_sha256() every EVP_DigestInit_ex looks the algorithm up again in the
+// provider store, under its lock (OpenSSL 3). A fetched EVP_MD is
+// immutable and may be shared by threads; it lives as long as the process.
+const EVP_MD* sha256()
+{
+  static const EVP_MD* const s_md = [] {
+    const EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    return md != nullptr ? md : EVP_sha256();
+  }();
+  return s_md;
+}
 } // namespace
 
 DkimBodyHash::DkimBodyHash(Canon canon) : d_canon(canon), d_ctx(EVP_MD_CTX_new())
 {
-  if (!d_ctx || EVP_DigestInit_ex(d_ctx.get(), EVP_sha256(), nullptr) != 1) {
+  if (!d_ctx || EVP_DigestInit_ex(d_ctx.get(), sha256(), nullptr) != 1) {
     throw Error("cannot start a SHA-256 hash");
   }
   d_out.reserve(s_block + 256);
