@@ -42,12 +42,14 @@ constexpr std::size_t s_minBPrefix = 8;
 constexpr std::size_t s_maxBPrefix = 64;
 constexpr unsigned s_ed25519Bits = 256;
 
-std::string tagValue(DKIM_SIGINFO* sig, const char* tag)
+// A signature tag as libopendkim parsed it, valid while its DKIM* lives.
+std::string_view tagValue(DKIM_SIGINFO* sig, const char* tag)
 {
   // libopendkim takes a non-const name and does not write to it.
   u_char* value =
       dkim_sig_gettagvalue(sig, false, reinterpret_cast<u_char*>(const_cast<char*>(tag)));
-  return value == nullptr ? std::string() : std::string(reinterpret_cast<const char*>(value));
+  return value == nullptr ? std::string_view()
+                          : std::string_view(reinterpret_cast<const char*>(value));
 }
 
 // Control characters replaced, length capped: safe to log and to store.
@@ -67,10 +69,37 @@ std::string bounded(std::string text, std::size_t limit, bool lowerCase = false)
   return text;
 }
 
-std::string withoutWhitespace(std::string text)
+bool isTagSpace(char c)
 {
-  std::erase_if(text, [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; });
-  return text;
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+std::string withoutWhitespace(std::string_view text)
+{
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    if (!isTagSpace(c)) {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+// The one-letter tag name `name` spells with white space removed, or NUL.
+char oneLetterName(std::string_view name)
+{
+  char letter = '\0';
+  for (char c : name) {
+    if (isTagSpace(c)) {
+      continue;
+    }
+    if (letter != '\0') {
+      return '\0';
+    }
+    letter = c;
+  }
+  return letter;
 }
 
 // The few tags of a DKIM-Signature field needed to name a signature that
@@ -95,19 +124,28 @@ ScannedTags scanTags(std::string_view field)
     if (equals == std::string_view::npos) {
       continue;
     }
-    std::string name = withoutWhitespace(std::string(pair.substr(0, equals)));
-    std::string value = withoutWhitespace(std::string(pair.substr(equals + 1)));
-    if (name == "d") {
-      tags.d = value;
-    } else if (name == "s") {
-      tags.s = value;
-    } else if (name == "a") {
-      tags.a = value;
-    } else if (name == "i") {
-      tags.i = value;
-    } else if (name == "b") {
-      tags.b = value;
+    // Only the values kept are copied: h= and b= are long.
+    std::string* value = nullptr;
+    switch (oneLetterName(pair.substr(0, equals))) {
+    case 'd':
+      value = &tags.d;
+      break;
+    case 's':
+      value = &tags.s;
+      break;
+    case 'a':
+      value = &tags.a;
+      break;
+    case 'i':
+      value = &tags.i;
+      break;
+    case 'b':
+      value = &tags.b;
+      break;
+    default:
+      continue;
     }
+    *value = withoutWhitespace(pair.substr(equals + 1));
   }
   return tags;
 }
@@ -265,11 +303,12 @@ std::optional<DkimSignatureOutcome> timestampOutcome(DKIM_SIGINFO* sig, std::tim
   return std::nullopt;
 }
 
-std::string bPrefix(const std::string& b, const std::vector<std::string>& others)
+// `others` holds b itself (the same characters, not an equal copy).
+std::string bPrefix(std::string_view b, const std::vector<std::string_view>& others)
 {
   std::size_t length = std::min(b.size(), s_minBPrefix);
   for (const auto& other : others) {
-    if (&other == &b) {
+    if (other.data() == b.data()) {
       continue;
     }
     std::size_t common = 0;
@@ -280,7 +319,7 @@ std::string bPrefix(const std::string& b, const std::vector<std::string>& others
       length = std::min(b.size(), common + 1);
     }
   }
-  return b.substr(0, std::min(length, s_maxBPrefix));
+  return std::string(b.substr(0, std::min(length, s_maxBPrefix)));
 }
 
 // RFC 6376 §6.1.3 checks the body hash before the signature. libopendkim
@@ -326,7 +365,7 @@ bool keyTypeMismatch(DKIM_SIGINFO* sig, dkim_alg_t algorithm)
 // ownBodyHash: the bh= we computed (dkim_body_hash.hh) when libopendkim
 // was not given the body; nullptr when it was.
 DkimSignatureOutcome outcomeFor(DKIM_SIGINFO* sig, std::time_t now, const DkimSettings& settings,
-                                const std::string& b, const std::vector<std::string>& allB,
+                                std::string_view b, const std::vector<std::string_view>& allB,
                                 const std::string* ownBodyHash)
 {
   DkimSignatureOutcome outcome;
@@ -740,10 +779,14 @@ std::vector<DkimSignatureOutcome> DkimVerifier::finish()
   };
 
   std::vector<ScannedTags> scanned;
-  std::vector<std::string> allB;
+  scanned.reserve(d_signatures.size());
   for (std::size_t i = 0; i < d_signatures.size(); ++i) {
     scanned.push_back(scanTags(signatureField(i)));
-    allB.push_back(scanned.back().b);
+  }
+  std::vector<std::string_view> allB; // into `scanned`, complete by now
+  allB.reserve(scanned.size());
+  for (const auto& tags : scanned) {
+    allB.push_back(tags.b);
   }
   // libopendkim lists the signatures it could parse in header order. When
   // it dropped some, the remaining ones are matched by their b= value.
