@@ -61,8 +61,10 @@ const char* unchangedRunScalar(const char* p, const char* end, bool relaxed)
 // Here a CRLF followed by an ordinary byte (not CR or LF, nor white space
 // in relaxed mode) counts as ordinary too: canonicalisation writes it as it
 // is, and a line end per line would otherwise send every line through the
-// byte-at-a-time path of update().
-const char* unchangedRun(const char* p, const char* end, bool relaxed)
+// byte-at-a-time path of update(). Each block is judged with vector
+// operations and one mask, so that blocks do not wait on each other.
+template <bool Relaxed>
+const char* unchangedRunSse2(const char* p, const char* end)
 {
 #if defined(__SSE2__)
   const __m128i cr = _mm_set1_epi8('\r');
@@ -73,13 +75,14 @@ const char* unchangedRun(const char* p, const char* end, bool relaxed)
   // ordinary byte must not be followed by.
   auto special = [&](__m128i bytes) {
     __m128i out = _mm_or_si128(_mm_cmpeq_epi8(bytes, cr), _mm_cmpeq_epi8(bytes, lf));
-    return relaxed ? _mm_or_si128(
-                         out, _mm_or_si128(_mm_cmpeq_epi8(bytes, tab), _mm_cmpeq_epi8(bytes, sp)))
-                   : out;
+    if constexpr (Relaxed) {
+      out = _mm_or_si128(out, _mm_or_si128(_mm_cmpeq_epi8(bytes, tab), _mm_cmpeq_epi8(bytes, sp)));
+    }
+    return out;
   };
-  // The CR of an ordinary CRLF that ended the previous block: its LF opens
-  // this one.
-  unsigned carry = 0;
+  // Byte 0 set when the last byte of the previous block was the CR of an
+  // ordinary CRLF: its LF opens this block.
+  __m128i carry = _mm_setzero_si128();
   // 18 bytes readable: the block and the two bytes after it.
   while (end - p >= 18) {
     const __m128i block = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
@@ -87,31 +90,33 @@ const char* unchangedRun(const char* p, const char* end, bool relaxed)
     const __m128i after = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 2));
     const __m128i isCr = _mm_cmpeq_epi8(block, cr);
     const __m128i isLf = _mm_cmpeq_epi8(block, lf);
-    const __m128i crlfOk =
+    const __m128i crOk =
         _mm_andnot_si128(special(after), _mm_and_si128(isCr, _mm_cmpeq_epi8(next, lf)));
-    const auto crMask = static_cast<unsigned>(_mm_movemask_epi8(isCr));
-    const auto lfMask = static_cast<unsigned>(_mm_movemask_epi8(isLf));
-    const auto crOk = static_cast<unsigned>(_mm_movemask_epi8(crlfOk));
-    const unsigned lfOk = ((crOk << 1) | carry) & lfMask;
-    unsigned stop = (crMask & ~crOk) | (lfMask & ~lfOk);
-    if (relaxed) {
+    const __m128i lfOk = _mm_and_si128(_mm_or_si128(_mm_slli_si128(crOk, 1), carry), isLf);
+    __m128i stop = _mm_or_si128(_mm_andnot_si128(crOk, isCr), _mm_andnot_si128(lfOk, isLf));
+    if constexpr (Relaxed) {
       // HTAB always (it becomes SP), SP when white space or a line end
       // follows (a run of it becomes one SP, or nothing before a line end).
-      __m128i wsp = _mm_cmpeq_epi8(block, tab);
-      wsp = _mm_or_si128(wsp, _mm_and_si128(_mm_cmpeq_epi8(block, sp), special(next)));
-      stop |= static_cast<unsigned>(_mm_movemask_epi8(wsp));
+      stop = _mm_or_si128(stop, _mm_cmpeq_epi8(block, tab));
+      stop = _mm_or_si128(stop, _mm_and_si128(_mm_cmpeq_epi8(block, sp), special(next)));
     }
-    if (stop != 0) {
-      return p + __builtin_ctz(stop);
+    const auto mask = static_cast<unsigned>(_mm_movemask_epi8(stop));
+    if (mask != 0) {
+      return p + __builtin_ctz(mask);
     }
-    carry = crOk >> 15;
+    carry = _mm_srli_si128(crOk, 15);
     p += 16;
   }
-  if (carry != 0) {
+  if ((_mm_movemask_epi8(carry) & 1) != 0) {
     ++p; // that LF; the byte after it is ordinary and within the chunk
   }
 #endif
-  return unchangedRunScalar(p, end, relaxed);
+  return unchangedRunScalar(p, end, Relaxed);
+}
+
+const char* unchangedRun(const char* p, const char* end, bool relaxed)
+{
+  return relaxed ? unchangedRunSse2<true>(p, end) : unchangedRunSse2<false>(p, end);
 }
 
 // SHA-256, fetched from OpenSSL's provider once for the process. With
