@@ -52,8 +52,9 @@ public:
     if (d_out.size() - d_pos < data.size()) {
       return false;
     }
-    for (char c : data) {
-      d_out[d_pos++] = static_cast<unsigned char>(c);
+    if (!data.empty()) {
+      std::memcpy(d_out.data() + d_pos, data.data(), data.size());
+      d_pos += data.size();
     }
     return true;
   }
