@@ -3,9 +3,11 @@
 #include "lib/adapters/dkim_key_cache.hh"
 
 #include <dlfcn.h>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 
 #include <openssl/bio.h>
@@ -36,7 +38,7 @@ public:
   ~KeyCache() { clear(); }
 
   // The cached key for `der` with one more reference for the caller, or null.
-  EVP_PKEY* find(const std::string& der)
+  EVP_PKEY* find(std::string_view der)
   {
     std::lock_guard lock(d_mutex);
     auto found = d_entries.find(der);
@@ -98,8 +100,17 @@ private:
     EVP_PKEY* key;
     std::uint64_t lastUse;
   };
+  // Looked up by the DER bytes in libopendkim's BIO, without a copy.
+  struct DerHash
+  {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view der) const noexcept
+    {
+      return std::hash<std::string_view>{}(der);
+    }
+  };
   std::mutex d_mutex;
-  std::unordered_map<std::string, Entry> d_entries;
+  std::unordered_map<std::string, Entry, DerHash, std::equal_to<>> d_entries;
   std::uint64_t d_clock = 0;
   std::uint64_t d_hits = 0;
   std::uint64_t d_misses = 0;
@@ -120,7 +131,7 @@ std::optional<EVP_PKEY*> cachedDecode(BIO* bio)
   if (data == nullptr || length <= 0 || static_cast<std::size_t>(length) > s_dkimKeyCacheMaxDer) {
     return std::nullopt;
   }
-  std::string der(data, static_cast<std::size_t>(length));
+  std::string_view der(data, static_cast<std::size_t>(length));
   EVP_PKEY* key = keyCache().find(der);
   if (key == nullptr) {
     // Not seen yet: the same decoder as d2i_PUBKEY_bio, on the same bytes.
@@ -129,7 +140,7 @@ std::optional<EVP_PKEY*> cachedDecode(BIO* bio)
     if (key == nullptr) {
       return nullptr; // bad DER is never cached
     }
-    keyCache().insert(std::move(der), key);
+    keyCache().insert(std::string(der), key);
   }
   // Leave the BIO as a decode would: its bytes consumed. libopendkim frees
   // it next, but a caller that read on must not see the key again.
