@@ -29,26 +29,29 @@ namespace
 // registration (STYLE.md 7).
 SessionServices* s_services = nullptr;
 
-std::mutex s_countMutex;
-std::condition_variable s_countChanged;
-unsigned s_connections = 0; // between negotiate/connect and close
-unsigned s_busy = 0;        // callbacks running right now
+// Counted on every callback (tens per message), so without a lock; the
+// mutex and condition variable serve only the drain at stop.
+std::atomic<unsigned> s_connections{0}; // between negotiate/connect and close
+std::atomic<unsigned> s_busy{0};        // callbacks running right now
+std::atomic<bool> s_draining{false};    // waitForIdle is (or was) waiting
+std::mutex s_drainMutex;
+std::condition_variable s_drained;
 
 // Counts a callback as running for its whole duration, for the drain at
 // stop (see waitForIdle).
 class BusyGuard
 {
 public:
-  BusyGuard()
-  {
-    std::lock_guard lock(s_countMutex);
-    ++s_busy;
-  }
+  BusyGuard() { s_busy.fetch_add(1); }
   ~BusyGuard()
   {
-    std::lock_guard lock(s_countMutex);
-    --s_busy;
-    s_countChanged.notify_all();
+    // Both sides are sequentially consistent: either waitForIdle sees the
+    // count at zero, or this sees s_draining and wakes it under the mutex,
+    // which it holds from its check until it waits.
+    if (s_busy.fetch_sub(1) == 1 && s_draining.load()) {
+      std::lock_guard lock(s_drainMutex);
+      s_drained.notify_all();
+    }
   }
   BusyGuard(const BusyGuard&) = delete;
   BusyGuard& operator=(const BusyGuard&) = delete;
@@ -97,8 +100,7 @@ Connection* connectionOf(SMFICTX* context)
       delete connection;
       return nullptr;
     }
-    std::lock_guard lock(s_countMutex);
-    ++s_connections;
+    s_connections.fetch_add(1);
   }
   return connection;
 }
@@ -327,9 +329,7 @@ sfsistat mlfiClose(SMFICTX* context)
   if (connection != nullptr) {
     smfi_setpriv(context, nullptr);
     delete connection; // Session's destructor does not throw
-    std::lock_guard lock(s_countMutex);
-    --s_connections;
-    s_countChanged.notify_all();
+    s_connections.fetch_sub(1);
   }
   return SMFIS_CONTINUE;
 }
@@ -367,19 +367,18 @@ bool registerFilter()
 
 unsigned activeConnections()
 {
-  std::lock_guard lock(s_countMutex);
-  return s_connections;
+  return s_connections.load();
 }
 
 unsigned busyCallbacks()
 {
-  std::lock_guard lock(s_countMutex);
-  return s_busy;
+  return s_busy.load();
 }
 
 bool waitForIdle(std::chrono::milliseconds timeout)
 {
-  std::unique_lock lock(s_countMutex);
-  return s_countChanged.wait_for(lock, timeout, [] { return s_busy == 0; });
+  s_draining.store(true);
+  std::unique_lock lock(s_drainMutex);
+  return s_drained.wait_for(lock, timeout, [] { return s_busy.load() == 0; });
 }
 } // namespace dmarc
