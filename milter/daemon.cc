@@ -20,6 +20,7 @@
 
 #include <libmilter/mfapi.h>
 
+#include "lib/adapters/cpu_gate.hh"
 #include "lib/core/error.hh"
 #include "lib/core/version.hh"
 #include "milter/callbacks.hh"
@@ -324,6 +325,9 @@ int runDaemon(const DaemonOptions& options, std::shared_ptr<const Config> config
     // --- postDropInit: threads, resolver, DKIM, history ---------------------
     runtime.postDropInit(*config, logger, true);
     SessionServices services{currentConfig, runtime.checker(), logger, runtime.store()};
+    CpuGate verifyGate(v.VerifyConcurrency > 0 ? static_cast<unsigned>(v.VerifyConcurrency)
+                                               : CpuGate::defaultSlots());
+    services.verifyGate = &verifyGate;
     setSessionServices(&services);
     ReloadThread reload(options.configFile, logger);
     logger.log(LOG_NOTICE, std::string("dmarc-milter ") + g_productVersion + " listening on " +

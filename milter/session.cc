@@ -11,6 +11,7 @@
 #include <map>
 #include <syslog.h>
 
+#include "lib/adapters/cpu_gate.hh"
 #include "lib/core/ascii_text.hh"
 #include "lib/core/error.hh"
 #include "lib/core/verdict_store.hh"
@@ -319,7 +320,12 @@ Reply Session::finishMessage(MilterActions& actions, Message& message)
     message.check->endOfHeaders();
   }
 
+  std::optional<CpuGate::Slot> slot;
+  if (d_services.verifyGate != nullptr) {
+    slot.emplace(*d_services.verifyGate);
+  }
   CheckResult result = message.check->finish();
+  slot.reset(); // storing the verdict below may wait for the disk
   Verdict& verdict = result.verdict;
   std::string headerProblem;
   if (config.values.RequiredHeaders) {

@@ -35,6 +35,7 @@ struct sockaddr;
 namespace dmarc
 {
 class Config;
+class CpuGate;
 class Logger;
 class MilterActions;
 class VerdictStore;
@@ -67,6 +68,9 @@ struct SessionServices
   MessageChecker& checker;
   Logger& logger;
   VerdictStore* store = nullptr; // nullptr: no history kept
+  // Admits end-of-message checks in arrival order, a few at a time
+  // (cpu_gate.hh). nullptr: no limit.
+  CpuGate* verifyGate = nullptr;
   // The time a message is received and judged at (DKIM x= and t=, the
   // stored verdict's time). Tests inject their own.
   std::function<std::chrono::system_clock::time_point()> clock = [] {

@@ -18,3 +18,11 @@ lib_libdmarcadapters_a_SOURCES += \
 tests_unit_test_adapters_SOURCES += \
 	tests/unit/test-psl_idna_cc.cc \
 	tests/unit/test-psl_list_cc.cc
+
+# The first-come, first-served limit on end-of-message work (the milter) and
+# the scope DNS waits step out of it with (the resolver).
+lib_libdmarcadapters_a_SOURCES += \
+	lib/adapters/cpu_gate.cc \
+	lib/adapters/cpu_gate.hh
+tests_unit_test_adapters_SOURCES += \
+	tests/unit/test-cpu_gate_cc.cc

@@ -25,6 +25,7 @@
 #include <unordered_map>
 
 #include "lib/adapters/c_handles.hh"
+#include "lib/adapters/cpu_gate.hh"
 #include "lib/core/error.hh"
 
 namespace dmarc
@@ -479,6 +480,9 @@ public:
       delete callbackReference;
       return failure(std::string("resolver: ") + ub_strerror(rc));
     }
+    // Waiting for the network: a CPU slot held for end-of-message work
+    // goes to the next message meanwhile (cpu_gate.hh).
+    OffCpuScope offCpu;
     std::unique_lock lock(pending->mutex);
     if (!pending->done.wait_for(lock, timeout, [&] { return pending->finished; })) {
       lock.unlock();

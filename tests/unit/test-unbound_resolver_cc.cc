@@ -10,6 +10,7 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include "lib/adapters/cpu_gate.hh"
 #include "lib/adapters/unbound_resolver.hh"
 #include "lib/core/error.hh"
 #include "tests/unit/dnssec_zone.hh"
@@ -235,6 +236,42 @@ BOOST_AUTO_TEST_CASE(test_Query_TimeoutIsFailureWithinBound)
       elapsed < std::chrono::milliseconds(290),
       "took " << std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count()
               << " ms, want about 50");
+}
+
+BOOST_AUTO_TEST_CASE(test_Query_WaitForNetworkGivesUpCpuSlot)
+{
+  // A message waiting for a DNS answer must not keep end-of-message work
+  // of other messages from running (cpu_gate.hh): while the query waits on
+  // a server that never answers, another thread gets the only slot.
+  SilentServer silent;
+  UnboundResolverOptions opts;
+  opts.nameservers = {"127.0.0.1@" + std::to_string(silent.port)};
+  opts.queryTimeout = std::chrono::milliseconds(1500);
+  UnboundResolver resolver(opts);
+  CpuGate gate(1);
+  std::atomic<bool> holding{false};
+  std::atomic<bool> queryDone{false};
+  std::atomic<bool> enteredDuringQuery{false};
+  DnsAnswer answer;
+  std::thread waiter([&] {
+    CpuGate::Slot slot(gate);
+    holding = true;
+    answer = resolver.query("example.dmtest", DnsType::TXT);
+    queryDone = true;
+  });
+  while (!holding) {
+    std::this_thread::yield();
+  }
+  std::thread other([&] {
+    CpuGate::Slot slot(gate); // without OffCpuScope: only after the timeout
+    enteredDuringQuery = !queryDone.load();
+  });
+  other.join();
+  waiter.join();
+  BOOST_CHECK_MESSAGE(enteredDuringQuery.load(),
+                      "the other thread got the slot only after the query ended");
+  BOOST_CHECK(answer.status == DnsStatus::Failure);
+  BOOST_CHECK_MESSAGE(gate.holders() == 0u, "got " << gate.holders() << " holders at the end");
 }
 
 BOOST_FIXTURE_TEST_CASE(test_Query_DnssecBogusWithTrustAnchor, ServerFixture)
