@@ -2,6 +2,8 @@
 # DKIM verification (and signing, for tests, benchmarks and outgoing
 # reports) through libopendkim, with key lookups routed to our DnsResolver.
 lib_libdmarcadapters_a_SOURCES += \
+	lib/adapters/dkim_arena.cc \
+	lib/adapters/dkim_arena.hh \
 	lib/adapters/dkim_body_hash.cc \
 	lib/adapters/dkim_body_hash.hh \
 	lib/adapters/dkim_capi.hh \
@@ -16,6 +18,7 @@ lib_libdmarcadapters_a_SOURCES += \
 	lib/adapters/dkim_verifier.hh
 
 tests_unit_test_adapters_SOURCES += \
+	tests/unit/test-dkim_arena_cc.cc \
 	tests/unit/test-dkim_body_hash_cc.cc \
 	tests/unit/test-dkim_dns_cc.cc \
 	tests/unit/test-dkim_key_cache_cc.cc \

@@ -535,7 +535,8 @@ BodyCanons bodyCanons(DKIM* dkim)
 // Sets up one libopendkim handle: `fixCrlf` adds DKIM_LIBFLAGS_FIXCRLF.
 DkimLibPtr makeLibrary(DnsResolver& resolver, const DkimSettings& settings, bool fixCrlf)
 {
-  DkimLibPtr lib(dkim_init(nullptr, nullptr));
+  // Each message's allocations come from its DkimVerifier's arena.
+  DkimLibPtr lib(dkim_init(DkimArena::allocateFor, DkimArena::freeFor));
   if (!lib) {
     throw Error("dkim_init failed");
   }
@@ -659,7 +660,7 @@ DKIM_STAT DkimVerifier::startLibrary(bool fixCrlf)
 {
   DKIM_STAT status = DKIM_STAT_OK;
   d_dkim.reset(dkim_verify(fixCrlf ? d_library.fixCrlfHandle() : d_library.handle(),
-                           reinterpret_cast<const u_char*>(d_id.c_str()), nullptr, &status));
+                           reinterpret_cast<const u_char*>(d_id.c_str()), &d_arena, &status));
   if (!d_dkim) {
     d_broken = true;
     d_brokenReason = "libopendkim could not start verification";

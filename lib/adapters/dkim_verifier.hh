@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "lib/adapters/c_handles.hh"
+#include "lib/adapters/dkim_arena.hh"
 #include "lib/core/dkim_result.hh"
 #include "lib/core/dns_answer.hh"
 
@@ -151,7 +152,8 @@ private:
   const DkimLibrary& d_library;
   std::time_t d_now;
   DnsResolver* d_resolver;
-  std::string d_id; // libopendkim keeps a pointer to it
+  std::string d_id;  // libopendkim keeps a pointer to it
+  DkimArena d_arena; // libopendkim's memory for d_dkim, which goes first
   DkimPtr d_dkim;
   std::size_t d_fields = 0;
   std::size_t d_headerBytes = 0;
