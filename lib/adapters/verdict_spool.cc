@@ -342,8 +342,8 @@ std::string SpoolSyncStats::summary() const
 }
 
 VerdictSpool::VerdictSpool(std::string directory, std::size_t segmentBytes, StoreLogFunction log)
-    : d_directory(std::move(directory)),
-      d_segmentBytes((std::max<std::size_t>(segmentBytes, 4096) + 4095) / 4096 * 4096),
+    : d_directory(std::move(directory)), d_segmentBytes(std::max<std::size_t>(segmentBytes, 4096)),
+      d_spareBytes((std::max<std::size_t>(d_segmentBytes / 4, 4096) + 4095) / 4096 * 4096),
       d_sparePath(d_directory + "/" + std::string(s_spareName)), d_log(std::move(log))
 {
   if (::mkdir(d_directory.c_str(), 0700) != 0 && errno != EEXIST) {
@@ -416,7 +416,7 @@ void VerdictSpool::recoverSpare()
     }
     log(StoreLogLevel::Error,
         "spool: the spare segment holds records but cannot become " + name + "; removed");
-  } else if (data.size() == d_segmentBytes && usedLength(data) == 0) {
+  } else if (data.size() == d_spareBytes && usedLength(data) == 0) {
     // Whole. What a crash of this process left may be in the page cache
     // only: sync it before relying on it.
     FileDescriptor fd(::open(d_sparePath.c_str(), O_RDWR | O_CLOEXEC));
@@ -528,7 +528,7 @@ void VerdictSpool::openActive()
   if (d_spareFd) {
     if (::rename(d_sparePath.c_str(), segment.path.c_str()) == 0) {
       segment.fd = std::move(d_spareFd);
-      segment.capacity = d_segmentBytes;
+      segment.capacity = d_spareBytes;
       ++d_syncStats.preparedSegments;
     } else {
       log(StoreLogLevel::Error, "spool: cannot rename " + d_sparePath + ": " + errnoText(errno));
@@ -689,7 +689,7 @@ bool VerdictSpool::prepareSpare()
     d_preparing = true;
   }
   std::string error;
-  auto fd = writeZeroFile(d_sparePath, d_segmentBytes, d_directory, d_abortPreparing, error);
+  auto fd = writeZeroFile(d_sparePath, d_spareBytes, d_directory, d_abortPreparing, error);
   std::lock_guard lock(d_mutex);
   d_preparing = false;
   // On failure, not again before the next segment is opened: a full disk
@@ -771,7 +771,8 @@ void VerdictSpool::release(std::uint64_t sequence)
       // the next append opens a fresh one.
       bool active = it->fd != nullptr;
       if (it->last <= sequence &&
-          (!active || it->bytes >= std::max<std::uint64_t>(4096, d_segmentBytes / 4))) {
+          (!active || it->bytes >= std::max<std::uint64_t>(4096, d_segmentBytes / 4) ||
+           (it->capacity > 0 && it->bytes >= it->capacity - it->capacity / 16))) {
         d_bytes -= it->bytes;
         doomed.push_back(std::move(it->path));
         it = d_segments.erase(it);

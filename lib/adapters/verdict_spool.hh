@@ -18,8 +18,11 @@
 // overwrites blocks that are already allocated and on disk (ext4 then has no
 // size or extent change to commit in its journal: one cache flush instead of
 // two). So a background thread (started with the flusher) prepares the next
-// segment ahead of time as "spare.segment": segmentBytes of zeros really
-// written, then fdatasynced together with the directory. When a record no
+// segment ahead of time as "spare.segment": a quarter of segmentBytes (at
+// least 4096, a multiple of 4096) of zeros really written, then fdatasynced
+// together with the directory. A quarter, because that is how much committed
+// data makes the active segment go (see release()): a larger spare would
+// mostly be thrown away unused, its zeros written for nothing. When a record no
 // longer fits in the active segment, append() renames the spare to the new
 // segment's name (the next group commit syncs the directory) and records
 // overwrite its zeros in place. When no spare is ready (before the thread
@@ -31,9 +34,9 @@
 //
 // Sizes: bytes() counts the data held (frames, and damaged bytes found at
 // start-up), not the zeros of pre-written segments, so the spool limit
-// bounds the verdicts kept. The files take up to about two segmentBytes more
+// bounds the verdicts kept. The files take up to half a segmentBytes more
 // (the unused room of the active segment and the spare), plus less than one
-// frame per closed segment.
+// frame per closed segment. A grown segment is closed past segmentBytes.
 //
 // Trust: segment contents are untrusted (a crash can tear the last frame, a
 // disk can corrupt any byte). The reader checks magic, length bound and
@@ -105,8 +108,8 @@ public:
   // Opens or creates `directory`, takes its lock (throws Error when another
   // process holds it), and scans existing segments: damage is logged and
   // returned by damage(), good records stay for replay. `segmentBytes`
-  // (at least 4096, rounded up to a multiple of 4096) is the size of a
-  // pre-written segment.
+  // (at least 4096) is the size past which a grown segment is closed; a
+  // pre-written one holds a quarter of it.
   VerdictSpool(std::string directory, std::size_t segmentBytes, StoreLogFunction log);
   ~VerdictSpool();
   VerdictSpool(const VerdictSpool&) = delete;
@@ -138,7 +141,8 @@ public:
 
   // Every record up to `sequence` is committed to the database: unlink the
   // segments that hold nothing newer (the one being appended to only once
-  // it holds at least a quarter of segmentBytes). The unlinks happen
+  // it holds at least a quarter of segmentBytes, or is a pre-written one
+  // with less than a sixteenth of its room left). The unlinks happen
   // outside the lock and are not synced: a segment that a crash brings back
   // is replayed, and the database ignores what it already has.
   void release(std::uint64_t sequence);
@@ -173,6 +177,7 @@ private:
 
   const std::string d_directory;
   const std::size_t d_segmentBytes;
+  const std::size_t d_spareBytes; // the size of a pre-written segment
   const std::string d_sparePath;
   StoreLogFunction d_log;
   FileDescriptor d_lock;

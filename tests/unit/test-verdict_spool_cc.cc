@@ -46,6 +46,10 @@ std::string payloadFor(int i)
   return "record-" + std::to_string(i) + std::string(static_cast<std::size_t>(i % 50), 'x');
 }
 
+// Spools of these tests: segments of 64 KiB, pre-written ones of 16 KiB.
+constexpr std::size_t s_segment = 1 << 16;
+constexpr std::uintmax_t s_prewritten = s_segment / 4;
+
 std::string spareOf(const std::string& directory)
 {
   return directory + "/spare.segment";
@@ -262,16 +266,16 @@ BOOST_AUTO_TEST_CASE(test_SyncUpTo_AcrossSegmentRollovers)
 BOOST_AUTO_TEST_CASE(test_Append_PrewrittenSegmentIsOverwrittenInPlace)
 {
   TempDirectory dir;
-  VerdictSpool spool(dir.path(), 1 << 16, {});
+  VerdictSpool spool(dir.path(), s_segment, {});
   BOOST_REQUIRE(spool.prepareSpare());
-  BOOST_CHECK_EQUAL(std::filesystem::file_size(spareOf(dir.path())), 1u << 16);
+  BOOST_CHECK_EQUAL(std::filesystem::file_size(spareOf(dir.path())), s_prewritten);
   BOOST_CHECK_EQUAL(spool.segmentCount(), 0u); // the spare is not a segment
   appendRecords(spool, 20);
   BOOST_CHECK(!std::filesystem::exists(spareOf(dir.path())));
   auto files = segments(dir.path());
   BOOST_REQUIRE_EQUAL(files.size(), 1u);
-  BOOST_CHECK_EQUAL(std::filesystem::file_size(files[0]), 1u << 16); // did not grow
-  BOOST_CHECK_LT(spool.bytes(), 1u << 16);                           // counts data, not room
+  BOOST_CHECK_EQUAL(std::filesystem::file_size(files[0]), s_prewritten); // did not grow
+  BOOST_CHECK_LT(spool.bytes(), s_prewritten);                           // counts data, not room
   BOOST_CHECK_EQUAL(spool.syncStats().preparedSegments, 1u);
   BOOST_CHECK_EQUAL(spool.syncStats().grownSegments, 0u);
   BOOST_CHECK_EQUAL(readAll(spool).size(), 20u);
@@ -282,12 +286,12 @@ BOOST_AUTO_TEST_CASE(test_Recover_ZeroTailIsNotDamage)
   TempDirectory dir;
   std::uint64_t bytes = 0;
   {
-    VerdictSpool spool(dir.path(), 1 << 16, {});
+    VerdictSpool spool(dir.path(), s_segment, {});
     BOOST_REQUIRE(spool.prepareSpare());
     appendRecords(spool, 20);
     bytes = spool.bytes();
   }
-  VerdictSpool spool(dir.path(), 1 << 16, {});
+  VerdictSpool spool(dir.path(), s_segment, {});
   BOOST_CHECK_MESSAGE(spool.damage().empty(),
                       "got " << spool.damage().size() << " damaged regions, want none");
   BOOST_CHECK_EQUAL(spool.bytes(), bytes);
@@ -304,7 +308,7 @@ BOOST_AUTO_TEST_CASE(test_Recover_TornFrameFollowedByZerosIsATornTail)
   std::vector<std::uint64_t> offsets;
   std::uint64_t bytes = 0;
   {
-    VerdictSpool spool(dir.path(), 1 << 16, {});
+    VerdictSpool spool(dir.path(), s_segment, {});
     BOOST_REQUIRE(spool.prepareSpare());
     offsets = appendRecords(spool, 20);
     bytes = spool.bytes();
@@ -315,7 +319,7 @@ BOOST_AUTO_TEST_CASE(test_Recover_TornFrameFollowedByZerosIsATornTail)
     file.seekp(static_cast<std::streamoff>(bytes - 7));
     file.write("\0\0\0\0\0\0\0", 7); // the last frame's end never reached the disk
   }
-  VerdictSpool spool(dir.path(), 1 << 16, {});
+  VerdictSpool spool(dir.path(), s_segment, {});
   auto all = readAll(spool);
   BOOST_CHECK_EQUAL(all.size(), 19u);
   BOOST_CHECK(all.count(20) == 0);
@@ -334,7 +338,7 @@ BOOST_AUTO_TEST_CASE(test_Recover_ZerosBeforeAGoodFrameAreDamage)
   TempDirectory dir;
   std::vector<std::uint64_t> offsets;
   {
-    VerdictSpool spool(dir.path(), 1 << 16, {});
+    VerdictSpool spool(dir.path(), s_segment, {});
     BOOST_REQUIRE(spool.prepareSpare());
     offsets = appendRecords(spool, 10);
   }
@@ -344,7 +348,7 @@ BOOST_AUTO_TEST_CASE(test_Recover_ZerosBeforeAGoodFrameAreDamage)
     file.seekp(static_cast<std::streamoff>(offsets[4]));
     file << std::string(offsets[6] - offsets[4], '\0'); // records 5 and 6 never written
   }
-  VerdictSpool spool(dir.path(), 1 << 16, {});
+  VerdictSpool spool(dir.path(), s_segment, {});
   auto all = readAll(spool);
   BOOST_CHECK_EQUAL(all.size(), 8u);
   BOOST_CHECK_EQUAL(all[7], payloadFor(7));
@@ -358,7 +362,7 @@ BOOST_AUTO_TEST_CASE(test_Reopen_AppendsToFreshSegmentNotIntoOldZeros)
 {
   TempDirectory dir;
   {
-    VerdictSpool spool(dir.path(), 1 << 16, {});
+    VerdictSpool spool(dir.path(), s_segment, {});
     BOOST_REQUIRE(spool.prepareSpare());
     appendRecords(spool, 10);
   }
@@ -368,7 +372,7 @@ BOOST_AUTO_TEST_CASE(test_Reopen_AppendsToFreshSegmentNotIntoOldZeros)
     std::ifstream in(old, std::ios::binary);
     before.assign(std::istreambuf_iterator<char>(in), {});
   }
-  VerdictSpool spool(dir.path(), 1 << 16, {});
+  VerdictSpool spool(dir.path(), s_segment, {});
   BOOST_CHECK_EQUAL(spool.append("next"), 11u);
   auto files = segments(dir.path());
   BOOST_REQUIRE_EQUAL(files.size(), 2u);
@@ -389,12 +393,12 @@ BOOST_AUTO_TEST_CASE(test_Recover_UnusedSpareIsReused)
 {
   TempDirectory dir;
   {
-    VerdictSpool spool(dir.path(), 1 << 16, {});
+    VerdictSpool spool(dir.path(), s_segment, {});
     appendRecords(spool, 3);
     BOOST_REQUIRE(spool.prepareSpare());
   }
   BOOST_REQUIRE(std::filesystem::exists(spareOf(dir.path())));
-  VerdictSpool spool(dir.path(), 1 << 16, {});
+  VerdictSpool spool(dir.path(), s_segment, {});
   BOOST_CHECK(spool.damage().empty());
   BOOST_CHECK(spool.spareReady());
   BOOST_CHECK_EQUAL(spool.segmentCount(), 1u);
@@ -404,7 +408,7 @@ BOOST_AUTO_TEST_CASE(test_Recover_UnusedSpareIsReused)
   BOOST_CHECK(!std::filesystem::exists(spareOf(dir.path())));
   auto files = segments(dir.path());
   BOOST_REQUIRE_EQUAL(files.size(), 2u);
-  BOOST_CHECK_EQUAL(std::filesystem::file_size(files[1]), 1u << 16);
+  BOOST_CHECK_EQUAL(std::filesystem::file_size(files[1]), s_prewritten);
 }
 
 // A crash while the spare was being written: short, or not the size of a
@@ -412,12 +416,12 @@ BOOST_AUTO_TEST_CASE(test_Recover_UnusedSpareIsReused)
 BOOST_AUTO_TEST_CASE(test_Recover_UnfinishedSpareIsRemoved)
 {
   TempDirectory dir;
-  for (std::size_t size : {std::size_t{0}, std::size_t{1000}, std::size_t{1} << 17}) {
+  for (std::size_t size : {std::size_t{0}, std::size_t{1000}, s_segment}) {
     {
       std::ofstream out(spareOf(dir.path()), std::ios::binary);
       out << std::string(size, '\0');
     }
-    VerdictSpool spool(dir.path(), 1 << 16, {});
+    VerdictSpool spool(dir.path(), s_segment, {});
     BOOST_CHECK(spool.damage().empty());
     BOOST_CHECK(!spool.spareReady());
     BOOST_CHECK_MESSAGE(!std::filesystem::exists(spareOf(dir.path())),
@@ -432,13 +436,13 @@ BOOST_AUTO_TEST_CASE(test_Recover_SpareHoldingRecordsBecomesASegment)
 {
   TempDirectory dir;
   {
-    VerdictSpool spool(dir.path(), 1 << 16, {});
+    VerdictSpool spool(dir.path(), s_segment, {});
     BOOST_REQUIRE(spool.prepareSpare());
     appendRecords(spool, 5);
   }
   auto segment = segments(dir.path()).at(0);
   std::filesystem::rename(segment, spareOf(dir.path()));
-  VerdictSpool spool(dir.path(), 1 << 16, {});
+  VerdictSpool spool(dir.path(), s_segment, {});
   BOOST_CHECK(spool.damage().empty());
   BOOST_CHECK(!spool.spareReady());
   BOOST_CHECK_EQUAL(readAll(spool).size(), 5u);
@@ -470,14 +474,35 @@ BOOST_AUTO_TEST_CASE(test_Append_FrameLargerThanASegment)
 BOOST_AUTO_TEST_CASE(test_Append_MovesFromGrownSegmentToReadySpare)
 {
   TempDirectory dir;
-  VerdictSpool spool(dir.path(), 1 << 16, {});
+  VerdictSpool spool(dir.path(), s_segment, {});
   appendRecords(spool, 3); // no spare yet: a growing segment
   BOOST_REQUIRE(spool.prepareSpare());
   spool.append("next");
   BOOST_CHECK_EQUAL(spool.segmentCount(), 2u);
   BOOST_CHECK_EQUAL(spool.syncStats().grownSegments, 1u);
   BOOST_CHECK_EQUAL(spool.syncStats().preparedSegments, 1u);
-  BOOST_CHECK_EQUAL(std::filesystem::file_size(segments(dir.path()).at(1)), 1u << 16);
+  BOOST_CHECK_EQUAL(std::filesystem::file_size(segments(dir.path()).at(1)), s_prewritten);
+}
+
+// A committed pre-written active segment goes once its room is nearly used
+// up (its size is the release threshold, which frames rarely hit exactly).
+BOOST_AUTO_TEST_CASE(test_Release_NearlyFullPrewrittenActiveGoes)
+{
+  TempDirectory dir;
+  VerdictSpool spool(dir.path(), 4 * 4096, {}); // pre-written segments of 4096
+  BOOST_REQUIRE(spool.prepareSpare());
+  const std::string payload(100, 'p'); // frames of 120 bytes
+  for (int i = 0; i < 31; ++i) {
+    spool.append(payload);
+  }
+  spool.release(31); // 3720 bytes: more than 1/16 of the room left
+  BOOST_CHECK_EQUAL(spool.segmentCount(), 1u);
+  spool.append(payload);
+  spool.release(32); // 3840 bytes: 256 left
+  BOOST_CHECK_EQUAL(spool.segmentCount(), 0u);
+  BOOST_CHECK(segments(dir.path()).empty());
+  BOOST_CHECK_EQUAL(spool.bytes(), 0u);
+  BOOST_CHECK_EQUAL(spool.append(payload), 33u);
 }
 
 BOOST_AUTO_TEST_CASE(test_SyncStats_PercentilesFromTheHistogram)
