@@ -217,7 +217,16 @@ void DkimBodyHash::update(std::string_view chunk)
     } else if (c == '\n') {
       lineEnd(); // a bare LF ends a line, as with libopendkim's FIXCRLF
     } else if (relaxed && isWsp(c)) {
+      // A run of white space becomes one SP before content and nothing
+      // before a line end: the run is skipped whole, and the content byte
+      // after it taken here, rather than one turn of this loop per byte.
       d_pendingSpace = true;
+      while (p < end && isWsp(*p)) {
+        ++p;
+      }
+      if (p < end && *p != '\r' && *p != '\n') {
+        content(*p++);
+      }
     } else {
       content(c);
     }
