@@ -191,6 +191,7 @@ void DkimBodyHash::update(std::string_view chunk)
       // Fast path: the longest run that canonicalisation leaves as it is,
       // copied in one append. Most of a body is such runs; a single SP
       // between two ordinary bytes is one of them in relaxed mode too.
+      // The run ends at a byte that needs a decision: straight on to it.
       const char* q = unchangedRun(p, end, relaxed);
       if (q != p) {
         d_out.append(p, static_cast<std::size_t>(q - p));
@@ -199,7 +200,9 @@ void DkimBodyHash::update(std::string_view chunk)
           flushOut();
         }
         p = q;
-        continue;
+        if (p == end) {
+          break;
+        }
       }
     }
     // Slow path: one byte that needs a decision, or the first after one.
