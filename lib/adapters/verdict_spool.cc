@@ -390,8 +390,10 @@ void VerdictSpool::log(StoreLogLevel level, const std::string& line) const
 // removed. Before the segments are listed, so that a recovered one is too.
 void VerdictSpool::recoverSpare()
 {
+  // Enough to find its first frame or to see that it is whole: a large
+  // file of that name costs no more memory than a segment.
   std::string data;
-  if (!readFile(d_sparePath, data)) {
+  if (!readFile(d_sparePath, data, d_spareBytes + s_frameHeader + s_maxPayload)) {
     if (errno != ENOENT) {
       log(StoreLogLevel::Error, "spool: cannot read " + d_sparePath + ": " + errnoText(errno));
     }
