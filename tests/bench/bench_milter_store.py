@@ -17,7 +17,8 @@ still to be written back), so that one variant's writer draining into the
 database does not load the disk during the next variant's run. The milters
 log at notice level (no line per message). At the end it prints each
 spooling variant's group-commit (fdatasync) latencies, from the line the
-milter logs when its history store stops.
+milter logs when its history store stops. Each run also shows the milter's
+CPU time and context switches (all threads, from /proc) per message.
 
 --pg-on-tmpfs puts the private PostgreSQL's data directory on /dev/shm. It
 is a model of the usual deployment, where the database runs on another host
@@ -77,6 +78,21 @@ def run_once(sock, script, messages, connections):
     if errors:
         raise SystemExit("%d miltertest runs failed: %s" % (len(errors), errors[0][-500:]))
     return per * connections / (time.monotonic() - start), per * connections
+
+
+def milter_usage(pid):
+    """(CPU seconds, context switches) of a milter process so far, all threads."""
+    with open("/proc/%d/stat" % pid) as handle:
+        fields = handle.read().rsplit(")", 1)[1].split()
+    cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+    switches = 0
+    for task in os.listdir("/proc/%d/task" % pid):
+        try:
+            with open("/proc/%d/task/%s/status" % (pid, task)) as handle:
+                switches += sum(int(line.split()[1]) for line in handle if "ctxt_switches" in line)
+        except OSError:
+            pass  # the thread ended
+    return cpu, switches
 
 
 def wait_committed(pg, want, timeout=900):
@@ -148,11 +164,15 @@ def main():
             for name in VARIANTS:
                 waited = wait_committed(pg, sent)
                 os.sync()  # PostgreSQL's dirty pages written back now, not during the run
+                cpu, switches = milter_usage(milters[name][0].pid)
                 rate, count = run_once(milters[name][1], script, args.messages, args.connections)
+                cpu_after, switches_after = milter_usage(milters[name][0].pid)
                 sent += count if name != "no-database" else 0
                 rates[name].append(rate)
-                print("  round %d %-12s msg/s %6.0f   (waited %4.1f s before it for PostgreSQL to commit "
-                      "the earlier verdicts)" % (round_number + 1, name, rate, waited), flush=True)
+                print("  round %d %-12s msg/s %6.0f   milter CPU %3.0f us and %4.1f context switches per "
+                      "message (waited %4.1f s before it for PostgreSQL)" % (
+                          round_number + 1, name, rate, 1e6 * (cpu_after - cpu) / count,
+                          (switches_after - switches) / count, waited), flush=True)
         medians = {name: statistics.median(values) for name, values in rates.items()}
         for name in VARIANTS:
             print("median %-12s msg/s %6.0f" % (name, medians[name]))
