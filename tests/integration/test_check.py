@@ -142,8 +142,10 @@ class CheckTest(unittest.TestCase):
             out.write(open(cls.ca.ca).read())
             out.write(open(os.path.join(cls.postfix.etc, "smtpd.crt")).read())
         cls.contexts = {}
-        cls.https_port = hs.free_port()
-        cls.server = QuietHttpServer(("127.0.0.1", cls.https_port), PolicyHandler)
+        # Port 0: the kernel picks a free port at bind time (free_port()
+        # then bind leaves a window for another process to take it).
+        cls.server = QuietHttpServer(("127.0.0.1", 0), PolicyHandler)
+        cls.https_port = cls.server.server_address[1]
         cls.server.responses = {}
         default = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         cert, key = cls.ca.leaf("default", "default.invalid")

@@ -60,8 +60,8 @@ class ReportHttpsTest(unittest.TestCase):
         cls.dns = s.dns
         cls.db = ReportsDatabase("reports_https")
         cls.ca = TestCa(os.path.join(s.root, "https-rua-ca"))
-        cls.port = hs.free_port()
-        cls.server = QuietHttpServer(("127.0.0.1", cls.port), CollectorHandler)
+        cls.server = QuietHttpServer(("127.0.0.1", 0), CollectorHandler)  # a free port, no race
+        cls.port = cls.server.server_address[1]
         cls.server.requests = []
         cls.server.responses = {}
         cls.contexts = {}
