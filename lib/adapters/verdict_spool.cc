@@ -7,14 +7,17 @@
 #include <cerrno>
 #include <chrono>
 #include <cinttypes>
+#include <climits>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/futex.h>
 #include <optional>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include <utility>
 
@@ -294,6 +297,24 @@ std::uint64_t bucketEnd(std::size_t bucket)
   return std::uint64_t{5 + quarter} << (octave - 2);
 }
 
+// Sleeps while `word` holds `value` (or until a wake-up); wakes every
+// sleeper. Linux futexes on a process-private word: no spinning, no
+// sched_yield() loops on a busy machine.
+static_assert(sizeof(std::atomic<std::uint32_t>) == 4 &&
+              std::atomic<std::uint32_t>::is_always_lock_free);
+
+void futexWait(std::atomic<std::uint32_t>& word, std::uint32_t value)
+{
+  ::syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&word), FUTEX_WAIT_PRIVATE, value, nullptr,
+            nullptr, 0);
+}
+
+void futexWakeAll(std::atomic<std::uint32_t>& word)
+{
+  ::syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&word), FUTEX_WAKE_PRIVATE, INT_MAX,
+            nullptr, nullptr, 0);
+}
+
 std::string segmentName(std::uint64_t first)
 {
   char buffer[64];
@@ -365,11 +386,12 @@ VerdictSpool::~VerdictSpool()
   {
     std::lock_guard lock(d_mutex);
     d_stopping = true;
+    d_closing = true;
+    ++d_syncRound;
   }
-  d_abortPreparing = true;
   d_flushWanted.notify_all();
   d_prepareWanted.notify_all();
-  d_synced.notify_all();
+  futexWakeAll(d_syncRound);
   if (d_flusher.joinable()) {
     d_flusher.join();
   }
@@ -493,6 +515,7 @@ void VerdictSpool::recover()
     d_segments.push_back(std::move(segment));
   }
   d_syncedSequence = d_lastSequence;
+  d_durableSequence = d_syncedSequence;
   if (!found.empty()) {
     log(StoreLogLevel::Info, "spool: " + d_directory + ": " + std::to_string(found.size()) +
                                  " segment(s), " + std::to_string(records) +
@@ -610,18 +633,34 @@ void VerdictSpool::startThreads()
 
 bool VerdictSpool::syncUpTo(std::uint64_t sequence)
 {
-  std::unique_lock lock(d_mutex);
-  if (d_syncedSequence >= sequence) {
+  if (d_durableSequence.load(std::memory_order_acquire) >= sequence) {
     return true;
   }
-  startThreads();
-  d_wantedSequence = std::max(d_wantedSequence, sequence);
+  std::uint64_t failures = 0;
+  std::uint32_t round = 0;
+  {
+    std::lock_guard lock(d_mutex);
+    if (d_syncedSequence >= sequence) {
+      return true;
+    }
+    startThreads();
+    d_wantedSequence = std::max(d_wantedSequence, sequence);
+    failures = d_syncFailures;
+    // Read under d_mutex: every group commit that ends from now on bumps it.
+    round = d_syncRound.load(std::memory_order_relaxed);
+  }
   d_flushWanted.notify_one();
-  const std::uint64_t failures = d_syncFailures;
-  d_synced.wait(lock, [&] {
-    return d_syncedSequence >= sequence || d_syncFailures != failures || d_stopping;
-  });
-  return d_syncedSequence >= sequence;
+  while (true) {
+    futexWait(d_syncRound, round);
+    round = d_syncRound.load(std::memory_order_acquire);
+    if (d_durableSequence.load(std::memory_order_acquire) >= sequence) {
+      return true;
+    }
+    if (d_syncFailures.load(std::memory_order_acquire) != failures ||
+        d_closing.load(std::memory_order_acquire)) {
+      return false;
+    }
+  }
 }
 
 void VerdictSpool::flushLoop()
@@ -671,13 +710,17 @@ void VerdictSpool::flushLoop()
       d_closedUnsynced.insert(d_closedUnsynced.end(), closed.begin(), closed.end());
       d_directoryUnsynced = d_directoryUnsynced || directory;
       d_wantedSequence = d_syncedSequence;
-      ++d_syncFailures;
+      d_syncFailures.fetch_add(1, std::memory_order_release);
       ++d_syncStats.failures;
       log(StoreLogLevel::Error, "spool: fdatasync failed: " + errnoText(error));
     } else {
       d_syncedSequence = std::max(d_syncedSequence, target);
+      d_durableSequence.store(d_syncedSequence, std::memory_order_release);
     }
-    d_synced.notify_all();
+    d_syncRound.fetch_add(1, std::memory_order_release);
+    lock.unlock();
+    futexWakeAll(d_syncRound);
+    lock.lock();
   }
 }
 
@@ -691,7 +734,7 @@ bool VerdictSpool::prepareSpare()
     d_preparing = true;
   }
   std::string error;
-  auto fd = writeZeroFile(d_sparePath, d_spareBytes, d_directory, d_abortPreparing, error);
+  auto fd = writeZeroFile(d_sparePath, d_spareBytes, d_directory, d_closing, error);
   std::lock_guard lock(d_mutex);
   d_preparing = false;
   // On failure, not again before the next segment is opened: a full disk

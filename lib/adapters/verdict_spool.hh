@@ -183,14 +183,20 @@ private:
   FileDescriptor d_lock;
 
   mutable std::mutex d_mutex;
-  std::condition_variable d_synced;
   std::vector<Segment> d_segments; // oldest first; the last is active if it has an fd
   std::uint64_t d_lastSequence = 0;
   std::uint64_t d_syncedSequence = 0;
-  std::uint64_t d_wantedSequence = 0; // the highest sequence a caller waits for
-  std::uint64_t d_syncFailures = 0;   // failed syncs so far (waiters return false)
+  // What syncUpTo() waiters read without d_mutex: they sleep on the futex
+  // d_syncRound, which the flusher bumps (under d_mutex) after every group
+  // commit and wakes once, outside d_mutex. Waking a condition variable
+  // instead sent every waiter straight into a queue for d_mutex, which on a
+  // busy machine cost more CPU than the sync.
+  std::atomic<std::uint64_t> d_durableSequence{0}; // = d_syncedSequence
+  std::atomic<std::uint32_t> d_syncRound{0};
+  std::uint64_t d_wantedSequence = 0;           // the highest sequence a caller waits for
+  std::atomic<std::uint64_t> d_syncFailures{0}; // failed syncs so far (waiters return false)
   bool d_stopping = false;
-  std::atomic<bool> d_abortPreparing{false}; // set with d_stopping: the spare is not finished
+  std::atomic<bool> d_closing{false}; // set with d_stopping: waiters return, no spare finished
   std::condition_variable d_flushWanted;
   std::thread d_flusher; // started by the first syncUpTo(), after any fork
   // The spare segment: ready (d_spareFd set), being prepared, or wanted.
