@@ -692,11 +692,15 @@ void DkimVerifier::endOfHeaders()
   }
   ScopedDkimResolver scoped(d_resolver);
   DKIM_STAT status = startLibrary(d_bareCr);
-  // A body libopendkim hashes must be canonicalised with FIXCRLF, as it
-  // always was: start again on that handle (the same fields, so the same
-  // signatures; no key is fetched before dkim_eom).
-  if (status == DKIM_STAT_OK && !d_bareCr && bodyCanons(d_dkim.get()).library) {
-    status = startLibrary(true);
+  BodyCanons canons;
+  if (status == DKIM_STAT_OK) {
+    canons = bodyCanons(d_dkim.get());
+    // A body libopendkim hashes must be canonicalised with FIXCRLF, as it
+    // always was: start again on that handle (the same fields, so the same
+    // signatures and canonicalisations; no key is fetched before dkim_eom).
+    if (canons.library && !d_bareCr) {
+      status = startLibrary(true);
+    }
   }
   if (d_broken) {
     return;
@@ -712,7 +716,6 @@ void DkimVerifier::endOfHeaders()
   }
   // Hash the body here, once per body canonicalisation in use, unless a
   // signature has l= (libopendkim then needs the body to judge it).
-  BodyCanons canons = bodyCanons(d_dkim.get());
   d_libraryBody = canons.library;
   if (!d_libraryBody) {
     if (canons.simple) {
