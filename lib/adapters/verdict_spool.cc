@@ -514,8 +514,7 @@ void VerdictSpool::recover()
     d_bytes += segment.bytes;
     d_segments.push_back(std::move(segment));
   }
-  d_syncedSequence = d_lastSequence;
-  d_durableSequence = d_syncedSequence;
+  d_durableSequence = d_lastSequence;
   if (!found.empty()) {
     log(StoreLogLevel::Info, "spool: " + d_directory + ": " + std::to_string(found.size()) +
                                  " segment(s), " + std::to_string(records) +
@@ -640,7 +639,7 @@ bool VerdictSpool::syncUpTo(std::uint64_t sequence)
   std::uint32_t round = 0;
   {
     std::lock_guard lock(d_mutex);
-    if (d_syncedSequence >= sequence) {
+    if (d_durableSequence.load(std::memory_order_relaxed) >= sequence) {
       return true;
     }
     startThreads();
@@ -667,7 +666,9 @@ void VerdictSpool::flushLoop()
 {
   std::unique_lock lock(d_mutex);
   while (true) {
-    d_flushWanted.wait(lock, [&] { return d_stopping || d_wantedSequence > d_syncedSequence; });
+    d_flushWanted.wait(lock, [&] {
+      return d_stopping || d_wantedSequence > d_durableSequence.load(std::memory_order_relaxed);
+    });
     if (d_stopping) {
       return;
     }
@@ -709,13 +710,13 @@ void VerdictSpool::flushLoop()
       // later callers ask again.
       d_closedUnsynced.insert(d_closedUnsynced.end(), closed.begin(), closed.end());
       d_directoryUnsynced = d_directoryUnsynced || directory;
-      d_wantedSequence = d_syncedSequence;
+      d_wantedSequence = d_durableSequence.load(std::memory_order_relaxed);
       d_syncFailures.fetch_add(1, std::memory_order_release);
       ++d_syncStats.failures;
       log(StoreLogLevel::Error, "spool: fdatasync failed: " + errnoText(error));
     } else {
-      d_syncedSequence = std::max(d_syncedSequence, target);
-      d_durableSequence.store(d_syncedSequence, std::memory_order_release);
+      d_durableSequence.store(std::max(d_durableSequence.load(std::memory_order_relaxed), target),
+                              std::memory_order_release);
     }
     d_syncRound.fetch_add(1, std::memory_order_release);
     lock.unlock();

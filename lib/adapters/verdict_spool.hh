@@ -187,13 +187,14 @@ private:
   mutable std::mutex d_mutex;
   std::vector<Segment> d_segments; // oldest first; the last is active if it has an fd
   std::uint64_t d_lastSequence = 0;
-  std::uint64_t d_syncedSequence = 0;
   // What syncUpTo() waiters read without d_mutex: they sleep on the futex
   // d_syncRound, which the flusher bumps (under d_mutex) after every group
   // commit and wakes once, outside d_mutex. Waking a condition variable
   // instead sent every waiter straight into a queue for d_mutex, which on a
   // busy machine cost more CPU than the sync.
-  std::atomic<std::uint64_t> d_durableSequence{0}; // = d_syncedSequence
+  // The last sequence on stable storage: written only by recovery and the
+  // flusher, under d_mutex.
+  std::atomic<std::uint64_t> d_durableSequence{0};
   std::atomic<std::uint32_t> d_syncRound{0};
   std::uint64_t d_wantedSequence = 0;           // the highest sequence a caller waits for
   std::atomic<std::uint64_t> d_syncFailures{0}; // failed syncs so far (waiters return false)
