@@ -387,11 +387,15 @@ VerdictSpool::~VerdictSpool()
     std::lock_guard lock(d_mutex);
     d_stopping = true;
     d_closing = true;
-    ++d_syncRound;
+    for (auto& word : d_commitEnded) {
+      ++word;
+    }
   }
   d_flushWanted.notify_all();
   d_prepareWanted.notify_all();
-  futexWakeAll(d_syncRound);
+  for (auto& word : d_commitEnded) {
+    futexWakeAll(word);
+  }
   if (d_flusher.joinable()) {
     d_flusher.join();
   }
@@ -636,28 +640,41 @@ bool VerdictSpool::syncUpTo(std::uint64_t sequence)
     return true;
   }
   std::uint64_t failures = 0;
-  std::uint32_t round = 0;
-  {
-    std::lock_guard lock(d_mutex);
-    if (d_durableSequence.load(std::memory_order_relaxed) >= sequence) {
-      return true;
+  for (bool first = true;; first = false) {
+    std::atomic<std::uint32_t>* word = nullptr;
+    std::uint32_t value = 0;
+    bool wakeFlusher = false;
+    {
+      std::lock_guard lock(d_mutex);
+      if (d_durableSequence.load(std::memory_order_relaxed) >= sequence) {
+        return true;
+      }
+      if (d_closing) {
+        return false;
+      }
+      if (first) {
+        startThreads();
+        failures = d_syncFailures.load(std::memory_order_relaxed);
+      } else if (d_syncFailures.load(std::memory_order_relaxed) != failures) {
+        return false;
+      }
+      std::uint64_t commit = d_commitsStarted; // the next one
+      if (d_committing && d_committingTarget >= sequence) {
+        commit = d_commitsStarted - 1; // the one under way covers it
+      } else if (d_wantedSequence < sequence) {
+        d_wantedSequence = sequence;
+        wakeFlusher = true;
+      }
+      word = &d_commitEnded[commit & 1];
+      // Read under d_mutex: that commit bumps it when it ends, not before.
+      value = word->load(std::memory_order_relaxed);
     }
-    startThreads();
-    d_wantedSequence = std::max(d_wantedSequence, sequence);
-    failures = d_syncFailures;
-    // Read under d_mutex: every group commit that ends from now on bumps it.
-    round = d_syncRound.load(std::memory_order_relaxed);
-  }
-  d_flushWanted.notify_one();
-  while (true) {
-    futexWait(d_syncRound, round);
-    round = d_syncRound.load(std::memory_order_acquire);
+    if (wakeFlusher) {
+      d_flushWanted.notify_one();
+    }
+    futexWait(*word, value);
     if (d_durableSequence.load(std::memory_order_acquire) >= sequence) {
       return true;
-    }
-    if (d_syncFailures.load(std::memory_order_acquire) != failures ||
-        d_closing.load(std::memory_order_acquire)) {
-      return false;
     }
   }
 }
@@ -676,6 +693,9 @@ void VerdictSpool::flushLoop()
     // closed since the last sync, and the directory entry of a new
     // segment), with the lock released.
     const std::uint64_t target = d_lastSequence;
+    const std::uint64_t commit = d_commitsStarted++;
+    d_committing = true;
+    d_committingTarget = target;
     std::shared_ptr<FileDescriptor> fd;
     if (!d_segments.empty()) {
       fd = d_segments.back().fd;
@@ -704,7 +724,9 @@ void VerdictSpool::flushLoop()
     const std::uint64_t micros = microsSince(start);
     lock.lock();
     d_syncStats.add(micros);
-    if (rc != 0) {
+    d_committing = false;
+    bool failed = rc != 0;
+    if (failed) {
       // Try them again next time: nothing up to `target` counts as synced.
       // The waiters give up (their verdicts stay in the spool, not durable);
       // later callers ask again.
@@ -718,9 +740,15 @@ void VerdictSpool::flushLoop()
       d_durableSequence.store(std::max(d_durableSequence.load(std::memory_order_relaxed), target),
                               std::memory_order_release);
     }
-    d_syncRound.fetch_add(1, std::memory_order_release);
+    // After a failure the waiters for the next commit give up too: their
+    // wish (d_wantedSequence) was just forgotten.
+    for (std::uint64_t i = 0; i < (failed ? 2 : 1); ++i) {
+      d_commitEnded[(commit + i) & 1].fetch_add(1, std::memory_order_release);
+    }
     lock.unlock();
-    futexWakeAll(d_syncRound);
+    for (std::uint64_t i = 0; i < (failed ? 2 : 1); ++i) {
+      futexWakeAll(d_commitEnded[(commit + i) & 1]);
+    }
     lock.lock();
   }
 }

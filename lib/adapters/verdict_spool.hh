@@ -187,16 +187,25 @@ private:
   mutable std::mutex d_mutex;
   std::vector<Segment> d_segments; // oldest first; the last is active if it has an fd
   std::uint64_t d_lastSequence = 0;
-  // What syncUpTo() waiters read without d_mutex: they sleep on the futex
-  // d_syncRound, which the flusher bumps (under d_mutex) after every group
-  // commit and wakes once, outside d_mutex. Waking a condition variable
-  // instead sent every waiter straight into a queue for d_mutex, which on a
-  // busy machine cost more CPU than the sync.
+  // What syncUpTo() waiters read without d_mutex: they sleep on a futex,
+  // which the flusher bumps (under d_mutex) after a group commit and wakes
+  // once, outside d_mutex. Waking a condition variable instead sent every
+  // waiter straight into a queue for d_mutex, which on a busy machine cost
+  // more CPU than the sync.
+  // Two futexes, one for the commits with an even number and one for the
+  // odd: a waiter sleeps on the one of the commit that will cover its
+  // record (the one under way if its target reaches that far, else the
+  // next), so that the end of a commit wakes only the callers it made
+  // durable, not also those who must wait for the next one and would go
+  // straight back to sleep (two context switches each, for nothing).
   // The last sequence on stable storage: written only by recovery and the
   // flusher, under d_mutex.
   std::atomic<std::uint64_t> d_durableSequence{0};
-  std::atomic<std::uint32_t> d_syncRound{0};
-  std::uint64_t d_wantedSequence = 0;           // the highest sequence a caller waits for
+  std::array<std::atomic<std::uint32_t>, 2> d_commitEnded{};
+  std::uint64_t d_commitsStarted = 0;   // under d_mutex; the next commit's number
+  bool d_committing = false;            // a commit is under way (number d_commitsStarted - 1)
+  std::uint64_t d_committingTarget = 0; // the last sequence the commit under way covers
+  std::uint64_t d_wantedSequence = 0;   // the highest sequence a caller waits for
   std::atomic<std::uint64_t> d_syncFailures{0}; // failed syncs so far (waiters return false)
   bool d_stopping = false;
   std::atomic<bool> d_closing{false}; // set with d_stopping: waiters return, no spare finished
