@@ -3,12 +3,19 @@
 through dmarc-milter at 32 concurrent milter connections, without a
 Database, and with one for each SpoolDurability (fsync, relaxed, memory).
 
-Reuses the message, DNS records and miltertest script of
-tests/bench/milter_throughput.py; adds a private PostgreSQL
-(tests/harness) and runs the variants alternately, --rounds times, so that
-a change in the load of this shared machine affects them alike. Prints each
+Reuses the message and DNS records of tests/bench/milter_throughput.py and
+sends the message with milter-bench-client (tests/bench/milter), whose
+threads cost the machine little, so that the milter sets the pace
+(--client miltertest: the Lua script of milter_throughput.py instead, one
+process per connection; on 2 cores those compete with the milter for the
+CPU and hide part of its cost). Adds a private PostgreSQL (tests/harness)
+and runs the variants alternately (every other round in reverse order),
+--rounds times, so that a change in the load of this shared machine
+affects them alike. Prints each
 run and the median msg/s per variant, then the cost of durability
-(fsync against memory). Not part of make check.
+(fsync against memory), both as the ratio of the medians and as the
+median of each round's own ratio (fsync against the memory run next to it,
+which cancels the drift of the machine's load). Not part of make check.
 
 Fairness: before each measured run the benchmark waits until PostgreSQL
 holds a row for every verdict sent so far, then syncs the file systems
@@ -28,12 +35,15 @@ milter's disk.
 
 Usage (as root): TOP_BUILDDIR=. TOP_SRCDIR=.. python3 ../tests/bench/bench_milter_store.py
                  [--messages 4000] [--connections 32] [--rounds 3] [--pg-on-tmpfs]
+                 [--profile DIR] [--baseline OTHER-DMARC-MILTER] [--client bench|miltertest]
 """
 
 import argparse
+import json
 import os
 import re
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -49,23 +59,51 @@ import milter_throughput as mtp  # noqa: E402
 VARIANTS = tuple(os.environ.get("BENCH_VARIANTS", "no-database,fsync,relaxed,memory").split(","))
 
 
-def start_milter(root, name, dns, dsn):
+def start_milter(root, name, dns, dsn, binary):
+    """name: a SpoolDurability or no-database, with "@baseline" for the baseline binary."""
+    durability = name.split("@")[0]
     sock = os.path.join(root, name + ".sock")
     conf = os.path.join(root, name + ".conf")
     with open(conf, "w") as handle:
         handle.write("Socket local:%s\nAuthservID bench.harness.test\nNameservers %s\nUMask 000\n"
                      "Background false\nSyslog false\nLogLevel notice\nIgnoreHosts ::1\n" % (sock, dns.nameserver))
-        if name != "no-database":
+        if durability != "no-database":
             spool = os.path.join(root, "spool-" + name)
             os.makedirs(spool, exist_ok=True)
-            handle.write("Database %s\nSpoolDirectory %s\nSpoolDurability %s\n" % (dsn, spool, name))
+            handle.write("Database %s\nSpoolDirectory %s\nSpoolDurability %s\n" % (dsn, spool, durability))
     read_fd, write_fd = os.pipe()
-    milter = hs.Process([hs.binary("dmarc-milter"), "-f", "--log-stderr", "-c", conf, "--ready-fd", str(write_fd)],
+    milter = hs.Process([binary, "-f", "--log-stderr", "-c", conf, "--ready-fd", str(write_fd)],
                         os.path.join(root, name + ".log"), pass_fds=(write_fd,))
     os.close(write_fd)
     hs.wait_for_ready_fd(read_fd, milter)
     os.close(read_fd)
     return milter, sock
+
+
+def write_corpus(directory, raw):
+    """A milter-bench-client corpus of the one message that the miltertest script sends, with the
+    same envelope (tests/bench/milter/bench_corpus.hh)."""
+    os.makedirs(directory, exist_ok=True)
+    with open(os.path.join(directory, "bench.eml"), "wb") as handle:
+        handle.write(raw)
+    with open(os.path.join(directory, "manifest.tsv"), "w") as handle:
+        handle.write("# file\tclient\thelo\tmail_from\trcpt\tintent\n"
+                     "bench.eml\t192.0.2.10\tmail.bench.example\tbounce@bench.mt.example\trcpt@rcpt.example\tpass\n")
+
+
+def run_client(client, corpus, sock, messages, connections):
+    """milter-bench-client: C++ threads, one per connection, that cost the machine far less than
+    miltertest's Lua, so that the milter and not the load generator sets the pace."""
+    per = max(1, messages // connections)
+    proc = subprocess.run([client, "--corpus", corpus, "--connections", str(connections), "--messages",
+                           str(per * connections), "--per-session", str(per), "--milter", "unix:" + sock],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if proc.returncode != 0:
+        raise SystemExit("milter-bench-client failed: %s" % proc.stderr[-500:])
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    if out["errors"]:
+        raise SystemExit("milter-bench-client: %d errors, last: %s" % (out["errors"], out.get("last_error")))
+    return out["rate"], out["messages"]
 
 
 def run_once(sock, script, messages, connections):
@@ -129,7 +167,22 @@ def main():
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--pg-on-tmpfs", action="store_true",
                         help="PostgreSQL's data on /dev/shm: a model of a database on another host")
+    parser.add_argument("--profile", metavar="DIR",
+                        help="perf record each variant's milter during the last round into DIR/perf-VARIANT.data")
+    parser.add_argument("--baseline", metavar="BINARY",
+                        help="also run every variant with this dmarc-milter (VARIANT@baseline), e.g. a build "
+                             "of the previous commit, to compare two builds in the same run")
+    parser.add_argument("--client", choices=("bench", "miltertest"), default="bench",
+                        help="load generator: milter-bench-client (default; build it with make "
+                             "tests/bench/milter/milter-bench-client) or miltertest (Lua, one process per "
+                             "connection, CPU-hungry: on 2 cores it competes with the milter)")
     args = parser.parse_args()
+    client = os.path.join(hs.top_builddir(), "tests/bench/milter/milter-bench-client")
+    if args.client == "bench" and not os.access(client, os.X_OK):
+        sys.exit("%s is missing: make tests/bench/milter/milter-bench-client" % client)
+    variants = VARIANTS + (tuple(v + "@baseline" for v in VARIANTS) if args.baseline else ())
+    if args.profile:
+        os.makedirs(args.profile, exist_ok=True)
 
     root = tempfile.mkdtemp(prefix="milter-store-bench-")
     os.chmod(root, 0o755)
@@ -149,46 +202,73 @@ def main():
                         os.path.join(hs.top_srcdir(), "sql")], check=True, capture_output=True)
         script = os.path.join(root, "bench.lua")
         mtp.write_script(script, mtp.bench_message(), ["spf=pass", "dmarc=pass"])
+        corpus = os.path.join(root, "corpus")
+        write_corpus(corpus, mtp.bench_message())
+
+        def drive(sock, messages, connections):
+            if args.client == "miltertest":
+                return run_once(sock, script, messages, connections)
+            return run_client(client, corpus, sock, messages, connections)
 
         sent = 0  # verdicts that PostgreSQL will hold once every writer has drained
-        for name in VARIANTS:
-            milters[name] = start_milter(root, name, dns, dsn)
-            _, count = run_once(milters[name][1], script, 40, 4)  # warm caches and connections
-            sent += count if name != "no-database" else 0
-        rates = {name: [] for name in VARIANTS}
-        print("history store cost in the milter: %d messages, %d connections, PostgreSQL data on %s, "
-              "load average %s" % (args.messages, args.connections, "tmpfs (model of a remote database)"
+        for name in variants:
+            binary = args.baseline if name.endswith("@baseline") else hs.binary("dmarc-milter")
+            milters[name] = start_milter(root, name, dns, dsn, binary)
+            _, count = drive(milters[name][1], 40, 4)  # warm caches and connections
+            sent += count if not name.startswith("no-database") else 0
+        rates = {name: [] for name in variants}
+        print("history store cost in the milter: %d messages, %d connections (%s), PostgreSQL data on %s, "
+              "load average %s" % (args.messages, args.connections, args.client, "tmpfs (model of a remote database)"
                                    if args.pg_on_tmpfs else "the same disk",
                                    " ".join(open("/proc/loadavg").read().split()[:3])), flush=True)
         for round_number in range(args.rounds):
-            for name in VARIANTS:
+            # Every other round in reverse order: no variant always runs first.
+            for name in (variants if round_number % 2 == 0 else tuple(reversed(variants))):
                 waited = wait_committed(pg, sent)
                 os.sync()  # PostgreSQL's dirty pages written back now, not during the run
                 cpu, switches = milter_usage(milters[name][0].pid)
-                rate, count = run_once(milters[name][1], script, args.messages, args.connections)
+                perf = None
+                if args.profile and round_number == args.rounds - 1:
+                    perf = subprocess.Popen(["perf", "record", "-F", "2999", "-g", "-o",
+                                             os.path.join(args.profile, "perf-%s.data" % name),
+                                             "-p", str(milters[name][0].pid)],
+                                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                    time.sleep(0.5)  # perf attaches asynchronously; only affects what is sampled
+                rate, count = drive(milters[name][1], args.messages, args.connections)
                 cpu_after, switches_after = milter_usage(milters[name][0].pid)
-                sent += count if name != "no-database" else 0
+                if perf:
+                    perf.send_signal(signal.SIGINT)
+                    perf.wait(60)
+                sent += count if not name.startswith("no-database") else 0
                 rates[name].append(rate)
                 print("  round %d %-12s msg/s %6.0f   milter CPU %3.0f us and %4.1f context switches per "
                       "message (waited %4.1f s before it for PostgreSQL)" % (
                           round_number + 1, name, rate, 1e6 * (cpu_after - cpu) / count,
                           (switches_after - switches) / count, waited), flush=True)
         medians = {name: statistics.median(values) for name, values in rates.items()}
-        for name in VARIANTS:
+        for name in variants:
             print("median %-12s msg/s %6.0f" % (name, medians[name]))
-        if "fsync" in medians and "memory" in medians:
-            print("durability (fsync vs memory) costs %.0f%% of milter throughput" % (
-                100 * (1 - medians["fsync"] / medians["memory"])))
-        if "fsync" in medians and "no-database" in medians:
-            print("the store as a whole (fsync vs no database) costs %.0f%%" % (
-                100 * (1 - medians["fsync"] / medians["no-database"])))
+        for suffix in ("", "@baseline") if args.baseline else ("",):
+            fsync, memory, none = "fsync" + suffix, "memory" + suffix, "no-database" + suffix
+            label = " [baseline %s]" % args.baseline if suffix else ""
+            if fsync in medians and memory in medians:
+                print("durability (fsync vs memory) costs %.0f%% of milter throughput (ratio of the medians)%s" % (
+                    100 * (1 - medians[fsync] / medians[memory]), label))
+                # Paired: each round's fsync run against the memory run next to it, so that
+                # the load of the shared machine, which drifts over minutes, cancels out.
+                paired = sorted(100 * (1 - f / m) for f, m in zip(rates[fsync], rates[memory]))
+                print("durability cost per round (fsync vs the memory run of the same round): median %.0f%% "
+                      "(rounds: %s)%s" % (statistics.median(paired), ", ".join("%.0f%%" % c for c in paired), label))
+            if fsync in medians and none in medians:
+                print("the store as a whole (fsync vs no database) costs %.0f%%%s" % (
+                    100 * (1 - medians[fsync] / medians[none]), label))
         for milter, _ in milters.values():
             milter.stop()  # drains each writer into PostgreSQL
         milters = {}
         rows = pg.psql("SELECT count(*) FROM verdict", dbname="bench")
         print("verdict rows stored: %s (want %d)" % (rows, sent))
-        for name in VARIANTS:
-            if name in ("fsync", "relaxed"):
+        for name in variants:
+            if name.split("@")[0] in ("fsync", "relaxed"):
                 line = sync_summary(os.path.join(root, name + ".log"))
                 print("%-8s %s" % (name, line or "(no group-commit figures in the milter's log)"))
     finally:
