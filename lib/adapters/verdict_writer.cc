@@ -184,14 +184,18 @@ StoreOutcome VerdictWriter::store(MessageRecord record) noexcept
         }
         return StoreOutcome::Dropped;
       }
-      d_queue.push_back(Item{d_nextMemorySequence++, std::move(record)});
+      d_queue.push_back(
+          Item{d_nextMemorySequence++, std::move(record), std::chrono::steady_clock::now()});
       ++d_stats.stored;
-      d_wake.notify_one();
+      if (writerWanted()) {
+        d_wake.notify_one();
+      }
       return StoreOutcome::Accepted;
     }
 
     std::string payload = encodeMessageRecord(record);
     std::uint64_t sequence = 0;
+    bool wake = false;
     {
       std::lock_guard lock(d_mutex);
       const std::uint64_t bytes = d_spool->bytes();
@@ -220,12 +224,16 @@ StoreOutcome VerdictWriter::store(MessageRecord record) noexcept
       checkThresholds(bytes + payload.size() + VerdictSpool::s_frameHeader);
       // When the queue is full the record is in the spool only; the writer
       // notices the gap and replays it from there.
-      if (d_queue.size() < d_options.queueCapacity) {
-        d_queue.push_back(Item{sequence, std::move(record)});
+      bool queued = d_queue.size() < d_options.queueCapacity;
+      if (queued) {
+        d_queue.push_back(Item{sequence, std::move(record), std::chrono::steady_clock::now()});
       }
       ++d_stats.stored;
+      wake = !queued || writerWanted();
     }
-    d_wake.notify_one();
+    if (wake) {
+      d_wake.notify_one();
+    }
     if (d_options.durability == StoreDurability::Fsync) {
       return d_spool->syncUpTo(sequence) ? StoreOutcome::Durable : StoreOutcome::Accepted;
     }
@@ -326,7 +334,17 @@ bool VerdictWriter::shipBatch(std::vector<Item>& batch)
     return false;
   }
   noteCommitted(batch.back().sequence, batch.size());
+  std::lock_guard lock(d_mutex);
+  ++d_stats.batches;
   return true;
+}
+
+bool VerdictWriter::writerWanted() const
+{
+  // The writer waits for the first verdict of a batch, or lingers until a
+  // batch is full: a wake-up for any other verdict would only make it look
+  // and sleep again.
+  return d_queue.size() == 1 || d_queue.size() == d_options.batchSize;
 }
 
 bool VerdictWriter::replaySpool(std::uint64_t upto)
@@ -469,6 +487,16 @@ void VerdictWriter::runLoop()
       }
       lock.lock();
     } else {
+      if (batch.empty() && !d_stopping && !d_queue.empty() &&
+          d_queue.size() < d_options.batchSize) {
+        // Let a batch that is not full gather more (StoreOptions::batchLinger).
+        const auto deadline = d_queue.front().queued + d_options.batchLinger;
+        if (now < deadline) {
+          d_wake.wait_until(lock, deadline,
+                            [&] { return d_stopping || d_queue.size() >= d_options.batchSize; });
+          continue;
+        }
+      }
       if (batch.empty()) {
         std::uint64_t previous = d_committed;
         while (!d_queue.empty() && batch.size() < d_options.batchSize &&

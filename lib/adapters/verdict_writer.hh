@@ -39,6 +39,7 @@ struct VerdictWriterStats
   std::uint64_t dropped = 0;   // Dropped outcomes
   std::uint64_t refused = 0;   // Refused outcomes
   std::uint64_t rejected = 0;  // records the database refused (logged and skipped)
+  std::uint64_t batches = 0;   // database transactions that committed records
   std::uint64_t spoolBytes = 0;
   std::size_t queueDepth = 0;
   bool connected = false;
@@ -75,11 +76,13 @@ private:
   {
     std::uint64_t sequence;
     MessageRecord record;
+    std::chrono::steady_clock::time_point queued; // when store() queued it
   };
 
   void run();
   void runLoop();
   bool shipBatch(std::vector<Item>& batch);
+  bool writerWanted() const; // with d_mutex held, after queueing a verdict
   bool replaySpool(std::uint64_t upto);
   bool insertWithFallback(const std::vector<const MessageRecord*>& records);
   void backoff();

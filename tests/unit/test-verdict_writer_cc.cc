@@ -113,6 +113,31 @@ BOOST_AUTO_TEST_CASE(test_Store_DurableRecordsReachSink)
   BOOST_CHECK_LE(writer.stats().spoolBytes, 2 * 8192u); // released as committed
 }
 
+// A full batch ships at once; one that is not full waits for more until
+// batchLinger has passed since its oldest verdict, or the writer stops.
+BOOST_AUTO_TEST_CASE(test_Batches_FullShipAtOncePartialLinger)
+{
+  auto state = std::make_shared<SinkState>();
+  StoreOptions o = options("", StoreDurability::Memory);
+  o.batchSize = 50;
+  o.batchLinger = std::chrono::minutes(10);
+  VerdictWriter writer(o, std::make_unique<FakeSink>(state));
+  writer.start();
+  for (int i = 0; i < 110; ++i) {
+    BOOST_REQUIRE(writer.store(record(i)) == StoreOutcome::Accepted);
+  }
+  // The last ten wait for the linger: the writer is not idle.
+  BOOST_CHECK(!writer.waitIdle(std::chrono::milliseconds(200)));
+  BOOST_CHECK_EQUAL(inserted(*state), 100u);
+  {
+    std::lock_guard lock(state->mutex);
+    BOOST_CHECK_EQUAL(state->batches, 2);
+  }
+  writer.stop(std::chrono::seconds(20)); // stopping ships what is left at once
+  BOOST_CHECK_EQUAL(inserted(*state), 110u);
+  BOOST_CHECK_EQUAL(writer.stats().batches, 3u);
+}
+
 BOOST_AUTO_TEST_CASE(test_Store_OutageThenRecoveryLosesNothing)
 {
   TempDirectory dir;
