@@ -84,7 +84,12 @@ std::vector<Section> sections()
           " sum(p.successful_sessions) AS successful, sum(p.failed_sessions) AS failed,"
           " round(100.0 * sum(p.failed_sessions) / nullif(sum(p.successful_sessions + "
           "p.failed_sessions), 0),"
-          " 2) AS failed_pct FROM ingested_tlsrpt_report r JOIN ingested_tlsrpt_policy p ON "
+          " 2) AS failed_pct,"
+          // How the reports were authenticated (sql/0005): pass, fail (kept
+          // with --no-tlsrpt-dkim), file or unchecked; an admin should know
+          // that a figure rests on unauthenticated mail.
+          " string_agg(DISTINCT r.dkim_check, ', ' ORDER BY r.dkim_check) AS dkim"
+          " FROM ingested_tlsrpt_report r JOIN ingested_tlsrpt_policy p ON "
           "p.report = r.id"
           " WHERE r.date_begin >= to_timestamp($1::bigint) AND r.date_begin < "
           "to_timestamp($2::bigint)"

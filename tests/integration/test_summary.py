@@ -130,6 +130,7 @@ class SummaryTest(unittest.TestCase):
         self.assertEqual(failures[("certificate-expired", "mx1.mail.company-y.example")], 100)
         totals = doc["sections"]["tlsrpt_sessions"][0]
         self.assertEqual((totals["successful"], totals["failed"]), (5326, 303))
+        self.assertEqual(totals["dkim"], "file")  # given as a file: no DKIM to check
 
     def test_text_output(self):
         out = self.summary("--domain", "ours.example")
