@@ -36,6 +36,7 @@ milter's disk.
 Usage (as root): TOP_BUILDDIR=. TOP_SRCDIR=.. python3 ../tests/bench/bench_milter_store.py
                  [--messages 4000] [--connections 32] [--rounds 3] [--pg-on-tmpfs]
                  [--profile DIR] [--baseline OTHER-DMARC-MILTER] [--client bench|miltertest]
+                 [--write-each]
 """
 
 import argparse
@@ -91,12 +92,13 @@ def write_corpus(directory, raw):
                      "bench.eml\t192.0.2.10\tmail.bench.example\tbounce@bench.mt.example\trcpt@rcpt.example\tpass\n")
 
 
-def run_client(client, corpus, sock, messages, connections):
+def run_client(client, corpus, sock, messages, connections, write_each):
     """milter-bench-client: C++ threads, one per connection, that cost the machine far less than
     miltertest's Lua, so that the milter and not the load generator sets the pace."""
     per = max(1, messages // connections)
     proc = subprocess.run([client, "--corpus", corpus, "--connections", str(connections), "--messages",
-                           str(per * connections), "--per-session", str(per), "--milter", "unix:" + sock],
+                           str(per * connections), "--per-session", str(per), "--milter", "unix:" + sock]
+                          + (["--write-each"] if write_each else []),
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     if proc.returncode != 0:
         raise SystemExit("milter-bench-client failed: %s" % proc.stderr[-500:])
@@ -176,6 +178,9 @@ def main():
                         help="load generator: milter-bench-client (default; build it with make "
                              "tests/bench/milter/milter-bench-client) or miltertest (Lua, one process per "
                              "connection, CPU-hungry: on 2 cores it competes with the milter)")
+    parser.add_argument("--write-each", action="store_true",
+                        help="milter-bench-client writes each protocol packet with its own system call, "
+                             "as Postfix flushes each milter command (default: one write per message)")
     args = parser.parse_args()
     client = os.path.join(hs.top_builddir(), "tests/bench/milter/milter-bench-client")
     if args.client == "bench" and not os.access(client, os.X_OK):
@@ -208,7 +213,7 @@ def main():
         def drive(sock, messages, connections):
             if args.client == "miltertest":
                 return run_once(sock, script, messages, connections)
-            return run_client(client, corpus, sock, messages, connections)
+            return run_client(client, corpus, sock, messages, connections, args.write_each)
 
         sent = 0  # verdicts that PostgreSQL will hold once every writer has drained
         for name in variants:
@@ -218,7 +223,8 @@ def main():
             sent += count if not name.startswith("no-database") else 0
         rates = {name: [] for name in variants}
         print("history store cost in the milter: %d messages, %d connections (%s), PostgreSQL data on %s, "
-              "load average %s" % (args.messages, args.connections, args.client, "tmpfs (model of a remote database)"
+              "load average %s" % (args.messages, args.connections,
+                                   args.client + (", a write per packet" if args.write_each else ""), "tmpfs (model of a remote database)"
                                    if args.pg_on_tmpfs else "the same disk",
                                    " ".join(open("/proc/loadavg").read().split()[:3])), flush=True)
         for round_number in range(args.rounds):

@@ -9,8 +9,10 @@
 // Authentication-Results). A milter session carries --per-session messages,
 // then QUIT and a new session. Prints one JSON line with the figures; with
 // --results, one line per message with its latency and each milter's action
-// and added headers, for the verdict comparison. Trusts the corpus; treats
-// every milter reply as untrusted (milter_session.cc).
+// and added headers, for the verdict comparison. The packets before a
+// reply go out in one write; --write-each writes each one separately, as
+// Postfix flushes each milter command. Trusts the corpus; treats every
+// milter reply as untrusted (milter_session.cc).
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -39,6 +41,7 @@ struct Options
   std::size_t connections = 1;
   std::size_t messages = 0;
   std::size_t perSession = 10;
+  bool writeEach = false;
   std::size_t limit = 0;
   std::string results;
   std::string capture = "Authentication-Results";
@@ -65,7 +68,7 @@ struct ThreadState
   std::cerr << "milter-bench-client: " << why << "\n"
             << "usage: milter-bench-client --milter SPEC [--milter SPEC2 ...] --corpus DIR\n"
             << "       [--connections N] [--messages M] [--per-session K] [--limit L]\n"
-            << "       [--results FILE] [--capture HEADER] [--hostname NAME]\n"
+            << "       [--results FILE] [--capture HEADER] [--hostname NAME] [--write-each]\n"
             << "  SPEC: unix:/path or inet:port@127.0.0.1; several --milter form a chain\n";
   std::exit(64);
 }
@@ -85,6 +88,10 @@ Options parse(int argc, char** argv)
   Options options;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
+    if (arg == "--write-each") {
+      options.writeEach = true; // one write per packet, as Postfix flushes each command
+      continue;
+    }
     if (i + 1 >= argc) {
       usage("option without value");
     }
@@ -184,7 +191,7 @@ void runThread(const Options& options, const std::vector<CorpusMessage>& corpus,
         }
         sessions.clear();
         for (const auto& spec : options.milters) {
-          sessions.push_back(std::make_unique<MilterSession>(spec));
+          sessions.push_back(std::make_unique<MilterSession>(spec, options.writeEach));
           sessions.back()->beginSession(message, options.hostname);
         }
         inSession = 0;

@@ -113,7 +113,8 @@ bool isFinal(char code)
 }
 } // namespace
 
-MilterSession::MilterSession(const std::string& spec) : d_fd(connectTo(spec))
+MilterSession::MilterSession(const std::string& spec, bool writeEach)
+    : d_fd(connectTo(spec)), d_writeEach(writeEach)
 {
   std::string negotiation;
   putUint32(negotiation, s_version);
@@ -143,6 +144,9 @@ void MilterSession::queue(char command, const std::string& data)
   putUint32(d_out, static_cast<std::uint32_t>(data.size() + 1));
   d_out += command;
   d_out += data;
+  if (d_writeEach) {
+    flush();
+  }
 }
 
 void MilterSession::queueMacros(char stage,

@@ -42,7 +42,9 @@ class MilterSession
 {
 public:
   // spec: unix:/path, local:/path or inet:port@host (IPv4). Connects and negotiates.
-  explicit MilterSession(const std::string& spec);
+  // writeEach: one write(2) per protocol packet, as Postfix flushes each
+  // milter command; otherwise the packets before a reply go out in one write.
+  explicit MilterSession(const std::string& spec, bool writeEach = false);
   ~MilterSession();
   MilterSession(const MilterSession&) = delete;
   MilterSession& operator=(const MilterSession&) = delete;
@@ -71,6 +73,7 @@ private:
   void readExact(char* out, std::size_t size);
 
   int d_fd = -1;
+  bool d_writeEach = false;
   std::uint32_t d_protocol = 0;
   bool d_sessionDone = false; // the milter accepted or refused the whole SMTP session
   std::uint32_t d_actions = 0;
