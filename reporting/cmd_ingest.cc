@@ -14,6 +14,7 @@
 #include <iterator>
 #include <memory>
 #include <sstream>
+#include <sys/stat.h>
 #include <sysexits.h>
 
 #include <pqxx/pqxx>
@@ -113,11 +114,14 @@ public:
   // message must wait for a later run (the reporting domain's key could
   // not be fetched); otherwise fills `check` and, when the reports must be
   // ignored, `rejection`.
+  // `arrival`: when the mail arrived; its signatures' x= and t= are judged
+  // as of then, as a receiver verifying at once would have judged them.
   bool authenticateTlsRpt(std::string_view bytes, const ExtractedInput& input,
-                          const std::string& source, TlsRptDkimCheck& check, std::string& rejection)
+                          const std::string& source, std::time_t arrival, TlsRptDkimCheck& check,
+                          std::string& rejection)
   {
     const TlsRptMailAuth auth = judgeTlsRptSignatures(
-        verifyMessageDkim(tlsRptDkim(), bytes, std::time(nullptr)), input.headerSubmitter);
+        verifyMessageDkim(tlsRptDkim(), bytes, arrival), input.headerSubmitter);
     if (auth.result == TlsRptMailAuth::Result::TempError && d_options.tlsrptDkim) {
       ++d_counters.deferred;
       d_err << "deferred message source=" << printableAscii(source, s_maxShownText)
@@ -137,7 +141,9 @@ public:
   }
 
   // Returns false when the input is left for a later run (not handled).
-  bool ingest(std::string_view bytes, const std::string& source, bool isMessage)
+  // arrival: when the input arrived (see authenticateTlsRpt()).
+  bool ingest(std::string_view bytes, const std::string& source, bool isMessage,
+              std::time_t arrival)
   {
     const ExtractedInput input =
         isMessage ? extractFromMessage(bytes, source) : extractFromFile(bytes, source);
@@ -152,7 +158,7 @@ public:
         std::any_of(input.reports.begin(), input.reports.end(), [](const ExtractedReport& report) {
           return report.ok && report.kind == ExtractedKind::TlsRpt;
         });
-    if (tlsRptMail && !authenticateTlsRpt(bytes, input, source, dkim, tlsRptRejection)) {
+    if (tlsRptMail && !authenticateTlsRpt(bytes, input, source, arrival, dkim, tlsRptRejection)) {
       return false;
     }
     for (const auto& report : input.reports) {
@@ -229,6 +235,21 @@ public:
     }
   }
 
+  // When a file's mail arrived: its modification time, which the MDA set
+  // when it delivered it (a Maildir rename keeps it), never later than now.
+  // Now when the time cannot be read. A mail read days after it arrived
+  // (a Maildir emptied by a weekly run, a backlog) keeps the signature that
+  // was valid when it came; one that was already expired stays expired.
+  static std::time_t arrivalOf(const std::filesystem::path& path)
+  {
+    const std::time_t now = std::time(nullptr);
+    struct stat status; // filled by stat(2)
+    if (::stat(path.c_str(), &status) != 0) {
+      return now;
+    }
+    return std::min<std::time_t>(status.st_mtime, now);
+  }
+
   // Returns false when the input could not be read or is left for a later
   // run; true when it was handled (stored, duplicate or rejected).
   bool ingestPath(const std::filesystem::path& path, bool isMessage)
@@ -252,7 +273,7 @@ public:
       return false;
     }
     const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    return ingest(bytes, path.string(), isMessage);
+    return ingest(bytes, path.string(), isMessage, arrivalOf(path));
   }
 
   void ingestMaildir(const std::string& directory)
@@ -404,7 +425,7 @@ int runIngest(const std::vector<std::string>& args, std::istream& in, std::ostre
           return EX_DATAERR;
         }
       }
-      (void)ingestor.ingest(message, "<stdin>", true);
+      (void)ingestor.ingest(message, "<stdin>", true, std::time(nullptr)); // delivered now
     }
     for (const auto& file : options.files) {
       ingestor.ingestPath(file, false);

@@ -16,6 +16,7 @@ import gzip
 import json
 import os
 import subprocess
+import time
 import unittest
 
 from harness import services as hs
@@ -72,8 +73,10 @@ class Key:
             record = "v=DKIM1; s=%s;%s" % (service, record[len("v=DKIM1;"):])
         services.dns.add("%s._domainkey.%s" % (selector, domain), "TXT", record)
 
-    def sign(self, message):
-        return subprocess.run([hs.binary("dkim-sign"), "sign", self.path, self.domain, self.selector],
+    def sign(self, message, sign_time=None, lifetime=None):
+        """Signed; with sign_time (t=) and lifetime (x= = t= + lifetime) when given."""
+        timing = [str(sign_time), str(lifetime)] if sign_time is not None else []
+        return subprocess.run([hs.binary("dkim-sign"), "sign", self.path, self.domain, self.selector] + timing,
                               input=message, check=True, capture_output=True).stdout
 
 
@@ -200,6 +203,33 @@ class TlsRptDkimTest(unittest.TestCase):
         self.assertEqual(proc.returncode, 0, proc.stderr)
         self.assertEqual(self.stored("dkim-defer-1"), "pass,rpt-broken.example,tls")
         self.assertEqual(os.listdir(os.path.join(maildir, "cur")), ["defer.eml:2,S"])
+
+    def test_expiry_is_judged_when_the_mail_arrived(self):
+        # Signed three days ago, valid for one day (x= two days ago). A Maildir
+        # message delivered while the signature was valid (its file time says
+        # when) is stored; the same mail arriving now, on standard input, is
+        # expired; and so is a Maildir message delivered after x=.
+        key = self.keys["tlsrpt"]
+        day = 86400
+        now = int(time.time())
+        maildir = os.path.join(self.services.root, "expiry-maildir")
+        for sub in ("new", "cur", "tmp"):
+            os.makedirs(os.path.join(maildir, sub), exist_ok=True)
+        for name, report_id, delivered in (("in-time.eml", "dkim-expiry-1", now - 3 * day + 3600),
+                                           ("too-late.eml", "dkim-expiry-2", now - day)):
+            path = os.path.join(maildir, "new", name)
+            with open(path, "wb") as out:
+                out.write(key.sign(tlsrpt_mail(report_id, key.domain), now - 3 * day, day))
+            os.utime(path, (delivered, delivered))
+        proc = self.ingest("--maildir", maildir)
+        self.assertEqual(proc.returncode, 65, proc.stderr)  # one report rejected
+        self.assertEqual(self.stored("dkim-expiry-1"), "pass,%s,tls" % key.domain)
+        self.assertEqual(self.stored("dkim-expiry-2"), "")
+        self.assertIn(b"signature expired", proc.stderr)
+        proc = self.ingest(stdin=key.sign(tlsrpt_mail("dkim-expiry-3", key.domain), now - 3 * day, day))
+        self.assertEqual(proc.returncode, 65, proc.stderr)
+        self.assertIn(b"signature expired", proc.stderr)
+        self.assertEqual(self.stored("dkim-expiry-3"), "")
 
 
 if __name__ == "__main__":

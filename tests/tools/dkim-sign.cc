@@ -6,8 +6,11 @@
 //                                           TXT record to publish
 //   dkim-sign sign KEYFILE DOMAIN SELECTOR  reads a message (LF or CRLF) on
 //                                           stdin, writes it signed (CRLF)
+//     [SIGN-TIME LIFETIME]                  with t=SIGN-TIME (Unix time) and
+//                                           x=t+LIFETIME seconds
 //
 // Test-only: keys are written unprotected to the path given.
+#include <ctime>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -65,7 +68,7 @@ int main(int argc, char** argv)
       std::cout << key.dnsRecord() << "\n";
       return 0;
     }
-    if (args.size() == 4 && args[0] == "sign") {
+    if ((args.size() == 4 || args.size() == 6) && args[0] == "sign") {
       std::ifstream keyFile(args[1]);
       auto key = DkimSigningKey::fromPem(readAll(keyFile));
       std::vector<std::string> fields;
@@ -74,6 +77,10 @@ int main(int argc, char** argv)
       DkimSignRequest request;
       request.domain = args[2];
       request.selector = args[3];
+      if (args.size() == 6) { // t= and the lifetime that makes x= (tests of expiry)
+        request.signTime = static_cast<std::time_t>(std::stoll(args[4]));
+        request.ttlSeconds = static_cast<unsigned>(std::stoul(args[5]));
+      }
       DkimSigner signer;
       std::cout << signer.sign(key, request, fields, body) << "\r\n";
       for (const auto& field : fields) {
@@ -82,7 +89,8 @@ int main(int argc, char** argv)
       std::cout << "\r\n" << body;
       return 0;
     }
-    std::cerr << "usage: dkim-sign keygen rsa|ed25519 KEYFILE | sign KEYFILE DOMAIN SELECTOR\n";
+    std::cerr << "usage: dkim-sign keygen rsa|ed25519 KEYFILE | sign KEYFILE DOMAIN SELECTOR "
+                 "[SIGN-TIME LIFETIME-SECONDS]\n";
     return 64;
   } catch (const std::exception& error) {
     std::cerr << "dkim-sign: " << error.what() << "\n";
