@@ -54,6 +54,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+from harness import proc_usage as pu  # noqa: E402
 from harness import services as hs  # noqa: E402
 import milter_throughput as mtp  # noqa: E402
 
@@ -122,17 +123,7 @@ def run_once(sock, script, messages, connections):
 
 def milter_usage(pid):
     """(CPU seconds, context switches) of a milter process so far, all threads."""
-    with open("/proc/%d/stat" % pid) as handle:
-        fields = handle.read().rsplit(")", 1)[1].split()
-    cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
-    switches = 0
-    for task in os.listdir("/proc/%d/task" % pid):
-        try:
-            with open("/proc/%d/task/%s/status" % (pid, task)) as handle:
-                switches += sum(int(line.split()[1]) for line in handle if "ctxt_switches" in line)
-        except OSError:
-            pass  # the thread ended
-    return cpu, switches
+    return pu.cpu_seconds(pid), pu.context_switches(pid)
 
 
 def wait_committed(pg, want, timeout=900):
