@@ -654,8 +654,8 @@ bool VerdictSpool::syncUpTo(std::uint64_t sequence)
       }
       if (first) {
         startThreads();
-        failures = d_syncFailures.load(std::memory_order_relaxed);
-      } else if (d_syncFailures.load(std::memory_order_relaxed) != failures) {
+        failures = d_syncFailures;
+      } else if (d_syncFailures != failures) {
         return false;
       }
       std::uint64_t commit = d_commitsStarted; // the next one
@@ -725,7 +725,7 @@ void VerdictSpool::flushLoop()
     lock.lock();
     d_syncStats.add(micros);
     d_committing = false;
-    bool failed = rc != 0;
+    const bool failed = rc != 0;
     if (failed) {
       // Try them again next time: nothing up to `target` counts as synced.
       // The waiters give up (their verdicts stay in the spool, not durable);
@@ -733,7 +733,7 @@ void VerdictSpool::flushLoop()
       d_closedUnsynced.insert(d_closedUnsynced.end(), closed.begin(), closed.end());
       d_directoryUnsynced = d_directoryUnsynced || directory;
       d_wantedSequence = d_durableSequence.load(std::memory_order_relaxed);
-      d_syncFailures.fetch_add(1, std::memory_order_release);
+      ++d_syncFailures;
       ++d_syncStats.failures;
       log(StoreLogLevel::Error, "spool: fdatasync failed: " + errnoText(error));
     } else {
@@ -742,11 +742,12 @@ void VerdictSpool::flushLoop()
     }
     // After a failure the waiters for the next commit give up too: their
     // wish (d_wantedSequence) was just forgotten.
-    for (std::uint64_t i = 0; i < (failed ? 2 : 1); ++i) {
+    const std::uint64_t ended = failed ? 2 : 1;
+    for (std::uint64_t i = 0; i < ended; ++i) {
       d_commitEnded[(commit + i) & 1].fetch_add(1, std::memory_order_release);
     }
     lock.unlock();
-    for (std::uint64_t i = 0; i < (failed ? 2 : 1); ++i) {
+    for (std::uint64_t i = 0; i < ended; ++i) {
       futexWakeAll(d_commitEnded[(commit + i) & 1]);
     }
     lock.lock();

@@ -206,7 +206,7 @@ private:
   bool d_committing = false;            // a commit is under way (number d_commitsStarted - 1)
   std::uint64_t d_committingTarget = 0; // the last sequence the commit under way covers
   std::uint64_t d_wantedSequence = 0;   // the highest sequence a caller waits for
-  std::atomic<std::uint64_t> d_syncFailures{0}; // failed syncs so far (waiters return false)
+  std::uint64_t d_syncFailures = 0;     // failed syncs so far (waiters return false)
   bool d_stopping = false;
   std::atomic<bool> d_closing{false}; // set with d_stopping: waiters return, no spare finished
   std::condition_variable d_flushWanted;

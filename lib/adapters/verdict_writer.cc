@@ -275,6 +275,9 @@ void VerdictWriter::noteCommitted(std::uint64_t sequence, std::size_t records)
     std::lock_guard lock(d_mutex);
     d_committed = std::max(d_committed, sequence);
     d_stats.committed += records;
+    if (records != 0) {
+      ++d_stats.batches;
+    }
     committed = d_committed;
   }
   // Outside d_mutex, which every store() takes: removing files may wait
@@ -334,8 +337,6 @@ bool VerdictWriter::shipBatch(std::vector<Item>& batch)
     return false;
   }
   noteCommitted(batch.back().sequence, batch.size());
-  std::lock_guard lock(d_mutex);
-  ++d_stats.batches;
   return true;
 }
 

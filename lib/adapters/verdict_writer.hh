@@ -39,7 +39,7 @@ struct VerdictWriterStats
   std::uint64_t dropped = 0;   // Dropped outcomes
   std::uint64_t refused = 0;   // Refused outcomes
   std::uint64_t rejected = 0;  // records the database refused (logged and skipped)
-  std::uint64_t batches = 0;   // database transactions that committed records
+  std::uint64_t batches = 0;   // batches the database committed (shipped or replayed)
   std::uint64_t spoolBytes = 0;
   std::size_t queueDepth = 0;
   bool connected = false;
