@@ -231,6 +231,22 @@ class TlsRptDkimTest(unittest.TestCase):
         self.assertIn(b"signature expired", proc.stderr)
         self.assertEqual(self.stored("dkim-expiry-3"), "")
 
+    def test_file_time_in_the_future_counts_as_now(self):
+        # A file time nobody can trust (ten days ahead) does not move the
+        # judgement past now: a signature valid for a day from now passes.
+        key = self.keys["tlsrpt"]
+        now = int(time.time())
+        maildir = os.path.join(self.services.root, "future-maildir")
+        for sub in ("new", "cur", "tmp"):
+            os.makedirs(os.path.join(maildir, sub), exist_ok=True)
+        path = os.path.join(maildir, "new", "future.eml")
+        with open(path, "wb") as out:
+            out.write(key.sign(tlsrpt_mail("dkim-future-1", key.domain), now - 60, 86400))
+        os.utime(path, (now + 10 * 86400, now + 10 * 86400))
+        proc = self.ingest("--maildir", maildir)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertEqual(self.stored("dkim-future-1"), "pass,%s,tls" % key.domain)
+
 
 if __name__ == "__main__":
     unittest.main()
