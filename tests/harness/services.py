@@ -31,6 +31,7 @@ import socket
 import struct
 import subprocess
 import tempfile
+import threading
 import time
 
 
@@ -59,18 +60,30 @@ def binary(name):
     return os.path.join(top_builddir(), sub, name)
 
 
+_ports_given = set()
+_ports_lock = threading.Lock()
+
+
 def free_port(host="127.0.0.1"):
-    """A TCP and UDP port that is free right now on host."""
+    """A TCP and UDP port that is free right now on host and was not given
+    out before in this process. The services pick their ports before any of
+    them binds, so a port free now may already be promised to another: once
+    unbound (TCP and UDP, SO_REUSEPORT) and Postfix got the same one, and
+    TCP connections meant for Postfix reached unbound."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    for _ in range(50):
-        with socket.socket(family, socket.SOCK_STREAM) as tcp:
-            tcp.bind((host, 0))
-            port = tcp.getsockname()[1]
-            with socket.socket(family, socket.SOCK_DGRAM) as udp:
-                try:
-                    udp.bind((host, port))
-                except OSError:
+    with _ports_lock:
+        for _ in range(200):
+            with socket.socket(family, socket.SOCK_STREAM) as tcp:
+                tcp.bind((host, 0))
+                port = tcp.getsockname()[1]
+                if port in _ports_given:
                     continue
+                with socket.socket(family, socket.SOCK_DGRAM) as udp:
+                    try:
+                        udp.bind((host, port))
+                    except OSError:
+                        continue
+            _ports_given.add(port)
             return port
     raise HarnessError("no free port found on %s" % host)
 
