@@ -93,11 +93,11 @@ def write_corpus(directory, raw):
                      "bench.eml\t192.0.2.10\tmail.bench.example\tbounce@bench.mt.example\trcpt@rcpt.example\tpass\n")
 
 
-def run_client(client, corpus, sock, messages, connections, write_each):
+def run_client(client, corpus, sock, messages, connections, write_each, nice):
     """milter-bench-client: C++ threads, one per connection, that cost the machine far less than
     miltertest's Lua, so that the milter and not the load generator sets the pace."""
     per = max(1, messages // connections)
-    proc = subprocess.run([client, "--corpus", corpus, "--connections", str(connections), "--messages",
+    proc = subprocess.run(nice + [client, "--corpus", corpus, "--connections", str(connections), "--messages",
                            str(per * connections), "--per-session", str(per), "--milter", "unix:" + sock]
                           + (["--write-each"] if write_each else []),
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -109,10 +109,10 @@ def run_client(client, corpus, sock, messages, connections, write_each):
     return out["rate"], out["messages"]
 
 
-def run_once(sock, script, messages, connections):
+def run_once(sock, script, messages, connections, nice):
     per = max(1, messages // connections)
     start = time.monotonic()
-    procs = [subprocess.Popen(["miltertest", "-D", "socket=unix:" + sock, "-D", "count=%d" % per, "-s", script],
+    procs = [subprocess.Popen(nice + ["miltertest", "-D", "socket=unix:" + sock, "-D", "count=%d" % per, "-s", script],
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
              for _ in range(connections)]
     errors = [p.communicate()[1] for p in procs if p.wait() != 0]
@@ -172,7 +172,11 @@ def main():
     parser.add_argument("--write-each", action="store_true",
                         help="milter-bench-client writes each protocol packet with its own system call, "
                              "as Postfix flushes each milter command (default: one write per message)")
+    parser.add_argument("--client-nice", type=int, default=0, metavar="N",
+                        help="run the load generator at nice N, below the milter and PostgreSQL: with "
+                             "miltertest, shows how much of the cost is CPU the clients take from them")
     args = parser.parse_args()
+    nice = ["nice", "-n", str(args.client_nice)] if args.client_nice else []
     client = os.path.join(hs.top_builddir(), "tests/bench/milter/milter-bench-client")
     if args.client == "bench" and not os.access(client, os.X_OK):
         sys.exit("%s is missing: make tests/bench/milter/milter-bench-client" % client)
@@ -203,8 +207,8 @@ def main():
 
         def drive(sock, messages, connections):
             if args.client == "miltertest":
-                return run_once(sock, script, messages, connections)
-            return run_client(client, corpus, sock, messages, connections, args.write_each)
+                return run_once(sock, script, messages, connections, nice)
+            return run_client(client, corpus, sock, messages, connections, args.write_each, nice)
 
         sent = 0  # verdicts that PostgreSQL will hold once every writer has drained
         for name in variants:
@@ -215,7 +219,8 @@ def main():
         rates = {name: [] for name in variants}
         print("history store cost in the milter: %d messages, %d connections (%s), PostgreSQL data on %s, "
               "load average %s" % (args.messages, args.connections,
-                                   args.client + (", a write per packet" if args.write_each else ""), "tmpfs (model of a remote database)"
+                                   args.client + (", a write per packet" if args.write_each else "")
+                                   + (", at nice %d" % args.client_nice if args.client_nice else ""), "tmpfs (model of a remote database)"
                                    if args.pg_on_tmpfs else "the same disk",
                                    " ".join(open("/proc/loadavg").read().split()[:3])), flush=True)
         for round_number in range(args.rounds):
