@@ -50,7 +50,8 @@ tests_unit_test_reporting_SOURCES = \
 	tests/unit/test-report_model_cc.cc \
 	tests/unit/test-report_naming_cc.cc \
 	tests/unit/test-report_xml_writer_cc.cc \
-	tests/unit/test-rua_uri_cc.cc
+	tests/unit/test-rua_uri_cc.cc \
+	tests/unit/test-tls_client_cc.cc
 tests_unit_test_reporting_CPPFLAGS = $(AM_CPPFLAGS) $(DM_ADAPTER_CFLAGS)
 tests_unit_test_reporting_CXXFLAGS = $(DM_TEST_CXXFLAGS)
 tests_unit_test_reporting_LDADD = reporting/libaggregate.a $(DM_LIBS) $(BOOST_TEST_LIBS)

@@ -288,7 +288,7 @@ HttpsResponse httpsExchange(const TlsEndpoint& endpoint, const TlsClientOptions&
   const std::string sendError =
       sent ? std::string()
            : (remainingMs(deadline) == 0 ? "timed out sending the request"
-                                         : "sending the request failed: " + opensslError());
+                                         : "sending the request failed: " + tls.failure());
 
   std::string data;
   const std::size_t limit = s_maxHttpHeader + maxBody + s_chunkOverhead;

@@ -28,6 +28,16 @@ std::string opensslError()
   return text.data();
 }
 
+namespace
+{
+// Before each TLS call: SSL_get_error() reads both the error queue and errno.
+void clearErrors()
+{
+  ERR_clear_error();
+  errno = 0;
+}
+} // namespace
+
 int remainingMs(TlsClock::time_point deadline)
 {
   const auto left =
@@ -141,13 +151,13 @@ bool TlsStream::start(SSL_CTX* context, int fd, const std::string& host,
   X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
   X509_VERIFY_PARAM_set1_host(param, host.c_str(), host.size());
   while (true) {
+    clearErrors();
     const int rc = SSL_connect(d_ssl.get());
     if (rc == 1) {
       return true;
     }
     if (!retry(rc)) {
-      error = remainingMs(d_deadline) == 0 ? "TLS handshake timed out"
-                                           : "TLS handshake failed: " + opensslError();
+      error = d_timedOut ? "TLS handshake timed out" : "TLS handshake failed: " + d_failure;
       return false;
     }
   }
@@ -181,6 +191,7 @@ bool TlsStream::write(std::string_view data)
 {
   while (!data.empty()) {
     std::size_t written = 0;
+    clearErrors();
     const int rc = SSL_write_ex(d_ssl.get(), data.data(), data.size(), &written);
     if (rc == 1) {
       data.remove_prefix(written);
@@ -198,6 +209,7 @@ bool TlsStream::read(std::string& out, std::size_t limit)
   std::array<char, 16384> buffer{};
   while (true) {
     std::size_t got = 0;
+    clearErrors();
     const int rc = SSL_read_ex(d_ssl.get(), buffer.data(), std::min(buffer.size(), limit), &got);
     if (rc == 1) {
       out.append(buffer.data(), got);
@@ -211,12 +223,25 @@ bool TlsStream::read(std::string& out, std::size_t limit)
 
 bool TlsStream::retry(int rc)
 {
+  const int savedErrno = errno;
   const int code = SSL_get_error(d_ssl.get(), rc);
-  if (code == SSL_ERROR_WANT_READ) {
-    return waitFd(SSL_get_fd(d_ssl.get()), POLLIN, d_deadline);
+  d_timedOut = false;
+  if (code == SSL_ERROR_WANT_READ || code == SSL_ERROR_WANT_WRITE) {
+    if (waitFd(SSL_get_fd(d_ssl.get()), code == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT,
+               d_deadline)) {
+      return true;
+    }
+    d_timedOut = true;
+    d_failure = "timed out";
+    return false;
   }
-  if (code == SSL_ERROR_WANT_WRITE) {
-    return waitFd(SSL_get_fd(d_ssl.get()), POLLOUT, d_deadline);
+  if (code == SSL_ERROR_ZERO_RETURN) {
+    d_failure = "closed by the peer";
+  } else if (code == SSL_ERROR_SYSCALL && ERR_peek_error() == 0) {
+    // No TLS error: the connection itself ended or failed.
+    d_failure = savedErrno != 0 ? std::strerror(savedErrno) : "connection closed by the peer";
+  } else {
+    d_failure = opensslError();
   }
   return false;
 }

@@ -79,10 +79,18 @@ public:
   // Appends up to `limit` more bytes; false at EOF, error or timeout.
   bool read(std::string& out, std::size_t limit);
 
+  // Why the last start(), write() or read() returned false.
+  const std::string& failure() const { return d_failure; }
+
 private:
+  // Each TLS call starts with an empty error queue, as SSL_get_error()
+  // requires: an error left over from elsewhere in the thread would
+  // otherwise fail a call that only wants more data, and be reported.
   bool retry(int rc);
 
   SslPtr d_ssl;
   TlsClock::time_point d_deadline;
+  std::string d_failure;
+  bool d_timedOut = false;
 };
 } // namespace dmarc
