@@ -9,7 +9,6 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
-#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
@@ -273,9 +272,6 @@ struct WorkDir
 
 int sendCommand(int argc, char** argv)
 {
-  // Broken pipes (a sendmail that died, a relay that hung up) are errors
-  // returned by write(), not a signal that ends the run.
-  std::signal(SIGPIPE, SIG_IGN);
   Parsed parsed;
   ReportRunOptions options;
   std::string database;

@@ -3,6 +3,7 @@
 // subcommand is one line of s_subcommands and lives in reporting/cmd_<name>.cc.
 // Trusts the command line; no exception escapes main.
 #include <algorithm>
+#include <csignal>
 #include <cstdio>
 #include <exception>
 #include <iostream>
@@ -66,6 +67,10 @@ int main(int argc, char** argv)
     std::cout << "dmarc-reports " << dmarc::g_productVersion << "\n";
     return EX_OK;
   }
+  // Broken pipes (a sendmail that died, a relay, MX or HTTPS server that
+  // hung up while OpenSSL wrote to it) are errors returned by write(), not
+  // a signal that ends the run: `check` probes servers that may do anything.
+  std::signal(SIGPIPE, SIG_IGN);
   for (const auto& subcommand : s_subcommands) {
     if (subcommand.name == name) {
       try {
