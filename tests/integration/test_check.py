@@ -77,8 +77,20 @@ class PolicyHandler(http.server.BaseHTTPRequestHandler):
 
 class QuietHttpServer(socketserver.ThreadingMixIn, http.server.HTTPServer):
     """A threaded HTTP(S) server that keeps quiet about failed handshakes
-    (test_check's MTA-STS policy host, test_reports_https's collector)."""
+    (test_check's MTA-STS policy host, test_reports_https's collector), but
+    keeps them in failed_handshakes for a failing test's message."""
     daemon_threads = True
+
+    def server_activate(self):
+        self.failed_handshakes = []
+        super().server_activate()
+
+    def get_request(self):
+        try:
+            return super().get_request()  # with TLS, accept() does the handshake
+        except OSError as error:
+            self.failed_handshakes.append(repr(error))
+            raise
 
     def handle_error(self, request, client_address):
         pass  # a client refusing our certificate is what some tests expect

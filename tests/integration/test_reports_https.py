@@ -153,7 +153,8 @@ class ReportHttpsTest(unittest.TestCase):
         proc = self.send(d)
         self.assertEqual(proc.returncode, 75, proc.stdout + proc.stderr)  # EX_TEMPFAIL
         self.assertEqual(summary(proc)["failed"], 1)
-        self.assertIn("HTTP 500", proc.stderr)
+        self.assertIn("HTTP 500", proc.stderr, "handshakes the collector saw fail: %s"
+                      % self.server.failed_handshakes)
         self.assertEqual(self.attempts(d), "https:tempfail")
         status, attempts, reason = self.destination(d).split("|")
         self.assertEqual((status, attempts), ("pending", "1"))
