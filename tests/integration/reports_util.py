@@ -1,6 +1,7 @@
 """Helpers of the aggregate report tests: stored verdicts, runs of
 `dmarc-reports send`, reading what arrived at the harness's SMTP sink."""
 
+import contextlib
 import email
 import email.policy
 import gzip
@@ -211,6 +212,17 @@ class AuthSmtpServer:
         self.thread.start()
 
     def close(self):
+        # Stop the accepting thread before the descriptor is closed: its
+        # number is reused by the next socket the tests open, and a thread
+        # still accepting on it once answered a later test's HTTPS collector
+        # with this server's "220" banner (a TLS "wrong version number").
+        # shutdown() wakes a blocked accept().
+        import socket
+        with contextlib.suppress(OSError):
+            self.listener.shutdown(socket.SHUT_RDWR)
+        self.thread.join(60)
+        if self.thread.is_alive():
+            raise AssertionError("the test SMTP server's thread did not stop")
         self.listener.close()
 
     def _serve(self):
