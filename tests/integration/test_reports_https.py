@@ -100,6 +100,11 @@ class ReportHttpsTest(unittest.TestCase):
         self.db.sql(verdict_sql(domain, count=count, policy_rua=rua,
                                 policy_record="v=DMARC1; p=reject; rua=" + ",".join(rua)))
 
+    def why(self, proc):
+        """A failing assertion's message: the run's output and the server's side."""
+        return "%s%s\nhandshakes the collector saw fail: %s" % (proc.stdout, proc.stderr,
+                                                                  self.server.failed_handshakes)
+
     def send(self, domain, *extra):
         return self.db.send("--domain", domain, "--https-delivery", "--https-ca-file", self.ca.ca,
                             "--https-timeout", "30", *extra)
@@ -153,8 +158,7 @@ class ReportHttpsTest(unittest.TestCase):
         proc = self.send(d)
         self.assertEqual(proc.returncode, 75, proc.stdout + proc.stderr)  # EX_TEMPFAIL
         self.assertEqual(summary(proc)["failed"], 1)
-        self.assertIn("HTTP 500", proc.stderr, "handshakes the collector saw fail: %s"
-                      % self.server.failed_handshakes)
+        self.assertIn("HTTP 500", proc.stderr, self.why(proc))
         self.assertEqual(self.attempts(d), "https:tempfail")
         status, attempts, reason = self.destination(d).split("|")
         self.assertEqual((status, attempts), ("pending", "1"))
@@ -193,7 +197,7 @@ class ReportHttpsTest(unittest.TestCase):
         self.publish(d, "https://%s:%d/rua" % (host, self.port))
         proc = self.send(d)
         self.assertEqual(summary(proc)["failed"], 1, proc.stdout + proc.stderr)
-        self.assertEqual([r["path"] for r in self.requests_for(host)], ["/rua"])
+        self.assertEqual([r["path"] for r in self.requests_for(host)], ["/rua"], self.why(proc))
         self.assertEqual(self.attempts(d), "https:permfail")
         self.assertIn("not followed", self.destination(d))
 
