@@ -17,6 +17,7 @@
 #include <optional>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <utility>
@@ -615,7 +616,12 @@ std::uint64_t VerdictSpool::append(std::string_view payload)
       log(StoreLogLevel::Error, "spool: cannot cut a partial frame: " + errnoText(errno));
     }
     active.capacity = 0;
-    throw Error("spool: write " + active.path + ": " + errnoText(error));
+    const std::string path = active.path;
+    // The disk is full (or failing): no more records go here, so that the
+    // segment and its room go as soon as the database has its records.
+    // An empty one stays for the next try, rather than a new file each time.
+    closeActiveLocked();
+    throw Error("spool: write " + path + ": " + errnoText(error));
   }
   active.bytes += frame.size();
   active.last = sequence;
@@ -754,6 +760,23 @@ void VerdictSpool::flushLoop()
   }
 }
 
+bool VerdictSpool::roomForSpare(std::string& error) const
+{
+  struct statvfs fs
+  {
+  };
+  if (::statvfs(d_directory.c_str(), &fs) != 0) {
+    return true; // let the write find out
+  }
+  const auto available = static_cast<std::uint64_t>(fs.f_bavail) * fs.f_frsize;
+  if (available >= 2 * std::uint64_t{d_spareBytes}) {
+    return true;
+  }
+  error = "only " + std::to_string(available) + " bytes free on the file system of " + d_directory +
+          "; segments grow as records come";
+  return false;
+}
+
 bool VerdictSpool::prepareSpare()
 {
   {
@@ -764,7 +787,9 @@ bool VerdictSpool::prepareSpare()
     d_preparing = true;
   }
   std::string error;
-  auto fd = writeZeroFile(d_sparePath, d_spareBytes, d_directory, d_closing, error);
+  bool lowSpace = !roomForSpare(error);
+  auto fd =
+      lowSpace ? nullptr : writeZeroFile(d_sparePath, d_spareBytes, d_directory, d_closing, error);
   std::lock_guard lock(d_mutex);
   d_preparing = false;
   // On failure, not again before the next segment is opened: a full disk
@@ -772,8 +797,10 @@ bool VerdictSpool::prepareSpare()
   d_spareWanted = false;
   if (fd) {
     d_spareFd = std::move(fd);
-  } else if (!error.empty()) {
+    d_lowSpaceLogged = false;
+  } else if (!error.empty() && !(lowSpace && d_lowSpaceLogged)) {
     log(StoreLogLevel::Warning, "spool: no pre-written segment: " + error);
+    d_lowSpaceLogged = d_lowSpaceLogged || lowSpace;
   }
   return d_spareFd != nullptr;
 }
@@ -863,6 +890,23 @@ void VerdictSpool::release(std::uint64_t sequence)
       log(StoreLogLevel::Error, "spool: cannot remove " + path + ": " + errnoText(errno));
     }
   }
+}
+
+bool VerdictSpool::closeActive()
+{
+  std::lock_guard lock(d_mutex);
+  return closeActiveLocked();
+}
+
+bool VerdictSpool::closeActiveLocked()
+{
+  if (d_segments.empty() || !d_segments.back().fd || d_segments.back().bytes == 0) {
+    return false;
+  }
+  // Like a full segment: the next group commit syncs it.
+  d_closedUnsynced.push_back(std::move(d_segments.back().fd));
+  d_segments.back().fd.reset();
+  return true;
 }
 
 std::uint64_t VerdictSpool::lastSequence() const

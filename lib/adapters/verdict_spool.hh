@@ -32,7 +32,9 @@
 // that grows as before, and moves on to the spare as soon as one is ready.
 // A spare left by a crash is reused at start-up when it is whole (all zeros,
 // the current size); one holding frames (a rename lost with the power) is
-// recovered as a segment; anything else is removed.
+// recovered as a segment; anything else is removed. No spare is written
+// while the file system has less than twice its size free: on a nearly
+// full disk its zeros would take the room that records need.
 //
 // Sizes: bytes() counts the data held (frames, and damaged bytes found at
 // start-up), not the zeros of pre-written segments, so the spool limit
@@ -119,7 +121,8 @@ public:
 
   // Appends one record (pwrite(2) at the active segment's end, no fsync)
   // and returns its sequence. Throws Error when the write fails (the record
-  // is then not in the spool).
+  // is then not in the spool, and the segment, if it holds records, is
+  // closed: see closeActive()).
   std::uint64_t append(std::string_view payload);
 
   // Group commit: returns once every record up to `sequence` is on stable
@@ -144,10 +147,22 @@ public:
   // Every record up to `sequence` is committed to the database: unlink the
   // segments that hold nothing newer (the one being appended to only once
   // it holds at least a quarter of segmentBytes, or is a pre-written one
-  // with less than a sixteenth of its room left). The unlinks happen
-  // outside the lock and are not synced: a segment that a crash brings back
-  // is replayed, and the database ignores what it already has.
+  // with less than a sixteenth of its room left: a new segment per
+  // committed batch would cost a file and a directory sync each). The
+  // unlinks happen outside the lock and are not synced: a segment that a
+  // crash brings back is replayed, and the database ignores what it
+  // already has.
   void release(std::uint64_t sequence);
+
+  // Stops appending to the active segment (the next append() opens a new
+  // one), so that release() removes it as soon as its records are
+  // committed, however small it is. For a spool that cannot take more
+  // (its limit reached, or the disk full): the committed records of its
+  // active segment would otherwise hold their room until that segment
+  // reached the size above, which with no room it never does. A failed
+  // append() does this itself. Returns whether a segment was closed
+  // (false when none is active or it holds nothing).
+  bool closeActive();
 
   std::uint64_t lastSequence() const;  // 0 when nothing was ever appended
   std::uint64_t firstSequence() const; // first record still held; lastSequence()+1 if none
@@ -170,6 +185,10 @@ private:
 
   void recover();
   void recoverSpare();
+  bool closeActiveLocked(); // with d_mutex held
+  // Whether the file system has room for a spare segment and as much again
+  // (a spare must not take the last room that records need); sets `error`.
+  bool roomForSpare(std::string& error) const;
   void flushLoop();
   void prepareLoop();
   void startThreads();                               // with d_mutex held
@@ -215,6 +234,7 @@ private:
   std::shared_ptr<FileDescriptor> d_spareFd;
   bool d_preparing = false;
   bool d_spareWanted = true;
+  bool d_lowSpaceLogged = false; // "no room for a spare" said once until one is made again
   std::condition_variable d_prepareWanted;
   std::thread d_preparer; // started with d_flusher
   SpoolSyncStats d_syncStats;

@@ -27,11 +27,21 @@ namespace
 // only, bounded (STYLE.md convention 12).
 constexpr std::size_t s_maxShownText = 300;
 
-// Log the 1st, 2nd, 4th, 8th... and every 10000th occurrence: a long
-// outage must not flood the log with one line per message.
-bool worthLogging(std::uint64_t count)
+// While verdicts are not kept, the writer tries the database at least this
+// often (it otherwise backs off to StoreOptions::reconnectMax): mail is
+// being tempfailed or its verdicts lost, which is worth a connection
+// attempt every second or two, and the store should take verdicts again
+// within seconds of the database's return.
+constexpr std::chrono::milliseconds s_fullReconnectMax{2000};
+
+// The spool's segment size: at most a quarter of its limit. Its files take
+// up to half a segment more than the data they hold (the room of the
+// pre-written active segment and of the spare), an eighth of the limit
+// then; and a fully committed active segment, released once it holds a
+// quarter of a segment, is released long before it could fill the limit.
+std::size_t spoolSegmentBytes(const StoreOptions& options)
 {
-  return (count & (count - 1)) == 0 || count % 10000 == 0;
+  return std::min(options.segmentBytes, std::max<std::size_t>(options.spoolLimitBytes / 4, 4096));
 }
 
 // Random bits for the reconnect jitter. Never fails: without getrandom(2)
@@ -75,7 +85,7 @@ VerdictWriter::VerdictWriter(StoreOptions options, std::unique_ptr<VerdictSink> 
 {
   validate(d_options);
   if (d_options.durability != StoreDurability::Memory) {
-    d_spool = std::make_unique<VerdictSpool>(d_options.spoolDirectory, d_options.segmentBytes,
+    d_spool = std::make_unique<VerdictSpool>(d_options.spoolDirectory, spoolSegmentBytes(d_options),
                                              d_options.log);
     d_committed = d_spool->firstSequence() - 1;
     d_stats.spoolBytes = d_spool->bytes();
@@ -123,6 +133,10 @@ void VerdictWriter::stop(std::chrono::milliseconds drain)
     if (auto sync = d_spool->syncStats(); first && sync.commits > 0) {
       log(StoreLogLevel::Notice, "spool: " + sync.summary());
     }
+  }
+  std::lock_guard lock(d_mutex);
+  if (d_notKeptLog.pending() > 0) {
+    logNotKept(d_notKeptLog.finish(), d_notKeptDetail);
   }
 }
 
@@ -177,13 +191,9 @@ StoreOutcome VerdictWriter::store(MessageRecord record) noexcept
     if (!d_spool) {
       std::lock_guard lock(d_mutex);
       if (d_queue.size() >= d_options.queueCapacity) {
-        if (worthLogging(++d_stats.dropped)) {
-          log(StoreLogLevel::Error, "history queue full (database unreachable?): verdict " +
-                                        record.messageKey + " not kept (" +
-                                        std::to_string(d_stats.dropped) + " so far)");
-        }
-        return StoreOutcome::Dropped;
+        return notKept(record.messageKey, "history queue full (database unreachable?)", false);
       }
+      noteKeptAgain();
       d_queue.push_back(
           Item{d_nextMemorySequence++, std::move(record), std::chrono::steady_clock::now()});
       ++d_stats.stored;
@@ -194,34 +204,35 @@ StoreOutcome VerdictWriter::store(MessageRecord record) noexcept
     }
 
     std::string payload = encodeMessageRecord(record);
+    const std::uint64_t frameSize = payload.size() + VerdictSpool::s_frameHeader;
+    const bool refuse = d_options.spoolFullAction == SpoolFullAction::Tempfail;
     std::uint64_t sequence = 0;
     bool wake = false;
     {
       std::lock_guard lock(d_mutex);
-      const std::uint64_t bytes = d_spool->bytes();
-      if (bytes + payload.size() + VerdictSpool::s_frameHeader > d_options.spoolLimitBytes) {
-        bool refuse = d_options.spoolFullAction == SpoolFullAction::Tempfail;
-        std::uint64_t count = refuse ? ++d_stats.refused : ++d_stats.dropped;
-        if (worthLogging(count)) {
-          log(StoreLogLevel::Error, "history spool full (" + std::to_string(bytes) +
-                                        " bytes): verdict " + record.messageKey +
-                                        (refuse ? " refused, message tempfailed" : " not kept") +
-                                        " (" + std::to_string(count) + " so far)");
-        }
-        return refuse ? StoreOutcome::Refused : StoreOutcome::Dropped;
+      std::uint64_t bytes = d_spool->bytes();
+      if (bytes + frameSize > d_options.spoolLimitBytes && reclaimSpool()) {
+        bytes = d_spool->bytes();
+      }
+      if (bytes + frameSize > d_options.spoolLimitBytes) {
+        return notKept(record.messageKey,
+                       "history spool full (" + std::to_string(bytes) + " of " +
+                           std::to_string(d_options.spoolLimitBytes) + " bytes)",
+                       refuse);
       }
       try {
         sequence = d_spool->append(payload);
       } catch (const std::exception& error) {
-        bool refuse = d_options.spoolFullAction == SpoolFullAction::Tempfail;
-        std::uint64_t count = refuse ? ++d_stats.refused : ++d_stats.dropped;
-        if (worthLogging(count)) {
-          log(StoreLogLevel::Error, std::string("history spool write failed: ") + error.what() +
-                                        "; verdict " + record.messageKey + " not kept");
-        }
-        return refuse ? StoreOutcome::Refused : StoreOutcome::Dropped;
+        // The failed write closed the active segment: what the database
+        // already has gives its room back now, for the next verdict.
+        d_spool->release(d_committed);
+        return notKept(record.messageKey,
+                       std::string("history spool write failed: ") +
+                           printableAscii(error.what(), s_maxShownText),
+                       refuse);
       }
-      checkThresholds(bytes + payload.size() + VerdictSpool::s_frameHeader);
+      noteKeptAgain();
+      checkThresholds(bytes + frameSize);
       // When the queue is full the record is in the spool only; the writer
       // notices the gap and replays it from there.
       bool queued = d_queue.size() < d_options.queueCapacity;
@@ -247,6 +258,61 @@ StoreOutcome VerdictWriter::store(MessageRecord record) noexcept
   std::lock_guard lock(d_mutex);
   ++d_stats.dropped;
   return StoreOutcome::Dropped;
+}
+
+bool VerdictWriter::reclaimSpool()
+{
+  // Only a closed segment is released however small it is: close the
+  // active one, then release what the database has. (Unlinking under
+  // d_mutex holds up other store() calls, but only while the spool is
+  // at its limit.)
+  const std::uint64_t before = d_spool->bytes();
+  if (d_spool->closeActive()) {
+    d_spool->release(d_committed);
+  }
+  return d_spool->bytes() < before;
+}
+
+StoreOutcome VerdictWriter::notKept(const std::string& key, const std::string& why, bool refuse)
+{
+  ++(refuse ? d_stats.refused : d_stats.dropped);
+  ++d_notKeptInEpisode;
+  d_full = true;
+  d_notKeptDetail =
+      why + (refuse ? ": verdicts refused, messages tempfailed" : ": verdicts not kept");
+  const auto now = std::chrono::steady_clock::now();
+  if (d_notKeptLog.note(now)) {
+    logNotKept(d_notKeptLog.take(now), d_notKeptDetail + ", the last " + key);
+  }
+  if (d_notKeptInEpisode == 1) {
+    // The writer's backoff may be long: from now on it tries more often.
+    d_wake.notify_one();
+  }
+  return refuse ? StoreOutcome::Refused : StoreOutcome::Dropped;
+}
+
+void VerdictWriter::logNotKept(std::uint64_t count, const std::string& detail)
+{
+  log(StoreLogLevel::Error, detail + "; " + std::to_string(count) +
+                                " verdict(s) since the last such line, " +
+                                std::to_string(d_notKeptInEpisode) + " since it filled (" +
+                                std::to_string(d_stats.refused + d_stats.dropped) +
+                                " since start); logged at most every 10 s while it lasts");
+}
+
+void VerdictWriter::noteKeptAgain()
+{
+  if (!d_full) {
+    return;
+  }
+  d_full = false;
+  d_notKeptLog.finish();
+  const bool refused = d_options.spoolFullAction == SpoolFullAction::Tempfail && d_spool;
+  log(StoreLogLevel::Warning,
+      std::string(d_spool ? "history spool" : "history queue") + " takes verdicts again; " +
+          std::to_string(d_notKeptInEpisode) + " verdict(s) " +
+          (refused ? "refused (messages tempfailed)" : "not kept") + " while it was full");
+  d_notKeptInEpisode = 0;
 }
 
 VerdictWriterStats VerdictWriter::stats() const
@@ -441,6 +507,10 @@ void VerdictWriter::runLoop()
   std::unique_lock lock(d_mutex);
   while (true) {
     const auto now = std::chrono::steady_clock::now();
+    if (d_notKeptLog.due(now)) {
+      // The last verdicts of a burst not kept, said within the interval.
+      logNotKept(d_notKeptLog.take(now), d_notKeptDetail);
+    }
     if (d_stopping && now >= d_drainDeadline) {
       break;
     }
@@ -543,13 +613,23 @@ void VerdictWriter::runLoop()
     d_stats.idle = false;
     d_sink->disconnect();
     d_backoff = nextBackoff(d_backoff, d_options.reconnectMin, d_options.reconnectMax);
-    auto until = std::chrono::steady_clock::now() + withJitter(d_backoff, randomBits());
-    if (d_stopping) {
-      until = std::min(until, d_drainDeadline);
+    const auto failedAt = std::chrono::steady_clock::now();
+    const std::uint32_t random = randomBits();
+    const auto until = failedAt + withJitter(d_backoff, random);
+    const auto untilWhenFull =
+        failedAt + withJitter(std::min(d_backoff, s_fullReconnectMax), random);
+    // Woken by stop(), or by store() when the spool fills: the wait is
+    // then shorter (s_fullReconnectMax).
+    while (true) {
+      auto deadline = d_full ? std::min(until, untilWhenFull) : until;
+      if (d_stopping) {
+        deadline = std::min(deadline, d_drainDeadline);
+      }
+      if (std::chrono::steady_clock::now() >= deadline) {
+        break;
+      }
+      d_wake.wait_until(lock, deadline);
     }
-    d_wake.wait_until(lock, until, [&] {
-      return d_stopping && std::chrono::steady_clock::now() >= d_drainDeadline;
-    });
   }
   d_connected = false;
   d_progress.notify_all();

@@ -11,6 +11,16 @@
 // shutdown (drains to the database for at most the given time; whatever is
 // left stays in the spool for the next start).
 //
+// Full: when the spool holds its limit (or the disk is full, or, without a
+// spool, the queue), a verdict is refused (the milter answers 4xx) or not
+// kept, by StoreOptions::spoolFullAction. Each such verdict is counted
+// (stats()) and logged: the first at once, then a line at most every 10
+// seconds with the count since the previous one, and a last line with the
+// episode's count when verdicts are kept again. While full, the writer
+// tries the database at least every 2 seconds, and the committed records
+// give their room back at once (VerdictSpool::closeActive), so that the
+// store takes verdicts again within seconds of the database's return.
+//
 // Trust: records are untrusted values and reach the database only as
 // statement parameters. Log lines never contain the password nor untrusted
 // text without sanitising it.
@@ -28,6 +38,7 @@
 #include "lib/adapters/store_options.hh"
 #include "lib/adapters/verdict_sink.hh"
 #include "lib/adapters/verdict_spool.hh"
+#include "lib/core/log_throttle.hh"
 #include "lib/core/verdict_store.hh"
 
 namespace dmarc
@@ -88,6 +99,14 @@ private:
   void backoff();
   void noteCommitted(std::uint64_t sequence, std::size_t records);
   void checkThresholds(std::uint64_t bytes);
+  // With d_mutex held: a verdict that cannot be kept (counted, logged
+  // through d_notKeptLog); `refuse`: the milter tempfails the message.
+  StoreOutcome notKept(const std::string& key, const std::string& why, bool refuse);
+  void logNotKept(std::uint64_t count, const std::string& detail); // with d_mutex held
+  void noteKeptAgain();                                            // with d_mutex held
+  // With d_mutex held: gives back the room of committed records still in
+  // the active segment; true if the spool got smaller.
+  bool reclaimSpool();
   void log(StoreLogLevel level, const std::string& line) const;
 
   const StoreOptions d_options;
@@ -105,6 +124,12 @@ private:
   std::chrono::steady_clock::time_point d_drainDeadline;
   bool d_connected = false;
   int d_thresholdLevel = 0; // how many of the 50/75/90% warnings are active
+  // Verdicts not kept: the current episode (from the first until one is
+  // kept again) and the lines about it.
+  bool d_full = false;
+  std::uint64_t d_notKeptInEpisode = 0;
+  std::string d_notKeptDetail; // the cause of the last one, for a later line
+  LogThrottle d_notKeptLog{std::chrono::seconds(10)};
   VerdictWriterStats d_stats;
   std::chrono::milliseconds d_backoff{0};
   std::thread d_thread;

@@ -18,6 +18,8 @@ lib_libdmarccore_a_SOURCES += \
 	lib/core/from_header.cc \
 	lib/core/from_header.hh \
 	lib/core/idna.hh \
+	lib/core/log_throttle.cc \
+	lib/core/log_throttle.hh \
 	lib/core/org_domain.cc \
 	lib/core/org_domain.hh \
 	lib/core/policy_engine.cc \
@@ -36,6 +38,7 @@ tests_unit_test_core_SOURCES += \
 	tests/unit/test-dmarc_record_cc.cc \
 	tests/unit/test-domain_name_cc.cc \
 	tests/unit/test-from_header_cc.cc \
+	tests/unit/test-log_throttle_cc.cc \
 	tests/unit/test-org_domain_cc.cc \
 	tests/unit/test-policy_engine_cc.cc \
 	tests/unit/test-retry_backoff_cc.cc \

@@ -214,14 +214,23 @@ class RawMilterClient:
             return None
         return self.step(cmd, data)
 
-    def begin(self, ip=b"198.51.100.7", mail_from=b"<a@example.com>"):
+    def macro(self, stage, values):
+        """SMFIC_MACRO: the MTA's macros for the next step (stage: b"M" for
+        MAIL and so on), e.g. {b"i": b"QID1"}. Never answered."""
+        self.send(b"D", stage + b"".join(name + b"\0" + value + b"\0" for name, value in values.items()))
+
+    def begin(self, ip=b"198.51.100.7", mail_from=b"<a@example.com>", helo=b"mail.sender.example",
+              rcpts=(b"<rcpt@rcpt.example>",), queue_id=None):
         self.negotiate()
         import struct
         connect = b"client.example\0" + b"4" + struct.pack("!H", 25) + ip + b"\0"
         assert self.step_or_none(b"C", connect) in (b"c", None)
-        assert self.step_or_none(b"H", b"mail.sender.example\0") in (b"c", None)
+        assert self.step_or_none(b"H", helo + b"\0") in (b"c", None)
+        if queue_id is not None:
+            self.macro(b"M", {b"i": queue_id})
         assert self.step_or_none(b"M", mail_from + b"\0") in (b"c", None)
-        assert self.step_or_none(b"R", b"<rcpt@rcpt.example>\0") in (b"c", None)
+        for rcpt in rcpts:
+            assert self.step_or_none(b"R", rcpt + b"\0") in (b"c", None)
 
     def end(self, headers, body=b"x\r\n"):
         """Headers, body, end of message: the list of replies up to the final one."""
@@ -243,3 +252,25 @@ class RawMilterClient:
         except OSError:
             pass
         self.sock.close()
+
+
+def final_reply(replies):
+    """The SMTP outcome of end-of-message replies: "accept", "reject",
+    "tempfail" (also a 4xx reply code) or the reply's text."""
+    last = replies[-1]
+    code = last[:1]
+    if code == b"y":
+        text = last[1:].rstrip(b"\0").decode(errors="replace")
+        return "tempfail" if text.startswith("4") else "reject" if text.startswith("5") else text
+    return {b"a": "accept", b"c": "accept", b"r": "reject", b"t": "tempfail", b"d": "discard"}.get(code, repr(last))
+
+
+def send_raw(path, headers, ip=b"198.51.100.7", mail_from=b"<a@example.com>", helo=b"mail.sender.example",
+             rcpts=(b"<rcpt@rcpt.example>",), queue_id=None, body=b"x\r\n"):
+    """One message in one milter session (RawMilterClient): its final_reply()."""
+    client = RawMilterClient(path)
+    try:
+        client.begin(ip=ip, mail_from=mail_from, helo=helo, rcpts=rcpts, queue_id=queue_id)
+        return final_reply(client.end(headers, body))
+    finally:
+        client.close()

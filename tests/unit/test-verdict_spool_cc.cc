@@ -3,9 +3,11 @@
 // sequences across restarts and releases only committed segments; its
 // pre-written segments end in zeros that are room, not damage, and a spare
 // segment left behind is reused, recovered or removed.
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <sys/resource.h>
 #include <thread>
 #include <unistd.h>
 
@@ -503,6 +505,92 @@ BOOST_AUTO_TEST_CASE(test_Release_NearlyFullPrewrittenActiveGoes)
   BOOST_CHECK(segments(dir.path()).empty());
   BOOST_CHECK_EQUAL(spool.bytes(), 0u);
   BOOST_CHECK_EQUAL(spool.append(payload), 33u);
+}
+
+// A spool that cannot grow (its limit reached) closes its active segment:
+// once committed, that segment goes however small it is, and the next
+// record starts a new one.
+BOOST_AUTO_TEST_CASE(test_CloseActive_ReleasedOnceCommittedHoweverSmall)
+{
+  TempDirectory dir;
+  VerdictSpool spool(dir.path(), s_segment, {});
+  appendRecords(spool, 5);
+  spool.release(5);
+  BOOST_CHECK_EQUAL(spool.segmentCount(), 1u); // small and active: kept
+  BOOST_CHECK(spool.closeActive());
+  BOOST_CHECK(!spool.closeActive()); // nothing active any more
+  spool.release(4);
+  BOOST_CHECK_EQUAL(spool.segmentCount(), 1u); // record 5 is not committed yet
+  spool.release(5);
+  BOOST_CHECK_EQUAL(spool.segmentCount(), 0u);
+  BOOST_CHECK_EQUAL(spool.bytes(), 0u);
+  BOOST_CHECK(segments(dir.path()).empty());
+  BOOST_CHECK_EQUAL(spool.append("next"), 6u);
+  BOOST_CHECK_EQUAL(spool.segmentCount(), 1u);
+}
+
+namespace
+{
+// A file size limit for this process (RLIMIT_FSIZE, SIGXFSZ ignored), as a
+// full disk looks to the spool: a write past it fails. Restored on exit.
+class FileSizeLimit
+{
+public:
+  explicit FileSizeLimit(rlim_t bytes)
+  {
+    ::getrlimit(RLIMIT_FSIZE, &d_saved);
+    d_handler = std::signal(SIGXFSZ, SIG_IGN);
+    struct rlimit limit = d_saved;
+    limit.rlim_cur = bytes;
+    BOOST_REQUIRE(::setrlimit(RLIMIT_FSIZE, &limit) == 0);
+  }
+  ~FileSizeLimit()
+  {
+    ::setrlimit(RLIMIT_FSIZE, &d_saved);
+    std::signal(SIGXFSZ, d_handler);
+  }
+  FileSizeLimit(const FileSizeLimit&) = delete;
+  FileSizeLimit& operator=(const FileSizeLimit&) = delete;
+
+private:
+  struct rlimit d_saved
+  {
+  };
+  void (*d_handler)(int) = SIG_DFL;
+};
+} // namespace
+
+// A write that fails (the disk full) leaves no partial frame and closes
+// the segment: the next record goes to a new one, and the old one goes as
+// soon as its records are committed, though far smaller than a quarter of
+// a segment.
+BOOST_AUTO_TEST_CASE(test_Append_WriteFailureClosesTheActiveSegment)
+{
+  TempDirectory dir;
+  VerdictSpool spool(dir.path(), 1 << 20, {}); // a growing segment (no spare prepared)
+  const std::string payload(1000, 'r');
+  std::uint64_t kept = 0;
+  {
+    FileSizeLimit limit(8192);
+    for (int i = 0; i < 20; ++i) {
+      try {
+        kept = spool.append(payload);
+      } catch (const Error&) {
+        break;
+      }
+    }
+  }
+  BOOST_REQUIRE_GT(kept, 0u);
+  BOOST_REQUIRE_LT(kept, 20u);
+  BOOST_CHECK_EQUAL(spool.bytes(), kept * (payload.size() + VerdictSpool::s_frameHeader));
+  BOOST_CHECK_EQUAL(spool.append("after"), kept + 1);
+  BOOST_CHECK_EQUAL(spool.segmentCount(), 2u);
+  spool.release(kept);
+  BOOST_CHECK_EQUAL(spool.segmentCount(), 1u);
+  auto all = readAll(spool);
+  BOOST_REQUIRE_EQUAL(all.size(), 1u);
+  BOOST_CHECK_EQUAL(all.begin()->second, "after");
+  BOOST_CHECK(spool.damage().empty());
 }
 
 BOOST_AUTO_TEST_CASE(test_SyncStats_PercentilesFromTheHistogram)

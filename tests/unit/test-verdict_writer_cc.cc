@@ -3,6 +3,7 @@
 // exactly once by key), applies the spool-full action, and skips a row the
 // database refuses instead of blocking behind it. The sink is an in-memory
 // fake whose availability the test switches.
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -92,6 +93,19 @@ std::size_t inserted(SinkState& state)
 {
   std::lock_guard lock(state.mutex);
   return state.inserts.size();
+}
+
+// Stores records while the database is down until one gets `full`;
+// returns how many were kept before it.
+int fillSpool(VerdictWriter& writer, StoreOutcome full)
+{
+  for (int i = 0; i < 1000000; ++i) {
+    if (writer.store(record(i)) == full) {
+      return i;
+    }
+  }
+  BOOST_FAIL("the spool never filled");
+  return 0;
 }
 } // namespace
 
@@ -249,6 +263,98 @@ BOOST_AUTO_TEST_CASE(test_SpoolFull_AcceptDrops)
   }
   BOOST_CHECK_GT(dropped, 0);
   BOOST_CHECK_EQUAL(writer.stats().dropped, static_cast<std::uint64_t>(dropped));
+}
+
+// The limit below what one segment holds before it is released when the
+// database keeps up (issue: a spool that filled once stayed full until a
+// restart, its active segment never given back). At SpoolMaxSize 1 with
+// the milter's segment size: every spooled verdict reaches the database,
+// and the next one is accepted again.
+BOOST_AUTO_TEST_CASE(test_SpoolFull_RecoversAtTheSmallestAllowedSize)
+{
+  TempDirectory dir;
+  auto state = std::make_shared<SinkState>();
+  setAvailable(*state, false);
+  auto o = options(dir.path() + "/spool", StoreDurability::Relaxed);
+  o.segmentBytes = StoreOptions{}.segmentBytes;
+  o.spoolLimitBytes = std::size_t{1} << 20; // SpoolMaxSize 1, the key's minimum
+  o.spoolFullAction = SpoolFullAction::Tempfail;
+  VerdictWriter writer(o, std::make_unique<FakeSink>(state));
+  writer.start();
+  const int kept = fillSpool(writer, StoreOutcome::Refused);
+  BOOST_CHECK_GT(kept, 100);
+  setAvailable(*state, true);
+  BOOST_REQUIRE(writer.waitIdle(std::chrono::seconds(20)));
+  BOOST_CHECK_EQUAL(inserted(*state), static_cast<std::size_t>(kept));
+  auto outcome = writer.store(record(kept + 1));
+  BOOST_CHECK_MESSAGE(outcome == StoreOutcome::Accepted,
+                      "got " << toString(outcome) << " once the database was back, want accepted");
+  BOOST_REQUIRE(writer.waitIdle(std::chrono::seconds(20)));
+  BOOST_CHECK_EQUAL(inserted(*state), static_cast<std::size_t>(kept + 1));
+  // A second outage fills it again, and it recovers again.
+  setAvailable(*state, false);
+  const int keptAgain = fillSpool(writer, StoreOutcome::Refused);
+  BOOST_CHECK_GT(keptAgain, 100);
+  setAvailable(*state, true);
+  BOOST_REQUIRE(writer.waitIdle(std::chrono::seconds(20)));
+  outcome = writer.store(record(0));
+  BOOST_CHECK_MESSAGE(outcome == StoreOutcome::Accepted,
+                      "got " << toString(outcome) << " after the second outage, want accepted");
+}
+
+// A limit smaller than one segment, under SpoolFullAction accept: each
+// verdict not kept is counted and logged with the count, and the spool
+// takes verdicts again once the database is back (saying how many it lost),
+// outage after outage.
+BOOST_AUTO_TEST_CASE(test_SpoolFull_SmallerThanASegmentDropsCountedThenRecovers)
+{
+  TempDirectory dir;
+  auto state = std::make_shared<SinkState>();
+  std::vector<std::string> lines;
+  std::mutex linesMutex;
+  auto o = options(dir.path() + "/spool", StoreDurability::Fsync);
+  o.spoolLimitBytes = 3000; // a segment is closed past 8192
+  o.log = [&](StoreLogLevel, std::string_view line) {
+    std::lock_guard lock(linesMutex);
+    lines.emplace_back(line);
+  };
+  auto logged = [&](const std::string& a, const std::string& b) {
+    std::lock_guard lock(linesMutex);
+    return std::any_of(lines.begin(), lines.end(), [&](const std::string& line) {
+      return line.find(a) != std::string::npos && line.find(b) != std::string::npos;
+    });
+  };
+  VerdictWriter writer(o, std::make_unique<FakeSink>(state));
+  writer.start();
+  std::size_t stored = 0;
+  for (int outage = 1; outage <= 3; ++outage) {
+    BOOST_TEST_CONTEXT("outage " << outage)
+    {
+      setAvailable(*state, false);
+      const int kept = fillSpool(writer, StoreOutcome::Dropped);
+      BOOST_CHECK_GT(kept, 0);
+      stored += static_cast<std::size_t>(kept);
+      BOOST_CHECK_MESSAGE(logged("not kept", "1 verdict"),
+                          "got no log line with the count for the first verdict not kept");
+      for (int i = 0; i < 20; ++i) {
+        BOOST_REQUIRE(writer.store(record(i)) == StoreOutcome::Dropped);
+      }
+      BOOST_CHECK_EQUAL(writer.stats().dropped, 21u * static_cast<unsigned>(outage));
+      setAvailable(*state, true);
+      BOOST_REQUIRE(writer.waitIdle(std::chrono::seconds(20)));
+      BOOST_CHECK_EQUAL(inserted(*state), stored);
+      auto outcome = writer.store(record(1000));
+      BOOST_CHECK_MESSAGE(outcome == StoreOutcome::Durable,
+                          "got " << toString(outcome)
+                                 << " once the database was back, want durable");
+      stored += outcome == StoreOutcome::Durable ? 1 : 0;
+      BOOST_CHECK_MESSAGE(logged("takes verdicts again", "21 verdict"),
+                          "got no line saying the spool takes verdicts again after 21 were lost");
+      BOOST_REQUIRE(writer.waitIdle(std::chrono::seconds(20)));
+      std::lock_guard lock(linesMutex);
+      lines.clear();
+    }
+  }
 }
 
 BOOST_AUTO_TEST_CASE(test_Rejected_RowSkippedOthersStored)
