@@ -303,6 +303,9 @@ int runDaemon(const DaemonOptions& options, std::shared_ptr<const Config> config
     if (v.MilterDebug > 0) {
       smfi_setdbg(static_cast<int>(v.MilterDebug));
     }
+    // Read by smfi_main for every connection (MTATimeout in config_keys.def:
+    // why 900 s); without it libmilter waits 7210 s for a stalled peer.
+    smfi_settimeout(static_cast<int>(v.MTATimeout));
     // true: remove a stale Unix socket left by an earlier run.
     if (smfi_opensocket(true) != MI_SUCCESS) {
       throw StartupError(EX_UNAVAILABLE, "Socket: cannot listen on " + v.Socket);

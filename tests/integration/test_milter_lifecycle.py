@@ -1,7 +1,8 @@
 """dmarc-milter as a process (issue 5): SIGUSR1 reload under libmilter
 while mail flows through Postfix, a bad file refused on reload without
-stopping, SIGTERM draining a message in flight, the switch to UserID, the
--n check, --dump-config and the offline -t mode.
+stopping, SIGTERM draining a message in flight, the switch to UserID,
+stalled sessions closed after MTATimeout (issue 22), the -n check,
+--dump-config and the offline -t mode.
 """
 
 import os
@@ -156,6 +157,97 @@ class TestStopAndPrivileges(unittest.TestCase):
                 client.close()
         finally:
             milter.stop()
+
+
+class TestStalledSessions(unittest.TestCase):
+    """MTATimeout: connections that stop in the middle of a packet are closed
+    after it and their threads released (libmilter's own default held each
+    for two hours); other sessions are served meanwhile and afterwards."""
+
+    STALLED = 100
+    TIMEOUT = 2
+    # x86-64 poll, select, pselect6, ppoll: where a libmilter thread waits
+    # for the rest of a packet (and its listener and pool controller wait).
+    WAITING_FOR_INPUT = {"7", "23", "270", "271"}
+
+    @classmethod
+    def setUpClass(cls):
+        cls.s = hs.current()
+        publish(cls.s.dns)
+
+    def threads(self, pid):
+        return len(os.listdir("/proc/%d/task" % pid))
+
+    def reading(self, pid):
+        """The daemon's threads blocked waiting for input (the kernel's view)."""
+        count = 0
+        for tid in os.listdir("/proc/%d/task" % pid):
+            try:
+                with open("/proc/%d/task/%s/syscall" % (pid, tid)) as handle:
+                    count += handle.read().split(" ", 1)[0] in self.WAITING_FOR_INPUT
+            except OSError:
+                pass  # the thread ended
+        return count
+
+    def test_half_packets_dropped_after_timeout_threads_released(self):
+        import socket as pysocket
+        import struct
+        import time
+        sock = self.s.path("milter-stall", "stall.sock")
+        milter = MilterProcess(self.s, "stall", "MTATimeout %d" % self.TIMEOUT, socket=sock).start()
+        stalled = []
+
+        def serve_one():
+            client = RawMilterClient(sock, timeout=30)
+            try:
+                client.begin(ip=GOOD_IP.encode(), mail_from=b"<bounce@life.mt.example>")
+                self.assertEqual(client.end([(b"From", b" alice@life.mt.example")])[-1][:1], b"a")
+            finally:
+                client.close()
+
+        try:
+            pid = milter.proc.pid
+            serve_one()  # the threads a first message starts (resolver, store) stay
+            before = self.threads(pid)
+            idle_readers = self.reading(pid)
+            negotiate = struct.pack("!I", 13) + b"O" + struct.pack("!III", 6, 0x1FF, 0x1FFFFF)
+            start = time.monotonic()
+            for i in range(self.STALLED):
+                conn = pysocket.socket(pysocket.AF_UNIX, pysocket.SOCK_STREAM)
+                conn.settimeout(60)
+                conn.connect(sock)
+                # Half a packet: part of the length, or the length and part of the data.
+                conn.sendall(negotiate[:2] if i % 2 else negotiate[:9])
+                stalled.append(conn)
+                # One at a time: libmilter's pool of workers queues sessions
+                # that arrive in a burst behind the worker it counts as idle
+                # (and serves them one after the other, each for MTATimeout),
+                # rather than starting a thread for each.
+                # (Allowing for one thread of the first session still counted
+                # in idle_readers as it ended.)
+                hs.wait_until(lambda: self.reading(pid) >= idle_readers + i, 30,
+                              "a thread waiting for the rest of stalled session %d's packet" % (i + 1))
+            held = self.threads(pid) - before
+            self.assertGreaterEqual(held, self.STALLED - 2, "got %d threads more for %d stalled sessions"
+                                    % (held, self.STALLED))
+            serve_one()  # a new session is served while they stall
+            # Each is closed (EOF) after MTATimeout.
+            for conn in stalled:
+                self.assertEqual(conn.recv(64), b"", "got data on a stalled session, want it closed")
+            took = time.monotonic() - start
+            self.assertGreaterEqual(took, self.TIMEOUT, "got the stalled sessions closed before MTATimeout")
+            print("\n    %d stalled sessions held %d threads more than the %d before; all closed after "
+                  "%.1f s" % (self.STALLED, held, before, took), flush=True)
+            # Idle workers leave libmilter's pool within its 10 s wait.
+            hs.wait_until(lambda: self.threads(pid) <= before, 60,
+                          "the stalled sessions' threads to be released (%d threads, %d before)"
+                          % (self.threads(pid), before))
+            serve_one()
+        finally:
+            for conn in stalled:
+                conn.close()
+            status = milter.stop()
+        self.assertEqual(status, 0, milter.log()[-3000:])
 
 
 class TestCommandLine(unittest.TestCase):
