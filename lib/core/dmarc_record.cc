@@ -419,7 +419,9 @@ DmarcRecord parseDmarcRecord(std::string_view text, DmarcMode mode)
       seenSp = true;
       record.policy.sp = validValue ? parsePolicy(value) : std::nullopt;
       spInvalid = !record.policy.sp;
-    } else if (is("np")) {
+    } else if (mode == DmarcMode::Rfc9989 && is("np")) {
+      // RFC 7489 has no np: there it is an unknown tag, ignored (§6.3),
+      // never a reason to set the record aside or rewrite it.
       if (seenNp) {
         continue;
       }
@@ -505,17 +507,29 @@ DmarcRecord parseDmarcRecord(std::string_view text, DmarcMode mode)
     return record;
   }
   if (pInvalid || missingP || spInvalid || npInvalid) {
+    // The rule that decides, cited in the mode's own text: RFC 9989
+    // §4.10.1 (p, sp, np) or RFC 7489 §6.6.3 step 6 (p, sp only).
+    bool bis = mode == DmarcMode::Rfc9989;
     if (!anyValidRua) {
       record.status = RecordStatus::Unusable;
-      record.error = missingP ? "no p tag and no valid rua (RFC 7489 §6.6.3 step 6)"
-                              : "invalid p, sp or np and no valid rua (RFC 9989 §4.10.1)";
+      if (!bis) {
+        record.error = missingP ? "no p tag and no valid rua (RFC 7489 §6.6.3 step 6)"
+                                : "invalid p or sp and no valid rua (RFC 7489 §6.6.3 step 6)";
+      } else {
+        record.error = "invalid p, sp or np and no valid rua (RFC 9989 §4.10.1)";
+      }
       return record;
     }
     record.policyRewritten = true;
-    record.error = "invalid or missing p, sp or np with a valid rua: acting as p=none";
+    record.error = bis ? "invalid or missing p, sp or np with a valid rua: acting as p=none (RFC "
+                         "9989 §4.10.1)"
+                       : "invalid or missing p or sp with a valid rua: acting as p=none (RFC 7489 "
+                         "§6.6.3 step 6)";
     record.policy.p = Policy::None;
     record.policy.sp = Policy::None;
-    record.policy.np = Policy::None;
+    if (bis) {
+      record.policy.np = Policy::None;
+    }
     return record;
   }
   record.policy.p = *p;

@@ -16,15 +16,21 @@
 //   §4.8; RFC 7489 §6.3), except p/sp/np, handled per RFC 9989 §4.10.1: if
 //   one is invalid and rua holds at least one valid URI, the record acts as
 //   p=none (sp, np none too); without a valid rua the record is Unusable (no
-//   DMARC processing; the engine reports permerror).
+//   DMARC processing; the engine reports permerror). In RFC 7489 mode the
+//   same rule covers p and sp only.
 // - A missing p: RFC 9989 mode treats it as p=none (§4.7) — our documented
 //   choice for the ambiguous vector "missing-p-without-rua"; RFC 7489 mode
 //   applies §6.6.3 step 6 (p=none with a valid rua, else Unusable), and also
 //   requires p immediately after v (§6.3).
 // - pct, rf, ri are parsed in RFC 7489 mode only (RFC 9989 removed them:
-//   Appendix A.6). t, psd and np are parsed in both modes so that the
-//   published policy is recorded as found; the RFC 7489 mode of the engine
-//   does not act on t, psd or np (tags unknown to an RFC 7489 receiver).
+//   Appendix A.6), np in RFC 9989 mode only: RFC 7489 has no np, so there
+//   it is an unknown tag, ignored (§6.3) whatever its value, and the §6.6.3
+//   step 6 rule covers p and sp alone. t and psd are parsed in both modes
+//   so that the published policy is recorded as found; they cannot make a
+//   record unusable, and the RFC 7489 mode of the engine does not act on
+//   them (tags unknown to an RFC 7489 receiver).
+// - Errors cite the rule of the mode that decided (RFC 9989 §4.10.1 or
+//   RFC 7489 §6.6.3 step 6).
 #pragma once
 
 #include <cstddef>

@@ -403,7 +403,8 @@ Verdict evaluate(const MessageFacts& facts, DnsResolver& dns, const EngineOption
     if (options.multiFrom == MultiFromAction::Reject) {
       return rejectUnusable(std::move(base), DmarcResult::Permerror,
                             "From addresses in " + std::to_string(authors.domains.size()) +
-                                " domains (RFC 9989 §11.5)",
+                                (options.mode == DmarcMode::Rfc7489 ? " domains (RFC 7489 §6.6.1)"
+                                                                    : " domains (RFC 9989 §11.5)"),
                             local, true);
     }
     if (authors.domains.size() > options.maxAuthorDomains) {
@@ -414,7 +415,8 @@ Verdict evaluate(const MessageFacts& facts, DnsResolver& dns, const EngineOption
                             local, true);
     }
   }
-  // RFC 9989 §11.5: evaluate every author domain and keep the strictest.
+  // RFC 9989 §11.5 (RFC 7489 §6.6.1): evaluate every author domain and keep
+  // the strictest.
   std::optional<Verdict> decided;
   bool single = authors.domains.size() == 1;
   for (const auto& author : authors.domains) {

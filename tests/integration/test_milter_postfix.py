@@ -344,5 +344,27 @@ class TestPostfixMonitorMode(PostfixMilterCase):
         self.assertEqual(len(self.ours(self.delivered(marker))), 1)
 
 
+class TestPostfixRfc7489(PostfixMilterCase):
+    """DMARCStandard rfc7489: RFC 9989 tags are unknown tags there."""
+
+    config = "DMARCStandard rfc7489"
+
+    @classmethod
+    def publish(cls, dns):
+        super().publish(dns)
+        dns.add_records([
+            ("np7489.mt.example", "A", "192.0.2.40"),
+            ("_dmarc.np7489.mt.example", "TXT",
+             "v=DMARC1; p=reject; np=bogus; rua=mailto:d@np7489.mt.example"),
+        ])
+
+    def test_invalid_np_is_ignored(self):
+        # RFC 7489 §6.3: an unknown tag is ignored, so p=reject stands (it
+        # was read as p=none because of the np RFC 7489 does not have).
+        code, reply, _ = self.send("m@np7489.mt.example", mail_from="m@np7489.mt.example")
+        self.assertEqual(code, 550, reply)
+        self.assertIn("np7489.mt.example", reply)
+
+
 if __name__ == "__main__":
     unittest.main()

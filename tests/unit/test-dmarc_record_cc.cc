@@ -132,6 +132,51 @@ BOOST_AUTO_TEST_CASE(test_parse_RemovedTagsByMode)
   BOOST_CHECK_EQUAL(legacy("v=DMARC1; p=reject; pct=0").policy.pct, 0U);
 }
 
+BOOST_AUTO_TEST_CASE(test_parse_NpIsUnknownInRfc7489)
+{
+  // RFC 7489 has no np tag: §6.3 unknown tags MUST be ignored, and the
+  // §6.6.3 step 6 invalid-policy rule names only p and sp. So an invalid np
+  // neither makes the record unusable nor rewrites it to p=none, and a
+  // valid np is not part of the policy either.
+  DmarcRecord bogus = legacy("v=DMARC1; p=reject; np=bogus");
+  BOOST_CHECK_MESSAGE(bogus.status == RecordStatus::Valid,
+                      "got " << toString(bogus.status) << ", want valid");
+  BOOST_CHECK(bogus.policy.p == Policy::Reject);
+  BOOST_CHECK(!bogus.policy.np);
+  DmarcRecord withRua = legacy("v=DMARC1; p=reject; np=bogus; rua=mailto:d@example.com");
+  BOOST_CHECK(!withRua.policyRewritten);
+  BOOST_CHECK(withRua.policy.p == Policy::Reject);
+  BOOST_CHECK(!withRua.policy.sp && !withRua.policy.np);
+  BOOST_CHECK(!legacy("v=DMARC1; p=none; sp=quarantine; np=reject").policy.np);
+  // an invalid sp still rewrites, and the rewrite does not invent an np
+  DmarcRecord badSp = legacy("v=DMARC1; p=reject; sp=bogus; rua=mailto:d@example.com");
+  BOOST_CHECK(badSp.policyRewritten && badSp.policy.p == Policy::None);
+  BOOST_CHECK(!badSp.policy.np);
+  // RFC 9989 mode is unchanged: np is a policy tag there
+  BOOST_CHECK(bis("v=DMARC1; p=reject; np=bogus").status == RecordStatus::Unusable);
+  BOOST_CHECK(bis("v=DMARC1; p=none; np=reject").policy.np == Policy::Reject);
+}
+
+BOOST_AUTO_TEST_CASE(test_parse_ErrorsCiteTheModesStandard)
+{
+  // The error (which the engine's permerror reason carries into logs and
+  // the trace) names the text that decided, in the mode that decided.
+  auto cites = [](const DmarcRecord& record, std::string_view rfc) {
+    return record.error.find(rfc) != std::string::npos;
+  };
+  DmarcRecord oldBadP = legacy("v=DMARC1; p=bogus");
+  BOOST_CHECK_MESSAGE(cites(oldBadP, "RFC 7489 §6.6.3"), "got " << oldBadP.error);
+  BOOST_CHECK(!cites(oldBadP, "RFC 9989") && oldBadP.error.find("np") == std::string::npos);
+  DmarcRecord oldBadSp = legacy("v=DMARC1; p=none; sp=bogus; rua=mailto:d@example.com");
+  BOOST_CHECK_MESSAGE(cites(oldBadSp, "RFC 7489 §6.6.3"), "got " << oldBadSp.error);
+  BOOST_CHECK(oldBadSp.error.find("np") == std::string::npos);
+  BOOST_CHECK(cites(legacy("v=DMARC1; adkim=s"), "RFC 7489 §6.6.3"));
+  DmarcRecord bisBadNp = bis("v=DMARC1; adkim=s; np=bogus");
+  BOOST_CHECK_MESSAGE(cites(bisBadNp, "RFC 9989 §4.10.1"), "got " << bisBadNp.error);
+  BOOST_CHECK(!cites(bisBadNp, "RFC 7489"));
+  BOOST_CHECK(cites(bis("v=DMARC1; p=bogus; rua=mailto:d@example.com"), "RFC 9989 §4.10.1"));
+}
+
 BOOST_AUTO_TEST_CASE(test_parseReportUri_SizesAndSchemes)
 {
   // RFC 7489 §6.4: "!" size with k/m/g/t units, powers of two

@@ -229,6 +229,72 @@ BOOST_FIXTURE_TEST_CASE(test_pct_SampledOutWithInjectedRandom, Fixture)
   BOOST_CHECK(run().applied == Disposition::Reject);
 }
 
+BOOST_FIXTURE_TEST_CASE(test_rfc7489_NpIsAnUnknownTag, Fixture)
+{
+  // RFC 7489 §6.3: unknown tags MUST be ignored. np is not an RFC 7489 tag,
+  // so it neither spoils the record (permerror, or p=none with a rua) nor
+  // chooses the policy for a non-existent subdomain.
+  struct Psl : PublicSuffixList
+  {
+    std::optional<std::string> registrableDomain(std::string_view d) const override
+    {
+      return d == "example" || d == "com" ? std::nullopt
+                                          : std::optional<std::string>("example.com");
+    }
+  } psl;
+  options.mode = DmarcMode::Rfc7489;
+  options.psl = &psl;
+  dns.clear();
+  dns.add("_dmarc.example.com", DnsType::TXT, "v=DMARC1; p=reject; np=bogus");
+  Verdict v = run();
+  BOOST_CHECK_MESSAGE(v.result == DmarcResult::Fail, "got " << toString(v.result) << ", want fail");
+  BOOST_CHECK(v.applied == Disposition::Reject);
+  dns.clear();
+  dns.add("_dmarc.example.com", DnsType::TXT,
+          "v=DMARC1; p=reject; np=bogus; rua=mailto:d@example.com");
+  v = run();
+  BOOST_CHECK_MESSAGE(v.applied == Disposition::Reject,
+                      "got " << toString(v.applied) << ", want reject");
+  // a valid np is ignored too: sp (here p) applies to a non-existent name
+  dns.clear();
+  dns.add("_dmarc.example.com", DnsType::TXT, "v=DMARC1; p=quarantine; np=reject");
+  facts.fromHeaders = {"x@ghost.example.com"};
+  v = run();
+  BOOST_CHECK(v.policyTag == PolicyTag::P);
+  BOOST_CHECK(v.requested == Disposition::Quarantine);
+  facts.authorDomainExists = false;
+  BOOST_CHECK(run().policyTag == PolicyTag::P);
+}
+
+BOOST_FIXTURE_TEST_CASE(test_rfc7489_ReasonsCiteRfc7489, Fixture)
+{
+  // The permerror reason (logged, and in the decision trace) names the
+  // text of the mode in effect.
+  struct Psl : PublicSuffixList
+  {
+    std::optional<std::string> registrableDomain(std::string_view) const override
+    {
+      return "example.com";
+    }
+  } psl;
+  dns.clear();
+  dns.add("_dmarc.example.com", DnsType::TXT, "v=DMARC1; p=reject; sp=bogus");
+  options.mode = DmarcMode::Rfc7489;
+  options.psl = &psl;
+  Verdict v = run();
+  BOOST_CHECK(v.result == DmarcResult::Permerror);
+  BOOST_CHECK_MESSAGE(v.reason.find("RFC 7489") != std::string::npos &&
+                          v.reason.find("RFC 9989") == std::string::npos,
+                      "got " << v.reason);
+  facts.fromHeaders = {"a@one.example, b@two.example"};
+  options.multiFrom = MultiFromAction::Reject;
+  v = run();
+  BOOST_CHECK_MESSAGE(v.reason.find("RFC 7489 §6.6.1") != std::string::npos, "got " << v.reason);
+  options.mode = DmarcMode::Rfc9989;
+  v = run();
+  BOOST_CHECK_MESSAGE(v.reason.find("RFC 9989 §11.5") != std::string::npos, "got " << v.reason);
+}
+
 BOOST_FIXTURE_TEST_CASE(test_localPolicy_EveryOverrideReason, Fixture)
 {
   // RFC 9990 PolicyOverrideType: each local decision gets its own reason
