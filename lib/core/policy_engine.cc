@@ -154,7 +154,8 @@ SpfOutcome selectSpf(const MessageFacts& facts)
                     "no SPF result for the HELO identity"};
 }
 
-// 0 = best (pass) ... higher = stricter; used to choose among author domains.
+// 0 = best (pass) ... higher = stricter; used to choose among the author
+// domains' verdicts that are not deferred.
 int severity(const Verdict& verdict)
 {
   switch (verdict.result) {
@@ -175,26 +176,117 @@ int severity(const Verdict& verdict)
   return 0;
 }
 
-void applyTemperror(Verdict& verdict, const EngineOptions& options, const LocalPolicy& local,
-                    std::string why)
+// How far a disposition departs from plain delivery: none (or pass) <
+// quarantine < reject.
+int actionRank(Disposition disposition)
+{
+  return disposition == Disposition::Reject ? 2 : disposition == Disposition::Quarantine ? 1 : 0;
+}
+
+// Local policy on a failing message's disposition, in a fixed order
+// (forcePolicy, neverReject, then the exemptions). Each change is recorded
+// as an override when `verdict` is given; without it the function only
+// answers what the disposition would become.
+Disposition applyLocalPolicy(Disposition applied, const LocalPolicy& local, DmarcMode mode,
+                             Verdict* verdict)
+{
+  if (local.forcePolicy && toDisposition(*local.forcePolicy) != applied) {
+    applied = toDisposition(*local.forcePolicy);
+    if (verdict != nullptr) {
+      addOverride(*verdict, OverrideReason::LocalPolicy,
+                  "policy forced to " + std::string(toString(*local.forcePolicy)), local);
+    }
+  }
+  if (local.neverReject && applied == Disposition::Reject) {
+    applied = Disposition::Quarantine;
+    if (verdict != nullptr) {
+      addOverride(*verdict, OverrideReason::LocalPolicy, "never reject: quarantined instead",
+                  local);
+    }
+  }
+  struct Exemption
+  {
+    bool active;
+    OverrideReason reason;
+    const char* comment;
+  };
+  const Exemption exemptions[] = {
+      {local.trustedForwarder, OverrideReason::TrustedForwarder, "trusted forwarder"},
+      {local.mailingList, OverrideReason::MailingList, "mailing list"},
+      {local.forwarded,
+       mode == DmarcMode::Rfc7489 ? OverrideReason::Forwarded : OverrideReason::Other, "forwarded"},
+      {!local.enforce, OverrideReason::LocalPolicy, "monitor mode: policy not enforced"},
+  };
+  for (const auto& exemption : exemptions) {
+    if (exemption.active && applied != Disposition::None) {
+      applied = Disposition::None;
+      if (verdict != nullptr) {
+        addOverride(*verdict, exemption.reason, exemption.comment, local);
+      }
+    }
+  }
+  return applied;
+}
+
+// RFC 7489 §6.6.4 pct: whether the message falls outside the sample. The
+// roll is made once per author domain and kept in `roll`.
+bool sampledOut(const PublishedPolicy& policy, const EngineOptions& options,
+                std::optional<unsigned>& roll)
+{
+  if (options.mode != DmarcMode::Rfc7489 || policy.pct >= 100) {
+    return false;
+  }
+  if (!roll) {
+    roll = options.random != nullptr ? options.random->percentRoll() % 100 : 0;
+  }
+  return *roll >= policy.pct;
+}
+
+// One author domain's verdict, and the strictest disposition it could lead
+// to: for a temperror, what a retry could bring (none, quarantine or
+// reject, never tempfail); otherwise what is applied.
+struct DomainOutcome
+{
+  Verdict verdict;
+  Disposition worstCase = Disposition::None;
+};
+
+// A temperror. It defers the message (TemperrorAction tempfail) only when
+// the outcome could be a reject or a quarantine: when every possible
+// outcome is plain delivery (p=none, t=y or pct lowering a policy to none,
+// a local exemption), retrying cannot change what happens to the message,
+// so it is delivered with dmarc=temperror (RFC 9989 §5.4: p=none must not
+// modify existing mail handling).
+DomainOutcome temperror(Verdict verdict, const EngineOptions& options, std::string why,
+                        Disposition worstCase)
 {
   verdict.result = DmarcResult::Temperror;
   verdict.reason = std::move(why);
   verdict.requested = Disposition::None;
-  verdict.applied =
-      options.tempfailOnTemperror && local.enforce ? Disposition::Tempfail : Disposition::None;
+  verdict.applied = Disposition::None;
+  if (actionRank(worstCase) == 0) {
+    worstCase = Disposition::None;
+    verdict.reason += "; not deferred: it would be delivered whatever the result";
+  } else if (options.tempfailOnTemperror) {
+    verdict.applied = Disposition::Tempfail;
+  }
+  return DomainOutcome{std::move(verdict), worstCase};
 }
 
-Verdict evaluateDomain(const std::string& author, Verdict verdict, const MessageFacts& facts,
-                       DnsResolver& dns, const EngineOptions& options, const LocalPolicy& local)
+DomainOutcome evaluateDomain(const std::string& author, Verdict verdict, const MessageFacts& facts,
+                             DnsResolver& dns, const EngineOptions& options,
+                             const LocalPolicy& local)
 {
   verdict.fromDomain = author;
   OrgDomainFinder finder(dns, options.mode, options.psl);
 
   PolicyLocation location = finder.discoverPolicy(author);
   if (location.kind == PolicyLocation::Kind::TempError) {
-    applyTemperror(verdict, options, local, "policy discovery: " + location.error);
-    return verdict;
+    // The policy is unknown: the record that failed to come (at the author
+    // domain, or one the walk or the PSL would have led to) may ask for
+    // reject. Only local policy can rule an action out.
+    Disposition worst = applyLocalPolicy(Disposition::Reject, local, options.mode, nullptr);
+    return temperror(std::move(verdict), options, "policy discovery: " + location.error, worst);
   }
   if (location.kind == PolicyLocation::Kind::None) {
     verdict.result = DmarcResult::None;
@@ -202,7 +294,7 @@ Verdict evaluateDomain(const std::string& author, Verdict verdict, const Message
     verdict.orgDomain = options.mode == DmarcMode::Rfc7489
                             ? finder.organizationalDomain(author).domain
                             : finder.knownOrganizationalDomain(author);
-    return verdict;
+    return DomainOutcome{std::move(verdict), Disposition::None};
   }
   DmarcRecord& record = *location.record;
   // moved, not copied: the finder only reads policy.psd (an enum) from now on
@@ -211,7 +303,7 @@ Verdict evaluateDomain(const std::string& author, Verdict verdict, const Message
   if (record.status != RecordStatus::Valid) {
     verdict.result = DmarcResult::Permerror;
     verdict.reason = "unusable DMARC record at " + location.domain + ": " + record.error;
-    return verdict;
+    return DomainOutcome{std::move(verdict), Disposition::None};
   }
   const PublishedPolicy& policy = *verdict.policy;
 
@@ -246,44 +338,48 @@ Verdict evaluateDomain(const std::string& author, Verdict verdict, const Message
     verdict.orgDomain = finder.organizationalDomain(author).domain;
   }
 
-  if (verdict.dkimAligned || verdict.spfAligned) {
+  bool passed = verdict.dkimAligned || verdict.spfAligned;
+  if (passed) {
     verdict.result = DmarcResult::Pass;
     verdict.reason = verdict.dkimAligned ? "aligned DKIM pass" : "aligned SPF pass";
-  } else if (tempError) {
-    applyTemperror(verdict, options, local,
-                   "no aligned pass, and an aligned identifier had a temporary error");
-    return verdict;
-  } else {
+  } else if (!tempError) {
     verdict.result = DmarcResult::Fail;
     verdict.reason = "no aligned DKIM or SPF pass";
   }
 
   // Policy selection (RFC 9989 §4.10.1): p at the author domain, else sp for
-  // an existing and np for a non-existent author domain (RFC 7489: sp).
+  // an existing and np for a non-existent author domain (RFC 7489: sp). It
+  // is made for a temperror too: whether the message is deferred depends
+  // on what the policy could do.
   Policy published = policy.p;
   verdict.policyTag = PolicyTag::P;
+  // np, when the author domain's existence could not be learnt: either
+  // applies, so a temperror.
+  std::optional<Policy> unknownNp;
+  std::string existenceError;
   if (location.kind != PolicyLocation::Kind::Author) {
     Policy subdomain = policy.sp.value_or(policy.p);
     published = subdomain;
     verdict.policyTag = policy.sp ? PolicyTag::Sp : PolicyTag::P;
-    bool npMatters = options.mode == DmarcMode::Rfc9989 && policy.np && *policy.np != subdomain &&
-                     verdict.result == DmarcResult::Fail;
+    bool npMatters =
+        options.mode == DmarcMode::Rfc9989 && policy.np && *policy.np != subdomain && !passed;
     if (npMatters) {
       std::optional<bool> exists = facts.authorDomainExists;
       if (!exists) {
         DnsAnswer answer = dns.query(author, DnsType::A);
         if (answer.status == DnsStatus::Failure) {
-          applyTemperror(verdict, options, local,
-                         "author domain existence: " +
-                             (answer.error.empty() ? std::string("DNS failure") : answer.error));
-          return verdict;
+          unknownNp = *policy.np;
+          existenceError = answer.error.empty() ? std::string("DNS failure") : answer.error;
+        } else {
+          exists = answer.status != DnsStatus::NxDomain;
         }
-        exists = answer.status != DnsStatus::NxDomain;
       }
-      verdict.authorDomainExists = *exists;
-      if (!*exists) {
-        published = *policy.np;
-        verdict.policyTag = PolicyTag::Np;
+      if (exists) {
+        verdict.authorDomainExists = *exists;
+        if (!*exists) {
+          published = *policy.np;
+          verdict.policyTag = PolicyTag::Np;
+        }
       }
     } else if (facts.authorDomainExists) {
       verdict.authorDomainExists = *facts.authorDomainExists;
@@ -295,15 +391,40 @@ Verdict evaluateDomain(const std::string& author, Verdict verdict, const Message
 
   // Policy options: t=y (RFC 9989 §4.7) one level lower; an RFC 7489
   // receiver does not know t.
-  Policy effective = published;
-  if (policy.testing && effective != Policy::None && options.mode == DmarcMode::Rfc9989) {
-    effective = lower(effective);
-  }
-  if (verdict.result == DmarcResult::Pass) {
+  auto afterTestMode = [&](Policy chosen) {
+    return policy.testing && chosen != Policy::None && options.mode == DmarcMode::Rfc9989
+               ? lower(chosen)
+               : chosen;
+  };
+  Policy effective = afterTestMode(published);
+  if (passed) {
     verdict.effectivePolicy = effective;
     verdict.requested = published == Policy::None ? Disposition::None : Disposition::Pass;
     verdict.applied = verdict.requested;
-    return verdict;
+    Disposition applied = verdict.applied;
+    return DomainOutcome{std::move(verdict), applied};
+  }
+
+  std::optional<unsigned> roll; // RFC 7489 pct, one roll per author domain
+  if (tempError || unknownNp) {
+    // The result or the policy is unknown: the strictest outcome a failure
+    // could have under each policy that may apply, after t, pct and local
+    // policy, decides whether the message is deferred.
+    Disposition worst = Disposition::None;
+    for (Policy candidate : {published, unknownNp.value_or(published)}) {
+      Policy outcome = afterTestMode(candidate);
+      if (outcome != Policy::None && sampledOut(policy, options, roll)) {
+        outcome = lower(outcome);
+      }
+      Disposition applied = applyLocalPolicy(toDisposition(outcome), local, options.mode, nullptr);
+      if (actionRank(applied) > actionRank(worst)) {
+        worst = applied;
+      }
+    }
+    return temperror(std::move(verdict), options,
+                     tempError ? "no aligned pass, and an aligned identifier had a temporary error"
+                               : "author domain existence: " + existenceError,
+                     worst);
   }
 
   verdict.requested = toDisposition(published);
@@ -314,52 +435,19 @@ Verdict evaluateDomain(const std::string& author, Verdict verdict, const Message
                 LocalPolicy{});
   }
   // RFC 7489 §6.6.4 pct: outside the sample, one level lower.
-  if (options.mode == DmarcMode::Rfc7489 && policy.pct < 100 && effective != Policy::None) {
-    unsigned roll = options.random != nullptr ? options.random->percentRoll() % 100 : 0;
-    if (roll >= policy.pct) {
-      Policy sampled = lower(effective);
-      addOverride(verdict, OverrideReason::SampledOut,
-                  "pct=" + std::to_string(policy.pct) + ": " + std::string(toString(effective)) +
-                      " applied as " + std::string(toString(sampled)),
-                  LocalPolicy{});
-      effective = sampled;
-    }
+  if (effective != Policy::None && sampledOut(policy, options, roll)) {
+    Policy sampled = lower(effective);
+    addOverride(verdict, OverrideReason::SampledOut,
+                "pct=" + std::to_string(policy.pct) + ": " + std::string(toString(effective)) +
+                    " applied as " + std::string(toString(sampled)),
+                LocalPolicy{});
+    effective = sampled;
   }
   verdict.effectivePolicy = effective;
-  Disposition applied = toDisposition(effective);
-
   // Local policy, in a fixed order; each change of disposition gets its reason.
-  if (local.forcePolicy && toDisposition(*local.forcePolicy) != applied) {
-    applied = toDisposition(*local.forcePolicy);
-    addOverride(verdict, OverrideReason::LocalPolicy,
-                "policy forced to " + std::string(toString(*local.forcePolicy)), local);
-  }
-  if (local.neverReject && applied == Disposition::Reject) {
-    applied = Disposition::Quarantine;
-    addOverride(verdict, OverrideReason::LocalPolicy, "never reject: quarantined instead", local);
-  }
-  struct Exemption
-  {
-    bool active;
-    OverrideReason reason;
-    const char* comment;
-  };
-  const Exemption exemptions[] = {
-      {local.trustedForwarder, OverrideReason::TrustedForwarder, "trusted forwarder"},
-      {local.mailingList, OverrideReason::MailingList, "mailing list"},
-      {local.forwarded,
-       options.mode == DmarcMode::Rfc7489 ? OverrideReason::Forwarded : OverrideReason::Other,
-       "forwarded"},
-      {!local.enforce, OverrideReason::LocalPolicy, "monitor mode: policy not enforced"},
-  };
-  for (const auto& exemption : exemptions) {
-    if (exemption.active && applied != Disposition::None) {
-      applied = Disposition::None;
-      addOverride(verdict, exemption.reason, exemption.comment, local);
-    }
-  }
-  verdict.applied = applied;
-  return verdict;
+  verdict.applied = applyLocalPolicy(toDisposition(effective), local, options.mode, &verdict);
+  Disposition applied = verdict.applied;
+  return DomainOutcome{std::move(verdict), applied};
 }
 
 Verdict rejectUnusable(Verdict verdict, DmarcResult result, std::string why,
@@ -416,16 +504,28 @@ Verdict evaluate(const MessageFacts& facts, DnsResolver& dns, const EngineOption
     }
   }
   // RFC 9989 §11.5 (RFC 7489 §6.6.1): evaluate every author domain and keep
-  // the strictest.
-  std::optional<Verdict> decided;
+  // the strictest outcome. A deferred temperror wins only over a known
+  // outcome less strict than what it could lead to: when another author
+  // domain already brings a reject (or a quarantine, against a temperror
+  // that could at most quarantine), retrying cannot change the outcome.
+  std::optional<DomainOutcome> known;
+  std::optional<DomainOutcome> deferred;
   bool single = authors.domains.size() == 1;
   for (const auto& author : authors.domains) {
-    Verdict verdict =
+    DomainOutcome outcome =
         evaluateDomain(author, single ? std::move(base) : base, facts, dns, options, local);
-    if (!decided || severity(verdict) > severity(*decided)) {
-      decided = std::move(verdict);
+    if (outcome.verdict.applied == Disposition::Tempfail) {
+      if (!deferred || actionRank(outcome.worstCase) > actionRank(deferred->worstCase)) {
+        deferred = std::move(outcome);
+      }
+    } else if (!known || severity(outcome.verdict) > severity(known->verdict)) {
+      known = std::move(outcome);
     }
   }
-  return std::move(*decided);
+  if (deferred &&
+      (!known || actionRank(deferred->worstCase) > actionRank(known->verdict.applied))) {
+    return std::move(deferred->verdict);
+  }
+  return std::move(known->verdict);
 }
 } // namespace dmarc

@@ -85,6 +85,10 @@ struct EngineOptions
   // in this list: they are evaluated like several addresses, see multiFrom.)
   FromAction unusableFrom = FromAction::Reject;
   // temperror: fail closed with a 4xx (Disposition::Tempfail) or open.
+  // Only a temperror whose outcome could be a reject or a quarantine is
+  // deferred; one that would be delivered whatever the result (the policy
+  // in effect comes to none, or local policy exempts the message) never
+  // is (RFC 9989 §5.4).
   bool tempfailOnTemperror = false;
   const PublicSuffixList* psl = nullptr; // required in Rfc7489 mode
   const IdnaConverter* idna = nullptr;   // for U-label author domains; null: they are unusable
@@ -106,7 +110,8 @@ struct LocalPolicy
 
 // Decides DMARC for one message. What the Verdict holds:
 // - result: pass | fail | none (no record, or no author with Accept) |
-//   temperror (any DNS failure that matters; never reported as none) |
+//   temperror (any DNS failure that matters, including the author domain's
+//   existence when np and sp differ; never reported as none) |
 //   permerror (unusable record, unusable From, or multi-From rejected).
 // - policy: the record applied, with the domain where it was found;
 //   policyTag says whether p, sp or np chose the policy; discoveryMethod is
@@ -116,9 +121,14 @@ struct LocalPolicy
 //   reject; pass under p=quarantine/reject: Disposition::Pass, which RFC 7489
 //   reports print as none); effectivePolicy: after t=y / pct (A-R
 //   policy.dmarc); applied: after local policy (Tempfail only for temperror
-//   with tempfailOnTemperror); overrides: one entry per change, in the order
+//   with tempfailOnTemperror, and only when a failure could be rejected or
+//   quarantined: the DMARC record lookup failing leaves the policy unknown,
+//   a DKIM, SPF or alignment lookup failing leaves it known, and t=y, pct
+//   and local policy count); overrides: one entry per change, in the order
 //   t=y, pct, forcePolicy, neverReject, trustedForwarder, mailingList,
-//   forwarded, monitor mode.
+//   forwarded, monitor mode. With several author domains the strictest
+//   outcome applies; a deferred temperror only when it could lead to a
+//   stricter one than the others decide.
 // - spf: the SPF result DMARC used (MAIL FROM, or HELO for "<>"), dkim: every
 //   signature as given, spfAligned / dkimAligned: the policy_evaluated values.
 Verdict evaluate(const MessageFacts& facts, DnsResolver& dns, const EngineOptions& options,

@@ -402,7 +402,11 @@ class Unbound(Service):
             self._control(["local_datas_remove"], stdin="\n".join(n.rstrip(".") + "." for n in names) + "\n")
 
     def refuse_zone(self, name):
-        """Every query at or below name is REFUSED: a DNS failure for the resolver."""
+        """Every query at or below name is REFUSED: a DNS failure for the resolver.
+
+        Beware (unbound 1.17): a sibling of the refused name whose first
+        label is longer, e.g. _dmarc.example beside a refused down.example,
+        answers SERVFAIL too; spf-down.example leaves _dmarc.example alone."""
         self._control(["local_zone", name.rstrip(".") + ".", "always_refuse"])
 
     def unrefuse_zone(self, name):

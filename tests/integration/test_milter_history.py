@@ -37,6 +37,8 @@ class TestMilterHistory(unittest.TestCase):
             ("hist.mt.example", "TXT", "v=spf1 ip4:%s -all" % GOOD_IP),
             ("hist.mt.example", "A", GOOD_IP),
             ("_dmarc.hist.mt.example", "TXT", "v=DMARC1; p=reject; rua=mailto:rua@hist.mt.example"),
+            ("histnone.mt.example", "A", GOOD_IP),
+            ("_dmarc.histnone.mt.example", "TXT", "v=DMARC1; p=none"),
         ])
         cls.milter = MilterProcess(cls.s, "history", "Database %s\nSpoolDurability fsync"
                                    % cls.pg.dsn(DB, ROLE)).start()
@@ -80,6 +82,24 @@ class TestMilterHistory(unittest.TestCase):
         self.assertEqual(rejected[1], "198.51.100.7")
         self.assertEqual(rejected[6], "reject")
         self.assertIn("history=durable", self.milter.log().lower())
+
+    def test_temperror_under_p_none_recorded_and_delivered(self):
+        # A DNS failure for the aligned MAIL FROM domain under p=none: the
+        # message is delivered (retrying cannot change its fate) and the
+        # history says temperror, disposition none.
+        self.s.dns.refuse_zone("spf-down.histnone.mt.example")
+        try:
+            text, _ = message("n@histnone.mt.example")
+            code, reply = self.s.postfix.send(text, "b@spf-down.histnone.mt.example", RCPT,
+                                              xclient=xclient("198.51.100.7"))
+        finally:
+            self.s.dns.unrefuse_zone("spf-down.histnone.mt.example")
+        self.assertEqual(code, 250, reply)
+        where = "queue_id = '%s'" % reply.split()[-1]
+        hs.wait_until(lambda: self.pg.psql("SELECT count(*) FROM verdict WHERE " + where, dbname=DB) == "1",
+                      60, "the verdict row of %s" % reply)
+        fields = self.rows(where).split("|")
+        self.assertEqual(fields[4:8], ["histnone.mt.example", "temperror", "none", "histnone.mt.example"])
 
     def test_tls_session_facts_recorded(self):
         # STARTTLS to Postfix: the milter reads {tls_version}, {cipher} and

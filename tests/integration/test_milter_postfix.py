@@ -78,6 +78,10 @@ class PostfixMilterCase(unittest.TestCase):
             ("dkim.mt.example", "A", "192.0.2.18"),
             ("_dmarc.dkim.mt.example", "TXT", "v=DMARC1; p=reject"),
             ("down.mt.example", "A", "192.0.2.19"),
+            ("monitor.mt.example", "A", "192.0.2.20"),
+            ("_dmarc.monitor.mt.example", "TXT", "v=DMARC1; p=none"),
+            ("trial.mt.example", "A", "192.0.2.21"),
+            ("_dmarc.trial.mt.example", "TXT", "v=DMARC1; p=quarantine; t=y"),
         ])
 
     def send(self, from_header, mail_from="bounce@spf.mt.example", client=None, **kwargs):
@@ -169,6 +173,30 @@ class TestPostfixPolicies(PostfixMilterCase):
             code, reply, _ = self.send("d@down.mt.example", mail_from="d@down.mt.example")
         finally:
             self.dns.unrefuse_zone("down.mt.example")
+        self.assertEqual(code, 451, reply)
+        self.assertIn("4.7.5", reply)
+
+    def test_temperror_under_monitoring_policy_is_delivered(self):
+        # The MAIL FROM domain's zone is refused: SPF and the alignment walk
+        # fail, so DMARC is temperror. The policy itself is known: p=none
+        # (or t=y taking p=quarantine to none) cannot act on the result, so
+        # retrying changes nothing (RFC 9989 §5.4): delivered, not 451.
+        for author in ("monitor.mt.example", "trial.mt.example"):
+            self.dns.refuse_zone("spf-down." + author)
+            try:
+                code, reply, marker = self.send("m@" + author, mail_from="b@spf-down." + author)
+            finally:
+                self.dns.unrefuse_zone("spf-down." + author)
+            self.assertEqual(code, 250, "%s: %s" % (author, reply))
+            ours = self.ours(self.delivered(marker))
+            self.assertIn("dmarc=temperror", ours[0])
+            self.assertIn("header.from=" + author, ours[0])
+        # The same under p=reject is deferred.
+        self.dns.refuse_zone("spf-down.reject.mt.example")
+        try:
+            code, reply, _ = self.send("m@reject.mt.example", mail_from="b@spf-down.reject.mt.example")
+        finally:
+            self.dns.unrefuse_zone("spf-down.reject.mt.example")
         self.assertEqual(code, 451, reply)
         self.assertIn("4.7.5", reply)
 

@@ -138,6 +138,211 @@ BOOST_FIXTURE_TEST_CASE(test_evaluate_DnsFailureIsTemperrorNeverNone, Fixture)
   BOOST_CHECK(run().result == DmarcResult::Temperror);
 }
 
+// A temperror whose outcome cannot be a reject or a quarantine is not
+// deferred (RFC 9989 §5.4: a p=none policy must not modify existing mail
+// handling; retrying cannot change what happens to the message). The
+// record says temperror all the same.
+struct TemperrorFixture : Fixture
+{
+  TemperrorFixture()
+  {
+    options.tempfailOnTemperror = true;
+    signedBy("example.com", DkimResult::Temperror); // aligned, key lookup failed
+  }
+  void publish(std::string record)
+  {
+    dns.clear();
+    dns.add("_dmarc.example.com", DnsType::TXT, std::move(record));
+  }
+  // temperror, and deferred (true) or delivered (false)
+  bool deferred(const char* what)
+  {
+    Verdict v = run();
+    BOOST_CHECK_MESSAGE(v.result == DmarcResult::Temperror,
+                        what << ": got " << toString(v.result) << ", want temperror");
+    BOOST_CHECK_MESSAGE(v.applied == Disposition::Tempfail || v.applied == Disposition::None,
+                        what << ": got " << toString(v.applied));
+    BOOST_CHECK_MESSAGE(v.requested == Disposition::None,
+                        what << ": requested " << toString(v.requested));
+    return v.applied == Disposition::Tempfail;
+  }
+};
+
+BOOST_FIXTURE_TEST_CASE(test_temperror_PolicyNoneIsDelivered, TemperrorFixture)
+{
+  publish("v=DMARC1; p=none");
+  BOOST_CHECK_MESSAGE(!deferred("p=none"), "p=none: deferred, want delivered");
+  Verdict v = run();
+  BOOST_CHECK_MESSAGE(v.reason.find("not deferred") != std::string::npos, "got " << v.reason);
+  publish("v=DMARC1; p=reject");
+  BOOST_CHECK_MESSAGE(deferred("p=reject"), "p=reject: delivered, want deferred");
+  publish("v=DMARC1; p=quarantine");
+  BOOST_CHECK_MESSAGE(deferred("p=quarantine"), "p=quarantine: delivered, want deferred");
+  // the same through an SPF temperror of an aligned MAIL FROM domain
+  facts.dkim.clear();
+  facts.mailFrom = "bounce@example.com";
+  facts.spf = SpfOutcome{SpfResult::Temperror, SpfScope::Mfrom, "example.com", ""};
+  publish("v=DMARC1; p=none");
+  BOOST_CHECK(!deferred("spf, p=none"));
+  publish("v=DMARC1; p=reject");
+  BOOST_CHECK(deferred("spf, p=reject"));
+  // and through an Organizational Domain walk that fails for alignment
+  facts.spf = SpfOutcome{SpfResult::Pass, SpfScope::Mfrom, "mail.example.com", ""};
+  facts.mailFrom = "bounce@mail.example.com";
+  publish("v=DMARC1; p=none");
+  dns.fail("_dmarc.mail.example.com");
+  BOOST_CHECK(!deferred("walk, p=none"));
+}
+
+BOOST_FIXTURE_TEST_CASE(test_temperror_TestModeLowersBeforeDeciding, TemperrorFixture)
+{
+  // RFC 9989 §4.7 t=y: quarantine applied as none, reject as quarantine
+  publish("v=DMARC1; p=quarantine; t=y");
+  BOOST_CHECK_MESSAGE(!deferred("p=quarantine t=y"), "p=quarantine t=y: deferred");
+  publish("v=DMARC1; p=reject; t=y");
+  BOOST_CHECK_MESSAGE(deferred("p=reject t=y"), "p=reject t=y: delivered");
+}
+
+BOOST_FIXTURE_TEST_CASE(test_temperror_SubdomainPolicies, TemperrorFixture)
+{
+  // RFC 9989 §4.10.1: an inherited record applies sp, or np when the
+  // author domain does not exist; a temperror defers only when the one
+  // that applies could act.
+  facts.fromHeaders = {"x@news.example.com"};
+  facts.dkim.clear();
+  signedBy("news.example.com", DkimResult::Temperror);
+  publish("v=DMARC1; p=reject; sp=none");
+  BOOST_CHECK_MESSAGE(!deferred("sp=none"), "sp=none: deferred");
+  publish("v=DMARC1; p=none; sp=reject");
+  BOOST_CHECK(deferred("sp=reject"));
+  // sp=none, np=reject: it depends on whether the name exists
+  publish("v=DMARC1; p=reject; sp=none; np=reject");
+  dns.add("news.example.com", DnsType::A, "192.0.2.1");
+  BOOST_CHECK_MESSAGE(!deferred("sp=none np=reject, existing"), "existing name: deferred");
+  publish("v=DMARC1; p=reject; sp=none; np=reject");
+  BOOST_CHECK_MESSAGE(deferred("sp=none np=reject, non-existent"), "non-existent name: delivered");
+  // existence unknown (its lookup failed too): the stricter of the two
+  dns.fail("news.example.com");
+  BOOST_CHECK_MESSAGE(deferred("sp=none np=reject, existence unknown"), "unknown: delivered");
+  publish("v=DMARC1; p=reject; sp=none; np=none");
+  dns.fail("news.example.com");
+  BOOST_CHECK_MESSAGE(!deferred("sp=none np=none"), "sp=none np=none: deferred");
+  // no existence lookup when sp and np agree
+  BOOST_CHECK(dns.queries().back().second == DnsType::TXT);
+}
+
+BOOST_FIXTURE_TEST_CASE(test_temperror_ExistenceLookupFailsUnderMonitoring, Fixture)
+{
+  // A failing message whose author's existence (for np) cannot be learnt:
+  // temperror, but when neither sp nor np could act it is not deferred.
+  options.tempfailOnTemperror = true;
+  dns.clear();
+  dns.add("_dmarc.example.com", DnsType::TXT, "v=DMARC1; p=reject; sp=none; np=quarantine; t=y");
+  dns.fail("ghost.example.com");
+  facts.fromHeaders = {"x@ghost.example.com"};
+  Verdict v = run();
+  BOOST_CHECK(v.result == DmarcResult::Temperror);
+  BOOST_CHECK_MESSAGE(v.applied == Disposition::None, "got " << toString(v.applied));
+  dns.clear();
+  dns.add("_dmarc.example.com", DnsType::TXT, "v=DMARC1; p=reject; sp=none; np=quarantine");
+  dns.fail("ghost.example.com");
+  BOOST_CHECK(run().applied == Disposition::Tempfail);
+}
+
+BOOST_FIXTURE_TEST_CASE(test_temperror_UnknownPolicyIsDeferred, TemperrorFixture)
+{
+  // The DMARC record lookup itself failed: the policy is unknown, so any
+  // outcome is possible and the message is deferred ...
+  dns.clear();
+  dns.fail("_dmarc.example.com");
+  BOOST_CHECK_MESSAGE(deferred("record lookup failed"), "unknown policy: delivered");
+  dns.clear();
+  dns.fail("_dmarc.com"); // ... also further up the walk
+  BOOST_CHECK(deferred("walk failed"));
+  // ... unless local policy would deliver any failure of this message
+  local.trustedForwarder = true;
+  BOOST_CHECK_MESSAGE(!deferred("trusted forwarder"), "trusted forwarder: deferred");
+  local = LocalPolicy{};
+  local.forcePolicy = Policy::None;
+  BOOST_CHECK_MESSAGE(!deferred("forced none"), "forced none: deferred");
+  local = LocalPolicy{};
+  local.enforce = false;
+  BOOST_CHECK(!deferred("monitor mode"));
+  local = LocalPolicy{};
+  local.neverReject = true; // still a quarantine
+  BOOST_CHECK(deferred("never reject"));
+  // and a known p=none with a forced reject is deferred
+  local = LocalPolicy{};
+  local.forcePolicy = Policy::Reject;
+  publish("v=DMARC1; p=none");
+  BOOST_CHECK_MESSAGE(deferred("p=none forced reject"), "forced reject: delivered");
+}
+
+BOOST_FIXTURE_TEST_CASE(test_temperror_SampledOutIsDelivered, TemperrorFixture)
+{
+  // RFC 7489 §6.6.4: a message outside the pct sample gets the policy one
+  // level lower; pct=0 makes p=quarantine a monitoring policy.
+  struct Psl : PublicSuffixList
+  {
+    std::optional<std::string> registrableDomain(std::string_view d) const override
+    {
+      return d == "com" ? std::nullopt : std::optional<std::string>("example.com");
+    }
+  } psl;
+  options.mode = DmarcMode::Rfc7489;
+  options.psl = &psl;
+  FixedRandom roll(60);
+  options.random = &roll;
+  publish("v=DMARC1; p=quarantine; pct=0");
+  BOOST_CHECK_MESSAGE(!deferred("pct=0"), "p=quarantine pct=0: deferred");
+  publish("v=DMARC1; p=quarantine; pct=50");
+  BOOST_CHECK_MESSAGE(!deferred("sampled out"), "sampled out: deferred");
+  FixedRandom inSample(10);
+  options.random = &inSample;
+  BOOST_CHECK_MESSAGE(deferred("sampled in"), "sampled in: delivered");
+  publish("v=DMARC1; p=reject; pct=0"); // reject sampled out is a quarantine
+  BOOST_CHECK(deferred("p=reject pct=0"));
+  // t=y is not an RFC 7489 tag
+  publish("v=DMARC1; p=quarantine; t=y");
+  BOOST_CHECK(deferred("rfc7489 t=y"));
+}
+
+BOOST_FIXTURE_TEST_CASE(test_temperror_MultiFromStrictestOutcome, Fixture)
+{
+  // RFC 9989 §11.5, the strictest outcome among author domains. A
+  // temperror that could end in a reject outranks a delivered failure of
+  // another author domain (it was delivered as that failure) ...
+  options.tempfailOnTemperror = true;
+  dns.clear();
+  dns.add("_dmarc.other.example", DnsType::TXT, "v=DMARC1; p=none");
+  dns.fail("_dmarc.example.com");
+  facts.fromHeaders = {"a@other.example, b@example.com"};
+  Verdict v = run();
+  BOOST_CHECK_MESSAGE(v.applied == Disposition::Tempfail,
+                      "got " << toString(v.applied) << " (" << toString(v.result) << ")");
+  BOOST_CHECK_EQUAL(v.fromDomain, "example.com");
+  // ... but not a known outcome at least as strict: retrying cannot change it
+  dns.clear();
+  dns.add("_dmarc.other.example", DnsType::TXT, "v=DMARC1; p=reject");
+  dns.fail("_dmarc.example.com");
+  v = run();
+  BOOST_CHECK_MESSAGE(v.applied == Disposition::Reject, "got " << toString(v.applied));
+  dns.clear();
+  dns.add("_dmarc.other.example", DnsType::TXT, "v=DMARC1; p=quarantine");
+  dns.add("_dmarc.example.com", DnsType::TXT, "v=DMARC1; p=quarantine");
+  signedBy("example.com", DkimResult::Temperror);
+  v = run();
+  BOOST_CHECK_MESSAGE(v.applied == Disposition::Quarantine && v.result == DmarcResult::Fail,
+                      "got " << toString(v.applied) << " (" << toString(v.result) << ")");
+  BOOST_CHECK_EQUAL(v.fromDomain, "other.example");
+  // a temperror that cannot act changes nothing
+  dns.clear();
+  dns.add("_dmarc.other.example", DnsType::TXT, "v=DMARC1; p=none");
+  dns.add("_dmarc.example.com", DnsType::TXT, "v=DMARC1; p=none");
+  v = run();
+  BOOST_CHECK(v.applied == Disposition::None);
+}
+
 BOOST_FIXTURE_TEST_CASE(test_evaluate_UnusableRecordIsPermerror, Fixture)
 {
   // RFC 9989 §4.10.1 second bullet: invalid p without rua, no DMARC
