@@ -20,15 +20,10 @@
 #include <vector>
 
 #include "lib/adapters/c_handles.hh"
+#include "lib/core/dkim_key_record.hh"
 
 namespace dmarc
 {
-enum class DkimKeyType
-{
-  Rsa,
-  Ed25519,
-};
-
 struct DkimSigningKey
 {
   DkimKeyType type = DkimKeyType::Rsa;

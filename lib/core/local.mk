@@ -2,11 +2,21 @@
 lib_libdmarccore_a_SOURCES += \
 	lib/core/alignment.cc \
 	lib/core/alignment.hh \
+	lib/core/arc_chain.cc \
+	lib/core/arc_chain.hh \
+	lib/core/arc_headers.cc \
+	lib/core/arc_headers.hh \
+	lib/core/arc_result.cc \
+	lib/core/arc_result.hh \
 	lib/core/ascii_text.cc \
 	lib/core/ascii_text.hh \
 	lib/core/auth_result_names.cc \
 	lib/core/auth_results.cc \
 	lib/core/auth_results.hh \
+	lib/core/base64.cc \
+	lib/core/base64.hh \
+	lib/core/dkim_key_record.cc \
+	lib/core/dkim_key_record.hh \
 	lib/core/dkim_result.hh \
 	lib/core/dmarc_record.cc \
 	lib/core/dmarc_record.hh \
@@ -17,6 +27,8 @@ lib_libdmarccore_a_SOURCES += \
 	lib/core/error.hh \
 	lib/core/from_header.cc \
 	lib/core/from_header.hh \
+	lib/core/header_canon.cc \
+	lib/core/header_canon.hh \
 	lib/core/idna.hh \
 	lib/core/log_throttle.cc \
 	lib/core/log_throttle.hh \
@@ -28,12 +40,20 @@ lib_libdmarccore_a_SOURCES += \
 	lib/core/retry_backoff.cc \
 	lib/core/retry_backoff.hh \
 	lib/core/spf_result.hh \
+	lib/core/tag_list.cc \
+	lib/core/tag_list.hh \
 	lib/core/verdict.cc \
 	lib/core/verdict.hh \
 	lib/core/version.hh
 
 tests_unit_test_core_SOURCES += \
 	tests/unit/test-alignment_cc.cc \
+	tests/unit/test-arc_chain_cc.cc \
+	tests/unit/test-arc_headers_cc.cc \
+	tests/unit/test-base64_cc.cc \
+	tests/unit/test-dkim_key_record_cc.cc \
+	tests/unit/test-header_canon_cc.cc \
+	tests/unit/test-tag_list_cc.cc \
 	tests/unit/test-auth_results_cc.cc \
 	tests/unit/test-dmarc_record_cc.cc \
 	tests/unit/test-domain_name_cc.cc \
@@ -58,9 +78,12 @@ tests_tools_dmarc_eval_LDADD = $(DM_CORE_LIB) $(LIBPSL_LIBS)
 # corpus in make check; --enable-fuzzing (clang) also builds the libFuzzer
 # binaries, compiling the engine sources with coverage instrumentation.
 check_PROGRAMS += tests/fuzz/fuzz_from_header tests/fuzz/fuzz_dmarc_record \
-	tests/fuzz/fuzz_auth_results tests/fuzz/fuzz_policy_engine
+	tests/fuzz/fuzz_auth_results tests/fuzz/fuzz_policy_engine tests/fuzz/fuzz_arc_headers
 TESTS += tests/fuzz/fuzz_from_header tests/fuzz/fuzz_dmarc_record tests/fuzz/fuzz_auth_results \
-	tests/fuzz/fuzz_policy_engine
+	tests/fuzz/fuzz_policy_engine tests/fuzz/fuzz_arc_headers
+tests_fuzz_fuzz_arc_headers_SOURCES = tests/fuzz/fuzz_arc_headers.cc tests/fuzz/standalone_runner.cc
+tests_fuzz_fuzz_arc_headers_CPPFLAGS = $(AM_CPPFLAGS) -DDM_FUZZ_TARGET='"arc_headers"'
+tests_fuzz_fuzz_arc_headers_LDADD = $(DM_CORE_LIB)
 tests_fuzz_fuzz_policy_engine_SOURCES = tests/fuzz/fuzz_policy_engine.cc tests/fuzz/standalone_runner.cc
 tests_fuzz_fuzz_policy_engine_CPPFLAGS = $(AM_CPPFLAGS) -DDM_FUZZ_TARGET='"policy_engine"'
 tests_fuzz_fuzz_policy_engine_LDADD = $(DM_CORE_LIB)
@@ -83,7 +106,14 @@ DM_FUZZ_ENGINE_SOURCES = lib/core/domain_name.cc lib/core/from_header.cc \
 	lib/core/auth_result_names.cc \
 	lib/core/verdict.cc
 noinst_PROGRAMS += tests/fuzz/libfuzzer_from_header tests/fuzz/libfuzzer_dmarc_record \
-	tests/fuzz/libfuzzer_auth_results tests/fuzz/libfuzzer_policy_engine
+	tests/fuzz/libfuzzer_auth_results tests/fuzz/libfuzzer_policy_engine \
+	tests/fuzz/libfuzzer_arc_headers
+tests_fuzz_libfuzzer_arc_headers_SOURCES = tests/fuzz/fuzz_arc_headers.cc \
+	$(DM_FUZZ_ENGINE_SOURCES) lib/core/arc_chain.cc lib/core/arc_headers.cc \
+	lib/core/arc_result.cc lib/core/base64.cc lib/core/dkim_key_record.cc \
+	lib/core/header_canon.cc lib/core/tag_list.cc
+tests_fuzz_libfuzzer_arc_headers_CXXFLAGS = $(AM_CXXFLAGS) $(DM_FUZZ_FLAGS)
+tests_fuzz_libfuzzer_arc_headers_LDFLAGS = $(AM_LDFLAGS) $(DM_FUZZ_FLAGS)
 tests_fuzz_libfuzzer_policy_engine_SOURCES = tests/fuzz/fuzz_policy_engine.cc \
 	$(DM_FUZZ_ENGINE_SOURCES) lib/core/alignment.cc lib/core/org_domain.cc \
 	lib/core/policy_engine.cc lib/core/dns_answer.cc
