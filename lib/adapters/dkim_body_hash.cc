@@ -12,6 +12,7 @@
 
 #include <openssl/evp.h>
 
+#include "lib/adapters/dkim_crypto.hh"
 #include "lib/core/error.hh"
 
 namespace dmarc
@@ -191,23 +192,12 @@ const char* unchangedRun(const char* p, const char* end, bool relaxed)
   return relaxed ? unchangedRunSse2<true>(p, end) : unchangedRunSse2<false>(p, end);
 }
 
-// SHA-256, fetched from OpenSSL's provider once for the process. With
-// EVP_sha256() every EVP_DigestInit_ex looks the algorithm up again in the
-// provider store, under its lock (OpenSSL 3). A fetched EVP_MD is
-// immutable and may be shared by threads; it lives as long as the process.
-const EVP_MD* sha256()
-{
-  static const EVP_MD* const s_md = [] {
-    const EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-    return md != nullptr ? md : EVP_sha256();
-  }();
-  return s_md;
-}
 } // namespace
 
-DkimBodyHash::DkimBodyHash(Canon canon) : d_canon(canon), d_ctx(EVP_MD_CTX_new())
+DkimBodyHash::DkimBodyHash(Canon canon, std::optional<std::uint64_t> limit)
+    : d_canon(canon), d_limit(limit), d_ctx(EVP_MD_CTX_new())
 {
-  if (!d_ctx || EVP_DigestInit_ex(d_ctx.get(), sha256(), nullptr) != 1) {
+  if (!d_ctx || EVP_DigestInit_ex(d_ctx.get(), dkimSha256(), nullptr) != 1) {
     throw Error("cannot start a SHA-256 hash");
   }
   d_out.reserve(s_block + 256);
@@ -216,7 +206,12 @@ DkimBodyHash::DkimBodyHash(Canon canon) : d_canon(canon), d_ctx(EVP_MD_CTX_new()
 void DkimBodyHash::flushOut()
 {
   if (!d_out.empty()) {
-    EVP_DigestUpdate(d_ctx.get(), d_out.data(), d_out.size());
+    std::size_t size = d_out.size();
+    if (d_limit && *d_limit - d_hashed < size) {
+      size = static_cast<std::size_t>(*d_limit - d_hashed); // l= reached
+    }
+    EVP_DigestUpdate(d_ctx.get(), d_out.data(), size);
+    d_hashed += size;
     d_out.clear();
   }
 }

@@ -15,6 +15,7 @@
 #include <openssl/x509.h>
 
 #include "lib/adapters/c_handles.hh"
+#include "lib/adapters/dkim_crypto.hh"
 
 namespace dmarc
 {
@@ -64,10 +65,11 @@ public:
         }
       }
       EVP_PKEY_free(oldest->second.key);
+      EVP_PKEY_CTX_free(oldest->second.rsaVerify);
       d_entries.erase(oldest);
     }
     try {
-      auto [it, inserted] = d_entries.try_emplace(std::move(der), Entry{key, d_clock + 1});
+      auto [it, inserted] = d_entries.try_emplace(std::move(der), Entry{key, nullptr, d_clock + 1});
       if (inserted && EVP_PKEY_up_ref(key) == 1) {
         ++d_clock;
       } else if (inserted) {
@@ -76,6 +78,23 @@ public:
     } catch (...) {
       // bad_alloc: not kept.
     }
+  }
+
+  // A duplicate of the rsa-sha256 verification context kept with the key
+  // of `der` (made on first use), or null when the key is not cached or
+  // not RSA.
+  EVP_PKEY_CTX* verifyContext(std::string_view der)
+  {
+    std::lock_guard lock(d_mutex);
+    auto found = d_entries.find(der);
+    if (found == d_entries.end()) {
+      return nullptr;
+    }
+    Entry& entry = found->second;
+    if (entry.rsaVerify == nullptr && EVP_PKEY_get_base_id(entry.key) == EVP_PKEY_RSA) {
+      entry.rsaVerify = makeRsaSha256VerifyContext(entry.key).release();
+    }
+    return entry.rsaVerify != nullptr ? EVP_PKEY_CTX_dup(entry.rsaVerify) : nullptr;
   }
 
   DkimKeyCacheStats stats()
@@ -89,6 +108,7 @@ public:
     std::lock_guard lock(d_mutex);
     for (auto& [der, entry] : d_entries) {
       EVP_PKEY_free(entry.key);
+      EVP_PKEY_CTX_free(entry.rsaVerify);
     }
     d_entries.clear();
     d_hits = d_misses = 0;
@@ -98,6 +118,9 @@ private:
   struct Entry
   {
     EVP_PKEY* key;
+    // Ready to verify rsa-sha256 (dkim_crypto.hh): setting one up costs
+    // about 3 us on OpenSSL 3.0 (a provider lookup), duplicating it 0.1 us.
+    EVP_PKEY_CTX* rsaVerify;
     std::uint64_t lastUse;
   };
   // Looked up by the DER bytes in libopendkim's BIO, without a copy.
@@ -122,6 +145,23 @@ KeyCache& keyCache()
   return s_cache;
 }
 
+// The key of `der` from the cache, decoded and kept on a miss; null for
+// bad DER (never cached).
+EVP_PKEY* decodeCached(std::string_view der)
+{
+  EVP_PKEY* key = keyCache().find(der);
+  if (key == nullptr) {
+    // Not seen yet: the same decoder as d2i_PUBKEY_bio, on the same bytes.
+    const auto* cursor = reinterpret_cast<const unsigned char*>(der.data());
+    key = d2i_PUBKEY(nullptr, &cursor, static_cast<long>(der.size()));
+    if (key == nullptr) {
+      return nullptr;
+    }
+    keyCache().insert(std::string(der), key);
+  }
+  return key;
+}
+
 // Decodes the memory BIO's key through the cache; nullopt when the BIO
 // is not one the cache handles (nothing was read from it then).
 std::optional<EVP_PKEY*> cachedDecode(BIO* bio)
@@ -131,16 +171,9 @@ std::optional<EVP_PKEY*> cachedDecode(BIO* bio)
   if (data == nullptr || length <= 0 || static_cast<std::size_t>(length) > s_dkimKeyCacheMaxDer) {
     return std::nullopt;
   }
-  std::string_view der(data, static_cast<std::size_t>(length));
-  EVP_PKEY* key = keyCache().find(der);
+  EVP_PKEY* key = decodeCached(std::string_view(data, static_cast<std::size_t>(length)));
   if (key == nullptr) {
-    // Not seen yet: the same decoder as d2i_PUBKEY_bio, on the same bytes.
-    const auto* cursor = reinterpret_cast<const unsigned char*>(der.data());
-    key = d2i_PUBKEY(nullptr, &cursor, length);
-    if (key == nullptr) {
-      return nullptr; // bad DER is never cached
-    }
-    keyCache().insert(std::string(der), key);
+    return nullptr; // bad DER is never cached
   }
   // Leave the BIO as a decode would: its bytes consumed. libopendkim frees
   // it next, but a caller that read on must not see the key again.
@@ -158,6 +191,29 @@ DkimKeyCacheScope::DkimKeyCacheScope() noexcept : d_previous(t_useCache)
 DkimKeyCacheScope::~DkimKeyCacheScope()
 {
   t_useCache = d_previous;
+}
+
+EvpPkeyPtr dkimCachedPublicKey(std::string_view der)
+{
+  if (der.empty()) {
+    return nullptr;
+  }
+  if (der.size() > s_dkimKeyCacheMaxDer) {
+    const auto* cursor = reinterpret_cast<const unsigned char*>(der.data());
+    return EvpPkeyPtr(d2i_PUBKEY(nullptr, &cursor, static_cast<long>(der.size())));
+  }
+  try {
+    return EvpPkeyPtr(decodeCached(der));
+  } catch (...) {
+    // Out of memory for the cache entry: decode without it.
+    const auto* cursor = reinterpret_cast<const unsigned char*>(der.data());
+    return EvpPkeyPtr(d2i_PUBKEY(nullptr, &cursor, static_cast<long>(der.size())));
+  }
+}
+
+EvpPkeyCtxPtr dkimCachedRsaVerifyContext(std::string_view der)
+{
+  return EvpPkeyCtxPtr(keyCache().verifyContext(der));
 }
 
 DkimKeyCacheStats dkimKeyCacheStats()

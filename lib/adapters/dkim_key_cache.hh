@@ -1,5 +1,6 @@
 // dkim_key_cache.hh: a process-wide cache of decoded DKIM public keys,
-// used while libopendkim checks signatures.
+// used while libopendkim checks signatures, and by the project's own
+// signature checks (dkim_public_key.hh).
 //
 // Why: libopendkim decodes the SubjectPublicKeyInfo of every RSA key it
 // fetches with d2i_PUBKEY_bio(), once per signature. On OpenSSL 3.0 that
@@ -24,6 +25,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string_view>
+
+#include "lib/adapters/c_handles.hh"
 
 namespace dmarc
 {
@@ -55,6 +59,16 @@ inline constexpr std::size_t s_dkimKeyCacheEntries = 400;
 // Longer DER is decoded without being kept: DKIM keys longer than 4096 bits
 // (about 550 bytes of DER) are not worth a cache slot.
 inline constexpr std::size_t s_dkimKeyCacheMaxDer = 1200;
+
+// The key decoded from `der` (a DER SubjectPublicKeyInfo, as an RSA p=
+// carries it) through the same cache, for signatures checked without
+// libopendkim (ARC): a reference of the caller's own, or null when the
+// bytes are not a public key. Needs no DkimKeyCacheScope.
+EvpPkeyPtr dkimCachedPublicKey(std::string_view der);
+// For a key the cache holds (dkimCachedPublicKey above), a context ready to
+// verify rsa-sha256 signatures with it (dkim_crypto.hh), duplicated from
+// one kept with the key; null for other keys.
+EvpPkeyCtxPtr dkimCachedRsaVerifyContext(std::string_view der);
 
 DkimKeyCacheStats dkimKeyCacheStats();
 // Empties the cache (tests).

@@ -13,7 +13,7 @@
 
 #include <openssl/evp.h>
 
-#include "lib/adapters/dkim_body_hash.hh"
+#include "lib/adapters/body_hash_pool.hh"
 #include "lib/adapters/dkim_dns.hh"
 #include "lib/adapters/dkim_key_cache.hh"
 #include "lib/adapters/dkim_text.hh"
@@ -597,8 +597,9 @@ DkimLibrary::DkimLibrary(DnsResolver& resolver, DkimSettings settings)
 DkimLibrary::~DkimLibrary() = default;
 
 DkimVerifier::DkimVerifier(const DkimLibrary& library, std::time_t now, DnsResolver* resolver,
-                           std::string_view id)
-    : d_library(library), d_now(now), d_resolver(resolver), d_id(bounded(std::string(id), 64))
+                           std::string_view id, BodyHashPool* bodies)
+    : d_library(library), d_now(now), d_resolver(resolver), d_id(bounded(std::string(id), 64)),
+      d_bodies(bodies)
 {
   // Room for a usual header, so that it is not copied as it grows.
   d_header.reserve(s_headerReserve);
@@ -717,12 +718,16 @@ void DkimVerifier::endOfHeaders()
   // Hash the body here, once per body canonicalisation in use, unless a
   // signature has l= (libopendkim then needs the body to judge it).
   d_libraryBody = canons.library;
-  if (!d_libraryBody) {
+  if (!d_libraryBody && (canons.simple || canons.relaxed)) {
+    if (d_bodies == nullptr || d_bodies->started()) {
+      d_ownBodies = std::make_unique<BodyHashPool>();
+      d_bodies = d_ownBodies.get();
+    }
     if (canons.simple) {
-      d_simpleBody = std::make_unique<DkimBodyHash>(DkimBodyHash::Canon::Simple);
+      d_simpleBody = d_bodies->request(DkimCanon::Simple);
     }
     if (canons.relaxed) {
-      d_relaxedBody = std::make_unique<DkimBodyHash>(DkimBodyHash::Canon::Relaxed);
+      d_relaxedBody = d_bodies->request(DkimCanon::Relaxed);
     }
   }
 }
@@ -735,11 +740,9 @@ void DkimVerifier::body(std::string_view chunk)
     return;
   }
   if (!d_libraryBody) {
-    if (d_simpleBody) {
-      d_simpleBody->update(chunk);
-    }
-    if (d_relaxedBody) {
-      d_relaxedBody->update(chunk);
+    if (d_simpleBody || d_relaxedBody) {
+      d_bodies->update(d_bodyOffset, chunk);
+      d_bodyOffset += chunk.size();
     }
     return;
   }
@@ -773,8 +776,8 @@ std::vector<DkimSignatureOutcome> DkimVerifier::finish()
     }
   }
 
-  std::string simpleHash = d_simpleBody ? d_simpleBody->finish() : std::string();
-  std::string relaxedHash = d_relaxedBody ? d_relaxedBody->finish() : std::string();
+  std::string simpleHash = d_simpleBody ? d_bodies->result(*d_simpleBody) : std::string();
+  std::string relaxedHash = d_relaxedBody ? d_bodies->result(*d_relaxedBody) : std::string();
   auto ownBodyHash = [&](DKIM_SIGINFO* sig) -> const std::string* {
     dkim_canon_t header = DKIM_CANON_UNKNOWN;
     dkim_canon_t body = DKIM_CANON_UNKNOWN;

@@ -18,8 +18,10 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <ctime>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,7 +33,7 @@
 
 namespace dmarc
 {
-class DkimBodyHash;
+class BodyHashPool;
 
 struct DkimSettings
 {
@@ -103,8 +105,11 @@ public:
   // x= and t=). resolver: optional per-message resolver (for instance one
   // that enforces a per-message DNS time budget); nullptr uses the
   // library's. id: the queue ID, used in libopendkim's own messages.
+  // bodies: body hashes shared with other verifiers of the same message
+  // (body_hash_pool.hh: an ArcVerifier), which must outlive this one;
+  // nullptr hashes the body for this verifier alone.
   DkimVerifier(const DkimLibrary& library, std::time_t now, DnsResolver* resolver = nullptr,
-               std::string_view id = "NOQUEUE");
+               std::string_view id = "NOQUEUE", BodyHashPool* bodies = nullptr);
   ~DkimVerifier();
   DkimVerifier(const DkimVerifier&) = delete;
   DkimVerifier& operator=(const DkimVerifier&) = delete;
@@ -167,9 +172,14 @@ private:
   bool d_bareCr = false; // a field needs DkimLibrary::fixCrlfHandle()
   // The body hash, computed here for each body canonicalisation in use
   // (dkim_body_hash.hh), unless d_libraryBody: a signature has l=, and
-  // libopendkim gets the body.
-  std::unique_ptr<DkimBodyHash> d_simpleBody;
-  std::unique_ptr<DkimBodyHash> d_relaxedBody;
+  // libopendkim gets the body. Requested from d_bodies: the shared pool,
+  // or d_ownBodies when there is none (or it started before our header
+  // ended).
+  std::unique_ptr<BodyHashPool> d_ownBodies;
+  BodyHashPool* d_bodies;
+  std::optional<std::size_t> d_simpleBody;
+  std::optional<std::size_t> d_relaxedBody;
+  std::uint64_t d_bodyOffset = 0; // body bytes given to d_bodies
   bool d_libraryBody = false;
   bool d_overflow = false;
   bool d_eoh = false;
