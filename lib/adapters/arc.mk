@@ -1,0 +1,15 @@
+# lib/adapters/arc.mk: included by Makefile.am.
+# ARC (RFC 8617) validation and sealing on OpenSSL and the project's own
+# DKIM pieces (dkim.mk; header canonicalisation and the ARC fields in
+# lib/core): body hashes and key lookups shared with the DKIM verifier.
+lib_libdmarcadapters_a_SOURCES += \
+	lib/adapters/arc_sealer.cc \
+	lib/adapters/arc_sealer.hh \
+	lib/adapters/arc_verifier.cc \
+	lib/adapters/arc_verifier.hh
+
+tests_unit_test_adapters_SOURCES += \
+	tests/unit/test-arc_sealer_cc.cc \
+	tests/unit/test-arc_verifier_cc.cc
+EXTRA_DIST += tests/unit/arc_test_messages.hh
+
