@@ -13,3 +13,14 @@ tests_unit_test_adapters_SOURCES += \
 	tests/unit/test-arc_verifier_cc.cc
 EXTRA_DIST += tests/unit/arc_test_messages.hh
 
+# The ARC test cases (open ARC test suite, python3-dkim messages) through
+# the verifier and sealer: tests/arc/run-arc-suite.sh.
+check_PROGRAMS += tests/arc/arc-suite
+tests_arc_arc_suite_SOURCES = tests/arc/arc-suite.cc
+tests_arc_arc_suite_CPPFLAGS = $(AM_CPPFLAGS) $(DM_ADAPTER_CFLAGS)
+tests_arc_arc_suite_LDADD = $(DM_LIBS)
+TESTS += tests/arc/run-arc-suite.sh
+dist_noinst_SCRIPTS += tests/arc/run-arc-suite.sh tests/arc/arc_suite_convert.py \
+	tests/arc/make_arc_messages.py
+EXTRA_DIST += tests/arc/arc-suite-exceptions.txt
+
