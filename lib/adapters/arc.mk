@@ -24,3 +24,8 @@ dist_noinst_SCRIPTS += tests/arc/run-arc-suite.sh tests/arc/arc_suite_convert.py
 	tests/arc/make_arc_messages.py
 EXTRA_DIST += tests/arc/arc-suite-exceptions.txt
 
+# The ARC benchmark, next to the DKIM one: prints figures, not run by make check.
+noinst_PROGRAMS += tests/bench/arc-bench
+tests_bench_arc_bench_SOURCES = tests/bench/arc_bench.cc
+tests_bench_arc_bench_CPPFLAGS = $(AM_CPPFLAGS) $(DM_ADAPTER_CFLAGS)
+tests_bench_arc_bench_LDADD = $(DM_LIBS)

@@ -39,6 +39,6 @@ tests_unit_test_adapters_SOURCES += \
 
 # The DKIM benchmark: prints figures, not run by make check.
 noinst_PROGRAMS += tests/bench/dkim-bench
-tests_bench_dkim_bench_SOURCES = tests/bench/dkim_bench.cc
+tests_bench_dkim_bench_SOURCES = tests/bench/dkim_bench.cc tests/bench/bench_message.hh
 tests_bench_dkim_bench_CPPFLAGS = $(AM_CPPFLAGS) $(DM_ADAPTER_CFLAGS)
 tests_bench_dkim_bench_LDADD = $(DM_LIBS)
