@@ -164,8 +164,13 @@ class TestStalledSessions(unittest.TestCase):
     after it and their threads released (libmilter's own default held each
     for two hours); other sessions are served meanwhile and afterwards."""
 
-    STALLED = 100
-    TIMEOUT = 2
+    STALLED = 40
+    # Long enough that every stalled connection is open before the first one
+    # times out, even on a loaded machine: opening them one at a time takes
+    # a few tens of milliseconds each. At 2 s, 100 connections took longer
+    # than the timeout on a busy CI host; the first ones were closed and
+    # their workers reused, so fewer threads were held than connections.
+    TIMEOUT = 10
     # x86-64 poll, select, pselect6, ppoll: where a libmilter thread waits
     # for the rest of a packet (and its listener and pool controller wait).
     WAITING_FOR_INPUT = {"7", "23", "270", "271"}
@@ -227,8 +232,11 @@ class TestStalledSessions(unittest.TestCase):
                 # in idle_readers as it ended.)
                 hs.wait_until(lambda: self.reading(pid) >= idle_readers + i, 30,
                               "a thread waiting for the rest of stalled session %d's packet" % (i + 1))
+            opened = time.monotonic() - start
+            self.assertLess(opened, self.TIMEOUT, "opening the stalled sessions took %.1f s, longer than "
+                            "MTATimeout: the machine is too slow for this test's figures" % opened)
             held = self.threads(pid) - before
-            self.assertGreaterEqual(held, self.STALLED - 2, "got %d threads more for %d stalled sessions"
+            self.assertGreaterEqual(held, self.STALLED - 4, "got %d threads more for %d stalled sessions"
                                     % (held, self.STALLED))
             serve_one()  # a new session is served while they stall
             # Each is closed (EOF) after MTATimeout.
