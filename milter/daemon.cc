@@ -26,6 +26,7 @@
 #include "milter/callbacks.hh"
 #include "milter/config.hh"
 #include "milter/config_store.hh"
+#include "milter/instance_lock.hh"
 #include "milter/logger.hh"
 #include "milter/runtime.hh"
 #include "milter/session.hh"
@@ -44,21 +45,6 @@ struct StartupError : Error
 std::string errnoText()
 {
   return std::strerror(errno);
-}
-
-// "local:/path" or "unix:/path" or "/path" -> "/path"; "" for TCP.
-std::string unixSocketPath(const std::string& socket)
-{
-  if (socket.rfind("local:", 0) == 0) {
-    return socket.substr(6);
-  }
-  if (socket.rfind("unix:", 0) == 0) {
-    return socket.substr(5);
-  }
-  if (!socket.empty() && socket.front() == '/') {
-    return socket;
-  }
-  return {};
 }
 
 struct Identity
@@ -288,6 +274,16 @@ int runDaemon(const DaemonOptions& options, std::shared_ptr<const Config> config
       background.detach();
     }
     SyslogLogger logger(config->syslogFacility, config->logLevel, v.Syslog, options.logStderr);
+    // Before anything touches the socket (instance_lock.hh: why); held
+    // until the process ends.
+    InstanceLock instance;
+    try {
+      instance = InstanceLock::acquire(v.Socket);
+    } catch (const InstanceRunning& error) {
+      throw StartupError(EX_TEMPFAIL, error.what());
+    } catch (const Error& error) {
+      throw StartupError(EX_UNAVAILABLE, error.what());
+    }
     Runtime runtime;
 
     // --- preDropInit: as root: socket, PID file, root-only files ------------

@@ -16,6 +16,8 @@ milter_libdmarcmilter_a_SOURCES = \
 	milter/daemon.hh \
 	milter/dmarc_checker.cc \
 	milter/dmarc_checker.hh \
+	milter/instance_lock.cc \
+	milter/instance_lock.hh \
 	milter/local_policy.cc \
 	milter/local_policy.hh \
 	milter/logger.cc \
@@ -72,5 +74,5 @@ update-man-keys: milter/dmarc-milter
 dist_noinst_DATA += tests/integration/milter_support.py tests/integration/test_milter_postfix.py \
 	tests/integration/test_milter_protocol.py tests/integration/test_milter_lifecycle.py \
 	tests/integration/test_milter_sendmail.py tests/integration/test_milter_history.py \
-	tests/integration/test_milter_spool.py
+	tests/integration/test_milter_spool.py tests/integration/test_milter_restart.py
 dist_noinst_SCRIPTS += tests/bench/milter_throughput.py

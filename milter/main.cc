@@ -15,6 +15,7 @@
 #include "lib/core/version.hh"
 #include "milter/config.hh"
 #include "milter/daemon.hh"
+#include "milter/instance_lock.hh"
 #include "milter/logger.hh"
 #include "milter/offline.hh"
 #include "milter/runtime.hh"
@@ -225,6 +226,14 @@ int main(int argc, char** argv)
       MemoryLogger logger;
       runtime.preDropInit(*config, logger);
       resolverOptionsFor(*config);
+      if (auto problem = socketDirectoryProblem(config->values.Socket); !problem.empty()) {
+        auto line = config->keyLine.find("Socket");
+        throw ConfigError((useDefaults ? std::string("(defaults)") : configFile) +
+                          (line != config->keyLine.end() && socketOverride.empty()
+                               ? ":" + std::to_string(line->second)
+                               : std::string()) +
+                          ": " + problem);
+      }
       std::cout << "dmarc-milter: configuration OK"
                 << (useDefaults ? std::string(" (built-in defaults)") : ": " + configFile) << "\n";
       return EX_OK;

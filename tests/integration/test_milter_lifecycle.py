@@ -286,6 +286,18 @@ class TestCommandLine(unittest.TestCase):
         self.assertIn("%s:3: UnknownKey: unknown key" % bad, proc.stderr)
         self.assertEqual(self.run_milter("-n", "-c", "/nonexistent.conf").returncode, 78)
 
+    def test_check_mode_refuses_a_socket_in_a_missing_directory(self):
+        missing = self.s.path("milter-cli", "no-such-dir")
+        conf = self.conf("AuthservID mx.example\nSocket local:%s/milter.sock\n" % missing)
+        proc = self.run_milter("-n", "-c", conf)
+        self.assertEqual(proc.returncode, 78, proc.stdout + proc.stderr)
+        self.assertIn("%s:2: Socket: the directory %s does not exist" % (conf, missing), proc.stderr)
+        proc = self.run_milter("-n", "-c", conf, "-p", "local:/tmp/x.sock")
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        # TCP needs no directory.
+        proc = self.run_milter("-n", "-c", self.conf("Socket inet:8891@127.0.0.1\n"))
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+
     def test_dump_config_is_loadable(self):
         conf = self.conf("AuthservID mx.example\nIgnoreHosts 10.0.0.0/8 ::1\n")
         dump = self.run_milter("--dump-config", "-c", conf)
