@@ -235,6 +235,17 @@ void printText(std::ostream& out, const Section& section, const std::vector<std:
   }
 }
 
+// YYYY-MM-DD of a UTC day boundary (the period is whole UTC days).
+std::string isoDay(std::int64_t epoch)
+{
+  const std::time_t seconds = static_cast<std::time_t>(epoch);
+  std::tm parts{};
+  gmtime_r(&seconds, &parts);
+  char text[16];
+  std::strftime(text, sizeof text, "%Y-%m-%d", &parts);
+  return text;
+}
+
 bool parseDay(const std::string& text, std::int64_t& epoch)
 {
   std::tm parts{};
@@ -340,7 +351,7 @@ int summaryCommand(int argc, char** argv)
     if (!json) {
       std::cout << "Summary for "
                 << (domains.empty() ? std::string("all domains") : printable(domainArray)) << ", "
-                << from << " to " << to << " (epoch seconds, UTC; [begin, end))\n";
+                << isoDay(from) << " to " << isoDay(to) << " (UTC days, [begin, end))\n";
     }
     for (const auto& section : sections()) {
       const pqxx::result result =

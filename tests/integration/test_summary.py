@@ -134,6 +134,7 @@ class SummaryTest(unittest.TestCase):
 
     def test_text_output(self):
         out = self.summary("--domain", "ours.example")
+        self.assertIn("2026-01-01 to 2026-01-03 (UTC days, [begin, end))", out.splitlines()[0])
         self.assertIn("Sources failing alignment", out)
         self.assertRegex(out, r"rx-two\.example +40 +30 +75\.0")
         self.assertRegex(out, r"plain\.example +2 ")
