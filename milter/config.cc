@@ -437,6 +437,46 @@ const ConfigKeyInfo* findConfigKey(std::string_view name)
   return nullptr;
 }
 
+namespace
+{
+// Levenshtein distance, ASCII case folded (keys are case-insensitive).
+std::size_t editDistance(std::string_view a, std::string_view b)
+{
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) {
+    row[j] = j;
+  }
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      std::size_t above = row[j];
+      bool same = lowerAscii(a[i - 1]) == lowerAscii(b[j - 1]);
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (same ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+} // namespace
+
+std::string_view nearestConfigKey(std::string_view name)
+{
+  // A third of the name: a typo or two, a missing or swapped letter, a
+  // singular for a plural, never a different word of similar length.
+  const std::size_t allowed = std::max<std::size_t>(1, name.size() / 3);
+  std::string_view best;
+  std::size_t bestDistance = allowed + 1;
+  for (const auto& info : s_keys) {
+    auto distance = editDistance(name, info.name);
+    if (distance < bestDistance) {
+      best = info.name;
+      bestDistance = distance;
+    }
+  }
+  return best;
+}
+
 std::string_view toString(ConfigKind kind)
 {
   switch (kind) {
@@ -557,7 +597,11 @@ std::shared_ptr<const Config> parseConfig(std::string_view text, const std::stri
         space == std::string_view::npos ? std::string_view() : trimSpace(line.substr(space));
     const auto* info = findConfigKey(name);
     if (info == nullptr) {
-      errors.addLine(lineNumber, std::string(name) + ": unknown key");
+      auto nearest = nearestConfigKey(name);
+      errors.addLine(
+          lineNumber,
+          std::string(name) + ": unknown key" +
+              (nearest.empty() ? std::string() : " (did you mean " + std::string(nearest) + "?)"));
       continue;
     }
     auto [previous, inserted] = config->keyLine.emplace(std::string(info->name), lineNumber);

@@ -93,6 +93,9 @@ struct ConfigKeyInfo
 std::span<const ConfigKeyInfo> configKeys();
 // Case-insensitive, as OpenDMARC's keys are. nullptr when unknown.
 const ConfigKeyInfo* findConfigKey(std::string_view name);
+// The known key closest to an unknown name (a typo's likely meaning), or ""
+// when none is close enough to suggest.
+std::string_view nearestConfigKey(std::string_view name);
 std::string_view toString(ConfigKind kind);
 // Replaces @runstatedir@, @localstatedir@, @sysconfdir@, @pkgdatadir@ and
 // @PSL_FILE@ by the paths the program was built with.

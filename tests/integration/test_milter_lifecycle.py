@@ -298,6 +298,12 @@ class TestCommandLine(unittest.TestCase):
         proc = self.run_milter("-n", "-c", self.conf("Socket inet:8891@127.0.0.1\n"))
         self.assertEqual(proc.returncode, 0, proc.stderr)
 
+    def test_unknown_key_suggests_the_nearest(self):
+        conf = self.conf("Socket local:/tmp/x.sock\nRejectFailure false\n")
+        proc = self.run_milter("-n", "-c", conf)
+        self.assertEqual(proc.returncode, 78)
+        self.assertIn("%s:2: RejectFailure: unknown key (did you mean RejectFailures?)" % conf, proc.stderr)
+
     def test_dump_config_is_loadable(self):
         conf = self.conf("AuthservID mx.example\nIgnoreHosts 10.0.0.0/8 ::1\n")
         dump = self.run_milter("--dump-config", "-c", conf)

@@ -81,6 +81,18 @@ BOOST_AUTO_TEST_CASE(test_Parse_UnknownKeyNamesFileAndLine)
   checkError("Socket local:/tmp/s\nNoSuchKey 1\n", "test.conf:2: NoSuchKey: unknown key");
 }
 
+BOOST_AUTO_TEST_CASE(test_Parse_UnknownKeySuggestsTheNearestKnownOne)
+{
+  checkError("RejectFailure true\n", "test.conf:1: RejectFailure: unknown key (did you mean "
+                                     "RejectFailures?)");
+  checkError("authservid mx\nDNSTimout 3\n", "DNSTimout: unknown key (did you mean DNSTimeout?)");
+  BOOST_CHECK_EQUAL(nearestConfigKey("socket"), "Socket");
+  BOOST_CHECK_EQUAL(nearestConfigKey("Sokcet"), "Socket");
+  // Nothing near enough: no guess.
+  BOOST_CHECK_EQUAL(nearestConfigKey("NoSuchKey"), "");
+  BOOST_CHECK_EQUAL(nearestConfigKey("Xy"), "");
+}
+
 BOOST_AUTO_TEST_CASE(test_Parse_OutOfRangeIsAnErrorNotClamped)
 {
   checkError("DNSTimeout 0\n", "test.conf:1: DNSTimeout: 0 is out of range 1 to 60");
