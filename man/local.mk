@@ -9,13 +9,8 @@ man_MANS += man/dmarc-milter.8 man/dmarc-milter.conf.5
 EXTRA_DIST += $(man_sources)
 CLEANFILES += $(man_MANS)
 
-# Substitute install paths into man/*.in at make time, so that they follow
-# the prefix given to make install as well as to configure.
-man_edit = sed -e 's|@sysconfdir[@]|$(sysconfdir)|g' -e 's|@pkgdatadir[@]|$(pkgdatadir)|g' \
-	-e 's|@runstatedir[@]|$(runstatedir)|g' -e 's|@localstatedir[@]|$(localstatedir)|g' \
-	-e 's|@PACKAGE_VERSION[@]|$(PACKAGE_VERSION)|g' -e 's|@PSL_FILE[@]|$(PSL_FILE)|g'
 SUFFIXES = .5.in .5 .8.in .8
 .5.in.5:
-	$(AM_V_GEN)$(MKDIR_P) $(@D) && $(man_edit) $< > $@
+	$(AM_V_GEN)$(MKDIR_P) $(@D) && $(DM_EDIT_PATHS) $< > $@
 .8.in.8:
-	$(AM_V_GEN)$(MKDIR_P) $(@D) && $(man_edit) $< > $@
+	$(AM_V_GEN)$(MKDIR_P) $(@D) && $(DM_EDIT_PATHS) $< > $@

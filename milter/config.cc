@@ -685,6 +685,57 @@ std::string configHelp()
 
 namespace
 {
+// text as "# " comment lines of at most 78 columns.
+std::string commentLines(std::string_view text)
+{
+  std::string out, line = "#";
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t end = text.find(' ', start);
+    if (end == std::string_view::npos) {
+      end = text.size();
+    }
+    std::string_view word = text.substr(start, end - start);
+    if (line.size() > 1 && line.size() + 1 + word.size() > 78) {
+      out += line + "\n";
+      line = "#";
+    }
+    line += " ";
+    line += word;
+    start = end + 1;
+  }
+  return out + line + "\n";
+}
+} // namespace
+
+std::string configSample()
+{
+  // The defaults rendered by the code that renders --dump-config, so that
+  // every line, uncommented, parses back to the default it shows.
+  auto defaults = parseConfig("", "(defaults)");
+  std::string out =
+      "# dmarc-milter.conf: configuration of dmarc-milter(8), described in full in\n"
+      "# dmarc-milter.conf(5). One \"Key value\" per line; an empty value is \"\".\n"
+      "# Every key is listed below, commented out, with its built-in default: remove\n"
+      "# the \"#\" in front of a key to set it. \"dmarc-milter -n\" checks the file,\n"
+      "# SIGUSR1 (systemctl reload dmarc-milter) reloads the keys marked so.\n";
+  for (const auto& info : s_keys) {
+    out += "\n" + commentLines(std::string(info.name) + ": " + std::string(info.description));
+    std::string facts = std::string(toString(info.kind));
+    if (info.kind == ConfigKind::Enum) {
+      std::string choices(info.choices);
+      std::replace(choices.begin(), choices.end(), '|', ' ');
+      facts += ", one of: " + choices;
+    }
+    facts += info.reloadable ? "; reloaded on SIGUSR1" : "; read at start-up only";
+    out += commentLines("(" + facts + ")");
+    out += "#" + std::string(info.name) + " " + info.render(defaults->values) + "\n";
+  }
+  return out;
+}
+
+namespace
+{
 // Text for an mdoc line: backslashes escaped, no line starting with a dot or
 // an apostrophe.
 std::string roff(std::string_view text)

@@ -148,4 +148,8 @@ std::string dumpConfig(const Config& config);
 std::string configHelp();
 // The mdoc key list of dmarc-milter.conf(5), generated from the table.
 std::string configManKeys();
+// A dmarc-milter.conf with every key commented out at its default, each
+// under its description: the file make install and the Debian package put in
+// the configuration directory.
+std::string configSample();
 } // namespace dmarc

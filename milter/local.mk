@@ -61,7 +61,6 @@ tests_tools_dkim_sign_LDADD = $(DM_LIBS)
 # The man page key list and option list agree with the key table and --help.
 TESTS += tests/check-config-keys.sh
 dist_noinst_SCRIPTS += tests/check-config-keys.sh
-EXTRA_DIST += contrib/dmarc-milter.service
 update-man-keys: milter/dmarc-milter
 	{ sed '/^\.\\" BEGIN KEYS$$/q' $(srcdir)/man/dmarc-milter.conf.5.in; \
 	  milter/dmarc-milter --man-keys; \

@@ -30,6 +30,7 @@ enum LongOption
 {
   OptDumpConfig = 256,
   OptManKeys,
+  OptSampleConfig,
   OptReadyFd,
   OptReadyFile,
   OptClientIp,
@@ -51,6 +52,7 @@ const option g_options[] = {
     {"help", no_argument, nullptr, 'h'},
     {"dump-config", no_argument, nullptr, OptDumpConfig},
     {"man-keys", no_argument, nullptr, OptManKeys},
+    {"sample-config", no_argument, nullptr, OptSampleConfig},
     {"ready-fd", required_argument, nullptr, OptReadyFd},
     {"ready-file", required_argument, nullptr, OptReadyFile},
     {"log-stderr", no_argument, nullptr, OptLogStderr},
@@ -68,6 +70,7 @@ void usage(std::ostream& out)
   out << "Usage: dmarc-milter [-f] [-c FILE] [-p SOCKET] [--ready-fd N | --ready-file PATH]\n"
          "       dmarc-milter -n [-c FILE]\n"
          "       dmarc-milter --dump-config [-c FILE]\n"
+         "       dmarc-milter --sample-config\n"
          "       dmarc-milter -t FILE [--client-ip ADDR] [--client-name NAME] [--helo NAME]\n"
          "                    [--mail-from ADDR] [--rcpt ADDR]... [--auth-user USER] [-c FILE]\n"
          "       dmarc-milter -V | -h\n"
@@ -90,6 +93,8 @@ void usage(std::ostream& out)
          "      --rcpt ADDR       with -t: a RCPT TO address (repeatable)\n"
          "      --auth-user USER  with -t: as if authenticated with SMTP AUTH\n"
          "      --dump-config     print the effective configuration and exit\n"
+         "      --sample-config   print a configuration file with every key commented\n"
+         "                        out at its default, and exit\n"
          "      --ready-fd N      write READY to descriptor N once serving\n"
          "      --ready-file PATH create PATH once serving\n"
          "      --log-stderr      also log to standard error\n"
@@ -156,6 +161,9 @@ int main(int argc, char** argv)
     case OptManKeys:
       manKeys = true;
       break;
+    case OptSampleConfig:
+      std::cout << configSample();
+      return EX_OK;
     case OptReadyFd:
       if (!parseFd(optarg, daemon.readyFd)) {
         std::cerr << "dmarc-milter: --ready-fd: not a descriptor: " << optarg << "\n";

@@ -1,7 +1,10 @@
 #!/bin/sh
 # check-config-keys.sh: the key list of dmarc-milter.conf(5) is the one the
-# key table (milter/config_keys.def) generates, and every command line option
-# of dmarc-milter --help is documented in dmarc-milter(8) (STYLE.md 8, 19).
+# key table (milter/config_keys.def) generates, every command line option
+# of dmarc-milter --help is documented in dmarc-milter(8) (STYLE.md 8, 19),
+# and the sample configuration (--sample-config, installed as
+# dmarc-milter.conf) names every key once, each line of it parsing back to
+# the default.
 # Regenerate the man page list with "make update-man-keys".
 set -u
 src="${TOP_SRCDIR:-.}"
@@ -44,5 +47,26 @@ if [ "$options" -lt 10 ]; then
   echo "FAIL: only $options options found in --help"
   status=1
 fi
-[ $status -eq 0 ] && echo "PASS: $keys keys and $options options documented"
+"$milter" --sample-config > "$tmp/sample" || { echo "FAIL: $milter --sample-config"; exit 1; }
+sample_keys=$(grep -c '^#[A-Z][A-Za-z0-9]* ' "$tmp/sample")
+if [ "$sample_keys" -ne "$keys" ]; then
+  echo "FAIL: the sample configuration names $sample_keys keys, the table has $keys"
+  status=1
+fi
+if grep -v '^#' "$tmp/sample" | grep -q '[^[:space:]]'; then
+  echo "FAIL: the sample configuration sets a key (every line must be commented out)"
+  status=1
+fi
+sed 's/^#\([A-Z][A-Za-z0-9]* \)/\1/' "$tmp/sample" > "$tmp/uncommented"
+"$milter" --dump-config -c /dev/null | sed 1d > "$tmp/defaults"
+if ! "$milter" --dump-config -c "$tmp/uncommented" > "$tmp/dump" 2>&1; then
+  echo "FAIL: the sample configuration, uncommented, does not parse:"
+  cat "$tmp/dump"
+  status=1
+elif ! sed 1d "$tmp/dump" | diff -u "$tmp/defaults" - > "$tmp/diff"; then
+  echo "FAIL: the sample configuration, uncommented, is not the defaults:"
+  cat "$tmp/diff"
+  status=1
+fi
+[ $status -eq 0 ] && echo "PASS: $keys keys and $options options documented, sample configuration complete"
 exit $status
