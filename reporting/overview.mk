@@ -1,0 +1,23 @@
+# reporting/overview.mk: the overview page (dmarc-reports overview). Included by Makefile.am.
+#
+# The page model and its HTML/SVG writer are a convenience library, so that
+# dmarc-reports and the unit tests link the same objects.
+noinst_LIBRARIES += reporting/liboverview.a
+DM_REPORTS_LIBS += reporting/liboverview.a
+reporting_liboverview_a_CPPFLAGS = $(AM_CPPFLAGS) $(DM_ADAPTER_CFLAGS)
+reporting_liboverview_a_SOURCES = \
+	reporting/html_writer.cc \
+	reporting/html_writer.hh \
+	reporting/overview_model.cc \
+	reporting/overview_model.hh \
+	reporting/overview_page.cc \
+	reporting/overview_page.hh \
+	reporting/svg_chart.cc \
+	reporting/svg_chart.hh
+
+tests_unit_test_reporting_SOURCES += \
+	tests/unit/test-html_writer_cc.cc \
+	tests/unit/test-overview_model_cc.cc \
+	tests/unit/test-overview_page_cc.cc \
+	tests/unit/test-svg_chart_cc.cc
+tests_unit_test_reporting_LDADD += reporting/liboverview.a $(DM_LIBS)
