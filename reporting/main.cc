@@ -14,6 +14,7 @@
 #include "reporting/cmd_db.hh"
 #include "reporting/cmd_expire.hh"
 #include "reporting/cmd_ingest.hh"
+#include "reporting/cmd_overview.hh"
 #include "reporting/cmd_send.hh"
 #include "reporting/cmd_summary.hh"
 #include "reporting/subcommand.hh"
@@ -35,6 +36,8 @@ constexpr dmarc::Subcommand s_subcommands[] = {
     {"summary",
      "pass rates, failing sources, TLS-RPT failures and inbound TLS over a period; --json",
      &dmarc::summaryCommand},
+    {"overview", "one HTML page of charts and tables: reports, verdicts, TLS, posture",
+     &dmarc::overviewCommand},
 };
 
 void usage(std::ostream& out)

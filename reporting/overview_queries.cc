@@ -1,0 +1,648 @@
+// overview_queries.cc: see overview_queries.hh. Parameters of every query:
+// $1 first day, $2 end day (dates in the session's TimeZone, compared with
+// timestamptz columns so that the indexes on them serve), $3 our domains
+// (text[], empty: all) and, where a query has one, $4 the row limit.
+#include "reporting/overview_queries.hh"
+
+#include <algorithm>
+#include <unordered_map>
+
+#include <pqxx/pqxx>
+
+#include "lib/adapters/pg_verdict_sql.hh"
+
+namespace dmarc
+{
+namespace
+{
+constexpr const char* s_reportFilter =
+    " WHERE date_begin >= $1::date AND date_begin < $2::date"
+    " AND (cardinality($3::text[]) = 0 OR domain = ANY($3::text[]))";
+// Mail to our domains, as `summary` counts it.
+constexpr const char* s_verdictFilter =
+    " WHERE received_at >= $1::date AND received_at < $2::date"
+    " AND (cardinality($3::text[]) = 0 OR rcpt_domains && $3::text[])";
+
+// Text from a report or a client shown in a table cell is cut here; the
+// page must stay readable and bounded whatever a reporter wrote.
+constexpr std::size_t s_maxCell = 200;
+
+struct Params
+{
+  std::string firstDay;
+  std::string endDay;
+  std::string domains;
+  std::string limit;
+};
+
+Params paramsOf(const OverviewQuery& query)
+{
+  return {query.firstDay, query.endDay, pgArrayLiteral(query.domains), std::to_string(query.limit)};
+}
+
+pqxx::result run(pqxx::transaction_base& tx, const Params& p, const std::string& sql)
+{
+  return tx.exec_params(sql, p.firstDay, p.endDay, p.domains);
+}
+
+pqxx::result runLimited(pqxx::transaction_base& tx, const Params& p, const std::string& sql)
+{
+  return tx.exec_params(sql + " LIMIT $4::bigint", p.firstDay, p.endDay, p.domains, p.limit);
+}
+
+std::string cell(const pqxx::field& field)
+{
+  if (field.is_null()) {
+    return "";
+  }
+  std::string text = field.c_str();
+  if (text.size() > s_maxCell) {
+    std::size_t cut = s_maxCell;
+    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) {
+      --cut;
+    }
+    text = text.substr(0, cut) + "\xE2\x80\xA6";
+  }
+  return text;
+}
+
+double number(const pqxx::field& field)
+{
+  return field.is_null() ? 0 : field.as<double>();
+}
+
+// Rows of (day, series, value[, total]) as daily points.
+std::vector<DailyPoint> dailyPoints(const pqxx::result& result, bool withTotal = false)
+{
+  std::vector<DailyPoint> points;
+  points.reserve(result.size());
+  for (const auto& row : result) {
+    points.push_back({cell(row[0]), cell(row[1]), number(row[2]), withTotal ? number(row[3]) : 0});
+  }
+  return points;
+}
+
+Figure dailyFigure(const DailyChartSpec& spec, const std::vector<std::string>& days,
+                   const std::vector<DailyPoint>& points, const std::string& note)
+{
+  Figure figure;
+  figure.title = spec.title;
+  figure.note = note;
+  figure.chart = dailyChart(spec, days, points);
+  figure.table = chartTable(*figure.chart, "day");
+  figure.tableOpen = days.size() <= 14;
+  return figure;
+}
+
+// A ranking (sources, domains, reporters) as horizontal stacked bars, with
+// the full table under it.
+Figure rankingFigure(const std::string& id, const std::string& title, const std::string& note,
+                     const std::vector<std::string>& categories, std::vector<ChartSeries> series,
+                     Table table)
+{
+  Figure figure;
+  figure.title = title;
+  figure.note = note;
+  Chart chart;
+  chart.id = id;
+  chart.title = title;
+  chart.kind = ChartKind::StackedBars;
+  chart.unit = "messages";
+  chart.categories = categories;
+  chart.series = std::move(series);
+  figure.chart = std::move(chart);
+  figure.table = std::move(table);
+  return figure;
+}
+
+Figure tableFigure(const std::string& title, const std::string& note, Table table)
+{
+  Figure figure;
+  figure.title = title;
+  figure.note = note;
+  figure.table = std::move(table);
+  return figure;
+}
+
+std::vector<std::string> daysOf(const OverviewQuery& query)
+{
+  return isoDays(query.firstDay, query.endDay);
+}
+} // namespace
+
+Section reportsSection(pqxx::transaction_base& tx, const OverviewQuery& query,
+                       const SourceNamer& namer)
+{
+  const Params p = paramsOf(query);
+  const auto days = daysOf(query);
+  Section section;
+  section.id = "reports";
+  section.title = "Our domains as others see them";
+  section.intro = "From the DMARC aggregate reports other receivers sent about our domains "
+                  "(dmarc-reports ingest). A report counts on the day its period begins. "
+                  "Pass means DMARC pass as the reporter evaluated it: DKIM or SPF aligned.";
+
+  DailyChartSpec rate;
+  rate.id = "dmarc-pass-rate";
+  rate.title = "DMARC pass rate per domain and day";
+  rate.kind = ChartKind::Line;
+  rate.rate = true;
+  rate.otherName = "other domains";
+  section.figures.push_back(dailyFigure(
+      rate, days,
+      dailyPoints(run(tx, p,
+                      std::string("SELECT day::text, domain,"
+                                  " coalesce(sum(messages) FILTER (WHERE dmarc_pass), 0),"
+                                  " sum(messages) FROM overview_dmarc_record") +
+                          s_reportFilter + " GROUP BY 1, 2"),
+                  true),
+      "The eight domains with the most reported mail, the others together. A day without a "
+      "line has no report."));
+
+  {
+    const auto result =
+        run(tx, p,
+            std::string("SELECT domain, count(DISTINCT report), count(DISTINCT reporter),"
+                        " sum(messages), coalesce(sum(messages) FILTER (WHERE dmarc_pass), 0)"
+                        " FROM overview_dmarc_record") +
+                s_reportFilter + " GROUP BY 1 ORDER BY 4 DESC, 1");
+    Table table;
+    table.columns = {"domain", "reports", "reporters", "messages", "passed", "pass %", "failed"};
+    for (const auto& row : result) {
+      const double messages = number(row[3]);
+      const double passed = number(row[4]);
+      table.rows.push_back({cell(row[0]), cell(row[1]), cell(row[2]), countText(messages),
+                            countText(passed), percentText(passed, messages),
+                            countText(messages - passed)});
+    }
+    section.figures.push_back(
+        tableFigure("Domains", "Every domain reported on, most mail first.", std::move(table)));
+  }
+
+  // Sources: per address, then named and grouped by organisation.
+  struct Source
+  {
+    std::string address;
+    double messages = 0, passed = 0, bothBroke = 0, spfBroke = 0, dkimBroke = 0;
+    std::string domains;
+    std::string reporters;
+  };
+  std::vector<Source> sources;
+  for (const auto& row :
+       run(tx, p,
+           std::string(
+               "SELECT host(source_ip), sum(messages),"
+               " coalesce(sum(messages) FILTER (WHERE dmarc_pass), 0),"
+               " coalesce(sum(messages) FILTER (WHERE NOT dkim_aligned AND NOT spf_aligned), 0),"
+               " coalesce(sum(messages) FILTER (WHERE dkim_aligned AND NOT spf_aligned), 0),"
+               " coalesce(sum(messages) FILTER (WHERE spf_aligned AND NOT dkim_aligned), 0),"
+               " array_to_string((array_agg(DISTINCT domain))[1:3], ', ')"
+               "   || CASE WHEN count(DISTINCT domain) > 3 THEN ', ...' ELSE '' END,"
+               " array_to_string((array_agg(DISTINCT reporter))[1:3], ', ')"
+               "   || CASE WHEN count(DISTINCT reporter) > 3 THEN ', ...' ELSE '' END"
+               " FROM overview_dmarc_record") +
+               s_reportFilter + " GROUP BY 1 ORDER BY 2 DESC, 1")) {
+    sources.push_back({cell(row[0]), number(row[1]), number(row[2]), number(row[3]), number(row[4]),
+                       number(row[5]), cell(row[6]), cell(row[7])});
+  }
+  std::map<std::string, SourceName> names;
+  if (namer) {
+    std::vector<std::string> addresses;
+    for (std::size_t i = 0; i < sources.size() && i < g_maxNamedSources; ++i) {
+      addresses.push_back(sources[i].address);
+    }
+    names = namer(addresses);
+  }
+  auto nameOf = [&](const std::string& address) {
+    const auto found = names.find(address);
+    return found == names.end() ? SourceName{} : found->second;
+  };
+  {
+    struct Group
+    {
+      std::string label;
+      double messages = 0, passed = 0;
+      std::size_t addresses = 0;
+    };
+    std::vector<Group> groups;
+    std::unordered_map<std::string, std::size_t> index;
+    for (const auto& source : sources) {
+      const std::string label = sourceLabel(source.address, nameOf(source.address));
+      auto [it, added] = index.emplace(label, groups.size());
+      if (added) {
+        groups.push_back({label});
+      }
+      Group& group = groups[it->second];
+      group.messages += source.messages;
+      group.passed += source.passed;
+      ++group.addresses;
+    }
+    std::stable_sort(groups.begin(), groups.end(),
+                     [](const Group& a, const Group& b) { return a.messages > b.messages; });
+    if (groups.size() > query.limit) {
+      groups.resize(query.limit);
+    }
+    std::vector<std::string> categories;
+    ChartSeries passed{"passed", {}, Tone::Good};
+    ChartSeries failed{"failed", {}, Tone::Bad};
+    Table table;
+    table.columns = {"source", "addresses", "messages", "passed", "failed", "pass %"};
+    for (const auto& group : groups) {
+      categories.push_back(group.label);
+      passed.values.emplace_back(group.passed);
+      failed.values.emplace_back(group.messages - group.passed);
+      table.rows.push_back({group.label, std::to_string(group.addresses), countText(group.messages),
+                            countText(group.passed), countText(group.messages - group.passed),
+                            percentText(group.passed, group.messages)});
+    }
+    section.figures.push_back(rankingFigure(
+        "dmarc-sources", "Volume by sending source",
+        namer ? "Sources grouped by organisation: the registrable domain of their "
+                "forward-confirmed reverse DNS name (the largest " +
+                    std::to_string(g_maxNamedSources) +
+                    " addresses are looked up); a source without one stays its address."
+              : "Sources by address (reverse DNS was not asked for: --no-reverse-dns).",
+        categories, {passed, failed}, std::move(table)));
+  }
+  {
+    std::vector<const Source*> failing;
+    for (const auto& source : sources) {
+      if (source.bothBroke + source.spfBroke + source.dkimBroke > 0) {
+        failing.push_back(&source);
+      }
+    }
+    std::stable_sort(failing.begin(), failing.end(), [](const Source* a, const Source* b) {
+      return std::make_pair(a->bothBroke, a->spfBroke + a->dkimBroke) >
+             std::make_pair(b->bothBroke, b->spfBroke + b->dkimBroke);
+    });
+    if (failing.size() > query.limit) {
+      failing.resize(query.limit);
+    }
+    std::vector<std::string> categories;
+    ChartSeries both{"DMARC failed: neither aligned", {}, Tone::Bad};
+    ChartSeries spf{"SPF not aligned (DKIM carried it)", {}, Tone::Warn};
+    ChartSeries dkim{"DKIM not aligned (SPF carried it)", {}, Tone::Auto};
+    Table table;
+    table.columns = {"source",
+                     "reverse DNS",
+                     "domains",
+                     "reporters",
+                     "messages",
+                     "DMARC failed",
+                     "SPF not aligned, DKIM passed",
+                     "DKIM not aligned, SPF passed"};
+    for (const Source* source : failing) {
+      const SourceName name = nameOf(source->address);
+      categories.push_back(source->address);
+      both.values.emplace_back(source->bothBroke);
+      spf.values.emplace_back(source->spfBroke);
+      dkim.values.emplace_back(source->dkimBroke);
+      table.rows.push_back(
+          {source->address,
+           name.ptrName.empty() ? "" : name.ptrName + (name.confirmed ? "" : " (unconfirmed)"),
+           source->domains, source->reporters, countText(source->messages),
+           countText(source->bothBroke), countText(source->spfBroke),
+           countText(source->dkimBroke)});
+    }
+    section.figures.push_back(rankingFigure(
+        "dmarc-failing-sources", "Sources that fail, and what broke",
+        "Messages by source address where DKIM or SPF was not aligned. Neither aligned is a "
+        "DMARC failure (a forwarder, a service sending as us without our signature, or a "
+        "forgery); one broken is a warning that mail depends on the other alone.",
+        categories, {both, spf, dkim}, std::move(table)));
+  }
+
+  DailyChartSpec applied;
+  applied.id = "dmarc-receiver-policy";
+  applied.title = "Policy applied by receivers per day";
+  applied.order = {{"none", Tone::Good}, {"quarantine", Tone::Warn}, {"reject", Tone::Bad}};
+  section.figures.push_back(dailyFigure(
+      applied, days,
+      dailyPoints(
+          run(tx, p,
+              std::string("SELECT day::text, CASE disposition WHEN '' THEN 'not stated'"
+                          " ELSE disposition END, sum(messages) FROM overview_dmarc_record") +
+                  s_reportFilter + " GROUP BY 1, 2")),
+      "What the reporting receivers did with the mail (policy_evaluated disposition)."));
+
+  {
+    const auto result = runLimited(
+        tx, p,
+        std::string("SELECT reporter, count(DISTINCT report), count(DISTINCT domain),"
+                    " sum(messages), coalesce(sum(messages) FILTER (WHERE dmarc_pass), 0)"
+                    " FROM overview_dmarc_record") +
+            s_reportFilter + " GROUP BY 1 ORDER BY 4 DESC, 1");
+    std::vector<std::string> categories;
+    ChartSeries passed{"passed", {}, Tone::Good};
+    ChartSeries failed{"failed", {}, Tone::Bad};
+    Table table;
+    table.columns = {"reporter", "reports", "domains", "messages", "passed", "pass %"};
+    for (const auto& row : result) {
+      const std::string reporter = cell(row[0]).empty() ? "(no name)" : cell(row[0]);
+      const double messages = number(row[3]);
+      const double pass = number(row[4]);
+      categories.push_back(reporter);
+      passed.values.emplace_back(pass);
+      failed.values.emplace_back(messages - pass);
+      table.rows.push_back({reporter, cell(row[1]), cell(row[2]), countText(messages),
+                            countText(pass), percentText(pass, messages)});
+    }
+    section.figures.push_back(rankingFigure("dmarc-reporters", "Reporters",
+                                            "Who sent the reports, and how much mail they saw.",
+                                            categories, {passed, failed}, std::move(table)));
+  }
+  return section;
+}
+
+Section inboundSection(pqxx::transaction_base& tx, const OverviewQuery& query)
+{
+  const Params p = paramsOf(query);
+  const auto days = daysOf(query);
+  Section section;
+  section.id = "inbound";
+  section.title = "Inbound mail as we judged it";
+  section.intro = "From the milter's own verdicts on mail to our domains (one per message).";
+
+  {
+    const auto row = run(tx, p,
+                         std::string("SELECT count(*),"
+                                     " count(*) FILTER (WHERE dmarc_result = 'pass'),"
+                                     " count(*) FILTER (WHERE dmarc_result = 'fail'),"
+                                     " count(*) FILTER (WHERE disposition_applied = 'reject'),"
+                                     " count(*) FILTER (WHERE disposition_applied = 'quarantine'),"
+                                     " count(*) FILTER (WHERE disposition_applied = 'tempfail'),"
+                                     " count(*) FILTER (WHERE cardinality(override_reasons) > 0)"
+                                     " FROM overview_verdict") +
+                             s_verdictFilter)
+                         .front();
+    Table table;
+    table.columns = {"figure", "messages", "share %"};
+    const double total = number(row[0]);
+    const char* const names[] = {"messages judged",  "DMARC pass",        "DMARC fail",
+                                 "rejected",         "held (quarantine)", "deferred (tempfail)",
+                                 "policy overridden"};
+    for (pqxx::row::size_type i = 0; i < 7; ++i) {
+      table.rows.push_back(
+          {names[i], countText(number(row[i])), percentText(number(row[i]), total)});
+    }
+    if (total == 0) {
+      table.rows.clear();
+      table.emptyText = "The milter judged no mail to these domains in this period.";
+    }
+    section.figures.push_back(tableFigure("Key figures", "", std::move(table)));
+  }
+
+  DailyChartSpec results;
+  results.id = "inbound-dmarc-results";
+  results.title = "Messages per day by DMARC result";
+  results.order = {{"pass", Tone::Good}, {"fail", Tone::Bad}, {"none", Tone::Muted}};
+  section.figures.push_back(
+      dailyFigure(results, days,
+                  dailyPoints(run(tx, p,
+                                  std::string("SELECT day::text, dmarc_result::text, count(*) FROM "
+                                              "overview_verdict") +
+                                      s_verdictFilter + " GROUP BY 1, 2")),
+                  "none: the From domain publishes no DMARC record."));
+
+  DailyChartSpec dispositions;
+  dispositions.id = "inbound-dispositions";
+  dispositions.title = "Messages per day by what we did";
+  dispositions.order = {{"delivered", Tone::Good},
+                        {"quarantine", Tone::Warn},
+                        {"reject", Tone::Bad},
+                        {"tempfail", Tone::Auto}};
+  section.figures.push_back(dailyFigure(
+      dispositions, days,
+      dailyPoints(run(tx, p,
+                      std::string("SELECT day::text, CASE WHEN disposition_applied IN ('none', "
+                                  "'pass') THEN 'delivered' ELSE disposition_applied::text END,"
+                                  " count(*) FROM overview_verdict") +
+                          s_verdictFilter + " GROUP BY 1, 2")),
+      "The disposition applied after local overrides: quarantine is held in the MTA's queue, "
+      "tempfail deferred the message."));
+
+  {
+    const auto result = runLimited(
+        tx, p,
+        std::string("SELECT from_domain, count(*), count(DISTINCT client_ip),"
+                    " count(*) FILTER (WHERE disposition_applied = 'reject'),"
+                    " count(*) FILTER (WHERE disposition_applied = 'quarantine'),"
+                    " count(*) FILTER (WHERE disposition_applied = 'tempfail'),"
+                    " count(*) FILTER (WHERE disposition_applied IN ('none', 'pass'))"
+                    " FROM overview_verdict") +
+            s_verdictFilter + " AND dmarc_result = 'fail' GROUP BY 1 ORDER BY 2 DESC, 1");
+    std::vector<std::string> categories;
+    ChartSeries rejected{"rejected", {}, Tone::Bad};
+    ChartSeries held{"held", {}, Tone::Warn};
+    ChartSeries deferred{"deferred", {}, Tone::Auto};
+    ChartSeries delivered{"delivered", {}, Tone::Muted};
+    Table table;
+    table.columns = {"From domain", "messages", "sources",  "rejected",
+                     "held",        "deferred", "delivered"};
+    for (const auto& row : result) {
+      categories.push_back(cell(row[0]));
+      rejected.values.emplace_back(number(row[3]));
+      held.values.emplace_back(number(row[4]));
+      deferred.values.emplace_back(number(row[5]));
+      delivered.values.emplace_back(number(row[6]));
+      table.rows.push_back({cell(row[0]), cell(row[1]), cell(row[2]), cell(row[3]), cell(row[4]),
+                            cell(row[5]), cell(row[6])});
+    }
+    section.figures.push_back(
+        rankingFigure("inbound-failing-from", "Top failing From domains",
+                      "Author domains of mail that failed DMARC, and what happened to it.",
+                      categories, {rejected, held, deferred, delivered}, std::move(table)));
+  }
+  {
+    const auto result = runLimited(
+        tx, p,
+        std::string("SELECT o.reason::text, count(*), count(DISTINCT v.from_domain),"
+                    " array_to_string((array_agg(DISTINCT o.comment) FILTER (WHERE o.comment <> "
+                    "''))[1:3], '; ')"
+                    " FROM overview_verdict v, unnest(v.override_reasons, v.override_comments)"
+                    " AS o(reason, comment)") +
+            s_verdictFilter + " GROUP BY 1 ORDER BY 2 DESC, 1");
+    std::vector<std::string> categories;
+    ChartSeries messages{"messages", {}, Tone::Auto};
+    Table table;
+    table.columns = {"reason", "messages", "From domains", "comments (first three)"};
+    for (const auto& row : result) {
+      categories.push_back(cell(row[0]));
+      messages.values.emplace_back(number(row[1]));
+      table.rows.push_back({cell(row[0]), cell(row[1]), cell(row[2]), cell(row[3])});
+    }
+    table.emptyText = "No verdict was overridden in this period.";
+    Figure figure = rankingFigure("inbound-overrides", "Overrides and their reasons",
+                                  "Messages whose DMARC policy was not applied as published, by "
+                                  "the reason recorded (local policy, trusted forwarder, ...).",
+                                  categories, {messages}, std::move(table));
+    section.figures.push_back(std::move(figure));
+  }
+  return section;
+}
+
+Section transportSection(pqxx::transaction_base& tx, const OverviewQuery& query)
+{
+  const Params p = paramsOf(query);
+  const auto days = daysOf(query);
+  Section section;
+  section.id = "transport";
+  section.title = "Transport";
+  section.intro = "TLS of mail sent to us, as other senders reported it (TLS-RPT, RFC 8460), "
+                  "and as our own inbound sessions saw it.";
+  constexpr const char* tlsrptFilter =
+      " WHERE date_begin >= $1::date AND date_begin < $2::date"
+      " AND (cardinality($3::text[]) = 0 OR domain = ANY($3::text[]))";
+
+  {
+    std::vector<DailyPoint> points;
+    for (const auto& row :
+         run(tx, p,
+             std::string("SELECT day::text, policy_type, sum(successful_sessions),"
+                         " sum(failed_sessions) FROM overview_tlsrpt_policy") +
+                 tlsrptFilter + " GROUP BY 1, 2")) {
+      points.push_back({cell(row[0]), cell(row[1]) + " successful", number(row[2]), 0});
+      points.push_back({cell(row[0]), cell(row[1]) + " failed", number(row[3]), 0});
+    }
+    DailyChartSpec spec;
+    spec.id = "tlsrpt-sessions";
+    spec.title = "TLS-RPT sessions per day and policy";
+    spec.unit = "sessions";
+    section.figures.push_back(dailyFigure(
+        spec, days, points,
+        "Sessions per policy type (sts: MTA-STS, tlsa: DANE, no-policy-found) as reported."));
+  }
+  {
+    DailyChartSpec spec;
+    spec.id = "tlsrpt-failure-types";
+    spec.title = "TLS-RPT failures per day and type";
+    spec.unit = "sessions";
+    section.figures.push_back(dailyFigure(
+        spec, days,
+        dailyPoints(run(tx, p,
+                        std::string("SELECT day::text, policy_type || ': ' || result_type,"
+                                    " sum(failed_sessions) FROM overview_tlsrpt_failure") +
+                            tlsrptFilter + " GROUP BY 1, 2")),
+        "Failed sessions by policy type and result type (RFC 8460 section 4.3)."));
+  }
+  {
+    const auto result = runLimited(
+        tx, p,
+        std::string("SELECT mx, sum(failed_sessions), string_agg(DISTINCT result_type, ', '),"
+                    " count(DISTINCT reporter),"
+                    " array_to_string((array_agg(DISTINCT domain))[1:3], ', ')"
+                    " FROM overview_tlsrpt_failure") +
+            tlsrptFilter + " AND mx <> '' GROUP BY 1 ORDER BY 2 DESC, 1");
+    std::vector<std::string> categories;
+    ChartSeries failed{"failed sessions", {}, Tone::Bad};
+    Table table;
+    table.columns = {"MX host", "failed sessions", "result types", "reporters", "domains"};
+    for (const auto& row : result) {
+      categories.push_back(cell(row[0]));
+      failed.values.emplace_back(number(row[1]));
+      table.rows.push_back({cell(row[0]), cell(row[1]), cell(row[2]), cell(row[3]), cell(row[4])});
+    }
+    Figure figure = rankingFigure("tlsrpt-mx", "MX hosts named in failures",
+                                  "The receiving MX hosts that reporters could not reach "
+                                  "securely.",
+                                  categories, {failed}, std::move(table));
+    figure.chart->unit = "sessions";
+    section.figures.push_back(std::move(figure));
+  }
+  {
+    const auto result = runLimited(
+        tx, p,
+        std::string("SELECT domain, policy_type, sum(successful_sessions), sum(failed_sessions),"
+                    " count(DISTINCT reporter) FROM overview_tlsrpt_policy") +
+            tlsrptFilter + " GROUP BY 1, 2 ORDER BY 4 DESC, 3 DESC, 1, 2");
+    Table table;
+    table.columns = {"domain", "policy", "successful", "failed", "failed %", "reporters"};
+    for (const auto& row : result) {
+      const double ok = number(row[2]);
+      const double failed = number(row[3]);
+      table.rows.push_back({cell(row[0]), cell(row[1]), countText(ok), countText(failed),
+                            percentText(failed, ok + failed), cell(row[4])});
+    }
+    section.figures.push_back(
+        tableFigure("TLS-RPT sessions per policy", "Most failures first.", std::move(table)));
+  }
+
+  DailyChartSpec share;
+  share.id = "inbound-tls-share";
+  share.title = "Share of our inbound sessions over TLS per day";
+  share.kind = ChartKind::Line;
+  share.rate = true;
+  section.figures.push_back(dailyFigure(
+      share, days,
+      dailyPoints(run(tx, p,
+                      std::string("SELECT day::text, 'over TLS', count(*) FILTER (WHERE "
+                                  "over_tls), count(*) FROM overview_verdict") +
+                          s_verdictFilter + " GROUP BY 1"),
+                  true),
+      "Messages to our domains that arrived over TLS, in percent of all."));
+
+  DailyChartSpec versions;
+  versions.id = "inbound-tls-versions";
+  versions.title = "Inbound messages per day by TLS version";
+  versions.order = {{"cleartext", Tone::Bad}};
+  section.figures.push_back(dailyFigure(
+      versions, days,
+      dailyPoints(run(tx, p,
+                      std::string("SELECT day::text, tls_version, count(*) FROM overview_verdict") +
+                          s_verdictFilter + " GROUP BY 1, 2")),
+      ""));
+  return section;
+}
+
+Section postureSection(pqxx::transaction_base& tx, const OverviewQuery& query)
+{
+  Section section;
+  section.id = "posture";
+  section.title = "Posture";
+  section.intro =
+      "The results of dmarc-reports check are not stored, so this page cannot show them: run "
+      "\"dmarc-reports check DOMAIN...\" for the DMARC, SPF, MX, MTA-STS and TLS-RPT findings "
+      "of a domain and what to fix. What is stored is the DMARC record each domain published, "
+      "as the latest aggregate report about it quoted it.";
+  const auto result = tx.exec_params(
+      "SELECT domain, day::text, reporter, coalesce(policy_p::text, ''),"
+      " coalesce(policy_sp::text, ''), coalesce(policy_np::text, ''), policy_pct,"
+      " coalesce(policy_adkim::text, ''), coalesce(policy_aspf::text, ''),"
+      " coalesce(policy_testing, false) FROM overview_dmarc_policy"
+      " WHERE cardinality($1::text[]) = 0 OR domain = ANY($1::text[]) ORDER BY domain",
+      pgArrayLiteral(query.domains));
+  Table table;
+  table.columns = {"domain", "reported on", "by", "p", "sp", "pct", "adkim", "aspf", "what to fix"};
+  for (const auto& row : result) {
+    const std::string policy = cell(row[3]);
+    const std::string subdomains = cell(row[4]);
+    const int pct = row[6].is_null() ? 100 : row[6].as<int>();
+    std::vector<std::string> advice;
+    if (policy == "none") {
+      advice.emplace_back("p=none only monitors: once the pass rate above is steady, publish "
+                          "p=quarantine, then p=reject");
+    }
+    if (subdomains == "none" && policy != "none") {
+      advice.emplace_back("sp=none leaves subdomains unprotected");
+    }
+    if (pct < 100) {
+      advice.emplace_back("pct=" + std::to_string(pct) +
+                          " applies the policy to part of the failing mail only");
+    }
+    if (row[9].as<bool>()) {
+      advice.emplace_back("t=y asks receivers to treat the policy as a test");
+    }
+    std::string fix;
+    for (const auto& one : advice) {
+      fix += (fix.empty() ? "" : "; ") + one;
+    }
+    table.rows.push_back({cell(row[0]), cell(row[1]), cell(row[2]), policy,
+                          subdomains.empty() ? "(as p)" : subdomains,
+                          row[6].is_null() ? "" : cell(row[6]), cell(row[7]), cell(row[8]),
+                          fix.empty() ? "nothing in the record" : fix});
+  }
+  table.emptyText = "No aggregate report has quoted a policy of these domains yet.";
+  section.figures.push_back(tableFigure("Published DMARC policy", "", std::move(table)));
+  return section;
+}
+} // namespace dmarc
