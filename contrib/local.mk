@@ -84,3 +84,9 @@ uninstall-local:
 	  elif test -e "$$target"; then echo "  keeping $$target (changed)"; fi; \
 	done
 
+# The Debian packages' recipe travels with the source, so that a release
+# tarball builds them too.
+EXTRA_DIST += debian/changelog debian/control debian/copyright debian/rules debian/source/format \
+	debian/dmarc-milter.install debian/dmarc-milter.postrm debian/dmarc-reports.install \
+	debian/dmarc-reports.examples
+
