@@ -32,4 +32,5 @@ tests_unit_test_reporting_SOURCES += \
 	tests/unit/test-svg_chart_cc.cc
 tests_unit_test_reporting_LDADD += reporting/liboverview.a $(DM_LIBS)
 
-dist_noinst_DATA += tests/integration/test_overview.py
+# The page is also loaded in headless Chromium (tests/integration/chromium_page.py).
+dist_noinst_DATA += tests/integration/test_overview.py tests/integration/chromium_page.py

@@ -5,9 +5,11 @@ Aggregate and TLS-RPT reports with known counts are ingested with
 domain named the same way), verdicts with known results, dispositions,
 overrides and TLS are inserted into the table the milter writes, and the
 source addresses get PTR records in the harness's unbound (one confirmed by
-its A record, one lying). The page is then checked as text: structure,
-escaping, every chart with the number of series and points the data calls
-for, empty days and periods, the site's days.
+its A record, one lying). The page is then checked as text (structure,
+escaping, figures) and in headless Chromium over the DevTools protocol: no
+console message or exception, no request but the page itself, every chart
+with the number of series and points the data calls for, and screenshots
+at desktop and phone widths kept in the harness's directory.
 """
 
 import html.parser
@@ -19,6 +21,11 @@ import unittest
 import uuid
 
 from harness import services as hs
+
+try:
+    from integration import chromium_page
+except ImportError:  # run as a module of tests/integration itself
+    import chromium_page
 
 DAY1 = 1767225600  # 2026-01-01T00:00:00Z
 DAY2 = DAY1 + 86400
@@ -293,6 +300,34 @@ class OverviewTest(unittest.TestCase):
                                   capture_output=True, text=True, timeout=60)
             self.assertEqual(proc.returncode, 64, (args, proc.stderr))
         self.assertFalse(os.path.exists(os.path.join(self.root, "x.html")))
+
+    def test_chromium_renders_the_page(self):
+        browser = chromium_page.Browser(self.root)
+        try:
+            url = "file://" + self.page
+            browser.load(url)
+            charts = browser.evaluate(
+                "Object.fromEntries([...document.querySelectorAll('svg[data-chart]')].map(s => [s.dataset.chart,"
+                " [s.querySelectorAll('g.series').length, s.querySelectorAll('.point').length]]))")
+            self.assertEqual({k: tuple(v) for k, v in charts.items()}, EXPECTED_CHARTS)
+            self.assertEqual(browser.evaluate("document.querySelectorAll('script').length"), 0)
+            text = browser.evaluate("document.body.innerText")
+            self.assertIn(HOSTILE_ORG, text)
+            self.assertIn(HOSTILE_DOMAIN, text)
+            shots = {}
+            for name, width, mobile in (("desktop", 1280, False), ("phone", 390, True)):
+                path = os.path.join(self.root, "overview-%s.png" % name)
+                height = browser.screenshot(path, width, mobile)
+                with open(path, "rb") as shot:
+                    self.assertEqual(shot.read(8), b"\x89PNG\r\n\x1a\n")
+                shots[name] = (path, height)
+                # Nothing wider than the screen: wide tables scroll in their box.
+                self.assertLessEqual(browser.evaluate("document.documentElement.scrollWidth"), width, name)
+            print("\n  overview screenshots: %s" % ", ".join("%s (%d px high)" % s for s in shots.values()))
+            self.assertEqual(browser.problems(), [])
+            self.assertEqual(browser.requests(), [url])
+        finally:
+            browser.close()
 
 
 if __name__ == "__main__":
