@@ -65,14 +65,14 @@ std::optional<Identity> targetIdentity(const Config& config)
   identity.user = spec.substr(0, colon);
   const passwd* pw = getpwnam(identity.user.c_str());
   if (pw == nullptr) {
-    throw StartupError(EX_NOUSER, "UserID: no such user: " + identity.user);
+    throw StartupError(EX_CONFIG, "UserID: no such user: " + identity.user);
   }
   identity.uid = pw->pw_uid;
   identity.gid = pw->pw_gid;
   if (colon != std::string::npos) {
     const group* gr = getgrnam(spec.substr(colon + 1).c_str());
     if (gr == nullptr) {
-      throw StartupError(EX_NOUSER, "UserID: no such group: " + spec.substr(colon + 1));
+      throw StartupError(EX_CONFIG, "UserID: no such group: " + spec.substr(colon + 1));
     }
     identity.gid = gr->gr_gid;
   }

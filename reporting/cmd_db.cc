@@ -70,8 +70,7 @@ int dbCommand(int argc, char** argv)
     std::cerr << "dmarc-reports db: " << error.what() << "\n";
     return EX_CONFIG;
   } catch (const pqxx::broken_connection& error) {
-    std::cerr << "dmarc-reports db: cannot connect to " << redactedConnectionString(database)
-              << ": " << error.what();
+    std::cerr << "dmarc-reports db: " << pgConnectFailure(database, error) << "\n";
     return EX_UNAVAILABLE;
   }
 
@@ -96,12 +95,13 @@ int dbCommand(int argc, char** argv)
     std::cerr << "dmarc-reports db: " << error.what() << "\n";
     return EX_DATAERR;
   } catch (const pqxx::broken_connection& error) {
-    std::cerr << "dmarc-reports db: lost the database connection: " << error.what();
+    std::cerr << "dmarc-reports db: lost the database connection: "
+              << pgErrorText(error.what(), database) << "\n";
     return EX_UNAVAILABLE;
   } catch (const pqxx::sql_error& error) {
     // Nothing of the failed migration is kept (its transaction rolled back).
     std::cerr << "dmarc-reports db: migration failed [" << error.sqlstate()
-              << "]: " << error.what();
+              << "]: " << pgErrorText(error.what(), database) << "\n";
     return EX_SOFTWARE;
   }
 }

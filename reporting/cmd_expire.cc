@@ -53,7 +53,13 @@ int expireCommand(int argc, char** argv)
   const bool verbose = parsed.flags.count("-v") != 0 || parsed.flags.count("--verbose") != 0;
 
   try {
-    auto db = pgConnect(database, parsed.values["--password-file"], "dmarc-reports expire");
+    std::unique_ptr<pqxx::connection> db;
+    try {
+      db = pgConnect(database, parsed.values["--password-file"], "dmarc-reports expire");
+    } catch (const pqxx::broken_connection& error) {
+      std::cerr << "dmarc-reports expire: " << pgConnectFailure(database, error) << "\n";
+      return EX_UNAVAILABLE;
+    }
     std::string cutoff;
     {
       pqxx::read_transaction tx(*db);
@@ -93,11 +99,12 @@ int expireCommand(int argc, char** argv)
     std::cerr << "dmarc-reports expire: " << error.what() << "\n";
     return EX_CONFIG;
   } catch (const pqxx::broken_connection& error) {
-    std::cerr << "dmarc-reports expire: cannot reach " << redactedConnectionString(database) << ": "
-              << error.what();
+    std::cerr << "dmarc-reports expire: lost the database connection: "
+              << pgErrorText(error.what(), database) << "\n";
     return EX_UNAVAILABLE;
   } catch (const pqxx::sql_error& error) {
-    std::cerr << "dmarc-reports expire: [" << error.sqlstate() << "] " << error.what();
+    std::cerr << "dmarc-reports expire: database error [" << error.sqlstate()
+              << "]: " << pgErrorText(error.what(), database) << "\n";
     return EX_SOFTWARE;
   }
 }

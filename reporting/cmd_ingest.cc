@@ -230,7 +230,7 @@ public:
       return true;
     } catch (const pqxx::sql_error& error) {
       reject(toString(report.kind), report.source,
-             std::string("database refused the report: ") + error.what());
+             "database refused the report: " + pgErrorText(error.what()));
       return false;
     }
   }
@@ -435,13 +435,13 @@ int runIngest(const std::vector<std::string>& args, std::istream& in, std::ostre
     }
   } catch (const pqxx::broken_connection& error) {
     err << "dmarc-reports ingest: database unavailable: "
-        << printableAscii(error.what(), s_maxShownText) << "\n";
+        << pgErrorText(error.what(), options.database) << "\n";
     return EX_TEMPFAIL;
   } catch (const pqxx::sql_error& error) {
     // A report the schema refuses after parsing is a bug on our side or a
     // schema that is not upgraded; the mail is kept (tempfail) either way.
-    err << "dmarc-reports ingest: database error: " << printableAscii(error.what(), s_maxShownText)
-        << "\n";
+    err << "dmarc-reports ingest: database error [" << error.sqlstate()
+        << "]: " << pgErrorText(error.what(), options.database) << "\n";
     return EX_TEMPFAIL;
   } catch (const ConfigError& error) {
     err << "dmarc-reports ingest: " << error.what() << "\n";

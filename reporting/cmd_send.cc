@@ -408,8 +408,7 @@ int sendCommand(int argc, char** argv)
     try {
       connection = pgConnect(database, passwordFile, "dmarc-reports send");
     } catch (const pqxx::broken_connection& error) {
-      std::cerr << "dmarc-reports send: cannot connect to the database ("
-                << redactedConnectionString(database) << ")\n";
+      std::cerr << "dmarc-reports send: " << pgConnectFailure(database, error) << "\n";
       return EX_UNAVAILABLE;
     }
     RunLock lock(*connection, lockWait);
@@ -450,8 +449,13 @@ int sendCommand(int argc, char** argv)
     std::cerr << "dmarc-reports send: " << error.what() << "\n";
     return EX_CONFIG;
   } catch (const pqxx::broken_connection& error) {
-    std::cerr << "dmarc-reports send: lost the database connection\n";
+    std::cerr << "dmarc-reports send: lost the database connection: "
+              << pgErrorText(error.what(), database) << "\n";
     return EX_UNAVAILABLE;
+  } catch (const pqxx::sql_error& error) {
+    std::cerr << "dmarc-reports send: database error [" << error.sqlstate()
+              << "]: " << pgErrorText(error.what(), database) << "\n";
+    return EX_SOFTWARE;
   } catch (const std::exception& error) {
     std::cerr << "dmarc-reports send: " << logSafe(error.what(), 500) << "\n";
     return EX_SOFTWARE;

@@ -338,7 +338,13 @@ int summaryCommand(int argc, char** argv)
     }
   }
   try {
-    const auto db = pgConnect(database, passwordFile, "dmarc-reports summary");
+    std::unique_ptr<pqxx::connection> db;
+    try {
+      db = pgConnect(database, passwordFile, "dmarc-reports summary");
+    } catch (const pqxx::broken_connection& error) {
+      std::cerr << "dmarc-reports summary: " << pgConnectFailure(database, error) << "\n";
+      return EX_UNAVAILABLE;
+    }
     pqxx::read_transaction tx(*db);
     const std::string fromText = std::to_string(from);
     const std::string toText = std::to_string(to);
@@ -384,10 +390,12 @@ int summaryCommand(int argc, char** argv)
       std::cout << document.dump(2, ' ', false, Json::error_handler_t::replace) << "\n";
     }
   } catch (const pqxx::broken_connection& error) {
-    std::cerr << "dmarc-reports summary: database unavailable: " << printable(error.what()) << "\n";
-    return EX_TEMPFAIL;
+    std::cerr << "dmarc-reports summary: lost the database connection: "
+              << pgErrorText(error.what(), database) << "\n";
+    return EX_UNAVAILABLE;
   } catch (const pqxx::sql_error& error) {
-    std::cerr << "dmarc-reports summary: database error: " << printable(error.what()) << "\n";
+    std::cerr << "dmarc-reports summary: database error [" << error.sqlstate()
+              << "]: " << pgErrorText(error.what(), database) << "\n";
     return EX_SOFTWARE;
   } catch (const ConfigError& error) {
     std::cerr << "dmarc-reports summary: " << error.what() << "\n";

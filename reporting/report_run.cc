@@ -63,8 +63,23 @@ std::string lower(std::string text)
 std::string logSafe(std::string_view text, std::size_t max)
 {
   std::string out;
+  // Multi-line texts (libpq's and the server's errors) stay readable on one
+  // line: line breaks become "; ", and none is left dangling at the end.
+  const char* pending = "";
   for (char c : text.substr(0, max)) {
     auto u = static_cast<unsigned char>(c);
+    if (c == '\n') {
+      pending = out.empty() ? "" : "; ";
+      continue;
+    }
+    if (c == '\r' || c == '\t') {
+      if (*pending == '\0' && !out.empty()) {
+        pending = " ";
+      }
+      continue;
+    }
+    out += pending;
+    pending = "";
     if (c == '"' || c == '\\') {
       out += '\\';
       out += c;

@@ -7,8 +7,10 @@
 // Without a password file, libpq's own PGPASSFILE / ~/.pgpass lookup applies.
 #pragma once
 
+#include <exception>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include <pqxx/connection>
 
@@ -24,6 +26,22 @@ std::string pgConnectionString(const std::string& connection, const std::string&
 // The connection string with any password replaced by <HIDDEN>, for logs.
 // Never throws; a string that does not parse is shown as "<unparsable>".
 std::string redactedConnectionString(const std::string& connection);
+
+// libpq's (or the server's) reason for a failure, made fit for one log or
+// terminal line: its lines (libpq writes one per address tried, the server
+// adds DETAIL, HINT and LINE) joined with "; ", runs of white space
+// collapsed, other control bytes and non-ASCII shown as '?', at most 600
+// bytes, and the password of `connection`, if it has one, replaced by
+// <HIDDEN> should any part of the text repeat it.
+std::string pgErrorText(std::string_view what, const std::string& connection = {});
+
+// Where a connection goes, for a message: the redacted string, or for an
+// empty one what libpq falls back to.
+std::string pgConnectionTarget(const std::string& connection);
+
+// "cannot connect to the database (TARGET): REASON", the one message every
+// program prints when pgConnect fails.
+std::string pgConnectFailure(const std::string& connection, const std::exception& error);
 
 // Opens a connection (pqxx::broken_connection when the server is down).
 // application_name is set to `application` unless the string sets it.

@@ -48,11 +48,10 @@ void PgVerdictSink::connect()
   } catch (const pqxx::broken_connection& error) {
     d_db.reset();
     // libpq's message names the host and reason, never the password.
-    throw SinkUnavailable(std::string("cannot connect to ") +
-                          redactedConnectionString(d_connection) + ": " + error.what());
+    throw SinkUnavailable(pgConnectFailure(d_connection, error));
   } catch (const std::exception& error) {
     d_db.reset();
-    throw SinkUnavailable(std::string("cannot connect: ") + error.what());
+    throw SinkUnavailable("cannot connect: " + pgErrorText(error.what(), d_connection));
   }
 }
 
@@ -93,18 +92,19 @@ void PgVerdictSink::insert(const std::vector<const MessageRecord*>& records)
     }
   } catch (const pqxx::broken_connection& error) {
     disconnect();
-    throw SinkUnavailable(std::string("connection lost: ") + error.what());
+    throw SinkUnavailable("connection lost: " + pgErrorText(error.what(), d_connection));
   } catch (const pqxx::in_doubt_error& error) {
     // The commit may or may not have happened: replaying is safe (idempotent).
     disconnect();
-    throw SinkUnavailable(std::string("commit in doubt: ") + error.what());
+    throw SinkUnavailable("commit in doubt: " + pgErrorText(error.what(), d_connection));
   } catch (const pqxx::sql_error& error) {
     if (!isDataError(error) || !d_db || !d_db->is_open()) {
       disconnect();
       throw SinkUnavailable(std::string("database error [") + error.sqlstate() +
-                            "]: " + error.what());
+                            "]: " + pgErrorText(error.what(), d_connection));
     }
-    throw SinkRejected(std::string("rows refused [") + error.sqlstate() + "]: " + error.what());
+    throw SinkRejected(std::string("rows refused [") + error.sqlstate() +
+                       "]: " + pgErrorText(error.what(), d_connection));
   } catch (const SinkRejected&) {
     throw;
   } catch (const SinkUnavailable&) {
@@ -113,7 +113,7 @@ void PgVerdictSink::insert(const std::vector<const MessageRecord*>& records)
     // Anything else (a libpqxx usage error, memory): start over on a new
     // connection later rather than lose the rows.
     disconnect();
-    throw SinkUnavailable(std::string("unexpected error: ") + error.what());
+    throw SinkUnavailable("unexpected error: " + pgErrorText(error.what(), d_connection));
   }
 }
 } // namespace dmarc
