@@ -202,11 +202,10 @@ std::optional<ReportRun::Planned> ReportRun::plan(const std::string& domain,
   const std::string reportWhere = where + " report_id=" + planned.report.reportId;
 
   if (!d_options.outputDir.empty()) {
+    // A dry run writes the same file too (the report as it would be sent,
+    // its Report-ID "dryrun" unless the report already exists), so that
+    // tomorrow's reports can be read without recording anything.
     planned.path = d_options.outputDir + "/" + planned.report.filename;
-    if (d_options.dryRun) {
-      log(0, "would-write " + reportWhere + " file=\"" + logSafe(planned.path, 400) + "\"");
-      return std::nullopt;
-    }
     return planned;
   }
 
@@ -420,7 +419,9 @@ void ReportRun::deliver(Planned& planned)
         std::filesystem::exists(planned.path) ? std::filesystem::file_size(planned.path) : 0);
   }
   if (!d_options.outputDir.empty()) {
-    log(1, "wrote " + reportWhere + " file=\"" + logSafe(planned.path, 400) + "\"");
+    log(d_options.dryRun ? 0 : 1, std::string(d_options.dryRun ? "wrote (dry run) " : "wrote ") +
+                                      reportWhere + " file=\"" + logSafe(planned.path, 400) +
+                                      "\" records=" + std::to_string(planned.records));
     return;
   }
   for (const auto& delivery : planned.deliveries) {

@@ -182,6 +182,36 @@ class ReportBuildTest(unittest.TestCase):
         self.assertEqual(arrived_for("dry.test"), [])
 
 
+    def test_dry_run_with_output_dir_writes_the_reports_and_records_nothing(self):
+        db = ReportsDatabase("reports_dry_out")
+        db.sql(verdict_sql("dryout.test", count=3) +
+               verdict_sql("dryout.test", count=2, client_ip="198.51.100.7", dmarc_result="fail",
+                           spf_aligned=False, dkim_aligned=False, disposition_applied="reject"))
+        tables = ("aggregate_report", "report_destination", "report_delivery_attempt")
+        counts = "SELECT " + " || ',' || ".join("(SELECT count(*) FROM %s)" % t for t in tables)
+        out = tempfile.mkdtemp(prefix="reports-dry-")
+        proc = db.send("--dry-run", "--output-dir", out)
+        self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
+        self.assertEqual(db.sql(counts), "0,0,0", "a dry run created rows")
+        files = sorted(os.listdir(out))
+        self.assertEqual(len(files), 1, files)
+        self.assertIn("!dryout.test!", files[0])
+        self.assertIn("wrote (dry run) domain=dryout.test", proc.stdout)
+        self.assertEqual(summary(proc)["reports"], 1)
+        with open(os.path.join(out, files[0]), "rb") as handle:
+            xml = gzip.decompress(handle.read())
+        status, messages = xmllint(xml, XSD_9990)
+        self.assertEqual(status, 0, messages)
+        root, recs = records(xml)
+        self.assertEqual(root.findtext("report_metadata/report_id"), "dryrun")
+        self.assertEqual(sorted((r["disposition"], r["count"]) for r in recs), [("pass", 3), ("reject", 2)])
+        # The same run for real writes the same content under its own Report-ID.
+        real = tempfile.mkdtemp(prefix="reports-real-")
+        proc = db.send("--output-dir", real)
+        self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
+        self.assertEqual(db.sql("SELECT count(*) FROM aggregate_report"), "1")
+
+
 class ReportSendTest(unittest.TestCase):
     """Delivery and bookkeeping, through the harness's Postfix."""
 
