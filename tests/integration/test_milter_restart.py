@@ -13,8 +13,11 @@ the milter is restarted ten times (stop, wait for the exit, start: what
 its domain's policy says, none lost, and the deferrals Postfix retries must
 stay within the restarts (see the end of the test for how long Postfix
 itself keeps deferring). The run's size is RESTART_TEST_MESSAGES (default
-1,000 to keep make check short on two cores; the issue's 10,000 is run by
-hand with RESTART_TEST_MESSAGES=10000).
+1,000 to keep make check short on two cores, about two minutes; the
+issue's 10,000 is run by hand with RESTART_TEST_MESSAGES=10000). Measured by
+hand on two cores at load 20: 10,000 messages, 10 restarts in 312 s,
+outages 2.2-5.0 s, 1,600 deferrals of 1,371 messages, the last 18 s after
+its restart, none lost, no duplicate.
 """
 
 import collections
