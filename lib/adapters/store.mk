@@ -36,7 +36,7 @@ tests_unit_test_adapters_SOURCES += \
 	tests/unit/test-verdict_writer_cc.cc
 
 EXTRA_DIST += tests/unit/fake_verdict_store.hh tests/unit/sample_message_record.hh \
-	tests/unit/temp_directory.hh
+	tests/unit/small_tmpfs.hh tests/unit/temp_directory.hh
 
 # tests/tools/store-driver: plays the milter towards the store (integration
 # tests, benchmark). Built by make check, never installed.

@@ -13,6 +13,7 @@
 #include <cstring>
 #include <dirent.h>
 #include <fcntl.h>
+#include <iterator>
 #include <linux/futex.h>
 #include <optional>
 #include <sys/file.h>
@@ -591,10 +592,7 @@ std::uint64_t VerdictSpool::append(std::string_view payload)
   std::lock_guard lock(d_mutex);
   if (needsNewSegment(frameSize)) {
     if (!d_segments.empty() && d_segments.back().fd) {
-      // Close the active segment; the next group commit syncs it.
-      auto& full = d_segments.back();
-      d_closedUnsynced.push_back(std::move(full.fd));
-      full.fd.reset();
+      retireActiveLocked();
     }
     openActive();
   }
@@ -706,7 +704,7 @@ void VerdictSpool::flushLoop()
     if (!d_segments.empty()) {
       fd = d_segments.back().fd;
     }
-    std::vector<std::shared_ptr<FileDescriptor>> closed;
+    std::vector<ClosedSegment> closed;
     closed.swap(d_closedUnsynced);
     const bool directory = std::exchange(d_directoryUnsynced, false);
     lock.unlock();
@@ -714,7 +712,7 @@ void VerdictSpool::flushLoop()
     int rc = 0;
     int error = 0;
     for (const auto& old : closed) {
-      if (rc == 0 && ::fdatasync(old->get()) != 0) {
+      if (rc == 0 && ::fdatasync(old.fd->get()) != 0) {
         rc = -1;
         error = errno;
       }
@@ -736,7 +734,12 @@ void VerdictSpool::flushLoop()
       // Try them again next time: nothing up to `target` counts as synced.
       // The waiters give up (their verdicts stay in the spool, not durable);
       // later callers ask again.
-      d_closedUnsynced.insert(d_closedUnsynced.end(), closed.begin(), closed.end());
+      // (Not those release() removed meanwhile.)
+      for (auto& old : closed) {
+        if (holdsSegment(old.first)) {
+          d_closedUnsynced.push_back(std::move(old));
+        }
+      }
       d_directoryUnsynced = d_directoryUnsynced || directory;
       d_wantedSequence = d_durableSequence.load(std::memory_order_relaxed);
       ++d_syncFailures;
@@ -865,6 +868,9 @@ void VerdictSpool::scan(std::uint64_t after, std::uint64_t upto,
 void VerdictSpool::release(std::uint64_t sequence)
 {
   std::vector<std::string> doomed;
+  // Closed (with the unlinks, outside the lock): the descriptors of removed
+  // segments still waiting for a group commit (see d_closedUnsynced).
+  std::vector<ClosedSegment> unneeded;
   {
     std::lock_guard lock(d_mutex);
     for (auto it = d_segments.begin(); it != d_segments.end();) {
@@ -881,6 +887,13 @@ void VerdictSpool::release(std::uint64_t sequence)
       } else {
         ++it;
       }
+    }
+    if (!doomed.empty()) {
+      auto kept = std::stable_partition(
+          d_closedUnsynced.begin(), d_closedUnsynced.end(),
+          [&](const ClosedSegment& closed) { return holdsSegment(closed.first); });
+      std::move(kept, d_closedUnsynced.end(), std::back_inserter(unneeded));
+      d_closedUnsynced.erase(kept, d_closedUnsynced.end());
     }
   }
   // Unlinked without the lock: append() and the group commit go on. No
@@ -903,10 +916,22 @@ bool VerdictSpool::closeActiveLocked()
   if (d_segments.empty() || !d_segments.back().fd || d_segments.back().bytes == 0) {
     return false;
   }
-  // Like a full segment: the next group commit syncs it.
-  d_closedUnsynced.push_back(std::move(d_segments.back().fd));
-  d_segments.back().fd.reset();
+  retireActiveLocked();
   return true;
+}
+
+void VerdictSpool::retireActiveLocked()
+{
+  // The next group commit syncs it, unless release() removes it first.
+  Segment& active = d_segments.back();
+  d_closedUnsynced.push_back(ClosedSegment{active.first, std::move(active.fd)});
+  active.fd.reset();
+}
+
+bool VerdictSpool::holdsSegment(std::uint64_t first) const
+{
+  return std::any_of(d_segments.begin(), d_segments.end(),
+                     [&](const Segment& segment) { return segment.first == first; });
 }
 
 std::uint64_t VerdictSpool::lastSequence() const

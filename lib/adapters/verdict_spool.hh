@@ -185,7 +185,9 @@ private:
 
   void recover();
   void recoverSpare();
-  bool closeActiveLocked(); // with d_mutex held
+  bool closeActiveLocked();  // with d_mutex held
+  void retireActiveLocked(); // with d_mutex held: the active segment takes no more records
+  bool holdsSegment(std::uint64_t first) const; // with d_mutex held
   // Whether the file system has room for a spare segment and as much again
   // (a spare must not take the last room that records need); sets `error`.
   bool roomForSpare(std::string& error) const;
@@ -241,8 +243,17 @@ private:
   // Work for the next group commit, kept out of append(), which runs under
   // d_mutex on the milter's threads: segments closed since the last sync
   // (their last records may not be on disk yet), and whether the directory
-  // gained a segment whose name is not durable yet.
-  std::vector<std::shared_ptr<FileDescriptor>> d_closedUnsynced;
+  // gained a segment whose name is not durable yet. release() drops the
+  // descriptor of a segment it removes: the database has its records, and
+  // an open descriptor would keep the file's blocks allocated after the
+  // unlink. With the disk full no record is appended, so no group commit
+  // comes to close it, and the room never came back.
+  struct ClosedSegment
+  {
+    std::uint64_t first; // Segment::first
+    std::shared_ptr<FileDescriptor> fd;
+  };
+  std::vector<ClosedSegment> d_closedUnsynced;
   bool d_directoryUnsynced = false;
   std::uint64_t d_bytes = 0;
   std::vector<SpoolDamage> d_damage;

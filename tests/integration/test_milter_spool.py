@@ -6,8 +6,8 @@ spool is full, PostgreSQL starts again, and new messages must be accepted
 and stored again within seconds: at the smallest SpoolMaxSize the key
 allows, under both SpoolFullAction values, and with the spool on a nearly
 full file system (a small tmpfs, mounted here: the harness runs as root in
-a private mount namespace). Before the fix the spool stayed full until the
-milter was restarted.
+a private mount namespace), at SpoolMaxSize 1 and at the default size. Before
+the fixes the spool stayed full until the milter was restarted.
 
 Each message carries many recipient domains and a long HELO, so that a
 verdict takes several kilobytes and a megabyte of spool fills quickly.
@@ -65,10 +65,10 @@ class SpoolRecoveryTest(unittest.TestCase):
             if status != 0:
                 raise AssertionError("milter exited with %r:\n%s" % (status, milter.log()[-5000:]))
 
-    def start_milter(self, config):
+    def start_milter(self, config, size="SpoolMaxSize 1"):
         self.sock = self.s.path("milter-spool", "%s.sock" % self._testMethodName)
-        self.milter = MilterProcess(self.s, "spool", "Database %s\nSpoolMaxSize 1\n%s" % (
-            self.pg.dsn(DB, ROLE), config), socket=self.sock).start()
+        self.milter = MilterProcess(self.s, "spool", "Database %s\n%s\n%s" % (
+            self.pg.dsn(DB, ROLE), size, config), socket=self.sock).start()
 
     def send(self):
         """One message of a few kilobytes of verdict; its final reply."""
@@ -163,23 +163,29 @@ class SpoolRecoveryTest(unittest.TestCase):
         self.assertTrue(self.logged("1 verdict(s) since the last such line"),
                         "got no log line with the count for the first verdict not kept")
 
-    def test_nearly_full_file_system(self):
-        mount = self.s.path("milter-spool", "tmpfs")
+    def nearly_full_file_system(self, size, free):
+        """A tmpfs of `size` (mount's notation) with `free` bytes left; the
+        spool directory on it."""
+        mount = self.s.path("milter-spool", "tmpfs-%s" % self._testMethodName)
         os.makedirs(mount, exist_ok=True)
-        subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m,mode=0755", "tmpfs", mount], check=True)
+        subprocess.run(["mount", "-t", "tmpfs", "-o", "size=%s,mode=0755" % size, "tmpfs", mount], check=True)
 
         def unmount():
             self.cleanup()  # the milter holds the spool open
             subprocess.run(["umount", mount], check=True)
 
         self.addCleanup(unmount)
-        # Leave 400 KB free: less than SpoolMaxSize (1 MB), so that the disk
-        # fills first.
         st = os.statvfs(mount)
-        ballast = st.f_bavail * st.f_frsize - 400 * 1024
+        ballast = st.f_bavail * st.f_frsize - free
         with open(os.path.join(mount, "ballast"), "wb") as handle:
             handle.write(b"\1" * ballast)
-        self.start_milter("SpoolFullAction tempfail\nSpoolDirectory %s" % os.path.join(mount, "spool"))
+        return os.path.join(mount, "spool")
+
+    def test_nearly_full_file_system(self):
+        # Leave 400 KB free: less than SpoolMaxSize (1 MB), so that the disk
+        # fills first.
+        spool = self.nearly_full_file_system("2m", 400 * 1024)
+        self.start_milter("SpoolFullAction tempfail\nSpoolDirectory %s" % spool)
         kept = self.fill(lambda reply: reply == "tempfail")
         self.assertGreater(kept, 20)
         self.assertTrue(self.logged("No space left on device"), "got no line saying the disk is full")
@@ -192,6 +198,24 @@ class SpoolRecoveryTest(unittest.TestCase):
         rows = self.rows()
         kept = self.fill(lambda reply: reply == "tempfail")
         self.recover(rows + kept)
+
+
+    def test_nearly_full_file_system_at_the_default_size(self):
+        """The reported case: SpoolMaxSize at its default and 3 MB free. The
+        whole outage fits in the one segment being written when the disk
+        filled; before the fix its removed file kept its blocks (an open
+        descriptor waiting for a group commit that never came) and every
+        message got 451 until a restart."""
+        spool = self.nearly_full_file_system("8m", 3 << 20)
+        self.start_milter("SpoolFullAction tempfail\nSpoolDirectory %s" % spool, size="")
+        rows = 0
+        for outage in (1, 2):
+            kept = self.fill(lambda reply: reply == "tempfail")
+            self.assertGreater(kept, 100)
+            took = self.recover(rows + kept)
+            rows = self.rows()
+            print("\n    outage %d: %d verdicts spooled before the disk was full; accepted and stored again "
+                  "%.1f s after the database started" % (outage, kept, took), flush=True)
 
 
 if __name__ == "__main__":

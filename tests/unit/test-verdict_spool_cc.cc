@@ -15,6 +15,7 @@
 
 #include "lib/adapters/verdict_spool.hh"
 #include "lib/core/error.hh"
+#include "tests/unit/small_tmpfs.hh"
 #include "tests/unit/temp_directory.hh"
 
 using namespace dmarc;
@@ -591,6 +592,41 @@ BOOST_AUTO_TEST_CASE(test_Append_WriteFailureClosesTheActiveSegment)
   BOOST_REQUIRE_EQUAL(all.size(), 1u);
   BOOST_CHECK_EQUAL(all.begin()->second, "after");
   BOOST_CHECK(spool.damage().empty());
+}
+
+// On a disk that fills before the spool's limit (a real one: a small
+// tmpfs), the segment being written when the disk filled gives its blocks
+// back once its records are committed, although no group commit came to
+// close its descriptor (none comes: no record can be appended). Before,
+// that descriptor kept the unlinked file's blocks, and every later append
+// failed until a restart.
+BOOST_AUTO_TEST_CASE(test_Release_DiskFullSegmentGivesItsRoomBack,
+                     *boost::unit_test::precondition(mayMount))
+{
+  SmallTmpfs disk(256 * 1024);
+  const std::size_t empty = disk.freeBytes();
+  // One segment takes the whole disk: no other one is closed and synced
+  // before it fills, which would have freed room by luck.
+  VerdictSpool spool(disk.path() + "/spool", 16 << 20, {});
+  const std::string payload(3000, 'r');
+  std::uint64_t kept = 0;
+  for (int i = 0; i < 1000 && kept == static_cast<std::uint64_t>(i); ++i) {
+    try {
+      kept = spool.append(payload);
+    } catch (const Error&) {
+    }
+  }
+  BOOST_REQUIRE_MESSAGE(kept > 20 && kept < 1000,
+                        "got " << kept << " records before the disk was full");
+  BOOST_CHECK_THROW(spool.append(payload), Error);
+  spool.release(kept); // the database has them all
+  BOOST_CHECK_EQUAL(spool.bytes(), 0u);
+  BOOST_CHECK_MESSAGE(disk.freeBytes() + 8192 >= empty,
+                      "got " << disk.freeBytes()
+                             << " bytes free once every record was committed, want " << empty);
+  std::uint64_t sequence = 0;
+  BOOST_CHECK_NO_THROW(sequence = spool.append(payload));
+  BOOST_CHECK_EQUAL(sequence, kept + 1);
 }
 
 BOOST_AUTO_TEST_CASE(test_SyncStats_PercentilesFromTheHistogram)

@@ -11,6 +11,7 @@
 
 #include "lib/adapters/verdict_writer.hh"
 #include "tests/unit/sample_message_record.hh"
+#include "tests/unit/small_tmpfs.hh"
 #include "tests/unit/temp_directory.hh"
 
 using namespace dmarc;
@@ -353,6 +354,46 @@ BOOST_AUTO_TEST_CASE(test_SpoolFull_SmallerThanASegmentDropsCountedThenRecovers)
       BOOST_REQUIRE(writer.waitIdle(std::chrono::seconds(20)));
       std::lock_guard lock(linesMutex);
       lines.clear();
+    }
+  }
+}
+
+// The spool's file system fills long before its limit (SpoolMaxSize at
+// its default, the milter's segment size, a 512 KB tmpfs): the verdicts
+// spooled until then all reach the database when it returns, and the next
+// verdict is kept again at once, outage after outage. Before, the segment
+// that was being written when the disk filled kept its blocks after its
+// removal (its descriptor waited for a group commit that never came), and
+// every verdict was refused until a restart.
+BOOST_AUTO_TEST_CASE(test_SpoolFull_NearlyFullDiskRecovers,
+                     *boost::unit_test::precondition(mayMount))
+{
+  SmallTmpfs disk(512 * 1024);
+  auto state = std::make_shared<SinkState>();
+  auto o = options(disk.path() + "/spool", StoreDurability::Fsync);
+  o.segmentBytes = StoreOptions{}.segmentBytes;
+  o.spoolFullAction = SpoolFullAction::Tempfail;
+  VerdictWriter writer(o, std::make_unique<FakeSink>(state));
+  writer.start();
+  std::size_t stored = 0;
+  for (int outage = 1; outage <= 3; ++outage) {
+    BOOST_TEST_CONTEXT("outage " << outage)
+    {
+      setAvailable(*state, false);
+      const int kept = fillSpool(writer, StoreOutcome::Refused);
+      BOOST_CHECK_GT(kept, 50);
+      BOOST_CHECK_LT(writer.stats().spoolBytes,
+                     o.spoolLimitBytes / 1000); // the disk, not the limit
+      stored += static_cast<std::size_t>(kept);
+      setAvailable(*state, true);
+      BOOST_REQUIRE(writer.waitIdle(std::chrono::seconds(20)));
+      BOOST_CHECK_EQUAL(inserted(*state), stored);
+      auto outcome = writer.store(record(100000 + outage));
+      BOOST_CHECK_MESSAGE(outcome == StoreOutcome::Durable,
+                          "got " << toString(outcome)
+                                 << " once the database was back, want durable");
+      stored += outcome == StoreOutcome::Durable ? 1 : 0;
+      BOOST_REQUIRE(writer.waitIdle(std::chrono::seconds(20)));
     }
   }
 }
