@@ -21,6 +21,7 @@
 #include "config.h"
 #include "lib/core/ascii_text.hh"
 #include "lib/core/error.hh"
+#include "milter/address_source.hh"
 
 namespace dmarc
 {
@@ -308,6 +309,82 @@ private:
   std::string d_text;
 };
 
+// DomainPolicyOverrides words -> entries; bad words are reported.
+std::vector<DomainPolicyOverride> domainPolicies(const std::vector<std::string>& words,
+                                                 ErrorList& errors)
+{
+  std::vector<DomainPolicyOverride> entries;
+  for (const auto& word : words) {
+    auto colon = word.rfind(':');
+    auto policy = colon == std::string::npos ? std::string() : toLowerAscii(word.substr(colon + 1));
+    DomainPolicyOverride entry;
+    if (policy == "none") {
+      entry.policy = Policy::None;
+    } else if (policy == "quarantine") {
+      entry.policy = Policy::Quarantine;
+    } else if (policy == "reject") {
+      entry.policy = Policy::Reject;
+    } else {
+      colon = 0; // reported below
+    }
+    if (colon == std::string::npos || colon == 0) {
+      errors.add("DomainPolicyOverrides", "not domain:none|quarantine|reject: " + word);
+      continue;
+    }
+    entry.domain = toLowerAscii(word.substr(0, colon));
+    while (!entry.domain.empty() && entry.domain.back() == '.') {
+      entry.domain.pop_back();
+    }
+    entries.push_back(std::move(entry));
+  }
+  return entries;
+}
+
+AddressList addressList(std::string_view key, const std::vector<std::string>& words,
+                        ErrorList& errors)
+{
+  try {
+    return readAddressList(words);
+  } catch (const ConfigError& error) {
+    errors.add(key, error.what());
+  }
+  return {};
+}
+
+// The typed values deciding a message needs (lib/core/site_policy.hh): every
+// enumeration and list is turned into its type here, once per load.
+void deriveSitePolicy(Config& config, ErrorList& errors)
+{
+  const auto& v = config.values;
+  SitePolicy& site = config.site;
+  site.engine = EngineOptions{};
+  site.engine.mode = v.DMARCStandard == "rfc7489" ? DmarcMode::Rfc7489 : DmarcMode::Rfc9989;
+  site.engine.multiFrom =
+      v.RejectMultiValueFrom ? MultiFromAction::Reject : MultiFromAction::EvaluateAll;
+  site.engine.maxAuthorDomains = static_cast<unsigned>(v.MaxAuthorDomains);
+  site.engine.unusableFrom =
+      v.UnusableFromAction == "accept" ? FromAction::Accept : FromAction::Reject;
+  site.engine.tempfailOnTemperror = v.TemperrorAction == "tempfail";
+  site.authservId = config.authservId;
+  site.trustedAuthservIds = v.TrustedAuthservIDs;
+  site.rejectFailures = v.RejectFailures;
+  site.rejectText = v.RejectString;
+  site.holdQuarantined = v.HoldQuarantinedMessages;
+  site.requiredHeaders = v.RequiredHeaders;
+  site.ignoreHosts = addressList("IgnoreHosts", v.IgnoreHosts, errors);
+  site.ignoreAuthenticatedClients = v.IgnoreAuthenticatedClients;
+  site.ignoreMailFrom.clear();
+  for (const auto& domain : v.IgnoreMailFrom) {
+    site.ignoreMailFrom.push_back(toLowerAscii(domain));
+  }
+  site.trustedForwarders = addressList("TrustedForwarders", v.TrustedForwarders, errors);
+  site.trustedMailingLists = v.TrustedMailingLists;
+  site.domainPolicies = domainPolicies(v.DomainPolicyOverrides, errors);
+  config.internalErrorAction = v.InternalErrorAction == "accept"   ? FailureAction::Accept
+                               : v.InternalErrorAction == "reject" ? FailureAction::Reject
+                                                                   : FailureAction::Tempfail;
+}
+
 // Computes the derived fields and checks what depends on several keys.
 void derive(Config& config, ErrorList& errors)
 {
@@ -347,41 +424,7 @@ void derive(Config& config, ErrorList& errors)
       errors.add("RejectString", "longer than 400 characters");
     }
   }
-  try {
-    config.ignoreHosts = AddressList::parse(v.IgnoreHosts);
-  } catch (const ConfigError& error) {
-    errors.add("IgnoreHosts", error.what());
-  }
-  try {
-    config.trustedForwarders = AddressList::parse(v.TrustedForwarders);
-  } catch (const ConfigError& error) {
-    errors.add("TrustedForwarders", error.what());
-  }
-  config.domainPolicies.clear();
-  for (const auto& word : v.DomainPolicyOverrides) {
-    auto colon = word.rfind(':');
-    if (colon == std::string::npos || colon == 0) {
-      errors.add("DomainPolicyOverrides", "not domain:none|quarantine|reject: " + word);
-      continue;
-    }
-    DomainPolicyOverride entry;
-    entry.domain = toLowerAscii(word.substr(0, colon));
-    while (!entry.domain.empty() && entry.domain.back() == '.') {
-      entry.domain.pop_back();
-    }
-    auto policy = toLowerAscii(word.substr(colon + 1));
-    if (policy == "none") {
-      entry.policy = Policy::None;
-    } else if (policy == "quarantine") {
-      entry.policy = Policy::Quarantine;
-    } else if (policy == "reject") {
-      entry.policy = Policy::Reject;
-    } else {
-      errors.add("DomainPolicyOverrides", "not domain:none|quarantine|reject: " + word);
-      continue;
-    }
-    config.domainPolicies.push_back(std::move(entry));
-  }
+  deriveSitePolicy(config, errors);
   for (const auto& server : v.Nameservers) {
     auto at = server.find('@');
     if (!IpAddress::parse(server.substr(0, at))) {
@@ -513,61 +556,6 @@ std::string expandInstallPaths(std::string_view text)
     }
   }
   return result;
-}
-
-const DomainPolicyOverride* Config::domainPolicyFor(std::string_view domain) const
-{
-  auto name = toLowerAscii(domain);
-  const DomainPolicyOverride* best = nullptr;
-  for (const auto& entry : domainPolicies) {
-    bool match = name == entry.domain ||
-                 (name.size() > entry.domain.size() && name.ends_with(entry.domain) &&
-                  name[name.size() - entry.domain.size() - 1] == '.');
-    // The most specific entry wins.
-    if (match && (best == nullptr || entry.domain.size() > best->domain.size())) {
-      best = &entry;
-    }
-  }
-  return best;
-}
-
-bool Config::isIgnoredMailFrom(std::string_view domain) const
-{
-  auto name = toLowerAscii(domain);
-  for (const auto& entry : values.IgnoreMailFrom) {
-    auto want = toLowerAscii(entry);
-    if (name == want || (name.size() > want.size() && name.ends_with(want) &&
-                         name[name.size() - want.size() - 1] == '.')) {
-      return true;
-    }
-  }
-  return false;
-}
-
-bool Config::isTrustedMailingList(std::string_view listId) const
-{
-  if (listId.empty()) {
-    return false;
-  }
-  for (const auto& entry : values.TrustedMailingLists) {
-    if (entry == "*" || equalsIgnoreCase(entry, listId)) {
-      return true;
-    }
-  }
-  return false;
-}
-
-bool Config::isOwnAuthservId(std::string_view id) const
-{
-  if (equalsIgnoreCase(id, authservId)) {
-    return true;
-  }
-  for (const auto& entry : values.TrustedAuthservIDs) {
-    if (equalsIgnoreCase(entry, id)) {
-      return true;
-    }
-  }
-  return false;
 }
 
 std::shared_ptr<const Config> parseConfig(std::string_view text, const std::string& fileName)

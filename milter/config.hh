@@ -20,8 +20,8 @@
 #include <string_view>
 #include <vector>
 
+#include "lib/core/site_policy.hh"
 #include "lib/core/verdict.hh"
-#include "milter/address_list.hh"
 
 namespace dmarc
 {
@@ -101,11 +101,12 @@ std::string_view toString(ConfigKind kind);
 // @PSL_FILE@ by the paths the program was built with.
 std::string expandInstallPaths(std::string_view text);
 
-// A DomainPolicyOverrides word: the local policy for one author domain.
-struct DomainPolicyOverride
+// InternalErrorAction: what a message gets when the filter fails on it.
+enum class FailureAction
 {
-  std::string domain; // lower case, applies to subdomains too
-  Policy policy = Policy::None;
+  Accept,
+  Tempfail,
+  Reject,
 };
 
 class Config
@@ -115,19 +116,12 @@ public:
   std::string sourceFile;                  // "" for built-in defaults
   std::map<std::string, unsigned> keyLine; // key name -> line it was set on
 
-  // Derived from values at load time (validated, ready to use).
+  // Derived from values at load time (validated, typed, ready to use).
   std::string authservId; // HOSTNAME resolved
-  AddressList ignoreHosts;
-  AddressList trustedForwarders;
-  std::vector<DomainPolicyOverride> domainPolicies;
+  SitePolicy site;        // what deciding a message needs (lib/core/decision.hh)
+  FailureAction internalErrorAction = FailureAction::Tempfail;
   int syslogFacility = 0;
   int logLevel = 0; // syslog priority, LOG_ERR..LOG_DEBUG
-
-  // The local policy override for an author domain (exact or parent), if any.
-  const DomainPolicyOverride* domainPolicyFor(std::string_view domain) const;
-  bool isIgnoredMailFrom(std::string_view domain) const;
-  bool isTrustedMailingList(std::string_view listId) const;
-  bool isOwnAuthservId(std::string_view id) const;
 };
 
 // Parses and validates text as if read from fileName. Throws ConfigError

@@ -1,6 +1,6 @@
 // dmarc_checker.hh: the production MessageChecker: SPF (libspf2 through
-// SpfChecker), DKIM (libopendkim through DkimVerifier, fed as the message
-// streams) and the DMARC engine, all on the one process resolver.
+// SpfChecker) and DKIM (DkimVerifier, fed as the message streams), on the
+// one process resolver, which the DMARC decision then uses too.
 //
 // Each message gets a per-message DNS time budget (DNSBudget) that starts
 // with the message's first lookup, so a slow client does not spend it.
@@ -37,8 +37,6 @@ public:
                const IdnaConverter* idna);
 
   std::unique_ptr<MessageCheck> begin(const Config& config, const Envelope& envelope) override;
-  std::string authenticationResults(const Config& config, const Verdict& verdict) override;
-  std::optional<std::string> authservIdOf(std::string_view value) override;
 
 private:
   friend class DmarcMessageCheck;

@@ -3,8 +3,8 @@
 # test runner links exactly the objects the daemon runs.
 noinst_LIBRARIES += milter/libdmarcmilter.a
 milter_libdmarcmilter_a_SOURCES = \
-	milter/address_list.cc \
-	milter/address_list.hh \
+	milter/address_source.cc \
+	milter/address_source.hh \
 	milter/callbacks.cc \
 	milter/callbacks.hh \
 	milter/config.cc \
@@ -18,8 +18,6 @@ milter_libdmarcmilter_a_SOURCES = \
 	milter/dmarc_checker.hh \
 	milter/instance_lock.cc \
 	milter/instance_lock.hh \
-	milter/local_policy.cc \
-	milter/local_policy.hh \
 	milter/logger.cc \
 	milter/logger.hh \
 	milter/message_check.hh \

@@ -1,15 +1,17 @@
 // message_check.hh: the seam between the milter session and the checks
-// (SPF, DKIM, DMARC) that decide one message (STYLE.md 3).
+// (SPF, DKIM) that measure one message (STYLE.md 3).
 //
 // A MessageChecker lives for the process and owns the shared machinery
 // (resolver, DKIM library); begin() starts one message's check, which is fed
 // the header and body as libmilter delivers them (DKIM hashes the body as it
-// streams) and returns the engine's Verdict at the end. The production
-// implementation is milter/dmarc_checker.hh; unit tests use a fake.
+// streams) and returns the SPF and DKIM outcomes at the end. It also lends
+// the decision (lib/core/decision.hh) the message's DNS budget and the
+// process's PSL, IDNA and random source. The production implementation is
+// milter/dmarc_checker.hh; unit tests use a fake.
 //
 // Implementations may throw dmarc::Error for a failure of the check itself
-// (not for DMARC results, which are values); the session then applies the
-// configured failure action to that one message.
+// (not for SPF or DKIM results, which are values); the session then applies
+// the configured failure action to that one message.
 #pragma once
 
 #include <chrono>
@@ -19,8 +21,8 @@
 #include <string_view>
 #include <vector>
 
-#include "lib/core/verdict.hh"
-#include "milter/address_list.hh"
+#include "lib/core/address_list.hh"
+#include "lib/core/decision.hh"
 
 namespace dmarc
 {
@@ -40,8 +42,10 @@ struct Envelope
 
 struct CheckResult
 {
-  Verdict verdict;
-  // The decision trace (debug log), one short line per step.
+  SpfOutcome spf;                         // the MAIL FROM check (or postmaster@HELO for <>)
+  std::optional<SpfOutcome> spfHelo;      // the HELO check, when done
+  std::vector<DkimSignatureOutcome> dkim; // one per signature, in header order
+  // The checks' trace (debug log), one short line per step.
   std::vector<std::string> trace;
 };
 
@@ -53,8 +57,13 @@ public:
   virtual void header(std::string_view name, std::string_view value) = 0;
   virtual void endOfHeaders() = 0;
   virtual void body(std::string_view chunk) = 0;
-  // Runs SPF, finishes DKIM and evaluates DMARC. Called once.
+  // Runs SPF and finishes DKIM. Called once.
   virtual CheckResult finish() = 0;
+  // What the decision consults: this message's DNS (its budget), the PSL,
+  // IDNA and the random source. Valid while the check lives.
+  virtual DecisionTools tools() = 0;
+  // The DNS this message used so far, one line for the debug trace.
+  virtual std::string dnsUsage() const = 0;
 };
 
 class MessageChecker
@@ -62,12 +71,5 @@ class MessageChecker
 public:
   virtual ~MessageChecker() = default;
   virtual std::unique_ptr<MessageCheck> begin(const Config& config, const Envelope& envelope) = 0;
-  // The Authentication-Results header value (without the field name) for a
-  // verdict, with authservId first (RFC 8601 §2.2).
-  virtual std::string authenticationResults(const Config& config, const Verdict& verdict) = 0;
-  // The authserv-id an existing Authentication-Results value claims, or
-  // nullopt when it cannot be parsed (a value we cannot parse is treated as
-  // foreign: it is left alone and never trusted).
-  virtual std::optional<std::string> authservIdOf(std::string_view value) = 0;
 };
 } // namespace dmarc

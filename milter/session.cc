@@ -1,20 +1,21 @@
 // session.cc: what dmarc-milter does at each milter step.
 //
-// The end of the message is where everything happens: the checks give a
-// Verdict, local policy adjusts its disposition (recording why, as override
-// reasons), forged Authentication-Results headers are removed and ours is
-// added at the top, the disposition becomes an SMTP reply (or a hold), the
-// record goes to the history store, and one log line is written.
+// Each step adds to the facts of the message (lib/core/decision.hh
+// DecisionFacts) and feeds the checks (DKIM hashes as the message streams).
+// At the end of the message the checks give SPF and DKIM, decide() gives the
+// Decision, and the session carries it out: the record goes to the history
+// store, the reply, hold and header edits go to the MTA, and one log line is
+// written.
 #include "milter/session.hh"
 
 #include <algorithm>
-#include <map>
 #include <syslog.h>
 
 #include "lib/adapters/cpu_gate.hh"
 #include "lib/core/ascii_text.hh"
 #include "lib/core/error.hh"
 #include "lib/core/verdict_store.hh"
+#include "milter/address_source.hh"
 #include "milter/config.hh"
 #include "milter/logger.hh"
 #include "milter/milter_actions.hh"
@@ -23,15 +24,12 @@ namespace dmarc
 {
 namespace
 {
-// Bounds on what one message may make us remember. A-R headers to delete,
-// distinct RCPT domains and singleton-header counts are all the header
-// state the session keeps; the DKIM verifier bounds its own.
-constexpr std::size_t s_maxForgedAuthResults = 256;
+// Bounds on what one message may make us remember: distinct RCPT domains,
+// HELO and addresses here; the header facts bound themselves
+// (DecisionFacts::addHeader), the DKIM verifier its own.
 constexpr std::size_t s_maxRcptDomains = 256;
 constexpr std::size_t s_maxHelo = 1024;
 constexpr std::size_t s_maxAddress = 2048;
-
-const std::string_view s_authResults = "Authentication-Results";
 
 // "<user@example.com>" (with ESMTP parameters already split off by the
 // MTA) -> "user@example.com"; "<>" -> "".
@@ -46,50 +44,49 @@ std::string stripAngles(std::string_view path)
   return std::string(path.substr(0, s_maxAddress));
 }
 
-std::string domainOf(std::string_view address)
+Reply replyFor(SmtpAction action)
 {
-  auto at = address.rfind('@');
-  if (at == std::string_view::npos) {
-    return {};
+  switch (action) {
+  case SmtpAction::Accept:
+    return Reply::Accept;
+  case SmtpAction::Reject:
+    return Reply::Reject;
+  case SmtpAction::Tempfail:
+    return Reply::Tempfail;
   }
-  auto domain = toLowerAscii(address.substr(at + 1));
-  while (!domain.empty() && domain.back() == '.') {
-    domain.pop_back();
-  }
-  return domain;
+  return Reply::Tempfail;
 }
 
-// The identifier of a List-Id field (RFC 2919: "phrase <list-id>").
-std::string listIdOf(std::string_view value)
+std::string_view toString(FailureAction action)
 {
-  auto open = value.rfind('<');
-  auto close = value.rfind('>');
-  if (open != std::string_view::npos && close != std::string_view::npos && open < close) {
-    return std::string(trimSpace(value.substr(open + 1, close - open - 1)));
+  switch (action) {
+  case FailureAction::Accept:
+    return "accept";
+  case FailureAction::Tempfail:
+    return "tempfail";
+  case FailureAction::Reject:
+    return "reject";
   }
-  return std::string(trimSpace(value));
+  return "?";
 }
 
-// RFC 5322 §3.6: the fields that may appear at most once, and the two that
-// must appear exactly once.
-const std::string_view s_singletons[] = {"date",        "from",       "sender", "reply-to",
-                                         "to",          "cc",         "bcc",    "message-id",
-                                         "in-reply-to", "references", "subject"};
-
-bool isSingleton(std::string_view lowerName)
+std::string dkimSummary(const Verdict& verdict)
 {
-  return std::find(std::begin(s_singletons), std::end(s_singletons), lowerName) !=
-         std::end(s_singletons);
+  std::string dkim;
+  for (const auto& signature : verdict.dkim) {
+    dkim += (dkim.empty() ? "" : ",") + std::string(toString(signature.result)) + ":" +
+            signature.domain;
+  }
+  return dkim.empty() ? std::string("none") : dkim;
 }
 
-std::string formatReject(const std::string& pattern, std::string_view domain)
+std::string overrideSummary(const Verdict& verdict)
 {
-  auto at = pattern.find("%s");
-  std::string text = pattern;
-  if (at != std::string::npos) {
-    text.replace(at, 2, domain.empty() ? std::string("(unknown)") : sanitize(domain, 253));
+  std::string overrides;
+  for (const auto& item : verdict.overrides) {
+    overrides += (overrides.empty() ? "" : ",") + std::string(toString(item.reason));
   }
-  return sanitize(text, 450);
+  return overrides;
 }
 } // namespace
 
@@ -111,14 +108,8 @@ std::string_view toString(Reply reply)
 struct Session::Message
 {
   std::shared_ptr<const Config> config; // pinned when the message started
-  std::string queueId;
-  std::string mailFrom;
-  std::vector<std::string> rcptDomains;
+  DecisionFacts facts;                  // gathered step by step
   std::unique_ptr<MessageCheck> check;
-  std::size_t authResultsSeen = 0;
-  std::vector<std::size_t> forgedAuthResults; // 1-based indices among A-R fields
-  std::map<std::string, unsigned> singletonCounts;
-  std::string listId;
   std::uint64_t bodyBytes = 0;
   std::size_t headerCount = 0;
   bool endOfHeaders = false;
@@ -132,7 +123,7 @@ Session::~Session() = default;
 
 std::string_view Session::queueId() const
 {
-  return d_message ? std::string_view(d_message->queueId) : std::string_view();
+  return d_message ? std::string_view(d_message->facts.queueId) : std::string_view();
 }
 
 Reply Session::connect(MilterActions& actions, std::string_view hostname, const sockaddr* address)
@@ -140,7 +131,7 @@ Reply Session::connect(MilterActions& actions, std::string_view hostname, const 
   d_config = d_services.currentConfig();
   d_connection = ConnectionFacts{};
   d_connection.hostname = sanitize(hostname, 255);
-  d_connection.address = IpAddress::fromSockaddr(address);
+  d_connection.address = ipAddressOf(address);
   if (auto name = actions.symbol("j")) {
     d_connection.mtaName = sanitize(*name, 255);
   }
@@ -196,7 +187,7 @@ void Session::startMessage(MilterActions& actions)
   // A reload applies from the next message on; this one keeps its config.
   d_config = d_services.currentConfig();
   d_message->config = d_config;
-  d_message->queueId = sanitize(actions.symbol("i").value_or(""), 32);
+  d_message->facts.queueId = sanitize(actions.symbol("i").value_or(""), 32);
   if (auto user = actions.symbol("{auth_authen}")) {
     d_connection.authUser = sanitize(*user, 255);
   }
@@ -210,13 +201,17 @@ Reply Session::envFrom(MilterActions& actions, const std::vector<std::string_vie
   d_message.reset();
   startMessage(actions);
   ++d_messages;
-  d_message->mailFrom = args.empty() ? std::string() : stripAngles(args.front());
+  auto& facts = d_message->facts;
+  facts.message.mailFrom = args.empty() ? std::string() : stripAngles(args.front());
+  facts.message.helo = d_connection.helo;
+  facts.client = d_connection.address;
+  facts.authenticatedUser = d_connection.authUser;
   Envelope envelope;
   envelope.client = d_connection.address;
   envelope.helo = d_connection.helo;
-  envelope.mailFrom = d_message->mailFrom;
+  envelope.mailFrom = facts.message.mailFrom;
   envelope.authenticatedUser = d_connection.authUser;
-  envelope.queueId = d_message->queueId;
+  envelope.queueId = facts.queueId;
   envelope.receivedAt = d_services.clock();
   d_message->check = d_services.checker.begin(*d_message->config, envelope);
   return Reply::Continue;
@@ -227,14 +222,15 @@ Reply Session::envRcpt(MilterActions& actions, const std::vector<std::string_vie
   if (!d_message) {
     return Reply::Continue;
   }
-  if (d_message->queueId.empty()) {
-    d_message->queueId = sanitize(actions.symbol("i").value_or(""), 32);
+  auto& facts = d_message->facts;
+  if (facts.queueId.empty()) {
+    facts.queueId = sanitize(actions.symbol("i").value_or(""), 32);
   }
   if (args.empty()) {
     return Reply::Continue;
   }
-  auto domain = domainOf(stripAngles(args.front()));
-  auto& domains = d_message->rcptDomains;
+  auto domain = addressDomain(stripAngles(args.front()));
+  auto& domains = facts.rcptDomains;
   if (!domain.empty() && domains.size() < s_maxRcptDomains &&
       std::find(domains.begin(), domains.end(), domain) == domains.end()) {
     domains.push_back(domain);
@@ -249,20 +245,7 @@ Reply Session::header(MilterActions&, std::string_view name, std::string_view va
   }
   auto& message = *d_message;
   ++message.headerCount;
-  auto key = toLowerAscii(name);
-  if (isSingleton(key)) {
-    ++message.singletonCounts[key];
-  }
-  if (key == "authentication-results") {
-    ++message.authResultsSeen;
-    auto id = d_services.checker.authservIdOf(value);
-    if (id && message.config->isOwnAuthservId(*id) &&
-        message.forgedAuthResults.size() < s_maxForgedAuthResults) {
-      message.forgedAuthResults.push_back(message.authResultsSeen);
-    }
-  } else if (key == "list-id" && message.listId.empty()) {
-    message.listId = listIdOf(value).substr(0, 255);
-  }
+  message.facts.addHeader(name, value, message.config->site);
   message.check->header(name, value);
   return Reply::Continue;
 }
@@ -294,12 +277,6 @@ void Session::abort()
   d_message.reset();
 }
 
-Reply Session::rejectText(MilterActions& actions, std::string_view xcode, const std::string& text)
-{
-  actions.setReply("550", xcode, text);
-  return Reply::Reject;
-}
-
 Reply Session::endOfMessage(MilterActions& actions)
 {
   if (!d_message) {
@@ -312,88 +289,73 @@ Reply Session::endOfMessage(MilterActions& actions)
 
 Reply Session::finishMessage(MilterActions& actions, Message& message)
 {
-  const Config& config = *message.config;
+  auto& facts = message.facts;
   if (auto id = actions.symbol("i")) {
-    message.queueId = sanitize(*id, 32);
+    facts.queueId = sanitize(*id, 32);
   }
   if (!message.endOfHeaders) {
     message.check->endOfHeaders();
   }
-
   std::optional<CpuGate::Slot> slot;
   if (d_services.verifyGate != nullptr) {
     slot.emplace(*d_services.verifyGate);
   }
-  CheckResult result = message.check->finish();
+  CheckResult checked = message.check->finish();
+  facts.message.spf = std::move(checked.spf);
+  facts.message.spfHelo = std::move(checked.spfHelo);
+  facts.message.dkim = std::move(checked.dkim);
+  facts.receivedAt = d_services.clock();
+  facts.reportingHost =
+      d_connection.mtaName.empty() ? message.config->authservId : d_connection.mtaName;
+  facts.tls = d_connection.tls;
+  Decision decision = decide(facts, message.config->site, message.check->tools());
   slot.reset(); // storing the verdict below may wait for the disk
-  Verdict& verdict = result.verdict;
-  std::string headerProblem;
-  if (config.values.RequiredHeaders) {
-    for (auto name : s_singletons) {
-      auto found = message.singletonCounts.find(std::string(name));
-      unsigned count = found == message.singletonCounts.end() ? 0 : found->second;
-      bool required = name == "from" || name == "date";
-      if (count > 1 || (required && count == 0)) {
-        headerProblem = std::string(name) + " count " + std::to_string(count);
-        break;
-      }
-    }
-  }
 
-  Reply reply = Reply::Accept;
-  std::string replyNote;
-  if (!headerProblem.empty()) {
-    reply =
-        rejectText(actions, "5.7.1", "Message header does not comply with RFC 5322 section 3.6");
-    replyNote = "RequiredHeaders: " + headerProblem;
-  } else if (verdict.applied == Disposition::Reject) {
-    reply =
-        rejectText(actions, "5.7.1", formatReject(config.values.RejectString, verdict.fromDomain));
-  } else if (verdict.applied == Disposition::Tempfail) {
-    actions.setReply("451", "4.7.5", "DMARC evaluation failed temporarily, try again later");
-    reply = Reply::Tempfail;
-  }
-
-  const std::string clientIp =
-      d_connection.address ? d_connection.address->toString() : std::string();
-  MessageRecord record;
-  record.receivedAt = d_services.clock();
-  record.reportingHost = d_connection.mtaName.empty() ? config.authservId : d_connection.mtaName;
-  record.queueId = message.queueId;
-  record.clientIp = clientIp;
-  record.helo = d_connection.helo;
-  record.mailFromDomain = domainOf(message.mailFrom);
-  record.rcptDomains = message.rcptDomains;
-  record.tls = d_connection.tls;
   std::string storeNote = "off";
   if (d_services.store != nullptr) {
-    record.verdict = verdict;
-    auto outcome = d_services.store->store(std::move(record));
+    auto outcome = d_services.store->store(MessageRecord(decision.record));
     storeNote = std::string(toString(outcome));
-    if (outcome == StoreOutcome::Refused && reply == Reply::Accept) {
-      actions.setReply("451", "4.3.0", "History spool full, try again later");
-      reply = Reply::Tempfail;
+    if (outcome == StoreOutcome::Refused && decision.action == SmtpAction::Accept) {
+      decision.action = SmtpAction::Tempfail;
+      decision.reply = SmtpReply{"451", "4.3.0", "History spool full, try again later"};
+      decision.headerEdits.clear();
+      decision.holdReason.reset();
     }
   }
+  d_lastAuthResults = decision.authResults;
+  d_lastVerdict = decision.verdict();
+  carryOut(actions, decision);
+  logDecision(message, decision, checked.trace, storeNote);
+  return replyFor(decision.action);
+}
 
-  d_lastAuthResults = d_services.checker.authenticationResults(config, verdict);
-  d_lastVerdict = verdict;
-  if (reply == Reply::Accept) {
-    // Delete from the last to the first, so that deleting one field never
-    // renumbers another we still have to delete.
-    for (auto it = message.forgedAuthResults.rbegin(); it != message.forgedAuthResults.rend();
-         ++it) {
-      actions.deleteHeader(s_authResults, *it);
-    }
-    actions.insertHeader(0, s_authResults, d_lastAuthResults);
-    if (verdict.applied == Disposition::Quarantine && config.values.HoldQuarantinedMessages) {
-      actions.quarantine("DMARC policy quarantine for " + sanitize(verdict.fromDomain, 253));
+void Session::carryOut(MilterActions& actions, const Decision& decision)
+{
+  if (decision.action != SmtpAction::Accept) {
+    actions.setReply(decision.reply.code, decision.reply.xcode, decision.reply.text);
+    return;
+  }
+  for (const auto& edit : decision.headerEdits) {
+    if (edit.kind == HeaderEdit::Kind::Delete) {
+      actions.deleteHeader(edit.name, edit.index);
+    } else {
+      actions.insertHeader(edit.index, edit.name, edit.value);
     }
   }
+  if (decision.holdReason) {
+    actions.quarantine(*decision.holdReason);
+  }
+}
 
+void Session::logDecision(const Message& message, const Decision& decision,
+                          const std::vector<std::string>& checkTrace, const std::string& storeNote)
+{
   auto& logger = d_services.logger;
+  const Verdict& verdict = decision.verdict();
+  const std::string& queueId = message.facts.queueId;
   if (logger.enabled(LOG_INFO)) {
-    LogLine line(message.queueId);
+    const std::string& clientIp = decision.record.clientIp;
+    LogLine line(queueId);
     line.add("client", clientIp.empty() ? std::string("unknown") : clientIp)
         .add("from_domain", verdict.fromDomain)
         .add("dmarc", toString(verdict.result))
@@ -401,65 +363,58 @@ Reply Session::finishMessage(MilterActions& actions, Message& message)
         .add("requested", toString(verdict.requested))
         .add("disposition", toString(verdict.applied))
         .add("spf", toString(verdict.spf.result))
-        .add("spf_domain", verdict.spf.domain);
-    std::string dkim;
-    for (const auto& signature : verdict.dkim) {
-      dkim += (dkim.empty() ? "" : ",") + std::string(toString(signature.result)) + ":" +
-              signature.domain;
-    }
-    line.add("dkim", dkim.empty() ? std::string("none") : dkim);
-    std::string overrides;
-    for (const auto& item : verdict.overrides) {
-      overrides += (overrides.empty() ? "" : ",") + std::string(toString(item.reason));
-    }
-    if (!overrides.empty()) {
+        .add("spf_domain", verdict.spf.domain)
+        .add("dkim", dkimSummary(verdict));
+    if (auto overrides = overrideSummary(verdict); !overrides.empty()) {
       line.add("override", overrides);
     }
-    if (message.forgedAuthResults.size() > 0) {
-      line.add("removed_ar", static_cast<long long>(message.forgedAuthResults.size()));
+    if (!message.facts.forgedAuthResults.empty()) {
+      line.add("removed_ar", static_cast<long long>(message.facts.forgedAuthResults.size()));
     }
-    line.add("reply", toString(reply)).add("history", storeNote);
-    if (!replyNote.empty()) {
-      line.add("why", replyNote);
+    line.add("reply", toString(replyFor(decision.action))).add("history", storeNote);
+    if (!decision.why.empty()) {
+      line.add("why", decision.why);
     }
     logger.log(LOG_INFO, line.text());
   }
   if (logger.enabled(LOG_DEBUG)) {
-    for (const auto& step : result.trace) {
-      logger.log(LOG_DEBUG, LogLine(message.queueId).add("trace", step).text());
+    for (const auto& step : checkTrace) {
+      logger.log(LOG_DEBUG, LogLine(queueId).add("trace", step).text());
     }
+    for (const auto& step : decision.trace) {
+      logger.log(LOG_DEBUG, LogLine(queueId).add("trace", step).text());
+    }
+    logger.log(LOG_DEBUG, LogLine(queueId).add("trace", message.check->dnsUsage()).text());
     for (const auto& item : verdict.overrides) {
-      logger.log(LOG_DEBUG, LogLine(message.queueId)
+      logger.log(LOG_DEBUG, LogLine(queueId)
                                 .add("override", toString(item.reason))
                                 .add("comment", item.comment)
                                 .text());
     }
   }
-  return reply;
 }
 
 Reply Session::failure(MilterActions& actions, std::string_view stage,
                        std::string_view what) noexcept
 {
   std::string queueId;
-  std::string action = "tempfail";
+  FailureAction action = d_config ? d_config->internalErrorAction : FailureAction::Tempfail;
   try {
-    queueId = d_message ? d_message->queueId : std::string();
-    if (d_config) {
-      action = d_config->values.InternalErrorAction;
-    }
+    queueId = d_message ? d_message->facts.queueId : std::string();
     d_message.reset();
-    d_services.logger.log(
-        LOG_ERR,
-        LogLine(queueId).add("error", what).add("stage", stage).add("action", action).text());
+    d_services.logger.log(LOG_ERR, LogLine(queueId)
+                                       .add("error", what)
+                                       .add("stage", stage)
+                                       .add("action", toString(action))
+                                       .text());
   } catch (...) {
     // Logging itself failed (out of memory): the action still applies.
   }
   try {
-    if (action == "accept") {
+    if (action == FailureAction::Accept) {
       return Reply::Accept;
     }
-    if (action == "reject") {
+    if (action == FailureAction::Reject) {
       actions.setReply("550", "5.7.0", "Message refused by the DMARC filter");
       return Reply::Reject;
     }

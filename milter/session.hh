@@ -2,10 +2,11 @@
 // progress on it (STYLE.md 6).
 //
 // The extern "C" callbacks (milter/callbacks.cc) fetch the Session and call
-// one member function each; all decisions live here, with the MTA behind
-// MilterActions, the checks behind MessageChecker, the history behind
-// VerdictStore and the log behind Logger, so that unit tests drive a
-// Session with fakes through every callback.
+// one member function each. The session gathers the facts of the message,
+// asks decide() (lib/core/decision.hh) at its end and carries the Decision
+// out, with the MTA behind MilterActions, the checks behind MessageChecker,
+// the history behind VerdictStore and the log behind Logger, so that unit
+// tests drive a Session with fakes through every callback.
 //
 // Connection state (client, HELO, TLS, SMTP AUTH) and message state are
 // separate; the message state is reset at end-of-message and at abort. The
@@ -26,8 +27,9 @@
 #include <string_view>
 #include <vector>
 
+#include "lib/core/address_list.hh"
+#include "lib/core/decision.hh"
 #include "lib/core/message_record.hh"
-#include "milter/address_list.hh"
 #include "milter/message_check.hh"
 
 struct sockaddr;
@@ -113,7 +115,9 @@ private:
   void readTls(MilterActions& actions);
   void startMessage(MilterActions& actions);
   Reply finishMessage(MilterActions& actions, Message& message);
-  Reply rejectText(MilterActions& actions, std::string_view xcode, const std::string& text);
+  void carryOut(MilterActions& actions, const Decision& decision);
+  void logDecision(const Message& message, const Decision& decision,
+                   const std::vector<std::string>& checkTrace, const std::string& storeNote);
 
   SessionServices& d_services;
   std::shared_ptr<const Config> d_config;

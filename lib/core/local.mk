@@ -1,5 +1,7 @@
 # lib/core/local.mk: the pure DMARC engine (no I/O). Included by Makefile.am.
 lib_libdmarccore_a_SOURCES += \
+	lib/core/address_list.cc \
+	lib/core/address_list.hh \
 	lib/core/alignment.cc \
 	lib/core/alignment.hh \
 	lib/core/arc_chain.cc \
@@ -13,10 +15,14 @@ lib_libdmarccore_a_SOURCES += \
 	lib/core/auth_result_names.cc \
 	lib/core/auth_results.cc \
 	lib/core/auth_results.hh \
+	lib/core/author_domains.cc \
+	lib/core/author_domains.hh \
 	lib/core/base64.cc \
 	lib/core/base64.hh \
 	lib/core/dkim_key_record.cc \
 	lib/core/dkim_key_record.hh \
+	lib/core/decision.cc \
+	lib/core/decision.hh \
 	lib/core/dkim_result.hh \
 	lib/core/dmarc_record.cc \
 	lib/core/dmarc_record.hh \
@@ -29,7 +35,11 @@ lib_libdmarccore_a_SOURCES += \
 	lib/core/from_header.hh \
 	lib/core/header_canon.cc \
 	lib/core/header_canon.hh \
+	lib/core/header_counts.cc \
+	lib/core/header_counts.hh \
 	lib/core/idna.hh \
+	lib/core/local_policy.cc \
+	lib/core/local_policy.hh \
 	lib/core/log_throttle.cc \
 	lib/core/log_throttle.hh \
 	lib/core/org_domain.cc \
@@ -39,6 +49,8 @@ lib_libdmarccore_a_SOURCES += \
 	lib/core/public_suffix.hh \
 	lib/core/retry_backoff.cc \
 	lib/core/retry_backoff.hh \
+	lib/core/site_policy.cc \
+	lib/core/site_policy.hh \
 	lib/core/spf_result.hh \
 	lib/core/tag_list.cc \
 	lib/core/tag_list.hh \
@@ -51,6 +63,7 @@ tests_unit_test_core_SOURCES += \
 	tests/unit/test-arc_chain_cc.cc \
 	tests/unit/test-arc_headers_cc.cc \
 	tests/unit/test-base64_cc.cc \
+	tests/unit/test-decision_cc.cc \
 	tests/unit/test-dkim_key_record_cc.cc \
 	tests/unit/test-header_canon_cc.cc \
 	tests/unit/test-tag_list_cc.cc \
@@ -116,7 +129,7 @@ tests_fuzz_libfuzzer_arc_headers_CXXFLAGS = $(AM_CXXFLAGS) $(DM_FUZZ_FLAGS)
 tests_fuzz_libfuzzer_arc_headers_LDFLAGS = $(AM_LDFLAGS) $(DM_FUZZ_FLAGS)
 tests_fuzz_libfuzzer_policy_engine_SOURCES = tests/fuzz/fuzz_policy_engine.cc \
 	$(DM_FUZZ_ENGINE_SOURCES) lib/core/alignment.cc lib/core/org_domain.cc \
-	lib/core/policy_engine.cc lib/core/dns_answer.cc
+	lib/core/policy_engine.cc lib/core/dns_answer.cc lib/core/author_domains.cc
 tests_fuzz_libfuzzer_policy_engine_CXXFLAGS = $(AM_CXXFLAGS) $(DM_FUZZ_FLAGS)
 tests_fuzz_libfuzzer_policy_engine_LDFLAGS = $(AM_LDFLAGS) $(DM_FUZZ_FLAGS)
 tests_fuzz_libfuzzer_from_header_SOURCES = tests/fuzz/fuzz_from_header.cc $(DM_FUZZ_ENGINE_SOURCES)

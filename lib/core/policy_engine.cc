@@ -6,6 +6,7 @@
 #include "lib/core/policy_engine.hh"
 
 #include "lib/core/alignment.hh"
+#include "lib/core/ascii_text.hh"
 #include "lib/core/domain_name.hh"
 #include "lib/core/from_header.hh"
 #include "lib/core/org_domain.hh"
@@ -45,69 +46,6 @@ void addOverride(Verdict& verdict, OverrideReason reason, std::string comment,
     comment += local.comment;
   }
   verdict.overrides.push_back(Override{reason, std::move(comment)});
-}
-
-struct AuthorDomains
-{
-  std::vector<std::string> domains;
-  bool unusable = false;
-  bool absent = false;
-  std::string why;
-};
-
-AuthorDomains collectAuthorDomains(const MessageFacts& facts, const EngineOptions& options)
-{
-  AuthorDomains out;
-  if (facts.fromHeaders.empty()) {
-    out.absent = true;
-    out.why = "no From field";
-    return out;
-  }
-  for (const auto& header : facts.fromHeaders) {
-    FromParseResult parsed = parseFromHeader(header);
-    if (parsed.status == FromParseStatus::NoAddress) {
-      continue;
-    }
-    if (parsed.status != FromParseStatus::Ok) {
-      out.unusable = true;
-      out.why = "From: " + parsed.error;
-      return out;
-    }
-    for (auto& address : parsed.addresses) {
-      if (address.domainLiteral) {
-        out.unusable = true;
-        out.why = "From address with a domain literal";
-        return out;
-      }
-      std::string domain = std::move(address.domain);
-      if (!isAscii(domain)) {
-        auto converted = options.idna != nullptr ? options.idna->toALabel(domain) : std::nullopt;
-        if (!converted) {
-          out.unusable = true;
-          out.why = "From domain is not a valid internationalised name";
-          return out;
-        }
-        domain = toLowerAscii(*converted);
-      }
-      if (!isValidDomainName(domain)) {
-        out.unusable = true;
-        out.why = "From domain is not a valid domain name";
-        return out;
-      }
-      bool seen = false;
-      for (const auto& known : out.domains) {
-        seen = seen || known == domain;
-      }
-      if (!seen) {
-        out.domains.push_back(std::move(domain));
-      }
-    }
-  }
-  if (out.domains.empty()) {
-    out.absent = true;
-    out.why = "no author address in From";
-  }
-  return out;
 }
 
 std::string domainOf(std::string_view address)
@@ -468,6 +406,13 @@ Verdict rejectUnusable(Verdict verdict, DmarcResult result, std::string why,
 Verdict evaluate(const MessageFacts& facts, DnsResolver& dns, const EngineOptions& options,
                  const LocalPolicy& local)
 {
+  return evaluate(collectAuthorDomains(facts.fromHeaders, options.idna), facts, dns, options,
+                  local);
+}
+
+Verdict evaluate(const AuthorDomains& authors, const MessageFacts& facts, DnsResolver& dns,
+                 const EngineOptions& options, const LocalPolicy& local)
+{
   Verdict base;
   base.discoveryMethod =
       options.mode == DmarcMode::Rfc7489 ? DiscoveryMethod::Psl : DiscoveryMethod::TreeWalk;
@@ -475,7 +420,6 @@ Verdict evaluate(const MessageFacts& facts, DnsResolver& dns, const EngineOption
   base.spf = selectSpf(facts);
   base.spfHelo = facts.spfHelo;
 
-  AuthorDomains authors = collectAuthorDomains(facts, options);
   base.fromDomains = authors.domains;
   bool rejectUnusableFrom = options.unusableFrom == FromAction::Reject;
   if (authors.unusable) {

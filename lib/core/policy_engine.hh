@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "lib/core/author_domains.hh"
 #include "lib/core/dkim_result.hh"
 #include "lib/core/dmarc_record.hh"
 #include "lib/core/dns_answer.hh"
@@ -133,4 +134,9 @@ struct LocalPolicy
 //   signature as given, spfAligned / dkimAligned: the policy_evaluated values.
 Verdict evaluate(const MessageFacts& facts, DnsResolver& dns, const EngineOptions& options,
                  const LocalPolicy& local);
+// The same, with the author domains already collected from facts.fromHeaders
+// (collectAuthorDomains with options.idna), so that a caller keying its own
+// rules on them parses the From fields once.
+Verdict evaluate(const AuthorDomains& authors, const MessageFacts& facts, DnsResolver& dns,
+                 const EngineOptions& options, const LocalPolicy& local);
 } // namespace dmarc

@@ -9,7 +9,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "lib/core/error.hh"
-#include "milter/address_list.hh"
+#include "milter/address_source.hh"
 
 using namespace dmarc;
 
@@ -21,7 +21,7 @@ bool listContains(const std::vector<std::string>& words, std::string_view addres
 {
   auto ip = IpAddress::parse(address);
   BOOST_REQUIRE_MESSAGE(ip, "got no parse of " << address << ", want an address");
-  return AddressList::parse(words).contains(*ip);
+  return readAddressList(words).contains(*ip);
 }
 } // namespace
 
@@ -67,7 +67,7 @@ BOOST_AUTO_TEST_CASE(test_Parse_RejectsBadEntries)
 {
   for (const char* bad : {"10.0.0.0/33", "2001:db8::/129", "10.1.2.3/8", "10.0.0.0/", "10.0.0.0/x",
                           "nonsense", "::ffff:1.2.3.0/64"}) {
-    BOOST_CHECK_THROW(AddressList::parse({bad}), ConfigError);
+    BOOST_CHECK_THROW(readAddressList({bad}), ConfigError);
   }
 }
 
@@ -81,7 +81,7 @@ BOOST_AUTO_TEST_CASE(test_Parse_FileWithComments)
     std::ofstream out(path);
     out << "# trusted relays\n192.0.2.0/24   # lab\n\n2001:db8::/48\n";
   }
-  auto list = AddressList::parse({path});
+  auto list = readAddressList({path});
   BOOST_CHECK_EQUAL(list.size(), 2u);
   BOOST_CHECK(list.contains(*IpAddress::parse("192.0.2.9")));
   BOOST_CHECK(list.contains(*IpAddress::parse("2001:db8:0:1::1")));
@@ -90,7 +90,7 @@ BOOST_AUTO_TEST_CASE(test_Parse_FileWithComments)
     out << "192.0.2.0/24\nbogus\n";
   }
   try {
-    AddressList::parse({path});
+    readAddressList({path});
     BOOST_ERROR("got no error for a bad file entry, want ConfigError");
   } catch (const ConfigError& error) {
     std::string text = error.what();
@@ -98,7 +98,7 @@ BOOST_AUTO_TEST_CASE(test_Parse_FileWithComments)
                         "got \"" << text << "\", want the file and line 2");
   }
   std::remove(path);
-  BOOST_CHECK_THROW(AddressList::parse({"/nonexistent/list"}), ConfigError);
+  BOOST_CHECK_THROW(readAddressList({"/nonexistent/list"}), ConfigError);
 }
 
 BOOST_AUTO_TEST_CASE(test_FromSockaddr_BothFamilies)
@@ -106,16 +106,16 @@ BOOST_AUTO_TEST_CASE(test_FromSockaddr_BothFamilies)
   sockaddr_in in4{};
   in4.sin_family = AF_INET;
   in4.sin_addr.s_addr = htonl(0xC0000201); // 192.0.2.1
-  auto a = IpAddress::fromSockaddr(reinterpret_cast<sockaddr*>(&in4));
+  auto a = ipAddressOf(reinterpret_cast<sockaddr*>(&in4));
   BOOST_REQUIRE(a);
   BOOST_CHECK_EQUAL(a->toString(), "192.0.2.1");
   sockaddr_in6 in6{};
   in6.sin6_family = AF_INET6;
   in6.sin6_addr.s6_addr[15] = 1;
-  auto b = IpAddress::fromSockaddr(reinterpret_cast<sockaddr*>(&in6));
+  auto b = ipAddressOf(reinterpret_cast<sockaddr*>(&in6));
   BOOST_REQUIRE(b);
   BOOST_CHECK_EQUAL(b->toString(), "::1");
-  BOOST_CHECK(!IpAddress::fromSockaddr(nullptr));
+  BOOST_CHECK(!ipAddressOf(nullptr));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -37,9 +37,9 @@ BOOST_AUTO_TEST_CASE(test_Defaults_AreValidAndDocumented)
   BOOST_CHECK_EQUAL(config->values.UMask, 07u);
   BOOST_CHECK(config->values.RejectFailures);
   BOOST_CHECK_EQUAL(config->values.TemperrorAction, "tempfail");
-  BOOST_CHECK(config->ignoreHosts.contains(*IpAddress::parse("127.0.0.1")));
-  BOOST_CHECK(config->ignoreHosts.contains(*IpAddress::parse("::1")));
-  BOOST_CHECK(!config->ignoreHosts.contains(*IpAddress::parse("192.0.2.1")));
+  BOOST_CHECK(config->site.ignoreHosts.contains(*IpAddress::parse("127.0.0.1")));
+  BOOST_CHECK(config->site.ignoreHosts.contains(*IpAddress::parse("::1")));
+  BOOST_CHECK(!config->site.ignoreHosts.contains(*IpAddress::parse("192.0.2.1")));
   std::set<std::string> names;
   for (const auto& key : configKeys()) {
     BOOST_CHECK_MESSAGE(names.insert(std::string(key.name)).second,
@@ -68,7 +68,7 @@ BOOST_AUTO_TEST_CASE(test_Parse_OpenDmarcStyleFile)
   BOOST_CHECK_EQUAL(config->authservId, "mx.example.net");
   BOOST_CHECK(!config->values.RejectFailures);
   BOOST_CHECK_EQUAL(config->values.IgnoreHosts.size(), 3u);
-  BOOST_CHECK(config->ignoreHosts.contains(*IpAddress::parse("10.9.9.9")));
+  BOOST_CHECK(config->site.ignoreHosts.contains(*IpAddress::parse("10.9.9.9")));
   BOOST_CHECK_EQUAL(config->values.UMask, 02u);
   BOOST_CHECK_EQUAL(config->values.DNSTimeout, 3u);
   BOOST_CHECK_EQUAL(config->values.RejectString, "DMARC says no for %s");
@@ -182,23 +182,23 @@ BOOST_AUTO_TEST_CASE(test_DomainPolicy_MostSpecificWins)
                             "IgnoreMailFrom lists.example.org\nTrustedMailingLists "
                             "dev.lists.example.org\n",
                             "t");
-  BOOST_REQUIRE(config->domainPolicyFor("a.bank.example.com"));
-  BOOST_CHECK(config->domainPolicyFor("a.bank.example.com")->policy == Policy::Reject);
-  BOOST_CHECK(config->domainPolicyFor("Example.COM")->policy == Policy::None);
-  BOOST_CHECK(!config->domainPolicyFor("notexample.com"));
-  BOOST_CHECK(config->isIgnoredMailFrom("x.lists.example.org"));
-  BOOST_CHECK(!config->isIgnoredMailFrom("example.org"));
-  BOOST_CHECK(config->isTrustedMailingList("DEV.lists.example.org"));
-  BOOST_CHECK(!config->isTrustedMailingList(""));
+  BOOST_REQUIRE(config->site.domainPolicyFor("a.bank.example.com"));
+  BOOST_CHECK(config->site.domainPolicyFor("a.bank.example.com")->policy == Policy::Reject);
+  BOOST_CHECK(config->site.domainPolicyFor("Example.COM")->policy == Policy::None);
+  BOOST_CHECK(!config->site.domainPolicyFor("notexample.com"));
+  BOOST_CHECK(config->site.isIgnoredMailFrom("x.lists.example.org"));
+  BOOST_CHECK(!config->site.isIgnoredMailFrom("example.org"));
+  BOOST_CHECK(config->site.isTrustedMailingList("DEV.lists.example.org"));
+  BOOST_CHECK(!config->site.isTrustedMailingList(""));
 }
 
 BOOST_AUTO_TEST_CASE(test_AuthservId_OwnAndTrusted)
 {
   auto config =
       parseConfig("AuthservID mx.example.net\nTrustedAuthservIDs relay.example.net\n", "t");
-  BOOST_CHECK(config->isOwnAuthservId("MX.example.net"));
-  BOOST_CHECK(config->isOwnAuthservId("relay.example.net"));
-  BOOST_CHECK(!config->isOwnAuthservId("mx.example.org"));
+  BOOST_CHECK(config->site.isOwnAuthservId("MX.example.net"));
+  BOOST_CHECK(config->site.isOwnAuthservId("relay.example.net"));
+  BOOST_CHECK(!config->site.isOwnAuthservId("mx.example.org"));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,5 +1,7 @@
 // test-session_cc.cc: the milter session through every callback, with the
-// MTA, the checks, the history store and the log replaced by fakes.
+// MTA, the checks (SPF and DKIM outcomes the test chooses, DNS from memory),
+// the history store and the log replaced by fakes. The decision itself is
+// the real one (lib/core/decision.hh).
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <syslog.h>
@@ -11,6 +13,7 @@
 #include "milter/logger.hh"
 #include "milter/milter_actions.hh"
 #include "milter/session.hh"
+#include "tests/unit/fake_resolver.hh"
 #include "tests/unit/fake_verdict_store.hh"
 
 using namespace dmarc;
@@ -19,7 +22,8 @@ BOOST_AUTO_TEST_SUITE(test_session_cc)
 
 namespace
 {
-// A check whose verdict the test chooses; it records what it was fed.
+// A check whose SPF and DKIM outcomes the test chooses, on a DNS the test
+// fills; it records what it was fed.
 struct FakeChecker : MessageChecker
 {
   struct Fed
@@ -45,11 +49,12 @@ struct FakeChecker : MessageChecker
       if (d_owner.throwAtFinish) {
         throw Error("resolver exploded");
       }
-      CheckResult result;
-      result.verdict = d_owner.verdict;
+      CheckResult result = d_owner.outcomes;
       result.trace.push_back("fake trace");
       return result;
     }
+    DecisionTools tools() override { return DecisionTools{d_owner.dns}; }
+    std::string dnsUsage() const override { return "fake dns"; }
     FakeChecker& d_owner;
     Fed& d_fed;
   };
@@ -61,21 +66,8 @@ struct FakeChecker : MessageChecker
     configs.push_back(config.authservId);
     return std::make_unique<Check>(*this, *fed.back());
   }
-  std::string authenticationResults(const Config& config, const Verdict& v) override
-  {
-    return config.authservId + "; dmarc=" + std::string(toString(v.result));
-  }
-  std::optional<std::string> authservIdOf(std::string_view value) override
-  {
-    auto start = value.find_first_not_of(' ');
-    if (start == std::string_view::npos) {
-      return std::nullopt;
-    }
-    auto end = value.find_first_of("; ", start);
-    return std::string(value.substr(start, end - start));
-  }
-
-  Verdict verdict;
+  CheckResult outcomes; // SPF and DKIM
+  test::FakeResolver dns;
   bool throwAtFinish = false;
   std::vector<std::unique_ptr<Fed>> fed;
   std::vector<std::string> configs; // authserv-id of the config each message had
@@ -87,10 +79,21 @@ struct Fixture
       : config(parseConfig("AuthservID mx.test\nLogLevel debug\n", "t.conf")),
         services{[this] { return config; }, checker, logger, &store}
   {
-    checker.verdict.result = DmarcResult::Pass;
-    checker.verdict.fromDomain = "example.com";
+    // example.com publishes p=reject; its messages are DKIM-signed unless a
+    // test takes the signature away.
+    publish("v=DMARC1; p=reject");
+    DkimSignatureOutcome signature;
+    signature.result = DkimResult::Pass;
+    signature.domain = "example.com";
+    checker.outcomes.dkim.push_back(signature);
     actions.macros["i"] = "QID1";
     actions.macros["j"] = "mx.test";
+  }
+
+  void publish(const std::string& record)
+  {
+    checker.dns.clear();
+    checker.dns.add("_dmarc.example.com", DnsType::TXT, record);
   }
 
   static sockaddr_in v4(const char* text)
@@ -150,7 +153,10 @@ BOOST_FIXTURE_TEST_CASE(test_Pass_AddsHeaderAtTopAndStores, Fixture)
   BOOST_CHECK(change.kind == RecordingActions::HeaderChange::Kind::Insert);
   BOOST_CHECK_EQUAL(change.index, 0u);
   BOOST_CHECK_EQUAL(change.name, "Authentication-Results");
-  BOOST_CHECK_EQUAL(change.value, "mx.test; dmarc=pass");
+  BOOST_CHECK_MESSAGE(change.value.rfind("mx.test;", 0) == 0 &&
+                          change.value.find("dmarc=pass header.from=example.com") !=
+                              std::string::npos,
+                      "got " << change.value << ", want mx.test's dmarc=pass");
   BOOST_CHECK(actions.replyCode.empty());
 
   const auto& fed = *checker.fed.front();
@@ -187,8 +193,7 @@ BOOST_FIXTURE_TEST_CASE(test_Pass_AddsHeaderAtTopAndStores, Fixture)
 
 BOOST_FIXTURE_TEST_CASE(test_Reject_Answers550WithDomain, Fixture)
 {
-  checker.verdict.result = DmarcResult::Fail;
-  checker.verdict.applied = Disposition::Reject;
+  checker.outcomes.dkim.clear();
   Session session(services);
   open(*this, session);
   auto reply = message(session, {{"From", " a@example.com"}});
@@ -202,8 +207,8 @@ BOOST_FIXTURE_TEST_CASE(test_Reject_Answers550WithDomain, Fixture)
 
 BOOST_FIXTURE_TEST_CASE(test_Quarantine_HoldsOnlyWhenConfigured, Fixture)
 {
-  checker.verdict.result = DmarcResult::Fail;
-  checker.verdict.applied = Disposition::Quarantine;
+  checker.outcomes.dkim.clear();
+  publish("v=DMARC1; p=quarantine");
   {
     Session session(services);
     open(*this, session);
@@ -221,8 +226,8 @@ BOOST_FIXTURE_TEST_CASE(test_Quarantine_HoldsOnlyWhenConfigured, Fixture)
 
 BOOST_FIXTURE_TEST_CASE(test_Tempfail_Answers451, Fixture)
 {
-  checker.verdict.result = DmarcResult::Temperror;
-  checker.verdict.applied = Disposition::Tempfail;
+  checker.outcomes.dkim.clear();
+  checker.dns.fail("_dmarc.example.com");
   Session session(services);
   open(*this, session);
   BOOST_CHECK(message(session, {{"From", " a@example.com"}}) == Reply::Tempfail);
@@ -263,7 +268,7 @@ BOOST_FIXTURE_TEST_CASE(test_SeveralMessages_StateIsPerMessage, Fixture)
   BOOST_CHECK_EQUAL(checker.fed[1]->headers.size(), 2u);
   BOOST_CHECK_EQUAL(checker.configs[0], "mx.test");
   BOOST_CHECK_EQUAL(checker.configs[1], "mx2.test");
-  BOOST_CHECK_EQUAL(actions.headerChanges.back().value, "mx2.test; dmarc=pass");
+  BOOST_CHECK(actions.headerChanges.back().value.rfind("mx2.test;", 0) == 0);
   auto records = store.records();
   BOOST_REQUIRE_EQUAL(records.size(), 2u);
   BOOST_CHECK_EQUAL(records[1].queueId, "QID2");

@@ -1,39 +1,27 @@
 // address_list.cc: IPv4/IPv6 address parsing and CIDR membership.
 // Bounds: prefix lengths are checked against the family, host bits under the
-// prefix must be zero (a typo such as 10.1.2.3/8 is an error, not a guess),
-// list files are read line by line with a line length cap.
-#include "milter/address_list.hh"
+// prefix must be zero (a typo such as 10.1.2.3/8 is an error, not a guess).
+#include "lib/core/address_list.hh"
 
 #include <arpa/inet.h>
 #include <charconv>
 #include <cstring>
-#include <fstream>
-#include <netinet/in.h>
-#include <sys/socket.h>
 
 #include "lib/core/ascii_text.hh"
 #include "lib/core/error.hh"
 
 namespace dmarc
 {
-namespace
-{
-// A list file is configuration, not mail, but a runaway file still must not
-// exhaust memory at start-up.
-constexpr std::size_t s_maxListFileLine = 1024;
-constexpr std::size_t s_maxListEntries = 100000;
-
-void unmapV4(IpAddress& address)
+void IpAddress::unmapV4()
 {
   static constexpr std::array<std::uint8_t, 12> mapped{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-  if (address.v6 && std::memcmp(address.bytes.data(), mapped.data(), mapped.size()) == 0) {
+  if (v6 && std::memcmp(bytes.data(), mapped.data(), mapped.size()) == 0) {
     std::array<std::uint8_t, 16> v4{};
-    std::memcpy(v4.data(), address.bytes.data() + 12, 4);
-    address.bytes = v4;
-    address.v6 = false;
+    std::memcpy(v4.data(), bytes.data() + 12, 4);
+    bytes = v4;
+    v6 = false;
   }
 }
-} // namespace
 
 std::optional<IpAddress> IpAddress::parse(std::string_view text)
 {
@@ -54,30 +42,7 @@ std::optional<IpAddress> IpAddress::parse(std::string_view text)
   }
   if (inet_pton(AF_INET6, copy.c_str(), result.bytes.data()) == 1) {
     result.v6 = true;
-    unmapV4(result);
-    return result;
-  }
-  return std::nullopt;
-}
-
-std::optional<IpAddress> IpAddress::fromSockaddr(const struct sockaddr* address)
-{
-  if (address == nullptr) {
-    return std::nullopt;
-  }
-  IpAddress result;
-  if (address->sa_family == AF_INET) {
-    struct sockaddr_in in4;
-    std::memcpy(&in4, address, sizeof in4);
-    std::memcpy(result.bytes.data(), &in4.sin_addr, 4);
-    return result;
-  }
-  if (address->sa_family == AF_INET6) {
-    struct sockaddr_in6 in6;
-    std::memcpy(&in6, address, sizeof in6);
-    std::memcpy(result.bytes.data(), &in6.sin6_addr, 16);
-    result.v6 = true;
-    unmapV4(result);
+    result.unmapV4();
     return result;
   }
   return std::nullopt;
@@ -132,40 +97,9 @@ AddressList::Network AddressList::parseNetwork(std::string_view word)
   return network;
 }
 
-AddressList AddressList::parse(const std::vector<std::string>& words)
+void AddressList::add(std::string_view word)
 {
-  AddressList list;
-  for (const auto& word : words) {
-    if (!word.empty() && word.front() == '/') {
-      std::ifstream file(word);
-      if (!file) {
-        throw ConfigError("cannot read address list file " + word);
-      }
-      std::string line;
-      unsigned lineNumber = 0;
-      while (std::getline(file, line)) {
-        ++lineNumber;
-        if (line.size() > s_maxListFileLine) {
-          throw ConfigError(word + ":" + std::to_string(lineNumber) + ": line too long");
-        }
-        auto text = trimSpace(std::string_view(line).substr(0, line.find('#')));
-        if (text.empty()) {
-          continue;
-        }
-        try {
-          list.d_networks.push_back(parseNetwork(text));
-        } catch (const ConfigError& error) {
-          throw ConfigError(word + ":" + std::to_string(lineNumber) + ": " + error.what());
-        }
-        if (list.d_networks.size() > s_maxListEntries) {
-          throw ConfigError(word + ": more than " + std::to_string(s_maxListEntries) + " entries");
-        }
-      }
-      continue;
-    }
-    list.d_networks.push_back(parseNetwork(word));
-  }
-  return list;
+  d_networks.push_back(parseNetwork(word));
 }
 
 bool AddressList::contains(const IpAddress& address) const

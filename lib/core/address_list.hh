@@ -1,9 +1,11 @@
 // address_list.hh: IPv4/IPv6 addresses and CIDR lists (IgnoreHosts,
-// TrustedForwarders) with the membership test the milter needs per
-// connection.
+// TrustedForwarders) with the membership test the decision needs per
+// message.
 //
-// Trusts nothing it parses: configuration words and client addresses are
-// validated with inet_pton, prefix lengths are bounded. IPv4-mapped IPv6
+// Pure: text in, values out. Reading list files and socket addresses is the
+// milter's (milter/address_source.hh). Trusts nothing it parses:
+// configuration words and client addresses are validated with inet_pton,
+// prefix lengths are bounded. IPv4-mapped IPv6
 // addresses (::ffff:a.b.c.d) are treated as the IPv4 address they carry, so
 // that an IPv4 rule matches a client seen through an IPv6 socket.
 #pragma once
@@ -15,8 +17,6 @@
 #include <string_view>
 #include <vector>
 
-struct sockaddr;
-
 namespace dmarc
 {
 struct IpAddress
@@ -27,8 +27,8 @@ struct IpAddress
   // Textual form; a bracketed IPv6 literal ("[::1]") and an "IPv6:" prefix
   // (as MTAs write them) are accepted. nullopt when not an address.
   static std::optional<IpAddress> parse(std::string_view text);
-  // From a socket address given by the MTA (AF_INET or AF_INET6).
-  static std::optional<IpAddress> fromSockaddr(const struct sockaddr* address);
+  // An IPv4-mapped IPv6 address becomes the IPv4 address it carries.
+  void unmapV4();
   std::string toString() const;
   unsigned bits() const { return v6 ? 128 : 32; }
 };
@@ -37,10 +37,8 @@ class AddressList
 {
 public:
   AddressList() = default;
-  // Each word is an address or CIDR block; a word starting with '/' names a
-  // file with one entry per line (# starts a comment). Throws ConfigError
-  // naming the bad word (and file:line for file entries).
-  static AddressList parse(const std::vector<std::string>& words);
+  // Adds an address or CIDR block; throws ConfigError naming the bad word.
+  void add(std::string_view word);
 
   bool contains(const IpAddress& address) const;
   bool empty() const { return d_networks.empty(); }

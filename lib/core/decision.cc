@@ -1,0 +1,181 @@
+// decision.cc: facts + site policy -> Decision (see decision.hh). Steps:
+// author domains (From parsed once), the site's exemptions, the DMARC
+// engine, then what the verdict means for the MTA: reply, hold, header
+// edits.
+#include "lib/core/decision.hh"
+
+#include "lib/core/ascii_text.hh"
+#include "lib/core/auth_results.hh"
+#include "lib/core/author_domains.hh"
+#include "lib/core/local_policy.hh"
+
+namespace dmarc
+{
+namespace
+{
+const std::string_view s_authResults = "Authentication-Results";
+// From fields kept for the decision. RFC 5322 allows one; a message with
+// more is evaluated (RFC 9989 §11.5), but hundreds buy nothing but work.
+constexpr std::size_t s_maxFromFields = 16;
+constexpr std::size_t s_maxFromBytes = 64 * 1024;
+// Forged Authentication-Results fields remembered for deletion.
+constexpr std::size_t s_maxForgedAuthResults = 256;
+
+// RejectString with its %s replaced by the author domain.
+std::string formatReject(const std::string& pattern, std::string_view domain)
+{
+  auto at = pattern.find("%s");
+  std::string text = pattern;
+  if (at != std::string::npos) {
+    text.replace(at, 2, domain.empty() ? std::string("(unknown)") : printableAscii(domain, 253));
+  }
+  return printableAscii(text, 450);
+}
+
+MessageRecord recordOf(const DecisionFacts& facts)
+{
+  MessageRecord record;
+  record.receivedAt = facts.receivedAt;
+  record.reportingHost = facts.reportingHost;
+  record.queueId = facts.queueId;
+  record.clientIp = facts.client ? facts.client->toString() : std::string();
+  record.helo = facts.message.helo;
+  record.mailFromDomain = addressDomain(facts.message.mailFrom);
+  record.rcptDomains = facts.rcptDomains;
+  record.tls = facts.tls;
+  return record;
+}
+
+// The A-R value the MTA wants: the field folded as a whole (the field name
+// counts towards the line width), then the name taken off.
+std::string authResultsValue(const std::string& authservId, const Verdict& verdict)
+{
+  AuthResultsFormat format;
+  format.newline = "\n";
+  std::string field = composeAuthResults(authservId, verdict, format);
+  constexpr std::string_view prefix = "Authentication-Results: ";
+  if (field.compare(0, prefix.size(), prefix) == 0) {
+    field.erase(0, prefix.size());
+  }
+  return field;
+}
+
+Verdict evaluateWithSite(const DecisionFacts& facts, const SitePolicy& site,
+                         const DecisionTools& tools, std::vector<std::string>& trace)
+{
+  AuthorDomains authors = collectAuthorDomains(facts.message.fromHeaders, tools.idna);
+  LocalFacts local;
+  local.client = facts.client;
+  local.authenticatedUser = facts.authenticatedUser;
+  if (!authors.unusable) {
+    local.authorDomains = authors.domains;
+  }
+  local.listId = facts.listId;
+  LocalPolicy policy = localPolicyFor(site, local);
+  if (!policy.comment.empty()) {
+    trace.push_back("local policy: " + policy.comment + (policy.enforce ? "" : " (not enforcing)"));
+  }
+  EngineOptions options = site.engine;
+  options.psl = tools.psl;
+  options.idna = tools.idna;
+  options.random = tools.random;
+  Verdict verdict = evaluate(authors, facts.message, tools.dns, options, policy);
+  if (verdict.policy) {
+    trace.push_back("record at _dmarc." + verdict.policy->domain + ": " + verdict.policy->record);
+  }
+  trace.push_back("dmarc = " + std::string(toString(verdict.result)) + " (" + verdict.reason +
+                  ") dkim_aligned=" + (verdict.dkimAligned ? "yes" : "no") +
+                  " spf_aligned=" + (verdict.spfAligned ? "yes" : "no"));
+  return verdict;
+}
+
+void answer(Decision& decision, SmtpAction action, std::string code, std::string xcode,
+            std::string text)
+{
+  decision.action = action;
+  decision.reply = SmtpReply{std::move(code), std::move(xcode), std::move(text)};
+}
+
+// The verdict (and the header rule) -> what the MTA is told and does.
+void dispose(Decision& decision, const DecisionFacts& facts, const SitePolicy& site)
+{
+  const Verdict& verdict = decision.verdict();
+  std::string headerProblem = site.requiredHeaders ? facts.headerCounts.problem() : std::string();
+  if (!headerProblem.empty()) {
+    answer(decision, SmtpAction::Reject, "550", "5.7.1",
+           "Message header does not comply with RFC 5322 section 3.6");
+    decision.why = "RequiredHeaders: " + headerProblem;
+  } else if (verdict.applied == Disposition::Reject) {
+    answer(decision, SmtpAction::Reject, "550", "5.7.1",
+           formatReject(site.rejectText, verdict.fromDomain));
+  } else if (verdict.applied == Disposition::Tempfail) {
+    answer(decision, SmtpAction::Tempfail, "451", "4.7.5",
+           "DMARC evaluation failed temporarily, try again later");
+  }
+  if (decision.action != SmtpAction::Accept) {
+    return;
+  }
+  for (auto it = facts.forgedAuthResults.rbegin(); it != facts.forgedAuthResults.rend(); ++it) {
+    decision.headerEdits.push_back(
+        HeaderEdit{HeaderEdit::Kind::Delete, std::string(s_authResults), *it, {}});
+  }
+  decision.headerEdits.push_back(
+      HeaderEdit{HeaderEdit::Kind::Insert, std::string(s_authResults), 0, decision.authResults});
+  if (verdict.applied == Disposition::Quarantine && site.holdQuarantined) {
+    decision.holdReason = "DMARC policy quarantine for " + printableAscii(verdict.fromDomain, 253);
+  }
+}
+} // namespace
+
+Decision decide(const DecisionFacts& facts, const SitePolicy& site, const DecisionTools& tools)
+{
+  Decision decision;
+  decision.record = recordOf(facts);
+  decision.record.verdict = evaluateWithSite(facts, site, tools, decision.trace);
+  decision.authResults = authResultsValue(site.authservId, decision.verdict());
+  dispose(decision, facts, site);
+  return decision;
+}
+
+void DecisionFacts::addHeader(std::string_view name, std::string_view value, const SitePolicy& site)
+{
+  headerCounts.add(name);
+  if (equalsIgnoreCase(name, s_authResults)) {
+    ++authResultsSeen;
+    auto id = parseAuthservId(value);
+    if (id && site.isOwnAuthservId(*id) && forgedAuthResults.size() < s_maxForgedAuthResults) {
+      forgedAuthResults.push_back(authResultsSeen);
+    }
+  } else if (equalsIgnoreCase(name, "from")) {
+    fromBytes += value.size();
+    if (message.fromHeaders.size() < s_maxFromFields && fromBytes <= s_maxFromBytes) {
+      message.fromHeaders.emplace_back(value);
+    }
+  } else if (equalsIgnoreCase(name, "list-id") && listId.empty()) {
+    listId = listIdOf(value);
+  }
+}
+
+std::string listIdOf(std::string_view value)
+{
+  auto open = value.rfind('<');
+  auto close = value.rfind('>');
+  if (open == std::string_view::npos || close == std::string_view::npos || open > close) {
+    return {};
+  }
+  return std::string(value.substr(open + 1, close - open - 1).substr(0, 255));
+}
+
+std::string addressDomain(std::string_view address)
+{
+  auto at = address.rfind('@');
+  if (at == std::string_view::npos) {
+    return {};
+  }
+  auto domain = toLowerAscii(address.substr(at + 1));
+  while (!domain.empty() && domain.back() == '.') {
+    domain.pop_back();
+  }
+  return domain;
+}
+} // namespace dmarc
