@@ -80,11 +80,13 @@ tests_unit_test_core_SOURCES += \
 # The scenario driver (STYLE.md convention 14): tests/scenarios/*.in -> .ref.
 check_PROGRAMS += tests/tools/dmarc-eval
 # It compiles the two PSL adapter files itself rather than linking the whole
-# adapter library, so it needs libpsl and libidn2 only.
+# adapter library, and takes the configuration parser from the daemon's
+# library (only its config and address list objects are linked in), so it
+# needs libpsl and libidn2 only.
 tests_tools_dmarc_eval_SOURCES = tests/tools/dmarc-eval.cc lib/adapters/psl_idna.cc \
 	lib/adapters/psl_list.cc
 tests_tools_dmarc_eval_CPPFLAGS = $(AM_CPPFLAGS) $(LIBPSL_CFLAGS)
-tests_tools_dmarc_eval_LDADD = $(DM_CORE_LIB) $(LIBPSL_LIBS)
+tests_tools_dmarc_eval_LDADD = milter/libdmarcmilter.a $(DM_CORE_LIB) $(LIBPSL_LIBS)
 
 # Fuzz targets, one per hostile-input parser (STYLE.md convention 11). Plain
 # builds link each target with the standalone runner and run it over its seed
@@ -147,7 +149,8 @@ endif
 TESTS += tests/tools/dmarc-eval-vectors.py
 dist_noinst_SCRIPTS += tests/tools/dmarc-eval-vectors.py
 
-# Golden scenarios: tests/scenarios/*.in through dmarc-eval, diffed with *.ref.
+# Golden scenarios: tests/scenarios/*.in through dmarc-eval, diffed with *.ref;
+# the site-*.in scenarios read the site-*.conf configuration files.
 TESTS += tests/scenarios/run-scenarios.sh
 dist_noinst_SCRIPTS += tests/scenarios/run-scenarios.sh
 # Listed one by one: a directory here would also ship the test logs of the build tree.
@@ -170,6 +173,24 @@ EXTRA_DIST += \
 	tests/scenarios/policy-options.ref \
 	tests/scenarios/rfc7489.in \
 	tests/scenarios/rfc7489.ref \
+	tests/scenarios/site-enforcement.conf \
+	tests/scenarios/site-enforcement.in \
+	tests/scenarios/site-enforcement.ref \
+	tests/scenarios/site-exemptions.conf \
+	tests/scenarios/site-exemptions.in \
+	tests/scenarios/site-exemptions.ref \
+	tests/scenarios/site-from-accept.conf \
+	tests/scenarios/site-from-reject.conf \
+	tests/scenarios/site-from.in \
+	tests/scenarios/site-from.ref \
+	tests/scenarios/site-headers.conf \
+	tests/scenarios/site-headers.in \
+	tests/scenarios/site-headers.ref \
+	tests/scenarios/site-monitor.conf \
+	tests/scenarios/site-temperror-accept.conf \
+	tests/scenarios/site-temperror-tempfail.conf \
+	tests/scenarios/site-temperror.in \
+	tests/scenarios/site-temperror.ref \
 	tests/scenarios/temperror.in \
 	tests/scenarios/temperror.ref \
 	tests/scenarios/tree-walk.in \

@@ -21,6 +21,14 @@
 //          [unusable-from=reject|accept] [tempfail=yes|no]
 //   eval | record <text> | orgdomain <domain> | walk <domain> | reset
 //   authres-empty                   (the "; none" field: nothing evaluated)
+// The whole end-of-message decision (lib/core/decision.hh), with the site
+// policy read from a real dmarc-milter.conf by the daemon's own parser:
+//   config <file>                   (relative to the scenario's folder)
+//   client <address>|none           (default 192.0.2.1; none: local submission)
+//   auth <user>                     (SMTP AUTH identity)
+//   header <Name>: <value>          (as the milter sees it: From, List-Id,
+//                                    Authentication-Results, counts)
+//   decide                          (the from/mailfrom/helo/spf/dkim facts too)
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
@@ -33,10 +41,12 @@
 #include "lib/adapters/psl_idna.hh"
 #include "lib/adapters/psl_list.hh"
 #include "lib/core/auth_results.hh"
+#include "lib/core/decision.hh"
 #include "lib/core/dmarc_record.hh"
 #include "lib/core/error.hh"
 #include "lib/core/org_domain.hh"
 #include "lib/core/policy_engine.hh"
+#include "milter/config.hh"
 #include "tests/unit/fake_resolver.hh"
 
 namespace
@@ -146,6 +156,8 @@ void printRecord(std::ostream& out, const DmarcRecord& record)
 class Scenario
 {
 public:
+  explicit Scenario(std::string folder) : d_folder(std::move(folder)) { resetDecisionFacts(); }
+
   int run(std::istream& in, std::ostream& out)
   {
     std::string line;
@@ -230,7 +242,7 @@ private:
     out << "\n";
   }
 
-  void printVerdict(std::ostream& out, const Verdict& v)
+  void printVerdict(std::ostream& out, const Verdict& v, bool withAuthResults = true)
   {
     out << "result=" << toString(v.result) << " reason=" << quoted(v.reason) << "\n";
     out << "from_domain=" << (v.fromDomain.empty() ? "-" : v.fromDomain) << " from_domains=";
@@ -258,13 +270,100 @@ private:
     for (const auto& o : v.overrides) {
       out << "override=" << toString(o.reason) << " comment=" << quoted(o.comment) << "\n";
     }
+    if (!withAuthResults) {
+      return;
+    }
     AuthResultsFormat format;
     format.newline = "\n";
     out << composeAuthResults(d_authservId, v, format) << "\n";
   }
 
+  void printDecision(std::ostream& out, const Decision& d)
+  {
+    static const char* const actions[] = {"accept", "reject", "tempfail"};
+    out << "action=" << actions[static_cast<int>(d.action)];
+    if (d.action != SmtpAction::Accept) {
+      out << " reply=" << quoted(d.reply.code + " " + d.reply.xcode + " " + d.reply.text);
+    }
+    out << "\n";
+    if (d.holdReason) {
+      out << "hold=" << quoted(*d.holdReason) << "\n";
+    }
+    if (!d.why.empty()) {
+      out << "why=" << quoted(d.why) << "\n";
+    }
+    for (const auto& edit : d.headerEdits) {
+      out << "edit=" << (edit.kind == HeaderEdit::Kind::Delete ? "delete " : "insert ") << edit.name
+          << " " << edit.index << "\n";
+    }
+    out << "Authentication-Results: " << d.authResults << "\n";
+  }
+
+  // The site policy of a dmarc-milter.conf, read by the daemon's parser.
+  void loadSite(const std::string& name)
+  {
+    std::string path = name.starts_with("/") ? name : d_folder + "/" + name;
+    d_config = loadConfig(path);
+  }
+
+  void decideMessage(std::ostream& out)
+  {
+    if (!d_config) {
+      throw Error("decide needs a config");
+    }
+    DecisionFacts facts = d_decision;
+    facts.message.fromHeaders.insert(facts.message.fromHeaders.end(), d_facts.fromHeaders.begin(),
+                                     d_facts.fromHeaders.end());
+    facts.message.mailFrom = d_facts.mailFrom;
+    facts.message.helo = d_facts.helo;
+    facts.message.spf = d_facts.spf;
+    facts.message.spfHelo = d_facts.spfHelo;
+    facts.message.dkim = d_facts.dkim;
+    facts.message.authorDomainExists = d_facts.authorDomainExists;
+    const SitePolicy& site = d_config->site;
+    DecisionTools tools{d_logging, site.engine.mode == DmarcMode::Rfc7489 ? psl() : nullptr,
+                        &d_idna, &d_random};
+    Decision decision = decide(facts, site, tools);
+    printQueries(out);
+    printVerdict(out, decision.verdict(), false);
+    printDecision(out, decision);
+  }
+
+  // The facts only the decision reads (client, AUTH, header fields).
+  bool executeDecisionFact(const std::string& command, const std::string& rest)
+  {
+    if (command == "config") {
+      loadSite(rest);
+    } else if (command == "client") {
+      d_decision.client = rest == "none" ? std::nullopt : IpAddress::parse(rest);
+      if (rest != "none" && !d_decision.client) {
+        throw Error("bad client address " + rest);
+      }
+    } else if (command == "auth") {
+      d_decision.authenticatedUser = rest;
+    } else if (command == "header") {
+      auto colon = rest.find(':');
+      if (colon == std::string::npos || !d_config) {
+        throw Error("header needs a config and Name: value");
+      }
+      d_decision.addHeader(rest.substr(0, colon), unescape(rest.substr(colon + 1)), d_config->site);
+    } else {
+      return false;
+    }
+    return true;
+  }
+
+  void resetDecisionFacts()
+  {
+    d_decision = DecisionFacts{};
+    d_decision.client = IpAddress::parse("192.0.2.1");
+  }
+
   bool execute(const std::string& command, const std::string& rest, std::ostream& out)
   {
+    if (executeDecisionFact(command, rest)) {
+      return true;
+    }
     auto args = words(rest);
     auto arg = [&args](std::size_t i) { return i < args.size() ? args[i] : std::string(); };
     if (command == "mode") {
@@ -355,6 +454,8 @@ private:
           throw Error("bad option " + a);
         }
       }
+    } else if (command == "decide") {
+      decideMessage(out);
     } else if (command == "eval") {
       Verdict verdict = evaluate(d_facts, d_logging, options(), d_local);
       printQueries(out);
@@ -385,6 +486,7 @@ private:
       d_logging.take();
       d_facts = MessageFacts{};
       d_local = LocalPolicy{};
+      resetDecisionFacts();
       DmarcMode mode = d_options.mode;
       d_options = EngineOptions{};
       d_options.mode = mode;
@@ -404,13 +506,18 @@ private:
   Idn2Converter d_idna;
   std::unique_ptr<PslPublicSuffixList> d_psl;
   std::string d_authservId = "mx.example.net";
+  std::string d_folder; // the scenario's, for config files
+  std::shared_ptr<const Config> d_config;
+  DecisionFacts d_decision;
 };
 } // namespace
 
 int main(int argc, char** argv)
 {
   try {
-    Scenario scenario;
+    std::string path = argc > 1 ? argv[1] : "";
+    Scenario scenario(path.find('/') == std::string::npos ? std::string(".")
+                                                          : path.substr(0, path.rfind('/')));
     if (argc > 1) {
       std::ifstream file(argv[1]);
       if (!file) {
