@@ -34,3 +34,5 @@ tests_unit_test_reporting_LDADD += reporting/liboverview.a $(DM_LIBS)
 
 # The page is also loaded in headless Chromium (tests/integration/chromium_page.py).
 dist_noinst_DATA += tests/integration/test_overview.py tests/integration/chromium_page.py
+# The benchmark of a year's page for 1,000 domains (not run by make check).
+dist_noinst_SCRIPTS += tests/bench/overview_bench.py

@@ -124,9 +124,53 @@ Figure tableFigure(const std::string& title, const std::string& note, Table tabl
   return figure;
 }
 
+// Per `key` (a column of ingested_dmarc_report), its reports and the
+// number of distinct `other` values, by two hash aggregations instead of
+// count(DISTINCT ...), which sorts every group.
+std::string reportCounts(const std::string& key, const std::string& other)
+{
+  return "SELECT " + key + ", sum(reports), count(*) FROM (SELECT " + key + ", " + other +
+         ", count(*) AS reports FROM ingested_dmarc_report"
+         " WHERE date_begin >= $1::date AND date_begin < $2::date"
+         " AND (cardinality($3::text[]) = 0 OR policy_domain = ANY($3::text[]))"
+         " GROUP BY 1, 2) AS pairs GROUP BY 1";
+}
+
 std::vector<std::string> daysOf(const OverviewQuery& query)
 {
   return isoDays(query.firstDay, query.endDay);
+}
+
+// The verdicts of the period counted per day and per the few columns the
+// daily charts and key figures split by: one pass over the verdicts (a
+// year of a busy site is millions of rows) instead of one per chart. A
+// temporary table of the transaction, made by whichever section needs it
+// first; the period and domains are those of the one overview it serves.
+constexpr const char* s_verdictDays = "overview_verdict_day";
+
+void countVerdictDays(pqxx::transaction_base& tx, const Params& p)
+{
+  if (!tx.exec(std::string("SELECT to_regclass('pg_temp.") + s_verdictDays + "') IS NULL")
+           .front()[0]
+           .as<bool>()) {
+    return;
+  }
+  // CREATE TABLE AS takes no parameters: create, then INSERT ... SELECT.
+  tx.exec(std::string("CREATE TEMP TABLE ") + s_verdictDays +
+          " (day date, dmarc_result text, disposition text, tls_version text, over_tls boolean,"
+          " overridden boolean, messages bigint) ON COMMIT DROP");
+  tx.exec_params(
+      std::string("INSERT INTO ") + s_verdictDays +
+          " SELECT day, dmarc_result::text, disposition_applied::text, tls_version,"
+          " over_tls, cardinality(override_reasons) > 0, count(*) FROM overview_verdict" +
+          s_verdictFilter + " GROUP BY 1, 2, 3, 4, 5, 6",
+      p.firstDay, p.endDay, p.domains);
+}
+
+pqxx::result fromVerdictDays(pqxx::transaction_base& tx, const std::string& select,
+                             const std::string& rest = "")
+{
+  return tx.exec(select + " FROM " + s_verdictDays + rest);
 }
 } // namespace
 
@@ -160,18 +204,25 @@ Section reportsSection(pqxx::transaction_base& tx, const OverviewQuery& query,
       "line has no report."));
 
   {
+    // Counted without DISTINCT aggregates (each one a sort per group): the
+    // messages from the rows, the reports and reporters from the reports.
+    std::map<std::string, std::pair<std::string, std::string>> reports;
+    for (const auto& row : run(tx, p, reportCounts("policy_domain", "org_name"))) {
+      reports[cell(row[0])] = {cell(row[1]), cell(row[2])};
+    }
     const auto result =
         run(tx, p,
-            std::string("SELECT domain, count(DISTINCT report), count(DISTINCT reporter),"
-                        " sum(messages), coalesce(sum(messages) FILTER (WHERE dmarc_pass), 0)"
-                        " FROM overview_dmarc_record") +
-                s_reportFilter + " GROUP BY 1 ORDER BY 4 DESC, 1");
+            std::string(
+                "SELECT domain, sum(messages), coalesce(sum(messages) FILTER (WHERE dmarc_pass), 0)"
+                " FROM overview_dmarc_record") +
+                s_reportFilter + " GROUP BY 1 ORDER BY 2 DESC, 1");
     Table table;
     table.columns = {"domain", "reports", "reporters", "messages", "passed", "pass %", "failed"};
     for (const auto& row : result) {
-      const double messages = number(row[3]);
-      const double passed = number(row[4]);
-      table.rows.push_back({cell(row[0]), cell(row[1]), cell(row[2]), countText(messages),
+      const double messages = number(row[1]);
+      const double passed = number(row[2]);
+      const auto& counts = reports[cell(row[0])];
+      table.rows.push_back({cell(row[0]), counts.first, counts.second, countText(messages),
                             countText(passed), percentText(passed, messages),
                             countText(messages - passed)});
     }
@@ -184,8 +235,6 @@ Section reportsSection(pqxx::transaction_base& tx, const OverviewQuery& query,
   {
     std::string address;
     double messages = 0, passed = 0, bothBroke = 0, spfBroke = 0, dkimBroke = 0;
-    std::string domains;
-    std::string reporters;
   };
   std::vector<Source> sources;
   for (const auto& row :
@@ -195,15 +244,11 @@ Section reportsSection(pqxx::transaction_base& tx, const OverviewQuery& query,
                " coalesce(sum(messages) FILTER (WHERE dmarc_pass), 0),"
                " coalesce(sum(messages) FILTER (WHERE NOT dkim_aligned AND NOT spf_aligned), 0),"
                " coalesce(sum(messages) FILTER (WHERE dkim_aligned AND NOT spf_aligned), 0),"
-               " coalesce(sum(messages) FILTER (WHERE spf_aligned AND NOT dkim_aligned), 0),"
-               " array_to_string((array_agg(DISTINCT domain))[1:3], ', ')"
-               "   || CASE WHEN count(DISTINCT domain) > 3 THEN ', ...' ELSE '' END,"
-               " array_to_string((array_agg(DISTINCT reporter))[1:3], ', ')"
-               "   || CASE WHEN count(DISTINCT reporter) > 3 THEN ', ...' ELSE '' END"
+               " coalesce(sum(messages) FILTER (WHERE spf_aligned AND NOT dkim_aligned), 0)"
                " FROM overview_dmarc_record") +
                s_reportFilter + " GROUP BY 1 ORDER BY 2 DESC, 1")) {
     sources.push_back({cell(row[0]), number(row[1]), number(row[2]), number(row[3]), number(row[4]),
-                       number(row[5]), cell(row[6]), cell(row[7])});
+                       number(row[5])});
   }
   std::map<std::string, SourceName> names;
   if (namer) {
@@ -278,6 +323,25 @@ Section reportsSection(pqxx::transaction_base& tx, const OverviewQuery& query,
     if (failing.size() > query.limit) {
       failing.resize(query.limit);
     }
+    // Which domains and reporters, for the few sources shown only.
+    std::vector<std::string> shown;
+    for (const Source* source : failing) {
+      shown.push_back(source->address);
+    }
+    std::map<std::string, std::pair<std::string, std::string>> seenBy;
+    if (!shown.empty()) {
+      for (const auto& row : tx.exec_params(
+               std::string("SELECT host(source_ip),"
+                           " array_to_string((array_agg(DISTINCT domain))[1:3], ', ')"
+                           "   || CASE WHEN count(DISTINCT domain) > 3 THEN ', ...' ELSE '' END,"
+                           " array_to_string((array_agg(DISTINCT reporter))[1:3], ', ')"
+                           "   || CASE WHEN count(DISTINCT reporter) > 3 THEN ', ...' ELSE '' END"
+                           " FROM overview_dmarc_record") +
+                   s_reportFilter + " AND source_ip = ANY($4::inet[]) GROUP BY 1",
+               p.firstDay, p.endDay, p.domains, pgArrayLiteral(shown))) {
+        seenBy[cell(row[0])] = {cell(row[1]), cell(row[2])};
+      }
+    }
     std::vector<std::string> categories;
     ChartSeries both{"DMARC failed: neither aligned", {}, Tone::Bad};
     ChartSeries spf{"SPF not aligned (DKIM carried it)", {}, Tone::Warn};
@@ -300,8 +364,8 @@ Section reportsSection(pqxx::transaction_base& tx, const OverviewQuery& query,
       table.rows.push_back(
           {source->address,
            name.ptrName.empty() ? "" : name.ptrName + (name.confirmed ? "" : " (unconfirmed)"),
-           source->domains, source->reporters, countText(source->messages),
-           countText(source->bothBroke), countText(source->spfBroke),
+           seenBy[source->address].first, seenBy[source->address].second,
+           countText(source->messages), countText(source->bothBroke), countText(source->spfBroke),
            countText(source->dkimBroke)});
     }
     section.figures.push_back(rankingFigure(
@@ -326,12 +390,16 @@ Section reportsSection(pqxx::transaction_base& tx, const OverviewQuery& query,
       "What the reporting receivers did with the mail (policy_evaluated disposition)."));
 
   {
-    const auto result = runLimited(
-        tx, p,
-        std::string("SELECT reporter, count(DISTINCT report), count(DISTINCT domain),"
-                    " sum(messages), coalesce(sum(messages) FILTER (WHERE dmarc_pass), 0)"
-                    " FROM overview_dmarc_record") +
-            s_reportFilter + " GROUP BY 1 ORDER BY 4 DESC, 1");
+    std::map<std::string, std::pair<std::string, std::string>> reports;
+    for (const auto& row : run(tx, p, reportCounts("org_name", "policy_domain"))) {
+      reports[cell(row[0])] = {cell(row[1]), cell(row[2])};
+    }
+    const auto result =
+        runLimited(tx, p,
+                   std::string("SELECT reporter, sum(messages),"
+                               " coalesce(sum(messages) FILTER (WHERE dmarc_pass), 0)"
+                               " FROM overview_dmarc_record") +
+                       s_reportFilter + " GROUP BY 1 ORDER BY 2 DESC, 1");
     std::vector<std::string> categories;
     ChartSeries passed{"passed", {}, Tone::Good};
     ChartSeries failed{"failed", {}, Tone::Bad};
@@ -339,13 +407,13 @@ Section reportsSection(pqxx::transaction_base& tx, const OverviewQuery& query,
     table.columns = {"reporter", "reports", "domains", "messages", "passed", "pass %"};
     for (const auto& row : result) {
       const std::string reporter = cell(row[0]).empty() ? "(no name)" : cell(row[0]);
-      const double messages = number(row[3]);
-      const double pass = number(row[4]);
+      const double messages = number(row[1]);
+      const double pass = number(row[2]);
       categories.push_back(reporter);
       passed.values.emplace_back(pass);
       failed.values.emplace_back(messages - pass);
-      table.rows.push_back({reporter, cell(row[1]), cell(row[2]), countText(messages),
-                            countText(pass), percentText(pass, messages)});
+      table.rows.push_back({reporter, reports[cell(row[0])].first, reports[cell(row[0])].second,
+                            countText(messages), countText(pass), percentText(pass, messages)});
     }
     section.figures.push_back(rankingFigure("dmarc-reporters", "Reporters",
                                             "Who sent the reports, and how much mail they saw.",
@@ -364,16 +432,14 @@ Section inboundSection(pqxx::transaction_base& tx, const OverviewQuery& query)
   section.intro = "From the milter's own verdicts on mail to our domains (one per message).";
 
   {
-    const auto row = run(tx, p,
-                         std::string("SELECT count(*),"
-                                     " count(*) FILTER (WHERE dmarc_result = 'pass'),"
-                                     " count(*) FILTER (WHERE dmarc_result = 'fail'),"
-                                     " count(*) FILTER (WHERE disposition_applied = 'reject'),"
-                                     " count(*) FILTER (WHERE disposition_applied = 'quarantine'),"
-                                     " count(*) FILTER (WHERE disposition_applied = 'tempfail'),"
-                                     " count(*) FILTER (WHERE cardinality(override_reasons) > 0)"
-                                     " FROM overview_verdict") +
-                             s_verdictFilter)
+    countVerdictDays(tx, p);
+    const auto row = fromVerdictDays(tx, "SELECT coalesce(sum(messages), 0),"
+                                         " sum(messages) FILTER (WHERE dmarc_result = 'pass'),"
+                                         " sum(messages) FILTER (WHERE dmarc_result = 'fail'),"
+                                         " sum(messages) FILTER (WHERE disposition = 'reject'),"
+                                         " sum(messages) FILTER (WHERE disposition = 'quarantine'),"
+                                         " sum(messages) FILTER (WHERE disposition = 'tempfail'),"
+                                         " sum(messages) FILTER (WHERE overridden)")
                          .front();
     Table table;
     table.columns = {"figure", "messages", "share %"};
@@ -398,10 +464,8 @@ Section inboundSection(pqxx::transaction_base& tx, const OverviewQuery& query)
   results.order = {{"pass", Tone::Good}, {"fail", Tone::Bad}, {"none", Tone::Muted}};
   section.figures.push_back(
       dailyFigure(results, days,
-                  dailyPoints(run(tx, p,
-                                  std::string("SELECT day::text, dmarc_result::text, count(*) FROM "
-                                              "overview_verdict") +
-                                      s_verdictFilter + " GROUP BY 1, 2")),
+                  dailyPoints(fromVerdictDays(tx, "SELECT day::text, dmarc_result, sum(messages)",
+                                              " GROUP BY 1, 2")),
                   "none: the From domain publishes no DMARC record."));
 
   DailyChartSpec dispositions;
@@ -413,11 +477,10 @@ Section inboundSection(pqxx::transaction_base& tx, const OverviewQuery& query)
                         {"tempfail", Tone::Auto}};
   section.figures.push_back(dailyFigure(
       dispositions, days,
-      dailyPoints(run(tx, p,
-                      std::string("SELECT day::text, CASE WHEN disposition_applied IN ('none', "
-                                  "'pass') THEN 'delivered' ELSE disposition_applied::text END,"
-                                  " count(*) FROM overview_verdict") +
-                          s_verdictFilter + " GROUP BY 1, 2")),
+      dailyPoints(fromVerdictDays(tx,
+                                  "SELECT day::text, CASE WHEN disposition IN ('none', 'pass')"
+                                  " THEN 'delivered' ELSE disposition END, sum(messages)",
+                                  " GROUP BY 1, 2")),
       "The disposition applied after local overrides: quarantine is held in the MTA's queue, "
       "tempfail deferred the message."));
 
@@ -567,6 +630,7 @@ Section transportSection(pqxx::transaction_base& tx, const OverviewQuery& query)
         tableFigure("TLS-RPT sessions per policy", "Most failures first.", std::move(table)));
   }
 
+  countVerdictDays(tx, p);
   DailyChartSpec share;
   share.id = "inbound-tls-share";
   share.title = "Share of our inbound sessions over TLS per day";
@@ -574,10 +638,10 @@ Section transportSection(pqxx::transaction_base& tx, const OverviewQuery& query)
   share.rate = true;
   section.figures.push_back(dailyFigure(
       share, days,
-      dailyPoints(run(tx, p,
-                      std::string("SELECT day::text, 'over TLS', count(*) FILTER (WHERE "
-                                  "over_tls), count(*) FROM overview_verdict") +
-                          s_verdictFilter + " GROUP BY 1"),
+      dailyPoints(fromVerdictDays(tx,
+                                  "SELECT day::text, 'over TLS', coalesce(sum(messages) FILTER"
+                                  " (WHERE over_tls), 0), sum(messages)",
+                                  " GROUP BY 1"),
                   true),
       "Messages to our domains that arrived over TLS, in percent of all."));
 
@@ -585,12 +649,11 @@ Section transportSection(pqxx::transaction_base& tx, const OverviewQuery& query)
   versions.id = "inbound-tls-versions";
   versions.title = "Inbound messages per day by TLS version";
   versions.order = {{"cleartext", Tone::Bad}};
-  section.figures.push_back(dailyFigure(
-      versions, days,
-      dailyPoints(run(tx, p,
-                      std::string("SELECT day::text, tls_version, count(*) FROM overview_verdict") +
-                          s_verdictFilter + " GROUP BY 1, 2")),
-      ""));
+  section.figures.push_back(
+      dailyFigure(versions, days,
+                  dailyPoints(fromVerdictDays(tx, "SELECT day::text, tls_version, sum(messages)",
+                                              " GROUP BY 1, 2")),
+                  ""));
   return section;
 }
 
