@@ -30,9 +30,9 @@ public:
   explicit SmallTmpfs(std::size_t bytes)
   {
     const std::string options = "size=" + std::to_string(bytes) + ",mode=0700";
-    BOOST_TEST_REQUIRE(::mount("tmpfs", d_dir.path().c_str(), "tmpfs", MS_NOSUID | MS_NODEV,
-                               options.c_str()) == 0,
-                       "cannot mount a tmpfs on " << d_dir.path());
+    BOOST_TEST_REQUIRE(
+        ::mount("tmpfs", d_dir.path().c_str(), "tmpfs", MS_NOSUID | MS_NODEV, options.c_str()) == 0,
+        "cannot mount a tmpfs on " << d_dir.path());
   }
   ~SmallTmpfs() { ::umount2(d_dir.path().c_str(), MNT_DETACH); }
   SmallTmpfs(const SmallTmpfs&) = delete;
