@@ -57,14 +57,10 @@ tests_unit_test_reporting_CPPFLAGS += $(LIBARCHIVE_CFLAGS) $(NLOHMANN_JSON_CFLAG
 tests_unit_test_reporting_LDADD += $(DM_INGEST_LIBS)
 EXTRA_DIST += tests/unit/ingest_expected.hh tests/integration/ingest_expected.tsv
 
-# Fuzz targets of the ingestion parsers (STYLE.md convention 11), following
-# tests/fuzz/ conventions: the standalone runner replays each seed corpus
-# tests/fuzz/corpus/<target>/ in make check; --enable-fuzzing (clang) also
-# builds libFuzzer binaries with the parsers compiled instrumented.
-DM_INGEST_FUZZ_TARGETS = tests/fuzz/fuzz_dmarc_report_parser tests/fuzz/fuzz_tlsrpt_parser \
+# Fuzz targets of the ingestion parsers (STYLE.md convention 11); how they
+# are built, replayed and run is in tests/local.mk.
+DM_FUZZ_TARGETS += tests/fuzz/fuzz_dmarc_report_parser tests/fuzz/fuzz_tlsrpt_parser \
 	tests/fuzz/fuzz_mime_walk tests/fuzz/fuzz_decompress
-check_PROGRAMS += $(DM_INGEST_FUZZ_TARGETS)
-TESTS += $(DM_INGEST_FUZZ_TARGETS)
 tests_fuzz_fuzz_dmarc_report_parser_SOURCES = tests/fuzz/fuzz_dmarc_report_parser.cc tests/fuzz/standalone_runner.cc
 tests_fuzz_fuzz_dmarc_report_parser_CPPFLAGS = $(AM_CPPFLAGS) $(DM_INGEST_CFLAGS) -DDM_FUZZ_TARGET='"dmarc_report_parser"'
 tests_fuzz_fuzz_dmarc_report_parser_LDADD = $(DM_INGEST_LIBS)
@@ -77,35 +73,6 @@ tests_fuzz_fuzz_mime_walk_LDADD = $(DM_INGEST_LIBS)
 tests_fuzz_fuzz_decompress_SOURCES = tests/fuzz/fuzz_decompress.cc tests/fuzz/standalone_runner.cc
 tests_fuzz_fuzz_decompress_CPPFLAGS = $(AM_CPPFLAGS) $(DM_INGEST_CFLAGS) -DDM_FUZZ_TARGET='"decompress"'
 tests_fuzz_fuzz_decompress_LDADD = $(DM_INGEST_LIBS)
-
-if FUZZING
-DM_INGEST_FUZZ_FLAGS = -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer -g
-DM_INGEST_FUZZ_SOURCES = reporting/decompress.cc reporting/dmarc_report_parser.cc reporting/mime_walk.cc \
-	reporting/tlsrpt_parser.cc reporting/report_extractor.cc
-DM_INGEST_FUZZ_LIBS = $(LIBXML2_LIBS) $(ZLIB_LIBS) $(LIBARCHIVE_LIBS)
-noinst_PROGRAMS += tests/fuzz/libfuzzer_dmarc_report_parser tests/fuzz/libfuzzer_tlsrpt_parser \
-	tests/fuzz/libfuzzer_mime_walk tests/fuzz/libfuzzer_decompress
-tests_fuzz_libfuzzer_dmarc_report_parser_SOURCES = tests/fuzz/fuzz_dmarc_report_parser.cc $(DM_INGEST_FUZZ_SOURCES)
-tests_fuzz_libfuzzer_dmarc_report_parser_CPPFLAGS = $(AM_CPPFLAGS) $(DM_INGEST_CFLAGS)
-tests_fuzz_libfuzzer_dmarc_report_parser_CXXFLAGS = $(AM_CXXFLAGS) $(DM_INGEST_FUZZ_FLAGS)
-tests_fuzz_libfuzzer_dmarc_report_parser_LDFLAGS = $(AM_LDFLAGS) $(DM_INGEST_FUZZ_FLAGS)
-tests_fuzz_libfuzzer_dmarc_report_parser_LDADD = $(DM_INGEST_FUZZ_LIBS)
-tests_fuzz_libfuzzer_tlsrpt_parser_SOURCES = tests/fuzz/fuzz_tlsrpt_parser.cc $(DM_INGEST_FUZZ_SOURCES)
-tests_fuzz_libfuzzer_tlsrpt_parser_CPPFLAGS = $(AM_CPPFLAGS) $(DM_INGEST_CFLAGS)
-tests_fuzz_libfuzzer_tlsrpt_parser_CXXFLAGS = $(AM_CXXFLAGS) $(DM_INGEST_FUZZ_FLAGS)
-tests_fuzz_libfuzzer_tlsrpt_parser_LDFLAGS = $(AM_LDFLAGS) $(DM_INGEST_FUZZ_FLAGS)
-tests_fuzz_libfuzzer_tlsrpt_parser_LDADD = $(DM_INGEST_FUZZ_LIBS)
-tests_fuzz_libfuzzer_mime_walk_SOURCES = tests/fuzz/fuzz_mime_walk.cc $(DM_INGEST_FUZZ_SOURCES)
-tests_fuzz_libfuzzer_mime_walk_CPPFLAGS = $(AM_CPPFLAGS) $(DM_INGEST_CFLAGS)
-tests_fuzz_libfuzzer_mime_walk_CXXFLAGS = $(AM_CXXFLAGS) $(DM_INGEST_FUZZ_FLAGS)
-tests_fuzz_libfuzzer_mime_walk_LDFLAGS = $(AM_LDFLAGS) $(DM_INGEST_FUZZ_FLAGS)
-tests_fuzz_libfuzzer_mime_walk_LDADD = $(DM_INGEST_FUZZ_LIBS)
-tests_fuzz_libfuzzer_decompress_SOURCES = tests/fuzz/fuzz_decompress.cc $(DM_INGEST_FUZZ_SOURCES)
-tests_fuzz_libfuzzer_decompress_CPPFLAGS = $(AM_CPPFLAGS) $(DM_INGEST_CFLAGS)
-tests_fuzz_libfuzzer_decompress_CXXFLAGS = $(AM_CXXFLAGS) $(DM_INGEST_FUZZ_FLAGS)
-tests_fuzz_libfuzzer_decompress_LDFLAGS = $(AM_LDFLAGS) $(DM_INGEST_FUZZ_FLAGS)
-tests_fuzz_libfuzzer_decompress_LDADD = $(DM_INGEST_FUZZ_LIBS)
-endif
 
 dist_noinst_DATA += tests/integration/test_ingest.py tests/integration/test_check.py \
 	tests/integration/test_summary.py tests/integration/test_ingest_tlsrpt_dkim.py

@@ -9,6 +9,47 @@ dist_noinst_DATA += tests/harness/sanitizers.py tests/harness/proc_usage.py \
 	tests/integration/test_exit_status.py tests/integration/test_quickstart.py
 EXTRA_DIST += tests/lsan.supp
 
+# Fuzz targets (STYLE.md convention 11), listed in DM_FUZZ_TARGETS by the
+# fragment of the code they exercise. Started without arguments, a target
+# runs its seed corpus tests/fuzz/corpus/<name>/ through the code once: that
+# is its make check test in every build. In a libFuzzer build (./configure
+# --enable-fuzzing CC=clang CXX=clang++) the same binary is a libFuzzer
+# binary, and `make fuzz` runs each target for FUZZ_SECONDS seconds, growing
+# fuzz-corpus/<name>/ in the build tree from the seeds and writing any input
+# that crashes, leaks or hangs into fuzz-findings/. FUZZ_TARGETS picks
+# targets, FUZZ_FLAGS adds libFuzzer options.
+check_PROGRAMS += $(DM_FUZZ_TARGETS)
+TESTS += $(DM_FUZZ_TARGETS)
+EXTRA_DIST += tests/fuzz/corpus tests/fuzz/fuzz_target.hh
+FUZZ_SECONDS = 10
+FUZZ_TARGETS = $(DM_FUZZ_TARGETS)
+FUZZ_FLAGS =
+if FUZZING
+dm_libfuzzer = yes
+else
+dm_libfuzzer = no
+endif
+fuzz: $(FUZZ_TARGETS)
+	@if test "$(dm_libfuzzer)" != yes; then \
+	  echo "make fuzz needs a libFuzzer build: ./configure --enable-fuzzing CC=clang CXX=clang++" >&2; \
+	  exit 1; \
+	fi; \
+	mkdir -p fuzz-findings; \
+	for target in $(FUZZ_TARGETS); do \
+	  name=`basename $$target | sed 's/^fuzz_//'`; \
+	  mkdir -p fuzz-corpus/$$name; \
+	  echo "fuzz: $$name for $(FUZZ_SECONDS) s"; \
+	  $$target -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	    -artifact_prefix=fuzz-findings/$$name- $(FUZZ_FLAGS) \
+	    fuzz-corpus/$$name $(srcdir)/tests/fuzz/corpus/$$name >fuzz-$$name.log 2>&1 \
+	    || { tail -60 fuzz-$$name.log; echo "FAIL: fuzz: $$name (fuzz-$$name.log, fuzz-findings/)"; exit 1; }; \
+	  grep -E '^(stat::number_of_executed_units|#[0-9]+.*DONE)' fuzz-$$name.log | tail -2; \
+	done
+.PHONY: fuzz
+clean-local: clean-fuzz
+clean-fuzz:
+	-rm -rf fuzz-corpus fuzz-findings fuzz-*.log
+
 # Under --enable-sanitizers, LeakSanitizer skips the leaks listed (and
 # explained) in tests/lsan.supp, all inside C and C++ libraries, never ours;
 # print_suppressions=0 keeps a suppressed leak from printing anything, so

@@ -487,7 +487,10 @@ void VerdictSpool::recover()
 
   std::uint64_t records = 0;
   std::string data;
-  for (const auto& [first, name] : found) {
+  for (const auto& [first, fileName] : found) {
+    // A plain reference for the lambdas below: clang 14 (the fuzzing
+    // build) cannot capture a structured binding.
+    const std::string& name = fileName;
     Segment segment;
     segment.path = d_directory + "/" + name;
     segment.first = first;

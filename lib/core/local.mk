@@ -88,14 +88,10 @@ tests_tools_dmarc_eval_SOURCES = tests/tools/dmarc-eval.cc lib/adapters/psl_idna
 tests_tools_dmarc_eval_CPPFLAGS = $(AM_CPPFLAGS) $(LIBPSL_CFLAGS)
 tests_tools_dmarc_eval_LDADD = milter/libdmarcmilter.a $(DM_CORE_LIB) $(LIBPSL_LIBS)
 
-# Fuzz targets, one per hostile-input parser (STYLE.md convention 11). Plain
-# builds link each target with the standalone runner and run it over its seed
-# corpus in make check; --enable-fuzzing (clang) also builds the libFuzzer
-# binaries, compiling the engine sources with coverage instrumentation.
-check_PROGRAMS += tests/fuzz/fuzz_from_header tests/fuzz/fuzz_dmarc_record \
+# Fuzz targets, one per hostile-input parser (STYLE.md convention 11); how
+# they are built, replayed and run is in tests/local.mk.
+DM_FUZZ_TARGETS += tests/fuzz/fuzz_from_header tests/fuzz/fuzz_dmarc_record \
 	tests/fuzz/fuzz_auth_results tests/fuzz/fuzz_policy_engine tests/fuzz/fuzz_arc_headers
-TESTS += tests/fuzz/fuzz_from_header tests/fuzz/fuzz_dmarc_record tests/fuzz/fuzz_auth_results \
-	tests/fuzz/fuzz_policy_engine tests/fuzz/fuzz_arc_headers
 tests_fuzz_fuzz_arc_headers_SOURCES = tests/fuzz/fuzz_arc_headers.cc tests/fuzz/standalone_runner.cc
 tests_fuzz_fuzz_arc_headers_CPPFLAGS = $(AM_CPPFLAGS) -DDM_FUZZ_TARGET='"arc_headers"'
 tests_fuzz_fuzz_arc_headers_LDADD = $(DM_CORE_LIB)
@@ -111,39 +107,6 @@ tests_fuzz_fuzz_dmarc_record_LDADD = $(DM_CORE_LIB)
 tests_fuzz_fuzz_auth_results_SOURCES = tests/fuzz/fuzz_auth_results.cc tests/fuzz/standalone_runner.cc
 tests_fuzz_fuzz_auth_results_CPPFLAGS = $(AM_CPPFLAGS) -DDM_FUZZ_TARGET='"auth_results"'
 tests_fuzz_fuzz_auth_results_LDADD = $(DM_CORE_LIB)
-EXTRA_DIST += tests/fuzz/corpus tests/fuzz/fuzz_target.hh
-
-if FUZZING
-DM_FUZZ_FLAGS = -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer -g
-DM_FUZZ_ENGINE_SOURCES = lib/core/domain_name.cc lib/core/from_header.cc \
-	lib/core/dmarc_record.cc lib/core/auth_results.cc lib/core/ascii_text.cc \
-	lib/core/ascii_text.hh \
-	lib/core/auth_result_names.cc \
-	lib/core/verdict.cc
-noinst_PROGRAMS += tests/fuzz/libfuzzer_from_header tests/fuzz/libfuzzer_dmarc_record \
-	tests/fuzz/libfuzzer_auth_results tests/fuzz/libfuzzer_policy_engine \
-	tests/fuzz/libfuzzer_arc_headers
-tests_fuzz_libfuzzer_arc_headers_SOURCES = tests/fuzz/fuzz_arc_headers.cc \
-	$(DM_FUZZ_ENGINE_SOURCES) lib/core/arc_chain.cc lib/core/arc_headers.cc \
-	lib/core/arc_result.cc lib/core/base64.cc lib/core/dkim_key_record.cc \
-	lib/core/header_canon.cc lib/core/tag_list.cc
-tests_fuzz_libfuzzer_arc_headers_CXXFLAGS = $(AM_CXXFLAGS) $(DM_FUZZ_FLAGS)
-tests_fuzz_libfuzzer_arc_headers_LDFLAGS = $(AM_LDFLAGS) $(DM_FUZZ_FLAGS)
-tests_fuzz_libfuzzer_policy_engine_SOURCES = tests/fuzz/fuzz_policy_engine.cc \
-	$(DM_FUZZ_ENGINE_SOURCES) lib/core/alignment.cc lib/core/org_domain.cc \
-	lib/core/policy_engine.cc lib/core/dns_answer.cc lib/core/author_domains.cc
-tests_fuzz_libfuzzer_policy_engine_CXXFLAGS = $(AM_CXXFLAGS) $(DM_FUZZ_FLAGS)
-tests_fuzz_libfuzzer_policy_engine_LDFLAGS = $(AM_LDFLAGS) $(DM_FUZZ_FLAGS)
-tests_fuzz_libfuzzer_from_header_SOURCES = tests/fuzz/fuzz_from_header.cc $(DM_FUZZ_ENGINE_SOURCES)
-tests_fuzz_libfuzzer_from_header_CXXFLAGS = $(AM_CXXFLAGS) $(DM_FUZZ_FLAGS)
-tests_fuzz_libfuzzer_from_header_LDFLAGS = $(AM_LDFLAGS) $(DM_FUZZ_FLAGS)
-tests_fuzz_libfuzzer_dmarc_record_SOURCES = tests/fuzz/fuzz_dmarc_record.cc $(DM_FUZZ_ENGINE_SOURCES)
-tests_fuzz_libfuzzer_dmarc_record_CXXFLAGS = $(AM_CXXFLAGS) $(DM_FUZZ_FLAGS)
-tests_fuzz_libfuzzer_dmarc_record_LDFLAGS = $(AM_LDFLAGS) $(DM_FUZZ_FLAGS)
-tests_fuzz_libfuzzer_auth_results_SOURCES = tests/fuzz/fuzz_auth_results.cc $(DM_FUZZ_ENGINE_SOURCES)
-tests_fuzz_libfuzzer_auth_results_CXXFLAGS = $(AM_CXXFLAGS) $(DM_FUZZ_FLAGS)
-tests_fuzz_libfuzzer_auth_results_LDFLAGS = $(AM_LDFLAGS) $(DM_FUZZ_FLAGS)
-endif
 
 # The shared DMARC vectors through the real engine (dmarc-eval).
 TESTS += tests/tools/dmarc-eval-vectors.py

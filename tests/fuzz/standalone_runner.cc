@@ -2,6 +2,9 @@
 // so that each target's seed corpus is a plain regression test in make check
 // (the PowerDNS standalone_fuzz_target_runner pattern). Arguments are files
 // or directories; with none, it reads $TOP_SRCDIR/tests/fuzz/corpus/<target>/.
+// In a libFuzzer build (DM_LIBFUZZER, ./configure --enable-fuzzing) any
+// arguments go to libFuzzer's own driver instead, so the one binary both
+// replays its seeds in make check and fuzzes under make fuzz.
 // Exits non-zero when an input cannot be read or the corpus is empty; a
 // finding aborts the process, which the test harness reports as a failure.
 #include <cstdint>
@@ -14,6 +17,12 @@
 #include <vector>
 
 #include "tests/fuzz/fuzz_target.hh"
+
+#ifdef DM_LIBFUZZER
+// libFuzzer's driver, from its no-main archive (libclang_rt.fuzzer_no_main).
+extern "C" int LLVMFuzzerRunDriver(int* argc, char*** argv,
+                                   int (*callback)(const std::uint8_t* data, std::size_t size));
+#endif
 
 namespace
 {
@@ -32,6 +41,11 @@ bool runFile(const std::filesystem::path& path)
 
 int main(int argc, char** argv)
 {
+#ifdef DM_LIBFUZZER
+  if (argc > 1) {
+    return LLVMFuzzerRunDriver(&argc, &argv, LLVMFuzzerTestOneInput);
+  }
+#endif
   std::vector<std::filesystem::path> inputs;
   for (int i = 1; i < argc; ++i) {
     inputs.emplace_back(argv[i]);
