@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "lib/adapters/trusted_file.hh"
 #include "lib/core/ascii_text.hh"
 #include "lib/core/error.hh"
 #include "milter/address_source.hh"
@@ -615,19 +616,12 @@ std::shared_ptr<const Config> parseConfig(std::string_view text, const std::stri
 
 std::shared_ptr<const Config> loadConfig(const std::string& fileName)
 {
-  std::ifstream file(fileName, std::ios::binary);
-  if (!file) {
-    throw ConfigError(fileName + ": cannot open: " + std::strerror(errno));
-  }
-  std::string text;
-  char buffer[65536];
-  while (file.read(buffer, sizeof buffer) || file.gcount() > 0) {
-    text.append(buffer, static_cast<std::size_t>(file.gcount()));
-    if (text.size() > s_maxFileSize) {
-      throw ConfigError(fileName + ": larger than " + std::to_string(s_maxFileSize) + " bytes");
-    }
-  }
-  return parseConfig(text, fileName);
+  // The file decides which database the milter writes to, which mail it
+  // rejects and where it writes: a file that another user could change is
+  // refused (trusted_file.hh), as sshd and Postfix refuse theirs.
+  return parseConfig(
+      readTrustedFile(fileName, FileTrust::Configuration, "configuration file", s_maxFileSize),
+      fileName);
 }
 
 std::shared_ptr<const Config> mergeForReload(const Config& running, const Config& next,

@@ -13,7 +13,6 @@
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <map>
 #include <sysexits.h>
@@ -23,6 +22,7 @@
 #include <pqxx/pqxx>
 
 #include "lib/adapters/pg_connection.hh"
+#include "lib/adapters/trusted_file.hh"
 #include "lib/adapters/unbound_resolver.hh"
 #include "lib/core/error.hh"
 #include "reporting/https_poster.hh"
@@ -218,19 +218,6 @@ std::int64_t parseTime(const std::string& name, const std::string& text)
   return static_cast<std::int64_t>(timegm(&tm));
 }
 
-std::string firstLine(const std::string& path)
-{
-  std::ifstream in(path);
-  std::string line;
-  if (!in || !std::getline(in, line)) {
-    throw ConfigError("cannot read " + path);
-  }
-  if (!line.empty() && line.back() == '\r') {
-    line.pop_back();
-  }
-  return line;
-}
-
 std::string randomAlnum()
 {
   std::array<unsigned char, 6> bytes{};
@@ -371,7 +358,7 @@ int sendCommand(int argc, char** argv)
       smtp.caFile = single(parsed, "smtp-ca-file");
       smtp.user = single(parsed, "smtp-user");
       if (auto file = single(parsed, "smtp-password-file"); !file.empty()) {
-        smtp.password = firstLine(file);
+        smtp.password = readSecretLine(file, "SMTP password file");
       }
       smtp.heloName = single(parsed, "helo", options.receiver);
     } else if (transport != "sendmail") {

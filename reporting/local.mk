@@ -6,6 +6,8 @@
 sbin_PROGRAMS += reporting/dmarc-reports
 DM_REPORTS_LIBS =
 reporting_dmarc_reports_SOURCES = \
+	reporting/argv_secrets.cc \
+	reporting/argv_secrets.hh \
 	reporting/cmd_db.cc \
 	reporting/cmd_db.hh \
 	reporting/cmd_expire.cc \

@@ -10,6 +10,7 @@
 #include <sysexits.h>
 
 #include "lib/core/version.hh"
+#include "reporting/argv_secrets.hh"
 #include "reporting/cmd_check.hh"
 #include "reporting/cmd_db.hh"
 #include "reporting/cmd_expire.hh"
@@ -74,10 +75,14 @@ int main(int argc, char** argv)
   // hung up while OpenSSL wrote to it) are errors returned by write(), not
   // a signal that ends the run: `check` probes servers that may do anything.
   std::signal(SIGPIPE, SIG_IGN);
+  // The subcommands read a private copy: the process's own arguments are
+  // what ps shows, and lose any database password.
+  dmarc::CommandLineCopy args(argc, argv);
+  dmarc::hideDatabasePasswords(argc, argv, std::cerr);
   for (const auto& subcommand : s_subcommands) {
     if (subcommand.name == name) {
       try {
-        return subcommand.run(argc - 1, argv + 1);
+        return subcommand.run(args.argc() - 1, args.argv() + 1);
       } catch (const std::exception& error) {
         std::cerr << "dmarc-reports " << subcommand.name << ": " << error.what() << "\n";
       } catch (...) {

@@ -26,3 +26,11 @@ lib_libdmarcadapters_a_SOURCES += \
 	lib/adapters/cpu_gate.hh
 tests_unit_test_adapters_SOURCES += \
 	tests/unit/test-cpu_gate_cc.cc
+
+# Reading configuration and password files only when nobody else could have
+# written (or, for a password, read) them.
+lib_libdmarcadapters_a_SOURCES += \
+	lib/adapters/trusted_file.cc \
+	lib/adapters/trusted_file.hh
+tests_unit_test_adapters_SOURCES += \
+	tests/unit/test-trusted_file_cc.cc

@@ -2,10 +2,10 @@
 // (PQconninfoParse), so quoting and URIs follow libpq exactly.
 #include "lib/adapters/pg_connection.hh"
 
-#include <fstream>
 #include <libpq-fe.h>
 
 #include "lib/adapters/c_handles.hh"
+#include "lib/adapters/trusted_file.hh"
 #include "lib/core/error.hh"
 
 namespace dmarc
@@ -92,19 +92,6 @@ std::string rebuild(const PQconninfoOption* options, const std::string* password
   return out;
 }
 
-std::string readPassword(const std::string& path)
-{
-  std::ifstream in(path);
-  if (!in) {
-    throw ConfigError("cannot read the database password file " + path);
-  }
-  std::string line;
-  std::getline(in, line);
-  if (!line.empty() && line.back() == '\r') {
-    line.pop_back();
-  }
-  return line;
-}
 } // namespace
 
 std::string pgConnectionString(const std::string& connection, const std::string& passwordFile)
@@ -113,8 +100,23 @@ std::string pgConnectionString(const std::string& connection, const std::string&
     return connection;
   }
   auto options = parse(connection);
-  std::string password = readPassword(passwordFile);
+  std::string password = readSecretLine(passwordFile, "database password file");
   return rebuild(options.get(), &password, nullptr);
+}
+
+bool pgConnectionHasPassword(const std::string& connection)
+{
+  try {
+    auto options = parse(connection);
+    for (const auto* option = options.get(); option->keyword != nullptr; ++option) {
+      if (std::string_view(option->keyword) == "password" && option->val != nullptr &&
+          option->val[0] != '\0') {
+        return true;
+      }
+    }
+  } catch (const std::exception&) {
+  }
+  return false;
 }
 
 std::string redactedConnectionString(const std::string& connection)

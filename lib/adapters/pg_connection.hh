@@ -23,6 +23,10 @@ namespace dmarc
 // the string unchanged.
 std::string pgConnectionString(const std::string& connection, const std::string& passwordFile);
 
+// Whether the connection string itself holds a password (password=..., or
+// a URI's user:password@). False for a string that does not parse.
+bool pgConnectionHasPassword(const std::string& connection);
+
 // The connection string with any password replaced by <HIDDEN>, for logs.
 // Never throws; a string that does not parse is shown as "<unparsable>".
 std::string redactedConnectionString(const std::string& connection);

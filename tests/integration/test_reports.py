@@ -457,6 +457,7 @@ class ReportRelayAuthTest(unittest.TestCase):
         cls.password_file = os.path.join(cls.workdir, "password")
         with open(cls.password_file, "w") as handle:
             handle.write("s3cret\n")
+        os.chmod(cls.password_file, 0o600)
 
     def relay(self, server, *extra):
         return ["--transport", "smtp", "--smtp-relay", "127.0.0.1:%d" % server.port, "--smtp-user", "reporter",

@@ -1,6 +1,7 @@
 // test-pg_connection_cc.cc: the password file is added to any form of
 // connection string, and logged forms never show a password.
 #include <fstream>
+#include <sys/stat.h>
 
 #include <boost/test/unit_test.hpp>
 
@@ -27,6 +28,7 @@ BOOST_AUTO_TEST_CASE(test_PasswordFile_AddedAndQuoted)
   TempDirectory dir;
   std::string path = dir.path() + "/pw";
   std::ofstream(path) << "it's\\secret\nsecond line ignored\n";
+  ::chmod(path.c_str(), 0600);
   auto full = pgConnectionString("postgresql://mx1@localhost/dmarc", path);
   BOOST_CHECK(full.find("password='it\\'s\\\\secret'") != std::string::npos);
   BOOST_CHECK(full.find("dbname='dmarc'") != std::string::npos);
