@@ -25,25 +25,6 @@ from harness import sanitizers  # noqa: E402
 from harness import services as hs  # noqa: E402
 
 
-def isolate():
-    """Re-run this script in private network, mount and UTS namespaces.
-
-    Inside, only loopback exists (so no test can ever send a packet beyond
-    127.0.0.0/8, even by accident through the system resolver), the host name
-    is mx.harness.test and /etc/hosts is a private file naming it (Sendmail
-    insists on a qualified host name that resolves)."""
-    if os.environ.get("HARNESS_ISOLATED") == "1" or os.geteuid() != 0 or os.environ.get("HARNESS_NO_NETNS"):
-        return
-    os.environ["HARNESS_ISOLATED"] = "1"
-    script = ("ip link set lo up && "
-              "hosts=$(mktemp) && "
-              "printf '127.0.0.1 localhost mx.harness.test mx\\n::1 localhost ip6-localhost ip6-loopback\\n' > $hosts && "
-              "mount --bind $hosts /etc/hosts && hostname mx.harness.test && "
-              "exec \"$0\" \"$@\"")
-    os.execvp("unshare", ["unshare", "--net", "--mount", "--uts", "--propagation", "private", "--",
-                          "/bin/sh", "-c", script, sys.executable, os.path.abspath(__file__)] + sys.argv[1:])
-
-
 class SanitizerCheckingResult(unittest.TextTestResult):
     """Fails a test during which one of our programs wrote a sanitizer report,
     and keeps the reports written between tests (setUpClass, tearDownClass:
@@ -69,7 +50,7 @@ class SanitizerCheckingResult(unittest.TextTestResult):
 
 
 def main():
-    isolate()
+    hs.isolate(__file__)
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-k", dest="pattern", action="append", help="only tests matching this substring")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
