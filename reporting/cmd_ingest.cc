@@ -33,9 +33,13 @@ namespace dmarc
 {
 namespace
 {
-// Inputs larger than this are not read at all: a report mail is small, and
-// the MIME walk's own bounds are below this.
-constexpr std::uintmax_t s_maxInputBytes = 128U * 1024U * 1024U;
+// Mail larger than this is not read at all. A report mail is small: the
+// largest aggregate report the parser takes (64 MiB of XML) is a few MiB
+// gzipped, and MTAs refuse far smaller mail by default (Postfix's
+// message_size_limit is 10 MB). A mail is held in memory with its decoded
+// attachments, so this bound is what keeps ingestion under 64 MB of memory
+// (report payload files, not mail, are read from disk as they are parsed).
+constexpr std::uintmax_t s_maxInputBytes = 20U * 1024U * 1024U;
 
 // Untrusted text for our output: printable ASCII, capped so a hostile
 // report id cannot flood the terminal or a log.
@@ -145,8 +149,16 @@ public:
   bool ingest(std::string_view bytes, const std::string& source, bool isMessage,
               std::time_t arrival)
   {
-    const ExtractedInput input =
-        isMessage ? extractFromMessage(bytes, source) : extractFromFile(bytes, source);
+    return ingestInput(isMessage ? extractFromMessage(bytes, source)
+                                 : extractFromFile(bytes, source),
+                       bytes, source, arrival);
+  }
+
+  // `bytes`: the mail the input came in (its DKIM signatures count for
+  // TLS-RPT reports), or empty for a report file.
+  bool ingestInput(const ExtractedInput& input, std::string_view bytes, const std::string& source,
+                   std::time_t arrival)
+  {
     if (!input.ok) {
       reject("message", source, input.error);
       return true;
@@ -174,17 +186,17 @@ public:
       std::string what;
       IngestStoreResult stored;
       if (report.kind == ExtractedKind::Dmarc) {
-        std::uint64_t messages = 0;
-        for (const auto& record : report.dmarc.records) {
-          messages += record.count;
-        }
         what = "dmarc org=" + printableAscii(report.dmarc.orgName, s_maxShownText) +
                " report_id=" + printableAscii(report.dmarc.reportId, s_maxShownText) +
                " domain=" + printableAscii(report.dmarc.policy.domain, s_maxShownText) +
-               " records=" + std::to_string(report.dmarc.records.size()) +
-               " messages=" + std::to_string(messages);
-        if (d_store &&
-            !store([&] { stored = d_store->storeDmarc(report.dmarc, report.source); }, report)) {
+               " records=" + std::to_string(report.dmarc.recordCount) +
+               " messages=" + std::to_string(report.dmarc.messageCount);
+        if (d_store && !store(
+                           [&] {
+                             stored = d_store->storeDmarc(report.dmarc, report.source,
+                                                          report.replayRecords);
+                           },
+                           report)) {
           continue;
         }
       } else {
@@ -261,7 +273,7 @@ public:
       d_err << "cannot read " << path.string() << ": " << ec.message() << "\n";
       return false;
     }
-    if (size > s_maxInputBytes) {
+    if (size > s_maxInputBytes && isMessage) {
       reject("message", path.string(),
              "input larger than " + std::to_string(s_maxInputBytes) + " bytes");
       return true;
@@ -272,7 +284,28 @@ public:
       d_err << "cannot open " << path.string() << "\n";
       return false;
     }
-    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (!isMessage) {
+      // A report file (not a mail) is parsed as it is read from disk.
+      std::array<char, 128> head{};
+      in.read(head.data(), head.size());
+      const std::string_view start(head.data(), static_cast<std::size_t>(in.gcount()));
+      if (!isReportMessage(start, path.string())) {
+        return ingestInput(extractFromPayloadFile(path.string()), {}, path.string(),
+                           arrivalOf(path));
+      }
+      in.seekg(0);
+    }
+    std::string bytes;
+    bytes.reserve(size);
+    std::array<char, 65536> buffer{};
+    while (in.read(buffer.data(), buffer.size()) || in.gcount() > 0) {
+      bytes.append(buffer.data(), static_cast<std::size_t>(in.gcount()));
+      if (bytes.size() > s_maxInputBytes) { // the file grew since its size was read
+        reject("message", path.string(),
+               "input larger than " + std::to_string(s_maxInputBytes) + " bytes");
+        return true;
+      }
+    }
     return ingest(bytes, path.string(), isMessage, arrivalOf(path));
   }
 
@@ -414,8 +447,10 @@ int runIngest(const std::vector<std::string>& args, std::istream& in, std::ostre
   try {
     ingestor.connect();
     if (options.files.empty() && options.maildirs.empty()) {
-      // One message from the MTA; bounded read.
+      // One message from the MTA, read in chunks up to the bound; the
+      // reservation is address space only, touched as the mail arrives.
       std::string message;
+      message.reserve(s_maxInputBytes + 65536);
       std::array<char, 65536> buffer{};
       while (in.read(buffer.data(), buffer.size()) || in.gcount() > 0) {
         message.append(buffer.data(), static_cast<std::size_t>(in.gcount()));

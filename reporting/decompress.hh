@@ -1,5 +1,7 @@
 // decompress.hh: undo the compression of report attachments (gzip, zip,
-// and reports compressed more than once), bounded in output size.
+// and reports compressed more than once), bounded in output size, as a
+// stream: openDecompressed() undoes each layer as its bytes are read, so
+// that a 0.6 MiB attachment holding 62 MiB of XML is never held whole.
 //
 // Trusts nothing in the input: every layer is limited in decompressed size
 // (zip and gzip bombs expand a few kilobytes into gigabytes), the number of
@@ -9,8 +11,11 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <string_view>
+
+#include "reporting/byte_source.hh"
 
 namespace dmarc
 {
@@ -32,6 +37,9 @@ struct DecompressLimits
   // Zip archives from receivers hold one report; a few more members are
   // tolerated (a README, a signature) but not thousands.
   int maxZipEntries = 16;
+  // A zip archive is read from memory (its directory is at its end):
+  // compressed, a report this large would hold far more than maxOutput.
+  std::size_t maxArchiveBytes = 16U * 1024U * 1024U;
 };
 
 struct DecompressResult
@@ -55,4 +63,11 @@ DecompressResult unzipReport(std::string_view payload, const DecompressLimits& l
 // Removes every compression layer (at most limits.maxLayers) of a report
 // attachment; an uncompressed payload is returned as it is.
 DecompressResult decompressReport(std::string_view payload, const DecompressLimits& limits = {});
+
+// The same as a stream: the bytes of `payload` with every compression layer
+// undone while they are read. Detecting the layers reads the first bytes of
+// each; a ByteReadError (here or from read()) says why the payload is
+// unusable, in the words of decompressReport()'s errors.
+std::unique_ptr<ByteReader> openDecompressed(std::unique_ptr<ByteReader> payload,
+                                             const DecompressLimits& limits = {});
 } // namespace dmarc

@@ -1,4 +1,7 @@
-// dmarc_report_parser.cc: libxml2 tree walk over an aggregate report.
+// dmarc_report_parser.cc: an aggregate report read as a stream with
+// libxml2's xmlTextReader; each child of <feedback> (the metadata, the
+// policy, one record) is expanded into a small tree, walked, and freed
+// before the next, so memory stays flat whatever the number of records.
 // See dmarc_report_parser.hh for what is trusted and what is tolerated.
 #include "reporting/dmarc_report_parser.hh"
 
@@ -10,6 +13,8 @@
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
+#include <libxml/xmlerror.h>
+#include <libxml/xmlreader.h>
 
 #include "lib/adapters/c_handles.hh"
 #include "lib/core/ascii_text.hh"
@@ -19,8 +24,7 @@ namespace dmarc
 {
 namespace
 {
-using XmlDocPtr = CHandle<xmlDoc, &xmlFreeDoc>;
-using XmlParserCtxtPtr = CHandle<xmlParserCtxt, &xmlFreeParserCtxt>;
+using XmlReaderPtr = CHandle<xmlTextReader, &xmlFreeTextReader>;
 
 constexpr std::uint64_t s_maxCount = 1000000000000000ULL;
 constexpr std::string_view s_rfc9990Namespace = "urn:ietf:params:xml:ns:dmarc-2.0";
@@ -43,12 +47,29 @@ bool isElement(const xmlNode* node, std::string_view name)
   return node->type == XML_ELEMENT_NODE && nameOf(node) == name;
 }
 
+// The parts of a report in the order the original tree walk judged them:
+// leniencies are listed, and errors take precedence, in this order whatever
+// the order of the elements in the document.
+enum class Part
+{
+  Prefix,
+  Version,
+  Metadata,
+  Policy,
+  Records,
+  Shape,
+  Count,
+};
+
 class Walker
 {
 public:
-  Walker(const DmarcParseLimits& limits, IngestedAggregateReport& report)
-      : d_limits(limits), d_report(report)
+  Walker(const DmarcParseLimits& limits, IngestedAggregateReport& report,
+         const DmarcRecordSink& sink)
+      : d_limits(limits), d_report(report), d_sink(sink)
   {}
+
+  void setPart(Part part) { d_part = part; }
 
   // The element's own text and CDATA, trimmed. Entity references are not
   // followed (the document has no DTD, so there are none to follow).
@@ -114,12 +135,21 @@ public:
 
   void note(std::string what)
   {
-    for (const auto& known : d_report.leniencies) {
-      if (known == what) {
-        return;
+    d_notes[static_cast<std::size_t>(d_part)].push_back(std::move(what));
+  }
+
+  // The leniencies of every part, in part order, each once.
+  std::vector<std::string> leniencies() const
+  {
+    std::vector<std::string> out;
+    for (const auto& notes : d_notes) {
+      for (const auto& what : notes) {
+        if (std::find(out.begin(), out.end(), what) == out.end()) {
+          out.push_back(what);
+        }
       }
     }
-    d_report.leniencies.push_back(std::move(what));
+    return out;
   }
 
   std::int64_t epoch(const xmlNode* range, std::string_view name)
@@ -148,12 +178,8 @@ public:
     return value;
   }
 
-  void metadata(const xmlNode* feedback)
+  void metadata(const xmlNode* meta)
   {
-    const xmlNode* meta = child(feedback, "report_metadata");
-    if (meta == nullptr) {
-      throw Reject("no report_metadata");
-    }
     d_report.orgName = childText(meta, "org_name");
     d_report.email = childText(meta, "email");
     d_report.extraContactInfo = childText(meta, "extra_contact_info");
@@ -181,12 +207,8 @@ public:
     }
   }
 
-  void policy(const xmlNode* feedback)
+  void policy(const xmlNode* published)
   {
-    const xmlNode* published = child(feedback, "policy_published");
-    if (published == nullptr) {
-      throw Reject("no policy_published");
-    }
     IngestedPolicy& policy = d_report.policy;
     policy.domain = toLowerAscii(childText(published, "domain"));
     if (policy.domain.empty()) {
@@ -232,6 +254,9 @@ public:
 
   void record(const xmlNode* node, std::size_t index)
   {
+    if (index > d_limits.maxRecords) {
+      throw Reject("more than " + std::to_string(d_limits.maxRecords) + " records");
+    }
     const std::string where = "record " + std::to_string(index) + ": ";
     IngestedRecord record;
     const xmlNode* row = child(node, "row");
@@ -322,34 +347,31 @@ public:
     } else {
       note("record without auth_results");
     }
-    d_report.records.push_back(std::move(record));
+    d_report.recordCount = index;
+    d_report.messageCount += record.count;
+    if (d_sink) {
+      d_sink(std::move(record));
+    }
   }
 
-  void feedback(const xmlNode* root)
+  void version(const xmlNode* element)
   {
-    d_report.namespaced = root->ns != nullptr && root->ns->href != nullptr &&
-                          reinterpret_cast<const char*>(root->ns->href) == s_rfc9990Namespace;
-    d_report.version = childText(root, "version");
+    d_report.version = text(element, "version");
     if (d_report.version.empty()) {
       note("no version");
     } else if (d_report.version != "1.0") {
       note("version " + d_report.version);
     }
-    metadata(root);
-    policy(root);
-    std::size_t index = 0;
-    for (const xmlNode* node = root->children; node != nullptr; node = node->next) {
-      if (!isElement(node, "record")) {
-        continue;
-      }
-      if (index >= d_limits.maxRecords) {
-        throw Reject("more than " + std::to_string(d_limits.maxRecords) + " records");
-      }
-      record(node, ++index);
+  }
+
+  // After the last element: the shape, and the leniencies in order.
+  void finish(bool sawVersion)
+  {
+    if (!sawVersion) {
+      setPart(Part::Version);
+      note("no version");
     }
-    if (d_report.records.empty()) {
-      throw Reject("no record");
-    }
+    setPart(Part::Shape);
     const IngestedPolicy& policy = d_report.policy;
     const bool newFields = !policy.np.empty() || !policy.testing.empty() ||
                            !policy.discoveryMethod.empty() || !d_report.generator.empty();
@@ -358,51 +380,300 @@ public:
     if (!d_report.namespaced && d_report.shape == AggregateShape::Rfc9990) {
       note("RFC 9990 fields without the RFC 9990 namespace");
     }
+    d_report.leniencies = leniencies();
   }
 
 private:
   const DmarcParseLimits& d_limits;
   IngestedAggregateReport& d_report;
+  const DmarcRecordSink& d_sink;
+  Part d_part = Part::Prefix;
+  std::array<std::vector<std::string>, static_cast<std::size_t>(Part::Count)> d_notes;
 };
 
-struct ParsedXml
-{
-  XmlDocPtr doc;
-  std::string error;
-};
+// Reports larger than this that are not well-formed are not read again for
+// the <feedback> retry below: the retry holds the document in memory.
+constexpr std::size_t s_maxRetryBytes = 4U * 1024U * 1024U;
 
-ParsedXml parseXml(std::string_view xml)
+// What the bytes fed to libxml2 showed, kept across the read callbacks.
+struct ByteWatch
 {
-  ParsedXml result;
-  XmlParserCtxtPtr context(xmlNewParserCtxt());
-  if (!context) {
-    result.error = "libxml2: out of memory";
-    return result;
+  ByteReader* reader = nullptr;
+  std::size_t maxBytes = 0;
+  std::size_t total = 0;
+  bool nonSpace = false;
+  bool dtdText = false; // "<!DOCTYPE" or "<!ENTITY" seen anywhere
+  std::string readError;
+  std::string tail; // the end of the previous chunk: a marker may straddle two
+
+  bool tooLarge() const { return total > maxBytes; }
+
+  void observe(std::string_view chunk)
+  {
+    total += chunk.size();
+    if (!nonSpace) {
+      nonSpace = !trimSpace(chunk).empty();
+    }
+    if (!dtdText) {
+      std::string window = tail;
+      window.append(chunk.substr(0, 16));
+      dtdText = window.find("<!DOCTYPE") != std::string::npos ||
+                window.find("<!ENTITY") != std::string::npos ||
+                chunk.find("<!DOCTYPE") != std::string_view::npos ||
+                chunk.find("<!ENTITY") != std::string_view::npos;
+    }
+    const std::string_view end = chunk.size() > 8 ? chunk.substr(chunk.size() - 8) : chunk;
+    tail = (tail + std::string(end));
+    if (tail.size() > 8) {
+      tail.erase(0, tail.size() - 8);
+    }
   }
+
+  // One chunk for libxml2; -1 stops it (a read error, a size over the
+  // limit, a DTD: each decided after the stream has been read to its end).
+  int feed(char* buffer, int length)
+  {
+    if (!readError.empty() || tooLarge() || dtdText) {
+      return -1;
+    }
+    try {
+      const std::size_t got = reader->read(buffer, static_cast<std::size_t>(length));
+      observe(std::string_view(buffer, got));
+      return tooLarge() || dtdText ? -1 : static_cast<int>(got);
+    } catch (const ByteReadError& error) {
+      readError = error.what();
+      return -1;
+    }
+  }
+
+  // The rest of the stream, after libxml2 stopped, for the checks that
+  // look at all of it.
+  void drain()
+  {
+    std::array<char, 65536> buffer{};
+    while (readError.empty() && !tooLarge()) {
+      try {
+        const std::size_t got = reader->read(buffer.data(), buffer.size());
+        if (got == 0) {
+          return;
+        }
+        observe(std::string_view(buffer.data(), got));
+      } catch (const ByteReadError& error) {
+        readError = error.what();
+      }
+    }
+  }
+};
+
+int feedLibxml(void* context, char* buffer, int length)
+{
+  return static_cast<ByteWatch*>(context)->feed(buffer, length);
+}
+
+int closeNothing(void*)
+{
+  return 0;
+}
+
+// One pass of libxml2's reader over a document: what it found, and the
+// report as far as the walker got.
+struct Pass
+{
+  ByteWatch bytes;
+  bool wellFormed = false;
+  std::string xmlError;
+  bool dtd = false;
+  bool sawRoot = false;
+  std::string rootName;
+  bool sawVersion = false;
+  bool sawMetadata = false;
+  bool sawPolicy = false;
+  std::string metadataError;
+  std::string policyError;
+  std::string recordError;
+};
+
+std::string_view localName(xmlTextReader* reader)
+{
+  const xmlChar* name = xmlTextReaderConstLocalName(reader);
+  return name != nullptr ? reinterpret_cast<const char*>(name) : "";
+}
+
+// Walks the expanded element, keeping the first Reject as `error`.
+template <typename Step>
+void judge(xmlTextReader* reader, std::string& error, Step&& step)
+{
+  const xmlNode* node = xmlTextReaderExpand(reader);
+  if (node == nullptr) {
+    return; // not well-formed: the next read says so
+  }
+  try {
+    step(node);
+  } catch (const Reject& reject) {
+    error = reject.what();
+  }
+}
+
+void readDocument(ByteReader& input, const DmarcParseLimits& limits, Walker& walker,
+                  IngestedAggregateReport& report, Pass& pass)
+{
+  pass.bytes.reader = &input;
+  pass.bytes.maxBytes = limits.maxBytes;
   // NONET: no network for anything; no NOENT/DTDLOAD/DTDATTR: entities are
   // neither loaded nor substituted; no HUGE: libxml2 keeps its depth (256)
   // and text-size limits; NOERROR/NOWARNING: errors come back to us instead
   // of going to stderr.
   const int options = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA;
-  result.doc.reset(xmlCtxtReadMemory(context.get(), xml.data(), static_cast<int>(xml.size()),
-                                     "report.xml", nullptr, options));
-  const xmlError* error = xmlCtxtGetLastError(context.get());
-  if (!result.doc || context->wellFormed == 0) {
+  xmlResetLastError();
+  XmlReaderPtr reader(
+      xmlReaderForIO(&feedLibxml, &closeNothing, &pass.bytes, "report.xml", nullptr, options));
+  if (!reader) {
+    pass.xmlError = "libxml2: out of memory";
+    return;
+  }
+  std::size_t records = 0;
+  bool skip = false; // step over the subtree just walked
+  for (;;) {
+    const int rc = skip ? xmlTextReaderNext(reader.get()) : xmlTextReaderRead(reader.get());
+    skip = false;
+    if (rc == 0) {
+      pass.wellFormed = true;
+      break;
+    }
+    if (rc < 0) {
+      break;
+    }
+    const int type = xmlTextReaderNodeType(reader.get());
+    if (type == XML_READER_TYPE_DOCUMENT_TYPE) {
+      pass.dtd = true;
+      continue;
+    }
+    if (type != XML_READER_TYPE_ELEMENT) {
+      continue;
+    }
+    const int depth = xmlTextReaderDepth(reader.get());
+    if (depth == 0) {
+      pass.sawRoot = true;
+      pass.rootName = localName(reader.get());
+      const xmlChar* uri = xmlTextReaderConstNamespaceUri(reader.get());
+      report.namespaced =
+          uri != nullptr && reinterpret_cast<const char*>(uri) == s_rfc9990Namespace;
+      // Another root is only read for well-formedness.
+      skip = pass.rootName != "feedback";
+      continue;
+    }
+    skip = depth == 1;
+    if (depth != 1) {
+      continue;
+    }
+    const std::string_view name = localName(reader.get());
+    if (name == "version" && !pass.sawVersion) {
+      pass.sawVersion = true;
+      walker.setPart(Part::Version);
+      judge(reader.get(), pass.metadataError, [&](const xmlNode* node) { walker.version(node); });
+    } else if (name == "report_metadata" && !pass.sawMetadata) {
+      pass.sawMetadata = true;
+      walker.setPart(Part::Metadata);
+      judge(reader.get(), pass.metadataError, [&](const xmlNode* node) { walker.metadata(node); });
+    } else if (name == "policy_published" && !pass.sawPolicy) {
+      pass.sawPolicy = true;
+      walker.setPart(Part::Policy);
+      judge(reader.get(), pass.policyError, [&](const xmlNode* node) { walker.policy(node); });
+    } else if (name == "record" && pass.recordError.empty()) {
+      walker.setPart(Part::Records);
+      ++records;
+      judge(reader.get(), pass.recordError,
+            [&](const xmlNode* node) { walker.record(node, records); });
+    }
+  }
+  reader.reset();
+  pass.bytes.drain();
+  if (!pass.wellFormed) {
+    const xmlError* error = xmlGetLastError();
     std::string message =
         error != nullptr && error->message != nullptr ? error->message : "not well-formed";
     while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) {
       message.pop_back();
     }
-    result.error = "XML not well-formed";
+    pass.xmlError = "XML not well-formed";
     if (error != nullptr) {
-      result.error += " at line " + std::to_string(error->line);
+      pass.xmlError += " at line " + std::to_string(error->line);
     }
-    result.error += ": " + message;
-    result.doc.reset();
+    pass.xmlError += ": " + message;
+  }
+  walker.finish(pass.sawVersion);
+}
+
+// The verdict on one pass, in the order the checks have always been made:
+// the bytes, well-formedness, a DTD, the root, then the parts.
+std::string passError(const Pass& pass, const DmarcParseLimits& limits,
+                      const IngestedAggregateReport& report)
+{
+  if (!pass.bytes.readError.empty()) {
+    return pass.bytes.readError;
+  }
+  if (pass.bytes.tooLarge()) {
+    return "report larger than " + std::to_string(limits.maxBytes) + " bytes";
+  }
+  if (!pass.bytes.nonSpace) {
+    return "empty report";
+  }
+  // Entity bombs (billion laughs) and external entities both need a DTD;
+  // aggregate reports never carry one, so a DTD is refused unparsed.
+  if (pass.bytes.dtdText) {
+    return "report has a DTD (<!DOCTYPE or <!ENTITY): refused";
+  }
+  if (!pass.wellFormed) {
+    return pass.xmlError;
+  }
+  if (pass.dtd) {
+    return "report has a DTD: refused";
+  }
+  if (!pass.sawRoot || pass.rootName != "feedback") {
+    return "root element is <" + pass.rootName + ">, not <feedback>";
+  }
+  if (!pass.metadataError.empty()) {
+    return pass.metadataError;
+  }
+  if (!pass.sawMetadata) {
+    return "no report_metadata";
+  }
+  if (!pass.policyError.empty()) {
+    return pass.policyError;
+  }
+  if (!pass.sawPolicy) {
+    return "no policy_published";
+  }
+  if (!pass.recordError.empty()) {
+    return pass.recordError;
+  }
+  if (report.recordCount == 0) {
+    return "no record";
+  }
+  return {};
+}
+
+DmarcParseResult parseOnce(ByteReader& input, const DmarcParseLimits& limits,
+                           const DmarcRecordSink& sink, std::string_view leniency, Pass& pass)
+{
+  DmarcParseResult result;
+  Walker walker(limits, result.report, sink);
+  if (!leniency.empty()) {
+    walker.note(std::string(leniency));
+  }
+  readDocument(input, limits, walker, result.report, pass);
+  result.error = passError(pass, limits, result.report);
+  result.ok = result.error.empty();
+  if (!result.ok) {
+    result.report = {};
   }
   return result;
 }
 
+// A stray wrapper element (ikea.com: an unclosed <xs:schema> before
+// <feedback>) or trailing junk: <feedback>...</feedback> alone, keeping the
+// XML declaration for its encoding; "" when there is no such span.
+std::string feedbackOnly(std::string_view xml);
 // Finds "<feedback" or "<prefix:feedback" followed by a space, '>' or '/'.
 std::size_t findTag(std::string_view xml, std::string_view opener, std::size_t from = 0)
 {
@@ -427,6 +698,30 @@ std::size_t findTag(std::string_view xml, std::string_view opener, std::size_t f
   }
   return std::string_view::npos;
 }
+
+std::string feedbackOnly(std::string_view xml)
+{
+  const std::size_t open = findTag(xml, "<");
+  const std::size_t close = findTag(xml, "</");
+  if (open == std::string_view::npos || close == std::string_view::npos || close <= open) {
+    return {};
+  }
+  const std::size_t closeEnd = xml.find('>', close);
+  if (closeEnd == std::string_view::npos) {
+    return {};
+  }
+  std::string candidate;
+  if (xml.substr(0, 5) == "<?xml") {
+    const std::size_t declEnd = xml.find("?>");
+    if (declEnd != std::string_view::npos && declEnd < open) {
+      candidate.append(xml.substr(0, declEnd + 2));
+    }
+  }
+  candidate.append(xml.substr(open, closeEnd + 1 - open));
+  return candidate;
+}
+
+constexpr std::string_view s_feedbackOnlyNote = "content outside <feedback> ignored";
 } // namespace
 
 std::string_view toString(AggregateShape shape)
@@ -434,79 +729,71 @@ std::string_view toString(AggregateShape shape)
   return shape == AggregateShape::Rfc9990 ? "rfc9990" : "rfc7489";
 }
 
+DmarcParseResult parseDmarcAggregateReport(const ByteReaderOpener& open,
+                                           const DmarcParseLimits& limits,
+                                           const DmarcRecordSink& sink)
+{
+  xmlInitParser();
+  DmarcParseResult result;
+  try {
+    auto input = open();
+    Pass pass;
+    result = parseOnce(*input, limits, sink, {}, pass);
+    const bool retry = !result.ok && pass.bytes.readError.empty() && !pass.bytes.tooLarge() &&
+                       pass.bytes.nonSpace && !pass.bytes.dtdText && !pass.wellFormed &&
+                       pass.bytes.total <= s_maxRetryBytes;
+    if (!retry) {
+      return result;
+    }
+    // Everything inside feedback must still be well-formed.
+    auto again = open();
+    const std::string candidate = feedbackOnly(readAll(*again, s_maxRetryBytes, "report"));
+    if (candidate.empty()) {
+      return result;
+    }
+    MemoryReader retryInput(candidate);
+    Pass retryPass;
+    DmarcParseResult retried = parseOnce(retryInput, limits, sink, s_feedbackOnlyNote, retryPass);
+    if (retryPass.wellFormed) {
+      retried.feedbackOnly = true;
+      return retried;
+    }
+  } catch (const ByteReadError& error) {
+    result = {};
+    result.error = error.what();
+  }
+  return result;
+}
+
 DmarcParseResult parseDmarcAggregateReport(std::string_view xml, const DmarcParseLimits& limits)
 {
-  DmarcParseResult result;
-  if (xml.size() > limits.maxBytes) {
-    result.error = "report larger than " + std::to_string(limits.maxBytes) + " bytes";
-    return result;
+  // Records of a first pass that the <feedback> retry replaced come first:
+  // the report's own are the last recordCount.
+  std::vector<IngestedRecord> records;
+  DmarcParseResult result = parseDmarcAggregateReport(
+      [xml] { return std::make_unique<MemoryReader>(xml); }, limits,
+      [&records](IngestedRecord&& record) { records.push_back(std::move(record)); });
+  if (result.ok) {
+    records.erase(records.begin(),
+                  records.end() - static_cast<std::ptrdiff_t>(result.report.recordCount));
+    result.report.records = std::move(records);
   }
-  if (trimSpace(xml).empty()) {
-    result.error = "empty report";
-    return result;
-  }
-  // Entity bombs (billion laughs) and external entities both need a DTD;
-  // aggregate reports never carry one, so a DTD is refused before parsing.
-  if (xml.find("<!DOCTYPE") != std::string_view::npos ||
-      xml.find("<!ENTITY") != std::string_view::npos) {
-    result.error = "report has a DTD (<!DOCTYPE or <!ENTITY): refused";
-    return result;
-  }
-  xmlInitParser();
-  ParsedXml parsed = parseXml(xml);
-  std::string leniency;
-  if (!parsed.doc) {
-    // A stray wrapper element (ikea.com: an unclosed <xs:schema> before
-    // <feedback>) or trailing junk: retry on <feedback>...</feedback> alone,
-    // keeping the XML declaration for its encoding. Everything inside
-    // feedback must still be well-formed.
-    const std::size_t open = findTag(xml, "<");
-    const std::size_t close = findTag(xml, "</");
-    if (open != std::string_view::npos && close != std::string_view::npos && close > open) {
-      const std::size_t closeEnd = xml.find('>', close);
-      std::string candidate;
-      if (xml.substr(0, 5) == "<?xml") {
-        const std::size_t declEnd = xml.find("?>");
-        if (declEnd != std::string_view::npos && declEnd < open) {
-          candidate.append(xml.substr(0, declEnd + 2));
-        }
-      }
-      if (closeEnd != std::string_view::npos) {
-        candidate.append(xml.substr(open, closeEnd + 1 - open));
-        ParsedXml retry = parseXml(candidate);
-        if (retry.doc) {
-          parsed = std::move(retry);
-          leniency = "content outside <feedback> ignored";
-        }
-      }
-    }
-  }
-  if (!parsed.doc) {
-    result.error = parsed.error;
-    return result;
-  }
-  if (parsed.doc->intSubset != nullptr || parsed.doc->extSubset != nullptr) {
-    result.error = "report has a DTD: refused";
-    return result;
-  }
-  const xmlNode* root = xmlDocGetRootElement(parsed.doc.get());
-  if (root == nullptr || !isElement(root, "feedback")) {
-    result.error = "root element is <" + std::string(root != nullptr ? nameOf(root) : "") +
-                   ">, not <feedback>";
-    return result;
-  }
-  Walker walker(limits, result.report);
-  if (!leniency.empty()) {
-    walker.note(leniency);
-  }
-  try {
-    walker.feedback(root);
-  } catch (const Reject& reject) {
-    result.error = reject.what();
-    result.report = {};
-    return result;
-  }
-  result.ok = true;
   return result;
+}
+
+bool replayDmarcRecords(const ByteReaderOpener& open, const DmarcParseResult& checked,
+                        const DmarcParseLimits& limits, const DmarcRecordSink& sink)
+{
+  xmlInitParser();
+  if (!checked.feedbackOnly) {
+    auto input = open();
+    Pass pass;
+    return parseOnce(*input, limits, sink, {}, pass).ok;
+  }
+  auto input = open();
+  const std::string candidate = feedbackOnly(readAll(*input, s_maxRetryBytes, "report"));
+  MemoryReader retryInput(candidate);
+  Pass pass;
+  return parseOnce(retryInput, limits, sink, s_feedbackOnlyNote, pass).ok;
 }
 } // namespace dmarc

@@ -14,14 +14,22 @@
 // (report_id, policy domain, date range), has a record without a valid source
 // IP or count, or a result outside the enumerations is rejected whole, with
 // the reason. Never throws for bad input.
+//
+// Read as a stream (xmlTextReader): memory does not grow with the number of
+// records, which go one by one to a DmarcRecordSink. A report is read twice
+// when it is stored: once to judge it whole (parseDmarcAggregateReport with
+// no sink), then again to hand its records over (replayDmarcRecords).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "reporting/byte_source.hh"
 
 namespace dmarc
 {
@@ -95,7 +103,11 @@ struct IngestedAggregateReport
   std::vector<std::string> errors; // <error> elements of the report
   std::string generator;
   IngestedPolicy policy;
+  // Filled only by the string_view form of parseDmarcAggregateReport; the
+  // streamed forms give the records to their sink.
   std::vector<IngestedRecord> records;
+  std::size_t recordCount = 0;
+  std::uint64_t messageCount = 0; // the sum of the records' counts
   // Deviations from the schemas that were accepted (kept with the report).
   std::vector<std::string> leniencies;
 };
@@ -122,10 +134,31 @@ struct DmarcParseResult
   bool ok = false;
   std::string error; // why the report was rejected
   IngestedAggregateReport report;
+  // Only <feedback>...</feedback> of the document was read (a stray
+  // wrapper element or trailing junk around it).
+  bool feedbackOnly = false;
 };
 
+// Receives each record of a report, in document order.
+using DmarcRecordSink = std::function<void(IngestedRecord&&)>;
+
+// A report held in memory; its records are in result.report.records.
 DmarcParseResult parseDmarcAggregateReport(std::string_view xml,
                                            const DmarcParseLimits& limits = {});
+
+// A report read from `open` (opened a second time only for the retry of a
+// document that is not well-formed); records go to `sink` (none: only
+// counted). When the report is rejected, records may already have gone to
+// the sink: store them only with replayDmarcRecords().
+DmarcParseResult parseDmarcAggregateReport(const ByteReaderOpener& open,
+                                           const DmarcParseLimits& limits,
+                                           const DmarcRecordSink& sink = {});
+
+// The records of a report that parseDmarcAggregateReport() accepted
+// (`checked`), read again from `open` and given to `sink`. False if the
+// bytes no longer give the same verdict.
+bool replayDmarcRecords(const ByteReaderOpener& open, const DmarcParseResult& checked,
+                        const DmarcParseLimits& limits, const DmarcRecordSink& sink);
 
 std::string_view toString(AggregateShape shape);
 } // namespace dmarc

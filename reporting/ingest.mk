@@ -20,6 +20,8 @@ reporting_libdmarcingest_a_SOURCES = \
 	reporting/maildir_name.hh \
 	reporting/report_extractor.cc \
 	reporting/report_extractor.hh \
+	reporting/byte_source.cc \
+	reporting/byte_source.hh \
 	reporting/decompress.cc \
 	reporting/decompress.hh \
 	reporting/dmarc_report_parser.cc \
@@ -75,4 +77,5 @@ tests_fuzz_fuzz_decompress_CPPFLAGS = $(AM_CPPFLAGS) $(DM_INGEST_CFLAGS) -DDM_FU
 tests_fuzz_fuzz_decompress_LDADD = $(DM_INGEST_LIBS)
 
 dist_noinst_DATA += tests/integration/test_ingest.py tests/integration/test_check.py \
+	tests/integration/test_ingest_memory.py \
 	tests/integration/test_summary.py tests/integration/test_ingest_tlsrpt_dkim.py

@@ -11,6 +11,7 @@
 #include <pqxx/pqxx>
 
 #include "lib/adapters/pg_verdict_sql.hh"
+#include "lib/core/error.hh"
 
 namespace dmarc
 {
@@ -98,7 +99,7 @@ IngestStoreResult insertOrFindReport(pqxx::work& tx, const std::string& insertSq
 } // namespace
 
 IngestStoreResult IngestStore::storeDmarc(const IngestedAggregateReport& report,
-                                          std::string_view source)
+                                          std::string_view source, const DmarcRecordReplay& records)
 {
   static const std::string s_insertReport =
       "INSERT INTO ingested_dmarc_report (org_name, report_id, email, extra_contact_info, shape, "
@@ -117,10 +118,6 @@ IngestStoreResult IngestStore::storeDmarc(const IngestedAggregateReport& report,
   static const std::string s_findReport =
       "SELECT id FROM ingested_dmarc_report WHERE org_name = $1 AND report_id = $2";
 
-  std::uint64_t messages = 0;
-  for (const auto& record : report.records) {
-    messages += record.count;
-  }
   const IngestedPolicy& policy = report.policy;
   const PgParam org = text(report.orgName);
   const PgParam id = text(report.reportId);
@@ -146,8 +143,8 @@ IngestStoreResult IngestStore::storeDmarc(const IngestedAggregateReport& report,
       text(policy.fo),
       policy.testing.empty() ? std::nullopt : PgParam(policy.testing == "y" ? "true" : "false"),
       optionalText(policy.discoveryMethod),
-      number(static_cast<std::int64_t>(report.records.size())),
-      unsignedNumber(messages),
+      number(static_cast<std::int64_t>(report.recordCount)),
+      unsignedNumber(report.messageCount),
       pgArrayLiteral(report.leniencies),
       text(source),
   };
@@ -159,9 +156,11 @@ IngestStoreResult IngestStore::storeDmarc(const IngestedAggregateReport& report,
     return result;
   }
   const std::string reportRow = std::to_string(result.id);
+  // The records come one by one from the report as it is read again, and
+  // leave in INSERTs of s_recordsPerInsert rows: memory holds one batch.
   std::vector<PgParam> batch;
   std::size_t batchRows = 0;
-  for (const auto& record : report.records) {
+  const bool replayed = records([&](IngestedRecord&& record) {
     std::vector<std::string> reasonTypes;
     std::vector<std::string> reasonComments;
     for (const auto& reason : record.reasons) {
@@ -212,6 +211,10 @@ IngestStoreResult IngestStore::storeDmarc(const IngestedAggregateReport& report,
       batch.clear();
       batchRows = 0;
     }
+  });
+  if (!replayed) {
+    // The transaction rolls back: nothing of the report is stored.
+    throw Error("the report read differently the second time; not stored");
   }
   if (batchRows > 0) {
     execute(tx, recordInsertSql(batchRows), batch);

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -44,12 +45,18 @@ struct TlsRptDkimCheck
   std::string detail;   // what was found, in plain words
 };
 
+// Hands a report's records to a sink; false if they could not be read.
+using DmarcRecordReplay = std::function<bool(const DmarcRecordSink&)>;
+
 class IngestStore
 {
 public:
   explicit IngestStore(pqxx::connection& db) : d_db(db) {}
 
-  IngestStoreResult storeDmarc(const IngestedAggregateReport& report, std::string_view source);
+  // The report row from `report` (its records counted, not held), then its
+  // records as `records` hands them over, in one transaction.
+  IngestStoreResult storeDmarc(const IngestedAggregateReport& report, std::string_view source,
+                               const DmarcRecordReplay& records);
   IngestStoreResult storeTlsRpt(const TlsRptReport& report, std::string_view source,
                                 std::string_view headerDomain, std::string_view headerSubmitter,
                                 const TlsRptDkimCheck& dkim = {});

@@ -2,7 +2,9 @@
 // a parsed report; see report_extractor.hh.
 #include "reporting/report_extractor.hh"
 
+#include <array>
 #include <cctype>
+#include <memory>
 
 namespace dmarc
 {
@@ -54,31 +56,88 @@ char firstSignificant(std::string_view data)
   return '\0';
 }
 
-ExtractedReport parsePayload(std::string_view payload, std::string source,
+// The first character that is not white space (after a UTF-8 byte order
+// mark), read from the start of the stream; '\0' when there is none.
+char firstSignificant(ByteReader& reader)
+{
+  std::array<char, 4096> buffer{};
+  std::string head; // enough to see a byte order mark whole
+  while (head.size() < 4) {
+    const std::size_t got = reader.read(buffer.data(), buffer.size());
+    if (got == 0) {
+      break;
+    }
+    head.append(buffer.data(), got);
+  }
+  if (const char first = firstSignificant(head); first != '\0') {
+    return first;
+  }
+  while (const std::size_t got = reader.read(buffer.data(), buffer.size())) {
+    for (const char c : std::string_view(buffer.data(), got)) {
+      if (std::isspace(static_cast<unsigned char>(c)) == 0) {
+        return c;
+      }
+    }
+  }
+  return '\0';
+}
+
+// `raw` opens the payload as it was attached (or as the file holds it).
+ExtractedReport parsePayload(const ByteReaderOpener& raw, std::string source,
                              const ExtractLimits& limits)
 {
   ExtractedReport report;
   report.source = std::move(source);
-  const DecompressResult plain = decompressReport(payload, limits.decompress);
-  if (!plain.ok) {
-    report.error = plain.error;
+  const DecompressLimits decompressLimits = limits.decompress;
+  const ByteReaderOpener plain = [raw, decompressLimits] {
+    return openDecompressed(raw(), decompressLimits);
+  };
+  char first = '\0';
+  try {
+    first = firstSignificant(*plain());
+  } catch (const ByteReadError& error) {
+    report.error = error.what();
     return report;
   }
-  const char first = firstSignificant(plain.data);
   if (first == '{' || first == '[') {
     report.kind = ExtractedKind::TlsRpt;
-    TlsRptParseResult parsed = parseTlsRptReport(plain.data, limits.tlsrpt);
-    report.ok = parsed.ok;
-    report.error = std::move(parsed.error);
-    report.tlsrpt = std::move(parsed.report);
+    try {
+      const auto reader = plain();
+      const std::string json = readAll(*reader, limits.tlsrpt.maxBytes, "report");
+      TlsRptParseResult parsed = parseTlsRptReport(json, limits.tlsrpt);
+      report.ok = parsed.ok;
+      report.error = std::move(parsed.error);
+      report.tlsrpt = std::move(parsed.report);
+    } catch (const ByteReadError& error) {
+      report.error = error.what();
+    }
     return report;
   }
   if (first == '<' || first == '\0') {
     report.kind = ExtractedKind::Dmarc;
-    DmarcParseResult parsed = parseDmarcAggregateReport(plain.data, limits.dmarc);
+    // Judged whole here, records only counted; they are read again, one
+    // by one, when the report is stored (replayRecords).
+    DmarcParseResult parsed = parseDmarcAggregateReport(plain, limits.dmarc);
     report.ok = parsed.ok;
-    report.error = std::move(parsed.error);
-    report.dmarc = std::move(parsed.report);
+    report.error = parsed.error;
+    report.dmarc = parsed.report;
+    if (parsed.ok) {
+      const DmarcParseLimits dmarcLimits = limits.dmarc;
+      report.replayRecords = [plain, checked = std::move(parsed),
+                              dmarcLimits](const DmarcRecordSink& sink) {
+        return replayDmarcRecords(plain, checked, dmarcLimits, sink);
+      };
+    }
+    return report;
+  }
+  // Neither: unless the payload itself is broken further on.
+  try {
+    const auto reader = plain();
+    std::array<char, 65536> buffer{};
+    while (reader->read(buffer.data(), buffer.size()) > 0) {
+    }
+  } catch (const ByteReadError& error) {
+    report.error = error.what();
     return report;
   }
   report.error = "neither XML nor JSON";
@@ -121,7 +180,7 @@ ExtractedInput extractFromMessage(std::string_view message, std::string_view sou
 {
   ExtractedInput input;
   input.fromMessage = true;
-  const MimeWalkResult walk = walkMime(message, limits.mime);
+  MimeWalkResult walk = walkMime(message, limits.mime);
   if (!walk.ok) {
     input.error = "MIME: " + walk.error;
     return input;
@@ -129,7 +188,7 @@ ExtractedInput extractFromMessage(std::string_view message, std::string_view sou
   input.headerDomain = walk.headers.get("TLS-Report-Domain");
   input.headerSubmitter = walk.headers.get("TLS-Report-Submitter");
   std::size_t index = 0;
-  for (const auto& leaf : walk.leaves) {
+  for (auto& leaf : walk.leaves) {
     ++index;
     if (!isReportCandidate(leaf)) {
       continue;
@@ -143,7 +202,9 @@ ExtractedInput extractFromMessage(std::string_view message, std::string_view sou
     std::string name(source);
     name += "/";
     name += leaf.filename.empty() ? "part" + std::to_string(index) : leaf.filename;
-    input.reports.push_back(parsePayload(leaf.body, std::move(name), limits));
+    auto body = std::make_shared<const std::string>(std::move(leaf.body));
+    input.reports.push_back(parsePayload(
+        [body] { return std::make_unique<SharedMemoryReader>(body); }, std::move(name), limits));
   }
   if (input.reports.empty()) {
     input.error = "no report attachment in the message";
@@ -156,12 +217,28 @@ ExtractedInput extractFromMessage(std::string_view message, std::string_view sou
 ExtractedInput extractFromFile(std::string_view bytes, std::string_view name,
                                const ExtractLimits& limits)
 {
-  if (endsWith(name, ".eml") || looksLikeMessage(bytes)) {
+  if (isReportMessage(bytes, name)) {
     return extractFromMessage(bytes, name, limits);
   }
   ExtractedInput input;
   input.ok = true;
-  input.reports.push_back(parsePayload(bytes, std::string(name), limits));
+  auto copy = std::make_shared<const std::string>(bytes);
+  input.reports.push_back(parsePayload(
+      [copy] { return std::make_unique<SharedMemoryReader>(copy); }, std::string(name), limits));
+  return input;
+}
+
+bool isReportMessage(std::string_view head, std::string_view name)
+{
+  return endsWith(name, ".eml") || looksLikeMessage(head);
+}
+
+ExtractedInput extractFromPayloadFile(const std::string& path, const ExtractLimits& limits)
+{
+  ExtractedInput input;
+  input.ok = true;
+  input.reports.push_back(
+      parsePayload([path] { return std::make_unique<FileReader>(path); }, path, limits));
   return input;
 }
 } // namespace dmarc

@@ -4,11 +4,15 @@
 // rejected with its reason.
 //
 // Trusts nothing; bounds come from the MIME walk, decompression and the two
-// parsers. Pure of I/O: the caller reads the bytes and stores the results.
+// parsers. Reads only the files it is given; the caller stores the results.
+// An aggregate report is not kept in memory: it is judged here with its
+// records only counted, and ExtractedReport::replayRecords reads them again
+// (decompressing again) for the store.
 // The body of a report decides its kind (RFC 8460 §5.6: the body wins over
 // the file name and Subject): JSON is TLS-RPT, XML is a DMARC report.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,9 +36,12 @@ struct ExtractedReport
   ExtractedKind kind = ExtractedKind::Unknown;
   std::string source; // file name, or "<message>/<attachment name>"
   bool ok = false;
-  std::string error; // why it is rejected, when !ok
-  IngestedAggregateReport dmarc;
+  std::string error;             // why it is rejected, when !ok
+  IngestedAggregateReport dmarc; // without records: see replayRecords
   TlsRptReport tlsrpt;
+  // For an accepted DMARC report: gives its records to the sink, in order;
+  // false if they could not be read again as they were the first time.
+  std::function<bool(const DmarcRecordSink&)> replayRecords;
 };
 
 struct ExtractedInput
@@ -67,6 +74,13 @@ ExtractedInput extractFromMessage(std::string_view message, std::string_view sou
 // One file: a report e-mail (detected by its header) or a report payload.
 ExtractedInput extractFromFile(std::string_view bytes, std::string_view name,
                                const ExtractLimits& limits = {});
+
+// Whether a file whose first bytes are `head` is a mail (a header field
+// first, or a name ending in .eml) rather than a report payload.
+bool isReportMessage(std::string_view head, std::string_view name);
+
+// A report payload file (not a mail), read from disk as it is parsed.
+ExtractedInput extractFromPayloadFile(const std::string& path, const ExtractLimits& limits = {});
 
 std::string_view toString(ExtractedKind kind);
 } // namespace dmarc

@@ -1,5 +1,9 @@
-// tlsrpt_parser.cc: nlohmann-json walk over a TLS-RPT report.
-// See tlsrpt_parser.hh for what is trusted and what is tolerated.
+// tlsrpt_parser.cc: nlohmann-json walk over a TLS-RPT report. The parser's
+// callback turns each failure detail and each policy into values as soon as
+// it is complete and drops its JSON, so that the tree never holds more than
+// the report's top-level members and one policy (a JSON tree takes about 20
+// times the bytes of its text). See tlsrpt_parser.hh for what is trusted
+// and what is tolerated.
 #include "reporting/tlsrpt_parser.hh"
 
 #include <algorithm>
@@ -35,21 +39,26 @@ std::string trimmed(const std::string& text)
   return text.substr(first, last - first + 1);
 }
 
+// The failure details of the policy being read, taken out of the tree as
+// each is complete.
+struct StreamedDetails
+{
+  std::size_t count = 0; // elements seen, read or not
+  std::vector<TlsRptFailure> failures;
+  std::vector<std::string> notes;
+  std::string error; // the first detail's error
+};
+
 class Walker
 {
 public:
   Walker(const TlsRptParseLimits& limits, TlsRptReport& report) : d_limits(limits), d_report(report)
   {}
 
-  void note(std::string what)
-  {
-    for (const auto& known : d_report.leniencies) {
-      if (known == what) {
-        return;
-      }
-    }
-    d_report.leniencies.push_back(std::move(what));
-  }
+  // Leniencies go to the list of the part being read; finish() joins the
+  // lists in the order a walk of the whole tree would have noted them.
+  void noteInto(std::vector<std::string>* notes) { d_notes = notes; }
+  void note(std::string what) { d_notes->push_back(std::move(what)); }
 
   // A string member; "" when absent or null; rejected if another type.
   std::string string(const Json& object, const char* name, const std::string& where)
@@ -137,7 +146,7 @@ public:
     return canonical;
   }
 
-  void failure(const Json& detail, TlsRptPolicy& policy, const std::string& where)
+  void failure(const Json& detail, std::vector<TlsRptFailure>& failures, const std::string& where)
   {
     if (!detail.is_object()) {
       throw Reject(where + "failure detail is not an object");
@@ -154,10 +163,12 @@ public:
     failure.failedSessionCount = count(detail, "failed-session-count", where, true);
     failure.additionalInformation = string(detail, "additional-information", where);
     failure.failureReasonCode = string(detail, "failure-reason-code", where);
-    policy.failures.push_back(std::move(failure));
+    failures.push_back(std::move(failure));
   }
 
-  void policy(const Json& entry, std::size_t index)
+  // `streamed`: the failure details the parser callback already read out
+  // of this policy's failure-details (which it left empty).
+  void policy(const Json& entry, std::size_t index, StreamedDetails& streamed)
   {
     const std::string where = "policy " + std::to_string(index) + ": ";
     if (!entry.is_object()) {
@@ -191,12 +202,17 @@ public:
       if (!details->is_array()) {
         throw Reject(where + "failure-details is not an array");
       }
-      if (details->size() > d_limits.maxFailuresPerPolicy) {
+      if (details->size() + streamed.count > d_limits.maxFailuresPerPolicy) {
         throw Reject(where + "more than " + std::to_string(d_limits.maxFailuresPerPolicy) +
                      " failure details");
       }
+      if (!streamed.error.empty()) {
+        throw Reject(streamed.error);
+      }
+      policy.failures = std::move(streamed.failures);
+      noteInto(&streamed.notes);
       for (const auto& detail : *details) {
-        failure(detail, policy, where);
+        failure(detail, policy.failures, where);
       }
     }
     d_report.policies.push_back(std::move(policy));
@@ -238,18 +254,100 @@ public:
     if (policies == root.end() || !policies->is_array()) {
       throw Reject("policies is missing or not an array (RFC 8460 §4.4)");
     }
-    if (policies->size() > d_limits.maxPolicies) {
+    if (policies->size() + d_streamedPolicies > d_limits.maxPolicies) {
       throw Reject("more than " + std::to_string(d_limits.maxPolicies) + " policies");
     }
-    std::size_t index = 0;
-    for (const auto& entry : *policies) {
-      policy(entry, ++index);
+    if (!d_policyError.empty()) {
+      throw Reject(d_policyError);
     }
+    std::size_t index = d_streamedPolicies;
+    for (const auto& entry : *policies) {
+      StreamedDetails none;
+      noteInto(&d_policyNotes);
+      policy(entry, ++index, none);
+    }
+  }
+
+  // One element of policies, complete: read now, its JSON then dropped.
+  // Its error, if any, waits until the top-level members have been judged.
+  void streamedPolicy(const Json& entry, StreamedDetails& streamed)
+  {
+    ++d_streamedPolicies;
+    if (!d_policyError.empty() || d_streamedPolicies > d_limits.maxPolicies) {
+      return;
+    }
+    std::vector<std::string> notes;
+    noteInto(&notes);
+    try {
+      policy(entry, d_streamedPolicies, streamed);
+    } catch (const Reject& reject) {
+      d_policyError = reject.what();
+      return;
+    }
+    d_policyNotes.insert(d_policyNotes.end(), notes.begin(), notes.end());
+    d_policyNotes.insert(d_policyNotes.end(), streamed.notes.begin(), streamed.notes.end());
+  }
+
+  // One element of a policy's failure-details, complete.
+  void streamedDetail(const Json& detail, std::size_t policyIndex, StreamedDetails& streamed)
+  {
+    ++streamed.count;
+    if (!streamed.error.empty() || streamed.count > d_limits.maxFailuresPerPolicy) {
+      return;
+    }
+    if (++d_failures > d_limits.maxFailures) {
+      streamed.error =
+          "more than " + std::to_string(d_limits.maxFailures) + " failure details in the report";
+      return;
+    }
+    noteInto(&streamed.notes);
+    try {
+      failure(detail, streamed.failures, "policy " + std::to_string(policyIndex) + ": ");
+    } catch (const Reject& reject) {
+      streamed.error = reject.what();
+    }
+  }
+
+  // A second "policies" member replaces the first, as in the tree.
+  void restartPolicies()
+  {
+    d_report.policies.clear();
+    d_streamedPolicies = 0;
+    d_failures = 0;
+    d_policyError.clear();
+    d_policyNotes.clear();
+  }
+
+  std::size_t streamedPolicies() const { return d_streamedPolicies; }
+
+  void finish()
+  {
+    std::vector<std::string> all = d_rootNotes;
+    all.insert(all.end(), d_policyNotes.begin(), d_policyNotes.end());
+    for (auto& what : all) {
+      if (std::find(d_report.leniencies.begin(), d_report.leniencies.end(), what) ==
+          d_report.leniencies.end()) {
+        d_report.leniencies.push_back(std::move(what));
+      }
+    }
+  }
+
+  void readRoot(const Json& root)
+  {
+    noteInto(&d_rootNotes);
+    report(root);
+    finish();
   }
 
 private:
   const TlsRptParseLimits& d_limits;
   TlsRptReport& d_report;
+  std::vector<std::string>* d_notes = nullptr;
+  std::vector<std::string> d_rootNotes;
+  std::vector<std::string> d_policyNotes;
+  std::size_t d_streamedPolicies = 0;
+  std::size_t d_failures = 0; // in the whole report
+  std::string d_policyError;
 };
 
 bool digits(std::string_view text, std::size_t pos, std::size_t count, int& value)
@@ -382,15 +480,67 @@ TlsRptParseResult parseTlsRptReport(std::string_view json, const TlsRptParseLimi
     result.error = "JSON nested deeper than " + std::to_string(limits.maxDepth) + " levels";
     return result;
   }
+  // Where the parser is: the key and the kind of container at each depth
+  // (depth 0 is the top-level value, its members are at depth 1).
+  Walker walker(limits, result.report);
+  std::vector<std::string> keyAt(static_cast<std::size_t>(limits.maxDepth) + 2);
+  std::vector<bool> arrayAt(keyAt.size());
+  StreamedDetails details;
+  const auto inPolicies = [&] { return keyAt[1] == "policies" && arrayAt[1] && !arrayAt[0]; };
+  const auto inDetails = [&] {
+    return inPolicies() && !arrayAt[2] && keyAt[3] == "failure-details" && arrayAt[3];
+  };
+  const Json::parser_callback_t callback = [&](int depth, Json::parse_event_t event, Json& parsed) {
+    const auto at = static_cast<std::size_t>(depth);
+    if (at + 1 >= keyAt.size()) {
+      return true; // deeper than the pre-scan allows: never reached
+    }
+    switch (event) {
+    case Json::parse_event_t::key:
+      keyAt[at] = parsed.get<std::string>();
+      if (at == 1 && keyAt[1] == "policies") {
+        walker.restartPolicies();
+      } else if (at == 3 && keyAt[3] == "failure-details" && inPolicies()) {
+        details = {};
+      }
+      return true;
+    case Json::parse_event_t::object_start:
+    case Json::parse_event_t::array_start:
+      arrayAt[at] = event == Json::parse_event_t::array_start;
+      keyAt[at + 1].clear();
+      if (at == 2 && inPolicies()) {
+        details = {};
+      }
+      return true;
+    case Json::parse_event_t::object_end:
+    case Json::parse_event_t::array_end:
+    case Json::parse_event_t::value:
+      break;
+    }
+    // A complete value: a failure detail (depth 4) or a policy (depth 2)
+    // is read and dropped; "failure-details" and "policies" stay, empty.
+    const bool complete =
+        event != Json::parse_event_t::value || (!parsed.is_object() && !parsed.is_array());
+    if (complete && at == 4 && inDetails()) {
+      walker.streamedDetail(parsed, walker.streamedPolicies() + 1, details);
+      return false;
+    }
+    if (complete && at == 2 && inPolicies()) {
+      walker.streamedPolicy(parsed, details);
+      details = {};
+      return false;
+    }
+    return true;
+  };
   // allow_exceptions=false: a syntax error is a discarded value, not a throw.
-  const Json root = Json::parse(json.begin(), json.end(), nullptr, false);
+  const Json root = Json::parse(json.begin(), json.end(), callback, false);
   if (root.is_discarded()) {
+    result = {};
     result.error = "not valid JSON";
     return result;
   }
-  Walker walker(limits, result.report);
   try {
-    walker.report(root);
+    walker.readRoot(root);
   } catch (const Error& reject) {
     result.error = reject.what();
     result.report = {};

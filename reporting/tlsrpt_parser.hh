@@ -3,7 +3,9 @@
 //
 // Trusts nothing: the JSON comes from any sender. nlohmann-json parses it
 // after a pre-scan bounds the nesting depth (the parser's own recursion and
-// the destructor of a deep document both grow with depth); sizes and counts
+// the destructor of a deep document both grow with depth), and each policy
+// and failure detail is turned into values, its JSON dropped, as soon as it
+// has been read, so that memory follows the values, not a JSON tree; sizes and counts
 // of policies, failure details and strings are bounded. Lenient where real
 // senders deviate harmlessly (SPECS.md §8): `mx-host` as a string or an
 // array, `contact-info` null or absent, failure details without IPs or
@@ -64,6 +66,9 @@ struct TlsRptParseLimits
   int maxDepth = 32;
   std::size_t maxPolicies = 1000;
   std::size_t maxFailuresPerPolicy = 10000;
+  // Held as values until the report is stored: this bounds their memory
+  // (about 12 MB) where 16 MiB of small details could make 800,000.
+  std::size_t maxFailures = 50000;
   std::size_t maxStringsPerPolicy = 1000;
   std::size_t maxFieldLength = 2048;
 };
