@@ -371,7 +371,10 @@ void Session::logDecision(const Message& message, const Decision& decision,
     if (!message.facts.forgedAuthResults.empty()) {
       line.add("removed_ar", static_cast<long long>(message.facts.forgedAuthResults.size()));
     }
-    line.add("reply", toString(replyFor(decision.action))).add("history", storeNote);
+    // A held message was accepted into the hold queue: the log says hold.
+    line.add("reply",
+             decision.holdReason ? std::string_view("hold") : toString(replyFor(decision.action)))
+        .add("history", storeNote);
     if (!decision.why.empty()) {
       line.add("why", decision.why);
     }

@@ -354,6 +354,39 @@ void AuthResultsBuilder::addDkimNone()
   addClause("dkim", "none", {});
 }
 
+namespace
+{
+// A failure whose disposition a local rule changed (an exemption, a
+// trusted forwarder or list, DomainPolicyOverrides) says so in a comment,
+// as OpenDMARC's "(p=reject dis=none)" does: "(dis=none
+// override=trusted_forwarder)". Without it a delivered message reads
+// "dmarc=fail policy.dmarc=reject" as if the policy had been ignored by
+// mistake. A comment is valid anywhere CFWS is (RFC 8601 §2.2) and every
+// word in it is one of our own tokens. t=y and pct are not local rules:
+// policy.dmarc already shows them.
+std::string overrideComment(const Verdict& verdict)
+{
+  if (verdict.result != DmarcResult::Fail) {
+    return {};
+  }
+  std::string reasons;
+  for (const auto& item : verdict.overrides) {
+    if (item.reason == OverrideReason::PolicyTestMode ||
+        item.reason == OverrideReason::SampledOut) {
+      continue;
+    }
+    auto reason = toString(item.reason);
+    if (reasons.find(reason) == std::string::npos) {
+      reasons += (reasons.empty() ? "" : ",") + std::string(reason);
+    }
+  }
+  if (reasons.empty()) {
+    return {};
+  }
+  return "(dis=" + std::string(toString(verdict.applied)) + " override=" + reasons + ")";
+}
+} // namespace
+
 void AuthResultsBuilder::addDmarc(const Verdict& verdict)
 {
   std::vector<std::pair<std::string, std::string>> properties;
@@ -365,6 +398,9 @@ void AuthResultsBuilder::addDmarc(const Verdict& verdict)
     properties.emplace_back("header.from", verdict.fromDomain);
   }
   addClause("dmarc", toString(verdict.result), properties);
+  if (auto comment = overrideComment(verdict); !comment.empty()) {
+    d_clauses.back().insert(d_clauses.back().begin() + 1, std::move(comment));
+  }
 }
 
 std::string AuthResultsBuilder::value(const AuthResultsFormat& format) const

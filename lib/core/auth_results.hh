@@ -41,7 +41,9 @@ public:
   void addDkim(const DkimSignatureOutcome& signature, std::size_t bPrefixLength = 8);
   // dkim=none (no signature)
   void addDkimNone();
-  // dmarc=<result> [policy.dmarc=<policy>] header.from=<domain>
+  // dmarc=<result> [(dis=<applied> override=<reasons>)] [policy.dmarc=<policy>]
+  // header.from=<domain>; the comment when a local rule changed a failure's
+  // disposition.
   void addDmarc(const Verdict& verdict);
   // Any method: method=result and ptype.property=value pairs, escaped.
   void addClause(std::string_view method, std::string_view result,

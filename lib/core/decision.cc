@@ -89,6 +89,20 @@ Verdict evaluateWithSite(const DecisionFacts& facts, const SitePolicy& site,
   return verdict;
 }
 
+// Why this site rejected a message that its author's DMARC policy did not
+// ask to reject: no usable author (UnusableFromAction), author domains over
+// the limits (RejectMultiValueFrom, MaxAuthorDomains), or a failure made
+// stricter by DomainPolicyOverrides.
+std::string localRule(const Verdict& verdict)
+{
+  if (verdict.result == DmarcResult::Fail) {
+    return "DMARC failure of " + verdict.fromDomain;
+  }
+  // The engine's reason without the reference in parentheses (RFC 9989
+  // §11.5): an SMTP reply is ASCII.
+  return verdict.reason.substr(0, verdict.reason.find(" ("));
+}
+
 void answer(Decision& decision, SmtpAction action, std::string code, std::string xcode,
             std::string text)
 {
@@ -105,9 +119,16 @@ void dispose(Decision& decision, const DecisionFacts& facts, const SitePolicy& s
     answer(decision, SmtpAction::Reject, "550", "5.7.1",
            "Message header does not comply with RFC 5322 section 3.6");
     decision.why = "RequiredHeaders: " + headerProblem;
-  } else if (verdict.applied == Disposition::Reject) {
+  } else if (verdict.applied == Disposition::Reject && verdict.requested == Disposition::Reject) {
     answer(decision, SmtpAction::Reject, "550", "5.7.1",
            formatReject(site.rejectText, verdict.fromDomain));
+  } else if (verdict.applied == Disposition::Reject) {
+    // Not the sender's policy but a rule of this site: the reply and the
+    // log say so, rather than blame a policy that was never consulted.
+    std::string rule = localRule(verdict);
+    answer(decision, SmtpAction::Reject, "550", "5.7.1",
+           printableAscii("Email rejected by local policy: " + rule, 450));
+    decision.why = "local policy: " + rule;
   } else if (verdict.applied == Disposition::Tempfail) {
     answer(decision, SmtpAction::Tempfail, "451", "4.7.5",
            "DMARC evaluation failed temporarily, try again later");

@@ -207,6 +207,8 @@ class TestPostfixPolicies(PostfixMilterCase):
         self.assertEqual(code, 250, reply)
         ours = self.ours(self.delivered(marker))
         self.assertIn("dmarc=fail", ours[0])
+        # The header says a local rule let the failure through.
+        self.assertIn("(dis=none override=local_policy)", ours[0])
 
     def test_authenticated_client_is_enforced_by_default(self):
         code, reply, _ = self.send("m@reject.mt.example", mail_from="m@reject.mt.example",

@@ -133,6 +133,22 @@ class TestMilterProtocol(unittest.TestCase):
             mt.disconnect(conn)
         """)
 
+    def test_no_from_rejected_by_local_policy(self):
+        # Without From the sender's policy is never consulted: the 550 says
+        # it is this site's rule (UnusableFromAction), not "(unknown)"'s DMARC.
+        # (Through Postfix the test cannot be made: its cleanup adds a From.)
+        self.lua("""
+            local conn = open()
+            envelope(conn, "bounce@proto.mt.example")
+            headers(conn, {{"Subject", "no author"}})
+            body(conn, "x\\r\\n")
+            eom(conn)
+            expect(conn, SMFIR_REPLYCODE, "eom")
+            check(mt.eom_check(conn, MT_SMTPREPLY, "550", "5.7.1",
+                  "Email rejected by local policy: no From field"), "550 local policy reply")
+            mt.disconnect(conn)
+        """)
+
     def test_temperror_reply(self):
         self.s.dns.refuse_zone("protodown.mt.example")
         try:

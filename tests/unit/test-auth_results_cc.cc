@@ -51,6 +51,33 @@ BOOST_AUTO_TEST_CASE(test_compose_DmarcVectors)
                     "Authentication-Results: mx.example.net; none");
 }
 
+// A failure let through by a local rule says which rule, in a comment, and
+// stays a valid field.
+BOOST_AUTO_TEST_CASE(test_compose_LocalOverrideInComment)
+{
+  Verdict fail = dmarcOnly(DmarcResult::Fail, "example.com");
+  fail.effectivePolicy = Policy::Reject;
+  fail.applied = Disposition::None;
+  fail.overrides.push_back(Override{OverrideReason::TrustedForwarder, "trusted forwarder"});
+  fail.overrides.push_back(Override{OverrideReason::LocalPolicy, "monitor mode"});
+  auto field = dmarcField(fail);
+  BOOST_CHECK_EQUAL(field, "Authentication-Results: mx.example.net; dmarc=fail (dis=none "
+                           "override=trusted_forwarder,local_policy) policy.dmarc=reject "
+                           "header.from=example.com");
+  auto parsed = parseAuthResults(field.substr(field.find(':') + 1));
+  BOOST_REQUIRE_MESSAGE(parsed, "got no parse of " << field << ", want a valid field");
+  BOOST_REQUIRE_EQUAL(parsed->results.size(), 1u);
+  BOOST_CHECK_EQUAL(parsed->results[0].result, "fail");
+  BOOST_CHECK_EQUAL(parsed->results[0].properties.size(), 2u);
+  // t=y is no local rule: policy.dmarc already shows it.
+  Verdict testing = dmarcOnly(DmarcResult::Fail, "example.com");
+  testing.effectivePolicy = Policy::Quarantine;
+  testing.applied = Disposition::Quarantine;
+  testing.overrides.push_back(Override{OverrideReason::PolicyTestMode, "t=y"});
+  BOOST_CHECK_EQUAL(dmarcField(testing), "Authentication-Results: mx.example.net; dmarc=fail "
+                                         "policy.dmarc=quarantine header.from=example.com");
+}
+
 BOOST_AUTO_TEST_CASE(test_compose_FoldsAt78Columns)
 {
   // RFC 5322 §2.1.1: lines SHOULD be at most 78 characters; fold with a TAB

@@ -167,6 +167,51 @@ BOOST_FIXTURE_TEST_CASE(test_UnusableFrom_EarnsNoAuthorExemption, Fixture)
   BOOST_CHECK(run().action == SmtpAction::Reject);
 }
 
+// A reject the sender's policy did not ask for is a rule of this site: the
+// reply and the log say so (no more "policy for (unknown)").
+BOOST_FIXTURE_TEST_CASE(test_NoFrom_RejectedByLocalPolicyAndSaysSo, Fixture)
+{
+  facts.message.fromHeaders.clear();
+  auto decision = run();
+  BOOST_CHECK(decision.action == SmtpAction::Reject);
+  BOOST_CHECK_EQUAL(decision.reply.code, "550");
+  BOOST_CHECK_EQUAL(decision.reply.text, "Email rejected by local policy: no From field");
+  BOOST_CHECK_EQUAL(decision.why, "local policy: no From field");
+
+  facts.message.fromHeaders = {" a@example.com", " b@example.org"};
+  site.engine.multiFrom = MultiFromAction::Reject;
+  auto multi = run();
+  BOOST_CHECK_EQUAL(multi.reply.text,
+                    "Email rejected by local policy: From addresses in 2 domains");
+
+  facts.message.fromHeaders = {" a@example.com"};
+  dns.clear();
+  dns.add("_dmarc.example.com", DnsType::TXT, "v=DMARC1; p=none");
+  site.domainPolicies.push_back(DomainPolicyOverride{"example.com", Policy::Reject});
+  auto forced = run();
+  BOOST_CHECK(forced.action == SmtpAction::Reject);
+  BOOST_CHECK_EQUAL(forced.reply.text,
+                    "Email rejected by local policy: DMARC failure of example.com");
+  // The sender's own p=reject keeps RejectString.
+  site.domainPolicies.clear();
+  dns.clear();
+  dns.add("_dmarc.example.com", DnsType::TXT, "v=DMARC1; p=reject");
+  auto published = run();
+  BOOST_CHECK_EQUAL(published.reply.text, "Email rejected per DMARC policy for example.com");
+  BOOST_CHECK(published.why.empty());
+}
+
+// A failure an exemption lets through carries the override in our header.
+BOOST_FIXTURE_TEST_CASE(test_Override_ShownInAuthResults, Fixture)
+{
+  site.trustedForwarders.add("192.0.2.0/24");
+  auto decision = run();
+  BOOST_CHECK(decision.action == SmtpAction::Accept);
+  BOOST_CHECK_MESSAGE(decision.authResults.find("(dis=none override=trusted_forwarder)") !=
+                          std::string::npos,
+                      "got " << decision.authResults << ", want the override comment");
+}
+
 // The ARC slot is there for the next step; nothing reads it yet.
 BOOST_FIXTURE_TEST_CASE(test_ArcSlot_NotYetRead, Fixture)
 {

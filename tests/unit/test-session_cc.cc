@@ -222,6 +222,14 @@ BOOST_FIXTURE_TEST_CASE(test_Quarantine_HoldsOnlyWhenConfigured, Fixture)
   BOOST_CHECK(message(session, {{"From", " a@example.com"}}) == Reply::Accept);
   BOOST_REQUIRE(actions.quarantineReason);
   BOOST_CHECK_EQUAL(*actions.quarantineReason, "DMARC policy quarantine for example.com");
+  // The log says what was done: held, not accepted.
+  auto lines = logger.lines();
+  BOOST_CHECK_MESSAGE(lines.size() >= 1 && std::any_of(lines.begin(), lines.end(),
+                                                       [](const std::string& line) {
+                                                         return line.find(" reply=hold ") !=
+                                                                std::string::npos;
+                                                       }),
+                      "got no log line with reply=hold");
 }
 
 BOOST_FIXTURE_TEST_CASE(test_Tempfail_Answers451, Fixture)
