@@ -58,7 +58,8 @@ if grep -v '^#' "$tmp/sample" | grep -q '[^[:space:]]'; then
   status=1
 fi
 sed 's/^#\([A-Z][A-Za-z0-9]* \)/\1/' "$tmp/sample" > "$tmp/uncommented"
-"$milter" --dump-config -c /dev/null | sed 1d > "$tmp/defaults"
+: > "$tmp/empty"  # a regular file: the daemon refuses to read a device
+"$milter" --dump-config -c "$tmp/empty" | sed 1d > "$tmp/defaults"
 if ! "$milter" --dump-config -c "$tmp/uncommented" > "$tmp/dump" 2>&1; then
   echo "FAIL: the sample configuration, uncommented, does not parse:"
   cat "$tmp/dump"
