@@ -3,7 +3,10 @@
 // The file is an RFC 5322 message with LF or CRLF line ends. Header fields
 // are given to the session as libmilter gives them with SMFIP_HDR_LEADSPC
 // (value after the colon, leading space and folding kept, lines joined by
-// LF); the body goes in CRLF form, in 64 KiB chunks, as an MTA sends it.
+// LF), except that the name is given as written: "From : a@example.org"
+// (RFC 5322 §4.5.2) arrives as "From ", which the session reads as From,
+// where Postfix and Sendmail strip the space first; the body goes in CRLF
+// form, in 64 KiB chunks, as an MTA sends it.
 #include "milter/offline.hh"
 
 #include <arpa/inet.h>

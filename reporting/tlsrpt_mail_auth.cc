@@ -7,6 +7,8 @@
 #include "lib/adapters/dkim_text.hh"
 #include "lib/adapters/dkim_verifier.hh"
 #include "lib/core/ascii_text.hh"
+#include "lib/core/header_canon.hh"
+#include "lib/core/header_name.hh"
 
 namespace dmarc
 {
@@ -115,8 +117,10 @@ std::vector<DkimSignatureOutcome> verifyMessageDkim(const DkimLibrary& library,
                                                     std::string_view message, std::time_t now)
 {
   DkimVerifier verifier(library, now, nullptr, "ingest");
-  // An mbox separator line ("From sender date") is not a header field.
-  if (message.starts_with("From ")) {
+  // An mbox separator line ("From sender date") is not a header field; a
+  // From field with white space before its colon (RFC 5322 §4.5.2) is.
+  const std::string_view firstLine = message.substr(0, message.find('\n'));
+  if (firstLine.starts_with("From ") && !isFieldNamed(headerFieldName(firstLine), "From")) {
     const auto end = message.find('\n');
     message = end == std::string_view::npos ? std::string_view() : message.substr(end + 1);
   }

@@ -9,6 +9,7 @@
 #include "lib/core/base64.hh"
 #include "lib/core/error.hh"
 #include "lib/core/header_canon.hh"
+#include "lib/core/header_name.hh"
 
 namespace dmarc
 {
@@ -37,7 +38,7 @@ void ArcVerifier::header(std::string_view name, std::string_view value)
     return;
   }
   if (d_overflow) {
-    d_anyArcField = d_anyArcField || arcFieldKind(name).has_value();
+    d_anyArcField = d_anyArcField || arcFieldKind(bareFieldName(name)).has_value();
     return;
   }
   std::size_t start = d_header.size();

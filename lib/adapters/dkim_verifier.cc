@@ -18,6 +18,8 @@
 #include "lib/adapters/dkim_key_cache.hh"
 #include "lib/adapters/dkim_text.hh"
 #include "lib/core/error.hh"
+#include "lib/core/header_canon.hh"
+#include "lib/core/header_name.hh"
 
 namespace dmarc
 {
@@ -171,17 +173,7 @@ std::optional<std::uint64_t> parseTimestamp(const std::string& text)
 
 bool isDkimSignatureField(std::string_view field)
 {
-  constexpr std::string_view name = "dkim-signature";
-  auto colon = field.find(':');
-  if (colon == std::string_view::npos) {
-    return false;
-  }
-  std::string_view fieldName = field.substr(0, colon);
-  while (!fieldName.empty() && (fieldName.back() == ' ' || fieldName.back() == '\t')) {
-    fieldName.remove_suffix(1);
-  }
-  return std::equal(fieldName.begin(), fieldName.end(), name.begin(), name.end(),
-                    [](char a, char b) { return (a >= 'A' && a <= 'Z' ? a - 'A' + 'a' : a) == b; });
+  return isFieldNamed(headerFieldName(field), "DKIM-Signature");
 }
 
 // Signatures libopendkim should not spend a key lookup on: rsa-sha1, which

@@ -7,6 +7,7 @@
 #include "lib/core/ascii_text.hh"
 #include "lib/core/auth_results.hh"
 #include "lib/core/author_domains.hh"
+#include "lib/core/header_name.hh"
 #include "lib/core/local_policy.hh"
 
 namespace dmarc
@@ -160,6 +161,9 @@ Decision decide(const DecisionFacts& facts, const SitePolicy& site, const Decisi
 
 void DecisionFacts::addHeader(std::string_view name, std::string_view value, const SitePolicy& site)
 {
+  // "From : x" is a From field (RFC 5322 §4.5.2), whatever the MTA made of
+  // the name; so for every name below.
+  name = bareFieldName(name);
   headerCounts.add(name);
   if (equalsIgnoreCase(name, s_authResults)) {
     ++authResultsSeen;

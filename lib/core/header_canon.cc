@@ -5,6 +5,7 @@
 #include <unordered_map>
 
 #include "lib/core/ascii_text.hh"
+#include "lib/core/header_name.hh"
 
 namespace dmarc
 {
@@ -108,11 +109,7 @@ std::string_view headerFieldName(std::string_view field)
   if (colon == std::string_view::npos) {
     return {};
   }
-  std::string_view name = field.substr(0, colon);
-  while (!name.empty() && isWsp(name.back())) {
-    name.remove_suffix(1);
-  }
-  return name;
+  return bareFieldName(field.substr(0, colon));
 }
 
 void appendCanonicalField(std::string& out, DkimCanon canon, std::string_view field, bool finalCrlf)

@@ -35,8 +35,8 @@ struct DkimCanons
 };
 std::optional<DkimCanons> parseDkimCanons(std::string_view value);
 
-// The field's name: the bytes before the first ':', without trailing
-// white space; empty when there is no ':'.
+// The field's name: the bytes before the first ':', without the white
+// space before the colon (bareFieldName); empty when there is no ':'.
 std::string_view headerFieldName(std::string_view field);
 
 // Appends the canonical form of `field` to `out`, followed by CRLF unless

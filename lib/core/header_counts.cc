@@ -2,6 +2,7 @@
 #include "lib/core/header_counts.hh"
 
 #include "lib/core/ascii_text.hh"
+#include "lib/core/header_name.hh"
 
 namespace dmarc
 {
@@ -18,7 +19,7 @@ constexpr std::size_t s_required = 2;
 void HeaderCounts::add(std::string_view name)
 {
   for (std::size_t i = 0; i < d_counts.size(); ++i) {
-    if (equalsIgnoreCase(name, s_singletons[i])) {
+    if (isFieldNamed(name, s_singletons[i])) {
       ++d_counts[i];
       return;
     }

@@ -37,6 +37,8 @@ lib_libdmarccore_a_SOURCES += \
 	lib/core/header_canon.hh \
 	lib/core/header_counts.cc \
 	lib/core/header_counts.hh \
+	lib/core/header_name.cc \
+	lib/core/header_name.hh \
 	lib/core/idna.hh \
 	lib/core/local_policy.cc \
 	lib/core/local_policy.hh \
@@ -66,6 +68,7 @@ tests_unit_test_core_SOURCES += \
 	tests/unit/test-decision_cc.cc \
 	tests/unit/test-dkim_key_record_cc.cc \
 	tests/unit/test-header_canon_cc.cc \
+	tests/unit/test-header_name_cc.cc \
 	tests/unit/test-tag_list_cc.cc \
 	tests/unit/test-auth_results_cc.cc \
 	tests/unit/test-dmarc_record_cc.cc \

@@ -331,6 +331,31 @@ class TestCommandLine(unittest.TestCase):
                       proc.stdout)
         self.assertIn("trace=", proc.stdout)
 
+    def test_offline_mode_space_before_colon(self):
+        # RFC 5322 section 4.5.2 (obs-optional): "From : x" is a From field.
+        # A second one naming a p=reject domain must be seen and decide, not
+        # leave the message passing as the first author's.
+        self.s.dns.add_records([
+            ("lifevictim.mt.example", "A", "192.0.2.40"),
+            ("_dmarc.lifevictim.mt.example", "TXT", "v=DMARC1; p=reject"),
+        ])
+        conf = self.conf("AuthservID mx.example\nNameservers %s\n" % self.s.dns.nameserver)
+        text, _ = message("alice@life.mt.example", extra_headers=["From : mallory@lifevictim.mt.example"])
+        args = ["-c", conf, "-t", "-", "--client-ip", GOOD_IP, "--mail-from", "bounce@life.mt.example",
+                "--helo", "mail.sender.example"]
+        proc = self.run_milter(*args, input=text)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertIn("reply: reject 550 5.7.1 Email rejected per DMARC policy for lifevictim.mt.example",
+                      proc.stdout)
+        # Our own authserv-id in a forged "Authentication-Results :" field:
+        # removed like any other forged one.
+        text, _ = message("alice@life.mt.example",
+                          extra_headers=["Authentication-Results : mx.example; dmarc=pass"])
+        proc = self.run_milter(*args, input=text)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertIn("reply: accept", proc.stdout)
+        self.assertIn("remove header: Authentication-Results #1\n", proc.stdout)
+
     def test_usage_errors(self):
         self.assertEqual(self.run_milter("--no-such-option").returncode, 64)
         self.assertEqual(self.run_milter("-V").stdout.split()[0], "dmarc-milter")

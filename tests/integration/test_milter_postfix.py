@@ -235,6 +235,14 @@ class TestPostfixPolicies(PostfixMilterCase):
         self.assertEqual(code, 550, reply)
         self.assertIn("reject.mt.example", reply)
 
+    def test_second_from_with_space_before_colon(self):
+        # RFC 5322 section 4.5.2 (obs-optional): "From : x" is a From field,
+        # so the failing second author domain decides.
+        code, reply, _ = self.send("alice@spf.mt.example", client=xclient(GOOD_IP),
+                                   extra_headers=["From : m@reject.mt.example"])
+        self.assertEqual(code, 550, reply)
+        self.assertIn("reject.mt.example", reply)
+
     def test_ipv6_client(self):
         code, reply, marker = self.send("alice@spf.mt.example", client=xclient("IPV6:2001:db8::10"))
         self.assertEqual(code, 250, reply)

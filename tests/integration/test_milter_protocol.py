@@ -82,6 +82,8 @@ class TestMilterProtocol(unittest.TestCase):
             ("proto.mt.example", "A", "192.0.2.10"),
             ("_dmarc.proto.mt.example", "TXT", "v=DMARC1; p=reject"),
             ("protodown.mt.example", "A", "192.0.2.11"),
+            ("protovictim.mt.example", "A", "192.0.2.12"),
+            ("_dmarc.protovictim.mt.example", "TXT", "v=DMARC1; p=reject"),
         ])
         cls.sock = cls.s.path("milter-proto", "proto.sock")
         cls.milter = MilterProcess(cls.s, "proto", cls.config, socket=cls.sock).start()
@@ -178,6 +180,31 @@ class TestMilterProtocol(unittest.TestCase):
             expect(conn, SMFIR_ACCEPT, "eom")
             check(mt.eom_check(conn, MT_HDRDELETE, "Authentication-Results"), "forged A-R deleted")
             check(mt.eom_check(conn, MT_HDRINSERT, "Authentication-Results"), "ours inserted")
+            mt.disconnect(conn)
+        """)
+
+    def test_space_before_colon_is_the_same_field(self):
+        # RFC 5322 section 4.5.2: an MTA that passes the name of "From : x"
+        # as "From " still gives a From field; so for Authentication-Results.
+        self.lua("""
+            local conn = open("192.0.2.10")
+            envelope(conn, "bounce@proto.mt.example")
+            headers(conn, {{"From", "alice@proto.mt.example"},
+                           {"From ", "mallory@protovictim.mt.example"}})
+            body(conn, "x\\r\\n")
+            eom(conn)
+            expect(conn, SMFIR_REPLYCODE, "eom")
+            check(mt.eom_check(conn, MT_SMTPREPLY, "550", "5.7.1",
+                  "Email rejected per DMARC policy for protovictim.mt.example"), "550 reply")
+            mt.disconnect(conn)
+            conn = open("192.0.2.10")
+            envelope(conn, "bounce@proto.mt.example")
+            headers(conn, {{"Authentication-Results\\t ", "mx.harness.test; dmarc=pass"},
+                           {"From", "alice@proto.mt.example"}})
+            body(conn, "x\\r\\n")
+            eom(conn)
+            expect(conn, SMFIR_ACCEPT, "eom")
+            check(mt.eom_check(conn, MT_HDRDELETE, "Authentication-Results"), "forged A-R deleted")
             mt.disconnect(conn)
         """)
 

@@ -89,6 +89,15 @@ class TestSendmail(unittest.TestCase):
         self.assertIn("5.7.1", reply)
         self.assertIn("smreject.mt.example", reply)
 
+    def test_second_from_with_space_before_colon(self):
+        # RFC 5322 section 4.5.2: "From : x" is a From field. Sendmail hands
+        # it to the milter named "From" (the same as Postfix); either way a
+        # second author domain with p=reject decides.
+        text, _ = message("alice@sm.mt.example", extra_headers=["From : m@smreject.mt.example"])
+        code, reply = self.s.sendmail.send(text, "bounce@sm.mt.example", RCPT)
+        self.assertEqual(code, 550, reply)
+        self.assertIn("smreject.mt.example", reply)
+
     def test_quarantine_held_in_queue(self):
         queue = os.path.join(self.s.sendmail.dir, "mqueue")
         before = set(self.s.sendmail.queue_files())

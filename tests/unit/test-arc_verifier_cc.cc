@@ -189,6 +189,23 @@ BOOST_AUTO_TEST_CASE(test_HeaderBounds_FailOnlyWithArc)
   BOOST_CHECK_NE(result.reason.find("local limits"), std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(test_HeaderBounds_SpaceBeforeColonIsStillArc)
+{
+  // Past the bound, an "ARC-Seal :" field (RFC 5322 §4.5.2) is an ARC field
+  // all the same: the chain fails rather than looking absent.
+  FakeResolver resolver;
+  ArcSettings settings;
+  settings.maxHeaderFields = 1;
+  ArcVerifier verifier(resolver, settings, nullptr);
+  verifier.header("Subject", " x");
+  verifier.header("ARC-Seal \t", " i=1; a=rsa-sha256; cv=none; d=x.example; s=s; b=AAAA");
+  verifier.endOfHeaders();
+  verifier.body("x\r\n");
+  ArcValidation result = verifier.finish();
+  BOOST_CHECK_MESSAGE(result.result == ArcResult::Fail,
+                      "got " << toString(result.result) << ", want fail: " << result.reason);
+}
+
 BOOST_AUTO_TEST_CASE(test_SharedBodies_TwoVerifiersHashOnce)
 {
   FakeResolver resolver;

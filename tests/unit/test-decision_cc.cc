@@ -220,6 +220,26 @@ BOOST_FIXTURE_TEST_CASE(test_ArcSlot_NotYetRead, Fixture)
   BOOST_CHECK(run().action == SmtpAction::Reject);
 }
 
+// RFC 5322 §4.5.2 (obs-optional): white space before the colon leaves the
+// field what it is, whether or not the MTA took it out of the name.
+BOOST_AUTO_TEST_CASE(test_AddHeader_SpaceBeforeColonSameField)
+{
+  SitePolicy site;
+  site.authservId = "mx.example.net";
+  DecisionFacts facts;
+  facts.addHeader("From", " alice@example.com", site);
+  facts.addHeader("From \t", " mallory@example.org", site);
+  facts.addHeader("Authentication-Results ", " mx.example.net; dmarc=pass", site);
+  facts.addHeader("List-Id ", " Dev <dev.example.org>", site);
+  facts.addHeader("Date ", " Mon, 1 Jan 2024 00:00:00 +0000", site);
+  BOOST_REQUIRE_EQUAL(facts.message.fromHeaders.size(), 2u);
+  BOOST_CHECK_EQUAL(facts.message.fromHeaders[1], " mallory@example.org");
+  BOOST_REQUIRE_EQUAL(facts.forgedAuthResults.size(), 1u);
+  BOOST_CHECK_EQUAL(facts.forgedAuthResults[0], 1u);
+  BOOST_CHECK_EQUAL(facts.listId, "dev.example.org");
+  BOOST_CHECK_EQUAL(facts.headerCounts.problem(), "from count 2");
+}
+
 BOOST_AUTO_TEST_CASE(test_ListIdOf_IdentifierBetweenBrackets)
 {
   BOOST_CHECK_EQUAL(listIdOf(" Dev list <dev.example.org>"), "dev.example.org");

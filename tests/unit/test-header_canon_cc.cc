@@ -59,6 +59,23 @@ BOOST_AUTO_TEST_CASE(test_selectSignedFields_BottomUp)
   BOOST_CHECK_EQUAL_COLLECTIONS(selected.begin(), selected.end(), want.begin(), want.end());
 }
 
+BOOST_AUTO_TEST_CASE(test_selectSignedFields_SpaceBeforeColon)
+{
+  // RFC 5322 §4.5.2: "From : b" is a From field; h=from must take it, the
+  // bottom-most, not skip to the one above.
+  std::vector<std::string_view> fields = {"From: a@example.com", "Subject: s",
+                                          "From \t: b@example.org"};
+  auto selected = selectSignedFields(fields, {"from", "from"});
+  std::vector<std::size_t> want = {2, 0};
+  BOOST_CHECK_EQUAL_COLLECTIONS(selected.begin(), selected.end(), want.begin(), want.end());
+  BOOST_CHECK_EQUAL(headerFieldName("From \t: b@example.org"), "From");
+  // Relaxed drops the white space (RFC 6376 §3.4.2); simple keeps every byte.
+  BOOST_CHECK_EQUAL(canonical(DkimCanon::Relaxed, "From \t: b@example.org"),
+                    "from:b@example.org\r\n");
+  BOOST_CHECK_EQUAL(canonical(DkimCanon::Simple, "From \t: b@example.org"),
+                    "From \t: b@example.org\r\n");
+}
+
 BOOST_AUTO_TEST_CASE(test_parseSignedHeaderList_Forms)
 {
   auto names = parseSignedHeaderList("from : to:\r\n\tsubject::date");

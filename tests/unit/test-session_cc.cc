@@ -356,6 +356,31 @@ BOOST_FIXTURE_TEST_CASE(test_RequiredHeaders_RejectsTwoFromFields, Fixture)
                            {"Date", " Mon, 1 Jan 2024 00:00:00 +0000"}}) == Reply::Accept);
 }
 
+BOOST_FIXTURE_TEST_CASE(test_SpaceBeforeColon_SameField, Fixture)
+{
+  // RFC 5322 §4.5.2: "From :" and "Authentication-Results :" are the same
+  // fields as without the space, whether or not the MTA removed it.
+  config = parseConfig("AuthservID mx.test\nRequiredHeaders true\n", "t.conf");
+  Session session(services);
+  open(*this, session);
+  auto reply = message(session, {{"From", " a@example.com"},
+                                 {"Date", " Mon, 1 Jan 2024 00:00:00 +0000"},
+                                 {"From ", " b@example.org"}});
+  BOOST_CHECK_MESSAGE(reply == Reply::Reject, "got " << toString(reply) << ", want reject");
+  BOOST_CHECK_EQUAL(actions.replyText, "Message header does not comply with RFC 5322 section 3.6");
+
+  config = parseConfig("AuthservID mx.test\n", "t.conf");
+  actions.headerChanges.clear();
+  Session other(services);
+  open(*this, other);
+  message(other,
+          {{"Authentication-Results \t", " mx.test; dmarc=pass"}, {"From", " a@example.com"}});
+  BOOST_REQUIRE_EQUAL(actions.headerChanges.size(), 2u);
+  BOOST_CHECK(actions.headerChanges[0].kind == RecordingActions::HeaderChange::Kind::Delete);
+  BOOST_CHECK_EQUAL(actions.headerChanges[0].name, "Authentication-Results");
+  BOOST_CHECK_EQUAL(actions.headerChanges[0].index, 1u);
+}
+
 BOOST_FIXTURE_TEST_CASE(test_HeaderChangeRefused_Throws, Fixture)
 {
   actions.failNext = true;

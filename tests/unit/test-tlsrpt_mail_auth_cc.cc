@@ -29,10 +29,12 @@ struct Signed
 {
   DkimSigningKey key = DkimSigningKey::generate(DkimKeyType::Ed25519);
   std::string message; // raw, LF line ends as a Maildir file has them
-  Signed()
+  // With a From field of another form, that field comes first, above the
+  // signature.
+  explicit Signed(const std::string& from = "")
   {
     const std::vector<std::string> fields = {
-        "From: tlsrpt@reporter.example",
+        from.empty() ? std::string("From: tlsrpt@reporter.example") : from,
         "To: tls@ours.example",
         "Subject: Report Domain: ours.example Submitter: reporter.example Report-ID: <1@x>",
         "TLS-Report-Domain: ours.example",
@@ -45,8 +47,13 @@ struct Signed
     request.signTime = s_signTime;
     DkimSigner signer;
     std::string text = signer.sign(key, request, fields, body) + "\r\n";
+    if (!from.empty()) {
+      text = from + "\r\n" + text;
+    }
     for (const auto& field : fields) {
-      text += field + "\r\n";
+      if (from.empty() || field != from) {
+        text += field + "\r\n";
+      }
     }
     text += "\r\n" + body;
     for (char c : text) {
@@ -159,6 +166,17 @@ BOOST_AUTO_TEST_CASE(test_verifyMessageDkim_ServiceTypes)
   got = verifyMessageDkim(library, altered, s_signTime + 60);
   BOOST_REQUIRE_EQUAL(got.size(), 1U);
   BOOST_CHECK(got[0].result == DkimResult::Fail);
+  // A first field "From :" (RFC 5322 §4.5.2) is the From field, not an mbox
+  // separator to skip.
+  const Signed obsolete("From : tlsrpt@reporter.example");
+  test::FakeResolver obsoleteResolver;
+  obsoleteResolver.add("sel._domainkey.reporter.example", DnsType::TXT, obsolete.key.dnsRecord());
+  const DkimLibrary obsoleteLibrary(obsoleteResolver, settings);
+  BOOST_REQUIRE(obsolete.message.starts_with("From : "));
+  got = verifyMessageDkim(obsoleteLibrary, obsolete.message, s_signTime + 60);
+  BOOST_REQUIRE_EQUAL(got.size(), 1U);
+  BOOST_CHECK_MESSAGE(got[0].result == DkimResult::Pass,
+                      "got " << toString(got[0].result) << " (" << got[0].humanResult << ")");
   // No header/body separator, or nothing at all: no crash, no signature.
   BOOST_CHECK(verifyMessageDkim(library, "Subject: x", s_signTime).empty());
   BOOST_CHECK(verifyMessageDkim(library, "", s_signTime).empty());
