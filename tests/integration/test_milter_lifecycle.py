@@ -305,7 +305,8 @@ class TestCommandLine(unittest.TestCase):
         self.assertIn("%s:2: RejectFailure: unknown key (did you mean RejectFailures?)" % conf, proc.stderr)
 
     def test_dump_config_is_loadable(self):
-        conf = self.conf("AuthservID mx.example\nIgnoreHosts 10.0.0.0/8 ::1\n")
+        # A socket in a directory that exists: -n checks it.
+        conf = self.conf("Socket local:/tmp/x.sock\nAuthservID mx.example\nIgnoreHosts 10.0.0.0/8 ::1\n")
         dump = self.run_milter("--dump-config", "-c", conf)
         self.assertEqual(dump.returncode, 0, dump.stderr)
         self.assertIn("AuthservID mx.example\n", dump.stdout)
