@@ -35,6 +35,38 @@ std::string dnsProblem(const DnsAnswer& answer, std::string_view name)
   return "DNS lookup of " + std::string(name) + " failed (" + answer.error + "); try again later";
 }
 
+// The policy a receiver applies through a record, and the words that say
+// which tag gave it: p for the domain's own record; for an inherited one,
+// np for a name that does not exist (RFC 9989 §4.10.1; RFC 7489 has no
+// np), else sp, else p. Then t=y (RFC 9989 §4.7; RFC 7489 has no t): one
+// level lower, as the engine applies it.
+struct AppliedPolicy
+{
+  Policy policy = Policy::None;
+  std::string text;
+};
+
+AppliedPolicy appliedPolicy(const PublishedPolicy& policy, bool inherited, bool nonExistent,
+                            DmarcMode mode)
+{
+  AppliedPolicy out;
+  const bool rfc9989 = mode == DmarcMode::Rfc9989;
+  if (!inherited) {
+    out = {policy.p, "p=" + std::string(toString(policy.p))};
+  } else if (rfc9989 && nonExistent && policy.np) {
+    out = {*policy.np, "np=" + std::string(toString(*policy.np)) + " (the name does not exist)"};
+  } else if (policy.sp) {
+    out = {*policy.sp, "sp=" + std::string(toString(*policy.sp))};
+  } else {
+    out = {policy.p, "p=" + std::string(toString(policy.p)) + " (the record has no sp)"};
+  }
+  if (rfc9989 && policy.testing && out.policy != Policy::None) {
+    out.policy = out.policy == Policy::Reject ? Policy::Quarantine : Policy::None;
+    out.text += " with t=y, so " + std::string(toString(out.policy));
+  }
+  return out;
+}
+
 struct SpfCount
 {
   int lookups = 0;
@@ -172,9 +204,25 @@ void PostureChecker::checkDmarc(DomainPosture& posture)
     return;
   }
   if (records.size() > 1) {
-    add(posture, Finding::Level::Error, "DMARC",
-        std::to_string(records.size()) + " DMARC records at " + name +
-            ": receivers ignore them all (RFC 9989 §4.10); keep exactly one");
+    // RFC 9989 receivers then walk up the tree as if there were none; RFC
+    // 7489 ones stop (§6.6.3 step 3). The engine's discovery says where to.
+    std::string message = std::to_string(records.size()) + " DMARC records at " + name +
+                          ": receivers ignore them all (RFC 9989 §4.10); keep exactly one";
+    OrgDomainFinder treeWalk(d_resolver, DmarcMode::Rfc9989, &d_psl);
+    const PolicyLocation bis = treeWalk.discoverPolicy(posture.domain);
+    if (bis.kind == PolicyLocation::Kind::OrgDomain || bis.kind == PolicyLocation::Kind::Psd) {
+      message += "; until then receivers following RFC 9989 use the record at _dmarc." +
+                 bis.domain + " instead";
+      if (bis.record->status == RecordStatus::Valid) {
+        const bool nonExistent =
+            d_resolver.query(posture.domain, DnsType::A).status == DnsStatus::NxDomain;
+        message += " (" +
+                   appliedPolicy(bis.record->policy, true, nonExistent, DmarcMode::Rfc9989).text +
+                   ")";
+      }
+      message += " and receivers following RFC 7489 apply none";
+    }
+    add(posture, Finding::Level::Error, "DMARC", message);
     return;
   }
   const DmarcRecord record = parseDmarcRecord(records.front(), DmarcMode::Rfc9989);
@@ -188,14 +236,15 @@ void PostureChecker::checkDmarc(DomainPosture& posture)
         "record \"" + records.front() +
             "\" has an invalid policy tag, read as p=none: " + record.error);
   }
-  const std::string p(toString(record.policy.p));
-  if (p == "none") {
+  const AppliedPolicy applied = appliedPolicy(record.policy, false, false, DmarcMode::Rfc9989);
+  if (applied.policy == Policy::None) {
     add(posture, Finding::Level::Warning, "DMARC",
-        "policy p=none: monitoring only, spoofed mail is still delivered; move to quarantine or "
-        "reject once "
-        "the reports show your own mail aligned");
+        "policy " + applied.text +
+            ": monitoring only, spoofed mail is still delivered; move to quarantine or "
+            "reject once "
+            "the reports show your own mail aligned");
   } else {
-    add(posture, Finding::Level::Ok, "DMARC", "record found, policy p=" + p);
+    add(posture, Finding::Level::Ok, "DMARC", "record found, policy " + applied.text);
   }
   const std::vector<std::string> rua = ruaFromRecord(records.front());
   if (rua.empty()) {
@@ -272,22 +321,8 @@ void PostureChecker::checkInheritedDmarc(DomainPosture& posture)
   // name does not exist; p when the tag it needs is absent.
   const DnsAnswer exists = d_resolver.query(posture.domain, DnsType::A);
   const bool nonExistent = exists.status == DnsStatus::NxDomain;
-  auto applies = [&](const PolicyLocation& location, bool withNp) {
-    const PublishedPolicy& policy = location.record->policy;
-    if (withNp && nonExistent && policy.np) {
-      return "np=" + std::string(toString(*policy.np)) + " (the name does not exist)";
-    }
-    if (policy.sp) {
-      return "sp=" + std::string(toString(*policy.sp));
-    }
-    return "p=" + std::string(toString(policy.p)) + " (the record has no sp)";
-  };
-  auto effective = [&](const PolicyLocation& location, bool withNp) {
-    const PublishedPolicy& policy = location.record->policy;
-    if (withNp && nonExistent && policy.np) {
-      return *policy.np;
-    }
-    return policy.sp.value_or(policy.p);
+  auto applies = [&](const PolicyLocation& location, DmarcMode mode) {
+    return appliedPolicy(location.record->policy, true, nonExistent, mode);
   };
 
   Finding::Level level = Finding::Level::Ok;
@@ -313,7 +348,8 @@ void PostureChecker::checkInheritedDmarc(DomainPosture& posture)
               "): receivers apply no policy; " + publish);
       return;
     }
-    message += ": " + applies(bis, true) + " applies to this domain";
+    const AppliedPolicy applied = applies(bis, DmarcMode::Rfc9989);
+    message += ": " + applied.text + " applies to this domain";
     // The pitfall of tools that stop at the first record found: a nearer
     // record without psd=n is not the one that applies.
     const TreeWalk walked = treeWalk.walk(posture.domain); // from the finder's cache
@@ -325,7 +361,7 @@ void PostureChecker::checkInheritedDmarc(DomainPosture& posture)
                  " does not apply: without psd=n it does not make " + nearer +
                  " an Organizational Domain)";
     }
-    if (effective(bis, true) == Policy::None) {
+    if (applied.policy == Policy::None) {
       level = Finding::Level::Warning;
       message += ", which is monitoring only";
     }
@@ -342,7 +378,7 @@ void PostureChecker::checkInheritedDmarc(DomainPosture& posture)
     message += "; receivers following RFC 7489 use the record at _dmarc." + old.domain +
                " instead, the Organizational Domain by the Public Suffix List (section 3.2)";
     message += record.status == RecordStatus::Valid
-                   ? ": " + applies(old, false) + " applies for them"
+                   ? ": " + applies(old, DmarcMode::Rfc7489).text + " applies for them"
                    : std::string(", which is not usable (" + record.error + ")");
   }
   if (level != Finding::Level::Ok) {

@@ -291,6 +291,33 @@ class CheckTest(unittest.TestCase):
         self.assertEqual(code, 2, out)
         self.assertIn("no DMARC record at _dmarc.x.nothing-above.example, nor at a parent domain", out)
 
+    def test_policy_applied_after_testing_mode_and_duplicates(self):
+        # RFC 9989 section 4.7: t=y asks receivers for one level lower, so
+        # p=quarantine with t=y is monitoring only, and an inherited p=reject
+        # with t=y quarantines.
+        self.publish("trial.inherit.example", dmarc="v=DMARC1; p=quarantine; t=y; rua=mailto:d@trial.inherit.example")
+        code, out = self.check("trial.inherit.example", "--no-starttls")
+        self.assertIn("warning DMARC    policy p=quarantine with t=y, so none: monitoring only", out)
+        self.dns.remove("_dmarc.ttest.example")
+        self.dns.add("_dmarc.ttest.example", "TXT", "v=DMARC1; p=reject; t=y")
+        self.dns.add("sub.ttest.example", "A", "127.0.0.1")
+        code, out = self.check("sub.ttest.example", "--no-starttls")
+        self.assertIn("RFC 9989 use the record at _dmarc.ttest.example, the Organizational Domain found by the DNS "
+                      "tree walk (section 4.10.2): p=reject (the record has no sp) with t=y, so quarantine applies "
+                      "to this domain", out)
+        # Two records at _dmarc.<domain>: none applies there; the tree walk
+        # goes on to the Organizational Domain, an RFC 7489 receiver stops.
+        self.dns.remove("_dmarc.twice.ttest.example")
+        self.dns.add_records([("_dmarc.twice.ttest.example", "TXT", "v=DMARC1; p=none"),
+                              ("_dmarc.twice.ttest.example", "TXT", "v=DMARC1; p=reject"),
+                              ("twice.ttest.example", "A", "127.0.0.1")])
+        code, out = self.check("twice.ttest.example", "--no-starttls")
+        self.assertEqual(code, 2, out)
+        self.assertIn("error   DMARC    2 DMARC records at _dmarc.twice.ttest.example: receivers ignore them all "
+                      "(RFC 9989 section 4.10); keep exactly one; until then receivers following RFC 9989 use the "
+                      "record at _dmarc.ttest.example instead (p=reject (the record has no sp) with t=y, so "
+                      "quarantine) and receivers following RFC 7489 apply none\n", out)
+
     def test_unauthorised_external_rua(self):
         self.publish("extrua.example", dmarc="v=DMARC1; p=reject; rua=mailto:reports@elsewhere.example")
         self.serve("extrua.example")
