@@ -262,12 +262,12 @@ int overviewCommand(int argc, char** argv)
     tx.commit(); // the source names looked up
     publish(output, html);
   } catch (const pqxx::broken_connection& error) {
-    std::cerr << "dmarc-reports overview: database unavailable: "
-              << printableAscii(error.what(), s_maxShown) << "\n";
-    return EX_TEMPFAIL;
+    // 69 as dmarc-reports(8) says for every subcommand but ingest.
+    std::cerr << "dmarc-reports overview: " << pgConnectFailure(database, error) << "\n";
+    return EX_UNAVAILABLE;
   } catch (const pqxx::sql_error& error) {
-    std::cerr << "dmarc-reports overview: database error: "
-              << printableAscii(error.what(), s_maxShown) << "\n";
+    std::cerr << "dmarc-reports overview: database error [" << error.sqlstate()
+              << "]: " << pgErrorText(error.what(), database) << "\n";
     return EX_SOFTWARE;
   } catch (const ConfigError& error) {
     std::cerr << "dmarc-reports overview: " << error.what() << "\n";

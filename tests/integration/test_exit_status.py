@@ -81,6 +81,8 @@ class TestReportsExitStatus(ExitStatusCase):
             ("db upgrade", ["db", "upgrade", "--database", database, "--sql-dir", self.sql]),
             ("db version", ["db", "version", "--database", database, "--sql-dir", self.sql]),
             ("ingest", ["ingest", "--database", database, os.devnull]),
+            ("overview", ["overview", "--no-reverse-dns", "--database", database, "--output",
+                          os.path.join(tempfile.mkdtemp(prefix="overview-"), "index.html")]),
         ]
 
     def test_0_success(self):
@@ -89,7 +91,7 @@ class TestReportsExitStatus(ExitStatusCase):
                 self.expect("dmarc-reports", 0, args, name)
 
     def test_64_usage(self):
-        for name in ("send", "summary", "expire", "db", "ingest", "check"):
+        for name in ("send", "summary", "expire", "db", "ingest", "check", "overview"):
             self.expect("dmarc-reports", 64, [name, "--no-such-option"], name)
         self.expect("dmarc-reports", 64, ["no-such-subcommand"], "unknown subcommand")
 
@@ -158,6 +160,10 @@ class TestReportsExitStatus(ExitStatusCase):
                           "db upgrade")
         self.assertIn("migration failed [42601]: ERROR: syntax error", err)
         self.assertEqual(err.count("\n"), 1, err)
+
+    def test_73_cannot_create(self):
+        self.expect("dmarc-reports", 73, ["overview", "--no-reverse-dns", "--database", self.dsn, "--output",
+                                          "/nonexistent-17/index.html"], "overview")
 
     def test_75_temporary(self):
         self.expect("dmarc-reports", 75, ["ingest", "--database", self.down, os.devnull], "ingest")
