@@ -12,8 +12,10 @@
 #include <syslog.h>
 
 #include "lib/adapters/cpu_gate.hh"
+#include "lib/adapters/dkim_crypto.hh"
 #include "lib/core/ascii_text.hh"
 #include "lib/core/error.hh"
+#include "lib/core/message_identity.hh"
 #include "lib/core/verdict_store.hh"
 #include "milter/address_source.hh"
 #include "milter/config.hh"
@@ -109,6 +111,7 @@ struct Session::Message
 {
   std::shared_ptr<const Config> config; // pinned when the message started
   DecisionFacts facts;                  // gathered step by step
+  MessageIdentity identity;             // the history row's key, so that a retry keeps one row
   std::unique_ptr<MessageCheck> check;
   std::uint64_t bodyBytes = 0;
   std::size_t headerCount = 0;
@@ -206,6 +209,7 @@ Reply Session::envFrom(MilterActions& actions, const std::vector<std::string_vie
   facts.message.helo = d_connection.helo;
   facts.client = d_connection.address;
   facts.authenticatedUser = d_connection.authUser;
+  d_message->identity.mailFrom(facts.message.mailFrom);
   Envelope envelope;
   envelope.client = d_connection.address;
   envelope.helo = d_connection.helo;
@@ -229,7 +233,9 @@ Reply Session::envRcpt(MilterActions& actions, const std::vector<std::string_vie
   if (args.empty()) {
     return Reply::Continue;
   }
-  auto domain = addressDomain(stripAngles(args.front()));
+  const std::string address = stripAngles(args.front());
+  d_message->identity.recipient(address);
+  auto domain = addressDomain(address);
   auto& domains = facts.rcptDomains;
   if (!domain.empty() && domains.size() < s_maxRcptDomains &&
       std::find(domains.begin(), domains.end(), domain) == domains.end()) {
@@ -246,6 +252,7 @@ Reply Session::header(MilterActions&, std::string_view name, std::string_view va
   auto& message = *d_message;
   ++message.headerCount;
   message.facts.addHeader(name, value, message.config->site);
+  message.identity.header(name, value);
   message.check->header(name, value);
   return Reply::Continue;
 }
@@ -313,7 +320,18 @@ Reply Session::finishMessage(MilterActions& actions, Message& message)
 
   std::string storeNote = "off";
   if (d_services.store != nullptr) {
-    auto outcome = d_services.store->store(MessageRecord(decision.record));
+    // A final answer (not a tempfail, after which the message comes back
+    // to be decided again and the later verdict is the one that counts)
+    // gets the message's own key: if that answer never reaches the MTA,
+    // the retry's verdict finds this row and adds none (the insert skips a
+    // key the table has).
+    MessageRecord record(decision.record);
+    if (decision.action != SmtpAction::Tempfail) {
+      if (auto identity = message.identity.text(record.clientIp)) {
+        record.messageKey = MessageIdentity::keyFromDigest(dkimDigest(*identity));
+      }
+    }
+    auto outcome = d_services.store->store(std::move(record));
     storeNote = std::string(toString(outcome));
     if (outcome == StoreOutcome::Refused && decision.action == SmtpAction::Accept) {
       decision.action = SmtpAction::Tempfail;

@@ -3,6 +3,8 @@
 # record codec) go into the core library; the spool, the PostgreSQL writer
 # and the migrator into the adapters library.
 lib_libdmarccore_a_SOURCES += \
+	lib/core/message_identity.cc \
+	lib/core/message_identity.hh \
 	lib/core/message_record.cc \
 	lib/core/message_record.hh \
 	lib/core/message_record_codec.cc \
@@ -26,6 +28,7 @@ lib_libdmarcadapters_a_SOURCES += \
 	lib/adapters/verdict_writer.hh
 
 tests_unit_test_core_SOURCES += \
+	tests/unit/test-message_identity_cc.cc \
 	tests/unit/test-message_record_codec_cc.cc
 
 tests_unit_test_adapters_SOURCES += \

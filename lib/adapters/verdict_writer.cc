@@ -10,12 +10,12 @@
 #include "lib/adapters/verdict_writer.hh"
 
 #include <algorithm>
-#include <cstdio>
 #include <sys/random.h>
 #include <unistd.h>
 
 #include "lib/adapters/pg_verdict_sink.hh"
 #include "lib/core/ascii_text.hh"
+#include "lib/core/message_identity.hh"
 #include "lib/core/message_record_codec.hh"
 #include "lib/core/retry_backoff.hh"
 
@@ -154,12 +154,7 @@ std::string VerdictWriter::newMessageKey()
   }
   bytes[6] = static_cast<unsigned char>((bytes[6] & 0x0F) | 0x40); // version 4
   bytes[8] = static_cast<unsigned char>((bytes[8] & 0x3F) | 0x80); // RFC 9562 variant
-  char text[37];
-  std::snprintf(text, sizeof text,
-                "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", bytes[0],
-                bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7], bytes[8],
-                bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]);
-  return text;
+  return uuidText(bytes);
 }
 
 void VerdictWriter::checkThresholds(std::uint64_t bytes)

@@ -36,8 +36,11 @@ struct TlsFacts
 struct MessageRecord
 {
   // The unique key of the stored row (a UUID in its 36-character text form).
-  // Leave empty: VerdictStore::store() assigns a random UUID. Replays of the
-  // spool reuse it, which is what makes them idempotent.
+  // The milter sets it from the message's identity for a final verdict
+  // (message_identity.hh), so that a retry of a message whose answer was
+  // lost finds the first attempt's row. Left empty, VerdictStore::store()
+  // assigns a random UUID. Replays of the spool reuse it, which is what
+  // makes them idempotent.
   std::string messageKey;
 
   std::chrono::system_clock::time_point receivedAt; // end-of-message time

@@ -191,6 +191,40 @@ BOOST_FIXTURE_TEST_CASE(test_Pass_AddsHeaderAtTopAndStores, Fixture)
   BOOST_CHECK_MESSAGE(found, "got no verdict line starting with the queue ID");
 }
 
+// A message sent again in a new session (new queue id) after its answer
+// was lost gets the key of its first attempt, so that its verdict finds
+// the first row; another message, one without a Message-ID and a verdict
+// answered with a tempfail (decided again when it comes back) get keys of
+// their own.
+BOOST_FIXTURE_TEST_CASE(test_Store_RetryOfTheSameMessageHasTheSameKey, Fixture)
+{
+  const std::vector<std::pair<std::string, std::string>> headers{
+      {"From", " a@example.com"},
+      {"Date", " Sat, 28 Nov 2026 12:00:00 +0000"},
+      {"Message-ID", " <1@example.com>"}};
+  auto send = [&](const char* queueId, std::vector<std::pair<std::string, std::string>> fields) {
+    actions.macros["i"] = queueId;
+    Session session(services);
+    open(*this, session);
+    message(session, std::move(fields));
+    return store.records().back().messageKey;
+  };
+  const auto first = send("QID1", headers);
+  BOOST_CHECK_EQUAL(first.size(), 36u);
+  BOOST_CHECK_EQUAL(first[14], '8'); // from the identity, not random
+  BOOST_CHECK_EQUAL(send("QID2", headers), first);
+  auto other = headers;
+  other.back().second = " <2@example.com>";
+  BOOST_CHECK_NE(send("QID3", other), first);
+  auto none = headers;
+  none.pop_back();
+  const auto noId = send("QID4", none);
+  BOOST_CHECK_NE(send("QID5", none), noId);
+  checker.outcomes.dkim.clear();
+  checker.dns.fail("_dmarc.example.com"); // answered 451
+  BOOST_CHECK_NE(send("QID6", headers), first);
+}
+
 BOOST_FIXTURE_TEST_CASE(test_Reject_Answers550WithDomain, Fixture)
 {
   checker.outcomes.dkim.clear();
