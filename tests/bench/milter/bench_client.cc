@@ -169,6 +169,16 @@ std::string oneLine(std::string text)
   return text;
 }
 
+// local+tag@domain: a per-send recipient, as sub-addressing writes it.
+std::string withTag(const std::string& address, const char* tag)
+{
+  std::size_t at = address.rfind('@');
+  if (at == std::string::npos) {
+    return address + "+" + tag;
+  }
+  return address.substr(0, at) + "+" + tag + address.substr(at);
+}
+
 void runThread(const Options& options, const std::vector<CorpusMessage>& corpus,
                std::atomic<std::size_t>& next, std::size_t total, std::size_t threadIndex,
                ThreadState& state)
@@ -178,6 +188,7 @@ void runThread(const Options& options, const std::vector<CorpusMessage>& corpus,
   std::size_t counter = 0;
   std::vector<std::pair<std::string, std::string>> headers;
   char queueId[32];
+  std::string rcptTo;
   while (true) {
     std::size_t sequence = next.fetch_add(1, std::memory_order_relaxed);
     if (sequence >= total) {
@@ -198,11 +209,17 @@ void runThread(const Options& options, const std::vector<CorpusMessage>& corpus,
       }
       ++inSession;
       std::snprintf(queueId, sizeof queueId, "B%02zX%08zX", threadIndex, counter++);
+      // Every send is a new message to the milter: the history store keys a
+      // verdict by the message's identity (Message-ID, envelope, client), so
+      // a corpus sent again with the same recipient would be one row per
+      // corpus message, not one per send. A recipient tag changes neither
+      // the DKIM signature nor any DMARC input.
+      rcptTo = withTag(message.rcptTo, queueId);
       auto start = std::chrono::steady_clock::now();
       headers = message.headers;
       std::string outcomeText;
       for (std::size_t m = 0; m < sessions.size(); ++m) {
-        MilterOutcome outcome = sessions[m]->sendMessage(message, headers, queueId);
+        MilterOutcome outcome = sessions[m]->sendMessage(message, headers, queueId, rcptTo);
         if (!options.results.empty()) {
           std::string captured;
           for (const auto& edit : outcome.edits) {

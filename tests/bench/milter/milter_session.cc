@@ -276,7 +276,7 @@ void MilterSession::beginSession(const CorpusMessage& first, const std::string& 
 MilterOutcome
 MilterSession::sendMessage(const CorpusMessage& message,
                            const std::vector<std::pair<std::string, std::string>>& headers,
-                           const std::string& queueId)
+                           const std::string& queueId, const std::string& rcptTo)
 {
   MilterOutcome outcome;
   if (d_sessionDone) {
@@ -300,8 +300,8 @@ MilterSession::sendMessage(const CorpusMessage& message,
     }
   }
   if ((d_protocol & p_noRcpt) == 0) {
-    queueMacros('R', {{"{rcpt_addr}", message.rcptTo}});
-    code = command('R', "<" + message.rcptTo + ">" + std::string(1, '\0'), p_nrRcpt, &text);
+    queueMacros('R', {{"{rcpt_addr}", rcptTo}});
+    code = command('R', "<" + rcptTo + ">" + std::string(1, '\0'), p_nrRcpt, &text);
     if (isFinal(code)) {
       if (code == 'r' || code == 't' || code == 'y') {
         queue('A', ""); // the only recipient was refused: the MTA resets the transaction

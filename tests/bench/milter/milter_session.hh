@@ -52,10 +52,11 @@ public:
   // SMTP-session level: CONNECT (+ macros) and HELO.
   void beginSession(const CorpusMessage& first, const std::string& hostname);
   // One message; headers may differ from message.headers (a chain adds the
-  // previous milter's header), so they are passed separately.
+  // previous milter's header), so they are passed separately. rcptTo is
+  // the corpus recipient made unique per send (see bench_client.cc).
   MilterOutcome sendMessage(const CorpusMessage& message,
                             const std::vector<std::pair<std::string, std::string>>& headers,
-                            const std::string& queueId);
+                            const std::string& queueId, const std::string& rcptTo);
   // SMFIC_QUIT and close.
   void quit();
 
