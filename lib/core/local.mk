@@ -85,9 +85,10 @@ check_PROGRAMS += tests/tools/dmarc-eval
 # It compiles the two PSL adapter files itself rather than linking the whole
 # adapter library, and takes the configuration parser from the daemon's
 # library (only its config and address list objects are linked in), so it
-# needs libpsl and libidn2 only.
+# needs libpsl and libidn2 only. The configuration parser reads its file
+# through trusted_file (ownership and mode checks), compiled here too.
 tests_tools_dmarc_eval_SOURCES = tests/tools/dmarc-eval.cc lib/adapters/psl_idna.cc \
-	lib/adapters/psl_list.cc
+	lib/adapters/psl_list.cc lib/adapters/trusted_file.cc
 tests_tools_dmarc_eval_CPPFLAGS = $(AM_CPPFLAGS) $(LIBPSL_CFLAGS)
 tests_tools_dmarc_eval_LDADD = milter/libdmarcmilter.a $(DM_CORE_LIB) $(LIBPSL_LIBS)
 
