@@ -71,5 +71,6 @@ update-man-keys: milter/dmarc-milter
 dist_noinst_DATA += tests/integration/milter_support.py tests/integration/test_milter_postfix.py \
 	tests/integration/test_milter_protocol.py tests/integration/test_milter_lifecycle.py \
 	tests/integration/test_milter_sendmail.py tests/integration/test_milter_history.py \
-	tests/integration/test_milter_spool.py tests/integration/test_milter_restart.py
+	tests/integration/test_milter_spool.py tests/integration/test_milter_restart.py \
+	tests/integration/test_milter_retry.py
 dist_noinst_SCRIPTS += tests/bench/milter_throughput.py
