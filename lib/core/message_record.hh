@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "lib/core/arc_result.hh"
 #include "lib/core/verdict.hh"
 
 namespace dmarc
@@ -53,5 +54,16 @@ struct MessageRecord
   std::optional<TlsFacts> tls;          // nullopt: cleartext session
 
   Verdict verdict; // what the engine decided
+
+  // The message's ARC chain (RFC 8617) as the milter validated it, kept so
+  // that the history shows why failing mail was delivered.
+  ArcResult arcResult = ArcResult::None; // none/pass/fail of the chain
+  std::vector<std::string> arcSealers;   // ARC-Seal d= of each set, instance 1..N
+  // The trusted sealer whose ARC-Authentication-Results lifted the policy;
+  // empty when none did.
+  std::string arcTrustedSealer;
+  // The comment of the override ARC caused, e.g. "arc=pass
+  // as[2].d=lists.example.org"; empty when none.
+  std::string overrideComment;
 };
 } // namespace dmarc
