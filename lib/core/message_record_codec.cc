@@ -11,7 +11,11 @@ namespace dmarc
 {
 namespace
 {
-constexpr std::uint8_t s_formatVersion = 1;
+// Version 2 added the ARC facts (after the DKIM signatures). A spool
+// written by an older build still holds version 1 records, which decode
+// with none.
+constexpr std::uint8_t s_formatVersion = 2;
+constexpr std::uint8_t s_oldestFormatVersion = 1;
 
 class Encoder
 {
@@ -196,6 +200,41 @@ void encodePolicy(Encoder& out, const PublishedPolicy& policy)
   out.strs(policy.ruf);
 }
 
+std::vector<DkimSignatureOutcome> decodeSignatures(Decoder& in)
+{
+  std::vector<DkimSignatureOutcome> signatures;
+  auto count = in.count();
+  for (std::size_t i = 0; i < count && in.ok(); ++i) {
+    DkimSignatureOutcome signature;
+    signature.result = in.enumeration<DkimResult, DkimResult::Permerror>();
+    signature.domain = in.str();
+    signature.selector = in.str();
+    signature.algorithm = in.str();
+    signature.bPrefix = in.str();
+    signature.identity = in.str();
+    signature.humanResult = in.str();
+    signature.keyBits = in.u32();
+    signatures.push_back(std::move(signature));
+  }
+  return signatures;
+}
+
+void encodeArc(Encoder& out, const MessageRecord& record)
+{
+  out.enumeration(record.arcResult);
+  out.strs(record.arcSealers);
+  out.str(record.arcTrustedSealer);
+  out.str(record.overrideComment);
+}
+
+void decodeArc(Decoder& in, MessageRecord& record)
+{
+  record.arcResult = in.enumeration<ArcResult, ArcResult::Fail>();
+  record.arcSealers = in.strs();
+  record.arcTrustedSealer = in.str();
+  record.overrideComment = in.str();
+}
+
 PublishedPolicy decodePolicy(Decoder& in)
 {
   PublishedPolicy policy;
@@ -287,6 +326,7 @@ std::string encodeMessageRecord(const MessageRecord& record)
     out.str(signature.humanResult);
     out.u32(signature.keyBits);
   }
+  encodeArc(out, record);
   return out.take();
 }
 
@@ -296,7 +336,8 @@ std::optional<MessageRecord> decodeMessageRecord(std::string_view bytes)
     return std::nullopt;
   }
   Decoder in(bytes);
-  if (in.u8() != s_formatVersion) {
+  const std::uint8_t version = in.u8();
+  if (version < s_oldestFormatVersion || version > s_formatVersion) {
     return std::nullopt;
   }
   MessageRecord record;
@@ -358,18 +399,9 @@ std::optional<MessageRecord> decodeMessageRecord(std::string_view bytes)
   if (in.boolean()) {
     verdict.spfHelo = decodeSpf(in);
   }
-  auto signatures = in.count();
-  for (std::size_t i = 0; i < signatures && in.ok(); ++i) {
-    DkimSignatureOutcome signature;
-    signature.result = in.enumeration<DkimResult, DkimResult::Permerror>();
-    signature.domain = in.str();
-    signature.selector = in.str();
-    signature.algorithm = in.str();
-    signature.bPrefix = in.str();
-    signature.identity = in.str();
-    signature.humanResult = in.str();
-    signature.keyBits = in.u32();
-    verdict.dkim.push_back(std::move(signature));
+  verdict.dkim = decodeSignatures(in);
+  if (version >= 2) {
+    decodeArc(in, record);
   }
   if (!in.ok() || !in.atEnd()) {
     return std::nullopt;

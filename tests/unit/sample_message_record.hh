@@ -69,6 +69,10 @@ inline MessageRecord sampleMessageRecord(int n = 1)
   v.dkim[1].result = DkimResult::Pass;
   v.dkim[1].algorithm = "ed25519-sha256";
   v.dkim[1].keyBits = 256;
+  record.arcResult = ArcResult::Pass;
+  record.arcSealers = {"forwarder.example", "lists.example.org"};
+  record.arcTrustedSealer = "lists.example.org";
+  record.overrideComment = "arc=pass as[2].d=lists.example.org";
   return record;
 }
 
@@ -149,6 +153,10 @@ inline std::string firstDifference(const MessageRecord& a, const MessageRecord& 
     DM_CMP(verdict.dkim[i].humanResult);
     DM_CMP(verdict.dkim[i].keyBits);
   }
+  DM_CMP(arcResult);
+  DM_CMP(arcSealers);
+  DM_CMP(arcTrustedSealer);
+  DM_CMP(overrideComment);
 #undef DM_CMP
   return "";
 }
