@@ -8,5 +8,6 @@ dist_sql_DATA = \
 	sql/0003_aggregate_reports.sql \
 	sql/0004_ingested_reports.sql \
 	sql/0005_tlsrpt_dkim.sql \
-	sql/0006_overview.sql
+	sql/0006_overview.sql \
+	sql/0007_arc.sql
 EXTRA_DIST += sql/README

@@ -1,6 +1,7 @@
 // pg_verdict_sql.cc: column list, placeholders and row values of the
 // verdict INSERT. The column table below is the one place that maps
-// MessageRecord fields to sql/0001_verdicts.sql columns.
+// MessageRecord fields to the columns of sql/0001_verdicts.sql and
+// sql/0007_arc.sql.
 #include "lib/adapters/pg_verdict_sql.hh"
 
 #include <arpa/inet.h>
@@ -21,7 +22,7 @@ struct Column
 };
 
 // Order = order of appendVerdictParams.
-constexpr std::array<Column, 54> s_columns{{
+constexpr std::array<Column, 58> s_columns{{
     {"message_key", "uuid"},
     {"received_at", "timestamptz"},
     {"reporting_host", "text"},
@@ -76,6 +77,10 @@ constexpr std::array<Column, 54> s_columns{{
     {"tls_verify", "text"},
     {"tls_cert_subject", "text"},
     {"tls_cert_issuer", "text"},
+    {"arc_result", "arc_result"},
+    {"arc_sealers", "text[]"},
+    {"arc_trusted_sealer", "text"},
+    {"override_comment", "text"},
 }};
 
 PgParam text(std::string_view value)
@@ -149,6 +154,58 @@ std::size_t utf8SequenceLength(std::string_view bytes)
     return 4;
   }
   return 0;
+}
+
+// The DKIM signatures as parallel arrays, in header order.
+void appendDkimParams(const std::vector<DkimSignatureOutcome>& signatures,
+                      std::vector<PgParam>& out)
+{
+  std::vector<std::string> domains;
+  std::vector<std::string> selectors;
+  std::vector<std::string> results;
+  std::vector<std::string> algorithms;
+  std::vector<std::string> humanResults;
+  std::vector<std::string> keyBits;
+  for (const auto& signature : signatures) {
+    domains.push_back(signature.domain);
+    selectors.push_back(signature.selector);
+    results.emplace_back(toString(signature.result));
+    algorithms.push_back(signature.algorithm);
+    humanResults.push_back(signature.humanResult);
+    keyBits.push_back(std::to_string(signature.keyBits));
+  }
+  out.push_back(pgArrayLiteral(domains));
+  out.push_back(pgArrayLiteral(selectors));
+  out.push_back(pgArrayLiteral(results));
+  out.push_back(pgArrayLiteral(algorithms));
+  out.push_back(pgArrayLiteral(humanResults));
+  out.push_back(pgArrayLiteral(keyBits));
+}
+
+// The session's TLS; all NULL for a cleartext session.
+void appendTlsParams(const std::optional<TlsFacts>& tls, std::vector<PgParam>& out)
+{
+  if (tls) {
+    out.push_back(text(tls->version));
+    out.push_back(text(tls->cipher));
+    out.push_back(std::to_string(tls->bits));
+    out.push_back(text(tls->verify));
+    out.push_back(text(tls->certSubject));
+    out.push_back(text(tls->certIssuer));
+  } else {
+    for (int i = 0; i < 6; ++i) {
+      out.push_back(std::nullopt);
+    }
+  }
+}
+
+// The ARC chain and the override it caused (sql/0007_arc.sql).
+void appendArcParams(const MessageRecord& record, std::vector<PgParam>& out)
+{
+  out.push_back(name(record.arcResult));
+  out.push_back(pgArrayLiteral(record.arcSealers));
+  out.push_back(text(record.arcTrustedSealer));
+  out.push_back(text(record.overrideComment));
 }
 } // namespace
 
@@ -270,38 +327,9 @@ void appendVerdictParams(const MessageRecord& record, std::string_view defaultHo
     out.push_back(std::nullopt);
     out.push_back(std::nullopt);
   }
-  std::vector<std::string> domains;
-  std::vector<std::string> selectors;
-  std::vector<std::string> results;
-  std::vector<std::string> algorithms;
-  std::vector<std::string> humanResults;
-  std::vector<std::string> keyBits;
-  for (const auto& signature : verdict.dkim) {
-    domains.push_back(signature.domain);
-    selectors.push_back(signature.selector);
-    results.emplace_back(toString(signature.result));
-    algorithms.push_back(signature.algorithm);
-    humanResults.push_back(signature.humanResult);
-    keyBits.push_back(std::to_string(signature.keyBits));
-  }
-  out.push_back(pgArrayLiteral(domains));
-  out.push_back(pgArrayLiteral(selectors));
-  out.push_back(pgArrayLiteral(results));
-  out.push_back(pgArrayLiteral(algorithms));
-  out.push_back(pgArrayLiteral(humanResults));
-  out.push_back(pgArrayLiteral(keyBits));
-  if (record.tls) {
-    out.push_back(text(record.tls->version));
-    out.push_back(text(record.tls->cipher));
-    out.push_back(std::to_string(record.tls->bits));
-    out.push_back(text(record.tls->verify));
-    out.push_back(text(record.tls->certSubject));
-    out.push_back(text(record.tls->certIssuer));
-  } else {
-    for (int i = 0; i < 6; ++i) {
-      out.push_back(std::nullopt);
-    }
-  }
+  appendDkimParams(verdict.dkim, out);
+  appendTlsParams(record.tls, out);
+  appendArcParams(record, out);
 }
 
 std::string pgText(std::string_view bytes)

@@ -2,7 +2,8 @@
 // the engine's Verdict plus the facts of the SMTP session it came from.
 // A value type only. The milter fills it at end-of-message and hands it to a
 // VerdictStore (lib/core/verdict_store.hh); the store writes it to the local
-// spool and to PostgreSQL (sql/0001_verdicts.sql has one column per field).
+// spool and to PostgreSQL (one column per field in sql/0001_verdicts.sql and
+// sql/0007_arc.sql).
 //
 // Trust: every string here is untrusted (it came from the SMTP client or from
 // DNS) and is stored verbatim through parameterised SQL; nothing here is

@@ -10,12 +10,15 @@ text is stored verbatim; and that `dmarc-reports db upgrade` and `expire`
 behave.
 """
 
+import json
 import os
 import shutil
 import signal
+import struct
 import subprocess
 import tempfile
 import unittest
+import zlib
 
 from harness import services as hs
 
@@ -45,7 +48,11 @@ class StoreTest(unittest.TestCase):
 
     @classmethod
     def upgrade(cls, expect=0):
-        proc = subprocess.run([cls.tool, "db", "upgrade", "--database", cls.owner_dsn, "--sql-dir",
+        return cls.upgrade_database(cls.owner_dsn, expect)
+
+    @classmethod
+    def upgrade_database(cls, dsn, expect=0):
+        proc = subprocess.run([cls.tool, "db", "upgrade", "--database", dsn, "--sql-dir",
                                os.path.join(hs.top_srcdir(), "sql")], capture_output=True, text=True,
                               timeout=120)
         if proc.returncode != expect:
@@ -298,6 +305,81 @@ class StoreTest(unittest.TestCase):
         finally:
             self.pg.psql("REVOKE dmarc_milter FROM store_nobody")
         self.assertEqual(self.rows(), (300, 300))
+
+    def test_14_arc_facts_round_trip_through_spool_and_database(self):
+        """The ARC columns hold what the milter recorded, also for verdicts that waited in the spool."""
+        sealer = 'x\'"},{\\.lists.example'
+        spool = self.spool("arc")
+        self.pg.stop()
+        try:
+            proc = self.start_driver(spool, 16, threads=1, extra=["--drain", "0", "--arc-sealer", sealer])
+            out, err = proc.communicate(timeout=120)
+            self.assertEqual(proc.returncode, 75, "got %d, want 75 (database down): %s" % (proc.returncode, err))
+        finally:
+            self.pg.start()
+        self.run_driver(spool, 0)
+        self.assertEqual(self.rows(), (16, 16))
+        got = {}
+        for line in self.sql("SELECT queue_id, arc_result, array_to_json(arc_sealers), "
+                             "to_json(arc_trusted_sealer), to_json(override_comment), override_reasons, "
+                             "array_to_json(override_comments), disposition_applied FROM verdict").splitlines():
+            queue_id, *fields = line.split("|")
+            got[queue_id] = fields
+        comment = "arc=pass as[2].d=" + sealer
+        sealers = json.dumps(["fwd.example", sealer], separators=(",", ":"))
+        self.assertEqual(got["Q8"], ["pass", sealers, json.dumps(sealer), json.dumps(comment), "{mailing_list}",
+                                     json.dumps([comment]), "none"])
+        self.assertEqual(got["Q4"], ["fail", '["fwd.example"]', '""', '""', "{}", "[]", "reject"])
+        self.assertEqual(got["Q1"], ["none", "[]", '""', '""', "{}", "[]", "pass"])
+        self.assertEqual(sum(1 for fields in got.values() if fields[0] == "pass"), 2)  # Q0 and Q8
+
+    def test_15_spool_of_the_previous_version_is_delivered(self):
+        """A record the build before the ARC columns left in its spool reaches the database, without ARC facts."""
+        spool = self.spool("old-format")
+        os.mkdir(spool, 0o700)
+        with open(os.path.join(hs.top_srcdir(), "tests/integration/golden/spool_record_v1.hex")) as f:
+            payload = bytes.fromhex(f.read().strip())
+        self.assertEqual(payload[0], 1, "got a record of format %d, want 1" % payload[0])
+        sequence = struct.pack("<Q", 1)
+        frame = (b"DMV1" + struct.pack("<I", len(payload)) + sequence
+                 + struct.pack("<I", zlib.crc32(sequence + payload)) + payload)
+        with open(os.path.join(spool, "segment-%020d.spool" % 1), "wb") as f:
+            f.write(frame)
+        self.run_driver(spool, 0)
+        self.assertEqual(self.sql("SELECT message_key, queue_id, helo, arc_result, cardinality(arc_sealers), "
+                                  "arc_trusted_sealer, override_comment, override_reasons FROM verdict"),
+                         "6f1c2a3b-4d5e-4f60-8a7b-0c1d2e3f4017|4Qx7|mail.example.com|none|0|||"
+                         "{mailing_list,other}")
+        self.run_driver(spool, 0)  # committed once: a second start replays nothing
+        self.assertEqual(self.rows(), (1, 1))
+
+    def test_16_verdicts_wait_in_the_spool_until_the_schema_is_upgraded(self):
+        """A milter upgraded before its database keeps every verdict until `db upgrade` adds the ARC columns."""
+        old_sql = os.path.join(self.tmp, "sql-before-arc")
+        shutil.rmtree(old_sql, ignore_errors=True)
+        os.mkdir(old_sql)
+        for name in os.listdir(os.path.join(hs.top_srcdir(), "sql")):
+            if name.endswith(".sql") and name < "0007":
+                shutil.copy(os.path.join(hs.top_srcdir(), "sql", name), old_sql)
+        dsn = self.pg.create_database("store_old")
+        try:
+            proc = subprocess.run([self.tool, "db", "upgrade", "--database", dsn, "--sql-dir", old_sql],
+                                  capture_output=True, text=True, timeout=120)
+            self.assertEqual(proc.returncode, 0, proc.stderr)
+            spool = self.spool("old-schema")
+            cmd = [self.driver, "--database", dsn, "--spool", spool, "--count", "50", "--threads", "2",
+                   "--drain", "2"]
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+            self.assertEqual(proc.returncode, 75, "got %d, want 75 (nothing committed)" % proc.returncode)
+            self.assertIn("arc_result", proc.stderr)
+            self.upgrade_database(dsn)
+            proc = subprocess.run(cmd[:5] + ["--count", "0", "--drain", "120"], capture_output=True, text=True,
+                                  timeout=180)
+            self.assertEqual(proc.returncode, 0, proc.stderr[-2000:])
+            self.assertEqual(self.pg.psql("SELECT count(*), count(*) FILTER (WHERE arc_result = 'pass') FROM verdict",
+                                          dbname="store_old"), "50|7")
+        finally:
+            self.pg.psql('DROP DATABASE IF EXISTS "store_old" WITH (FORCE)')
 
     def test_10_daily_report_is_one_indexed_group_by(self):
         """One day's aggregate rows for one domain come from verdict_policy_received_idx."""

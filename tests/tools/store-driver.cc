@@ -30,7 +30,7 @@ constexpr const char* s_usage =
     "         [--durability fsync|relaxed|memory] [--count N] [--threads T] [--host NAME]\n"
     "         [--queue N] [--batch N] [--spool-limit BYTES] [--full-action accept|tempfail]\n"
     "         [--drain SECONDS] [--rate PER_SECOND] [--helo TEXT] [--from-domain TEXT]\n"
-    "         [--bad-key-every N] [--quiet]\n";
+    "         [--arc-sealer TEXT] [--bad-key-every N] [--quiet]\n";
 
 struct Args
 {
@@ -39,9 +39,10 @@ struct Args
   int threads = 4;
   int drainSeconds = 120;
   std::string helo = "mail.sender.example";
-  std::string fromDomain; // empty: d<i % 1000>.example
-  long badKeyEvery = 0;   // every Nth record gets a key the database refuses
-  double rate = 0;        // messages per second over all threads; 0: as fast as possible
+  std::string fromDomain;                      // empty: d<i % 1000>.example
+  std::string arcSealer = "lists.example.org"; // the trusted sealer of ARC records
+  long badKeyEvery = 0;                        // every Nth record gets a key the database refuses
+  double rate = 0; // messages per second over all threads; 0: as fast as possible
   bool quiet = false;
 };
 
@@ -57,6 +58,24 @@ void writeLine(const std::string& line)
       return;
     }
     done += static_cast<std::size_t>(n);
+  }
+}
+
+// Of the failing records (i % 4 == 0), every other one came through a
+// trusted sealer that lifted the policy, the rest through a chain that
+// failed: the ARC columns are filled as the milter fills them.
+void addArc(const Args& args, long i, MessageRecord& r)
+{
+  if (i % 8 == 0) {
+    r.arcResult = ArcResult::Pass;
+    r.arcSealers = {"fwd.example", args.arcSealer};
+    r.arcTrustedSealer = args.arcSealer;
+    r.overrideComment = "arc=pass as[2].d=" + args.arcSealer;
+    r.verdict.applied = Disposition::None;
+    r.verdict.overrides = {{OverrideReason::MailingList, r.overrideComment}};
+  } else if (i % 8 == 4) {
+    r.arcResult = ArcResult::Fail;
+    r.arcSealers = {"fwd.example"};
   }
 }
 
@@ -102,6 +121,7 @@ MessageRecord makeRecord(const Args& args, long i)
   sig.algorithm = "rsa-sha256";
   sig.keyBits = 2048;
   v.dkim = {sig};
+  addArc(args, i, r);
   return r;
 }
 
@@ -159,6 +179,8 @@ bool parse(int argc, char** argv, Args& args)
       args.helo = value;
     } else if (arg == "--from-domain") {
       args.fromDomain = value;
+    } else if (arg == "--arc-sealer") {
+      args.arcSealer = value;
     } else {
       return false;
     }

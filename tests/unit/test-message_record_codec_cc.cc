@@ -1,5 +1,7 @@
 // test-message_record_codec_cc.cc: the spool's byte form of a record
 // round-trips every field, and damaged bytes are refused, never guessed.
+#include <cstdlib>
+#include <fstream>
 #include <string>
 #include <string_view>
 
@@ -65,29 +67,6 @@ BOOST_AUTO_TEST_CASE(test_Decode_RefusesTrailingBytesAndUnknownVersion)
 
 namespace
 {
-// sampleMessageRecord(7) as the build before format version 2 wrote it to
-// its spool (version 1, no ARC facts), in hex. Kept as bytes, not
-// re-encoded, so that the test fails if the old form stops decoding.
-constexpr std::string_view s_version1Record =
-    "012400000036663163326133622d346435652d346636302d386137622d306331643265336634303137471261018b"
-    "6006000f0000006d78312e6578616d706c652e6e657404000000345178370c000000323030313a6462383a3a3235"
-    "100000006d61696c2e6578616d706c652e636f6d12000000626f756e63652e6578616d706c652e636f6d02000000"
-    "0b0000006578616d706c652e6e65740b0000006578616d706c652e6f72670107000000544c5376312e3316000000"
-    "544c535f4145535f3235365f47434d5f53484133383400010000020000004f4b13000000434e3d6d61696c2e6578"
-    "616d706c652e636f6d0a000000434e3d546573742043410b0000006578616d706c652e636f6d010000000b000000"
-    "6578616d706c652e636f6d02150000006e6f20616c69676e6564206964656e7469666965720001010b0000006578"
-    "616d706c652e636f6d3b000000763d444d415243313b20703d72656a6563743b2073703d71756172616e74696e65"
-    "3b207275613d6d61696c746f3a64406578616d706c652e636f6d0201010102010001000000313200000001020200"
-    "0000140000006d61696c746f3a64406578616d706c652e636f6d140000006d61696c746f3a78406578616d706c65"
-    "2e6f726701000000140000006d61696c746f3a66406578616d706c652e636f6d0b0000006578616d706c652e636f"
-    "6d0001010103020200000001100000006c6973742e6578616d706c652e6f72670400000000040012000000626f75"
-    "6e63652e6578616d706c652e636f6d040000007e616c6c010201100000006d61696c2e6578616d706c652e636f6d"
-    "0000000002000000020b0000006578616d706c652e636f6d0200000073310a0000007273612d7368613235360800"
-    "000061626364313233340c000000406578616d706c652e636f6d12000000626f64792068617368206d69736d6174"
-    "636800080000010b0000006573702e6578616d706c650200000073310e000000656432353531392d736861323536"
-    "0800000061626364313233340c000000406578616d706c652e636f6d12000000626f64792068617368206d69736d"
-    "6174636800010000";
-
 std::string fromHex(std::string_view hex)
 {
   std::string bytes;
@@ -96,11 +75,25 @@ std::string fromHex(std::string_view hex)
   }
   return bytes;
 }
+
+// sampleMessageRecord(7) as the build before format version 2 wrote it to
+// its spool (version 1, no ARC facts), in hex. Kept as bytes, not
+// re-encoded, so that the test fails if the old form stops decoding;
+// tests/integration/test_store.py replays the same record from a spool.
+std::string version1Record()
+{
+  const char* top = std::getenv("TOP_SRCDIR");
+  BOOST_REQUIRE_MESSAGE(top != nullptr, "TOP_SRCDIR is not set");
+  std::ifstream in(std::string(top) + "/tests/integration/golden/spool_record_v1.hex");
+  std::string hex;
+  BOOST_REQUIRE_MESSAGE(in >> hex, "cannot read spool_record_v1.hex");
+  return fromHex(hex);
+}
 } // namespace
 
 BOOST_AUTO_TEST_CASE(test_Decode_ReadsVersion1RecordsOfAnOlderSpool)
 {
-  auto decoded = decodeMessageRecord(fromHex(s_version1Record));
+  auto decoded = decodeMessageRecord(version1Record());
   BOOST_REQUIRE_MESSAGE(decoded, "got no record from version 1 bytes, want one");
   auto expected = sampleMessageRecord(7);
   expected.arcResult = ArcResult::None;
@@ -120,7 +113,7 @@ BOOST_AUTO_TEST_CASE(test_Decode_Version1RecordNeverCarriesArcFacts)
 {
   // Version 1 ends after the DKIM signatures: ARC bytes after them are
   // trailing damage, not facts.
-  auto bytes = fromHex(s_version1Record);
+  auto bytes = version1Record();
   auto current = encodeMessageRecord(sampleMessageRecord(7));
   BOOST_REQUIRE_GT(current.size(), bytes.size());
   BOOST_CHECK(!decodeMessageRecord(bytes + current.substr(bytes.size())));

@@ -72,6 +72,24 @@ BOOST_AUTO_TEST_CASE(test_Params_ValuesInColumnOrder)
   BOOST_CHECK_EQUAL(*params.at(44), "{\"fail\",\"pass\"}");
   BOOST_CHECK_EQUAL(*params.at(47), "{\"2048\",\"256\"}");
   BOOST_CHECK_EQUAL(*params.at(53), "CN=Test CA");
+  BOOST_CHECK_EQUAL(*params.at(54), "pass"); // arc_result
+  BOOST_CHECK_EQUAL(*params.at(55), "{\"forwarder.example\",\"lists.example.org\"}");
+  BOOST_CHECK_EQUAL(*params.at(56), "lists.example.org");
+  BOOST_CHECK_EQUAL(*params.at(57), "arc=pass as[2].d=lists.example.org");
+}
+
+BOOST_AUTO_TEST_CASE(test_Params_NoArcIsNoneAndEmpty)
+{
+  // Never NULL: the columns of sql/0007_arc.sql are NOT NULL.
+  std::vector<PgParam> params;
+  appendVerdictParams(MessageRecord{}, "default", params);
+  BOOST_CHECK_EQUAL(params.at(54).value_or("NULL"), "none");
+  BOOST_CHECK_EQUAL(params.at(55).value_or("NULL"), "{}");
+  BOOST_CHECK_EQUAL(params.at(56).value_or("NULL"), "");
+  BOOST_CHECK_EQUAL(params.at(57).value_or("NULL"), "");
+  auto sql = verdictInsertSql();
+  BOOST_CHECK(sql.find("$55::arc_result[]") != std::string::npos);
+  BOOST_CHECK(sql.find("c56::text[]") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(test_Params_BadClientIpBecomesNull)
