@@ -47,6 +47,34 @@ constexpr const char* s_verdictFilter =
     " WHERE v.received_at >= to_timestamp($1::bigint) AND v.received_at < to_timestamp($2::bigint)"
     " AND (cardinality($3::text[]) = 0 OR v.rcpt_domains && $3::text[])";
 
+// What receivers said when they delivered our failing mail anyway (RFC
+// 9990 PolicyOverrideReason: a trusted forwarder, a mailing list, ...).
+const std::string& reportedOverridesSql()
+{
+  static const std::string sql =
+      std::string("SELECT r.policy_domain AS domain, r.org_name AS reporter, o.type AS reason,"
+                  " o.comment, sum(c.message_count) AS messages"
+                  " FROM ingested_dmarc_report r JOIN ingested_dmarc_record c ON c.report = r.id,"
+                  " unnest(c.reason_types, c.reason_comments) AS o(type, comment)") +
+      s_reportFilter + " GROUP BY 1, 2, 3, 4 ORDER BY messages DESC, 1, 2, 3, 4 LIMIT $4::bigint";
+  return sql;
+}
+
+// Our own overrides: which reason, and for an ARC override which trusted
+// sealer vouched (sql/0007_arc.sql), with the comment the aggregate report
+// carries.
+const std::string& inboundOverridesSql()
+{
+  static const std::string sql =
+      std::string("SELECT o.reason::text AS reason,"
+                  " nullif(v.arc_trusted_sealer, '') AS trusted_sealer, o.comment,"
+                  " count(*) AS messages, count(DISTINCT v.from_domain) AS from_domains"
+                  " FROM verdict v, unnest(v.override_reasons, v.override_comments)"
+                  " AS o(reason, comment)") +
+      s_verdictFilter + " GROUP BY 1, 2, 3 ORDER BY messages DESC, 1, 2, 3 LIMIT $4::bigint";
+  return sql;
+}
+
 std::vector<Section> sections()
 {
   static const std::string byReporter =
@@ -144,6 +172,8 @@ std::vector<Section> sections()
       {"dmarc_by_source", "DMARC pass rate by source", bySource.c_str()},
       {"dmarc_failing_sources", "Sources failing alignment (neither DKIM nor SPF aligned)",
        failing.c_str()},
+      {"dmarc_override_reasons", "Override reasons receivers reported (failing mail delivered)",
+       reportedOverridesSql().c_str()},
       {"tlsrpt_sessions", "TLS-RPT sessions by reporter", tlsrptTotals.c_str()},
       {"tlsrpt_failures", "TLS-RPT failures by type and MX", tlsrptFailures.c_str()},
       {"inbound_tls_by_day", "Inbound TLS per day and sending domain (our verdicts)",
@@ -153,6 +183,9 @@ std::vector<Section> sections()
       {"inbound_tls_verify", "Inbound client certificate verification", tlsVerify.c_str()},
       {"inbound_cleartext_senders", "Sending domains that delivered in cleartext",
        cleartext.c_str()},
+      {"inbound_overrides",
+       "Inbound verdicts not applied as published, by reason (and trusted ARC sealer)",
+       inboundOverridesSql().c_str()},
   };
 }
 

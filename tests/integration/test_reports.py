@@ -18,8 +18,8 @@ import unittest
 
 from harness import services as hs
 from integration.reports_util import (DAY_BEGIN, NS, REPORTER, XSD_7489, XSD_9990, ReportsDatabase,
-                                      arrived_for, parse_mail, records, report_attachment, summary,
-                                      verdict_sql, xmllint)
+                                      arrived_for, lit, parse_mail, records, report_attachment,
+                                      summary, verdict_sql, xmllint)
 
 GOLDEN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "golden")
 
@@ -211,6 +211,71 @@ class ReportBuildTest(unittest.TestCase):
         self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
         self.assertEqual(db.sql("SELECT count(*) FROM aggregate_report"), "1")
 
+
+
+class ArcOverrideReportTest(unittest.TestCase):
+    """Failing mail delivered because a trusted ARC sealer vouched for it
+    (RFC 8617) is reported with its override reason and comment (RFC 9990
+    PolicyOverrideReason), one row per distinct reason and comment."""
+
+    @classmethod
+    def setUpClass(cls):
+        d = "arc.test"
+        list_2 = "arc=pass as[2].d=lists.example.org"
+        list_3 = "arc=pass as[3].d=lists.example.org"
+        forwarder = "arc=pass as[1].d=fwd.example"
+        hostile = "arc=pass as[1].d=</comment></reason><x>&amp;\"'"
+        failing = dict(client_ip="192.0.2.44", mail_from_domain="lists.example.org", spf_domain="lists.example.org",
+                       spf_aligned=False, dkim_domains=[d], dkim_selectors=["s1"], dkim_results=["fail"],
+                       dkim_aligned=False, dmarc_result="fail", disposition_applied="none")
+        statements = []
+        for count, reason, comment, sealers in ((3, "mailing_list", list_2, ["fwd.example", "lists.example.org"]),
+                                                (2, "trusted_forwarder", forwarder, ["fwd.example"]),
+                                                (1, "mailing_list", list_3,
+                                                 ["a.example", "b.example", "lists.example.org"]),
+                                                (1, "trusted_forwarder", hostile, ["fwd.example"])):
+            statements.append(verdict_sql(d, count=count, override_reasons=[reason], override_comments=[comment],
+                                          **failing))
+            # The ARC columns (sql/0007) as the milter fills them.
+            statements.append(
+                "UPDATE verdict SET arc_result = 'pass', arc_sealers = %s, arc_trusted_sealer = %s,"
+                " override_comment = %s WHERE override_comments = %s;"
+                % (lit(sealers), lit(sealers[-1]), lit(comment), lit([comment])))
+        # the same source rejected: no reason at all
+        statements.append(verdict_sql(d, count=1, **dict(failing, disposition_applied="reject")))
+        # One database per format: a day's report, once built, keeps its format.
+        cls.dbs = {}
+        for name in ("rfc9990", "rfc7489"):
+            cls.dbs[name] = ReportsDatabase("reports_arc_" + name)
+            cls.dbs[name].sql("".join(statements))
+        cls.comments = (list_2, forwarder, list_3, hostile)
+
+    def report(self, format):
+        out = tempfile.mkdtemp(prefix="reports-arc-")
+        proc = self.dbs[format].send("--output-dir", out, "--domain", "arc.test", "--format", format)
+        self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
+        (path,) = glob.glob(os.path.join(out, "*"))
+        with open(path, "rb") as handle:
+            return gzip.decompress(handle.read())
+
+    def check(self, xml, xsd):
+        status, messages = xmllint(xml, xsd)
+        self.assertEqual(status, 0, messages)
+        self.assertNotIn(b"<x>", xml)
+        _, recs = records(xml)
+        got = sorted((r["count"], r["disposition"], r["reasons"]) for r in recs)
+        list_2, forwarder, list_3, hostile = self.comments
+        self.assertEqual(got, [(1, "none", [("mailing_list", list_3)]),
+                               (1, "none", [("trusted_forwarder", hostile)]),
+                               (1, "reject", []),
+                               (2, "none", [("trusted_forwarder", forwarder)]),
+                               (3, "none", [("mailing_list", list_2)])])
+
+    def test_rfc9990_rows_carry_reason_and_comment(self):
+        self.check(self.report("rfc9990"), XSD_9990)
+
+    def test_rfc7489_rows_carry_reason_and_comment(self):
+        self.check(self.report("rfc7489"), XSD_7489)
 
 class ReportSendTest(unittest.TestCase):
     """Delivery and bookkeeping, through the harness's Postfix."""

@@ -53,6 +53,11 @@ class SummaryTest(unittest.TestCase):
             "b.xml": aggregate("sum-b", "rx-two.example", "ours.example",
                                [("192.0.2.1", 30, "fail", "pass", "ours.example"),
                                 ("192.0.2.1", 10, "fail", "fail", "ours.example")]),
+            # lists-ours.example: failing mail a receiver delivered, saying why
+            "c.xml": aggregate("sum-c", "rx-three.example", "lists-ours.example",
+                               [("192.0.2.9", 4, "fail", "fail", "lists-ours.example")]).replace(
+                b"</policy_evaluated>", b"<reason><type>trusted_forwarder</type><comment>arc=pass "
+                b"as[2].d=lists.example.org</comment></reason></policy_evaluated>"),
         }
         paths = []
         for name, data in files.items():
@@ -74,6 +79,18 @@ class SummaryTest(unittest.TestCase):
             ("plain.example", None, None, None, None)]
         for i, (domain, version, cipher, bits, verify) in enumerate(sessions):
             cls.pg.psql(cls.verdict_sql(i, domain, version, cipher, bits, verify), dbname="summary")
+        # Inbound verdicts for mail to lists-ours.example that were not
+        # applied as published: two lifted by a trusted ARC sealer, one by a
+        # local rule.
+        for i in (10, 11, 12):
+            cls.pg.psql(cls.verdict_sql(i, "author.example", None, None, None, None), dbname="summary")
+        arc = "arc=pass as[2].d=lists.example.org"
+        cls.pg.psql("UPDATE verdict SET rcpt_domains = '{lists-ours.example}', arc_result = 'pass',"
+                    " arc_sealers = '{fwd.example,lists.example.org}', arc_trusted_sealer = 'lists.example.org',"
+                    " override_comment = '%s', override_reasons = '{mailing_list}', override_comments = '{\"%s\"}'"
+                    " WHERE queue_id IN ('Q10', 'Q11')" % (arc, arc), dbname="summary")
+        cls.pg.psql("UPDATE verdict SET rcpt_domains = '{lists-ours.example}', override_reasons = '{local_policy}',"
+                    " override_comments = '{\"\"}' WHERE queue_id = 'Q12'", dbname="summary")
 
     @staticmethod
     def verdict_sql(i, domain, version, cipher, bits, verify):
@@ -138,6 +155,21 @@ class SummaryTest(unittest.TestCase):
         self.assertIn("Sources failing alignment", out)
         self.assertRegex(out, r"rx-two\.example +40 +30 +75\.0")
         self.assertRegex(out, r"plain\.example +2 ")
+
+    def test_override_reasons(self):
+        """Why failing mail was delivered: as receivers reported it, and as our own verdicts say."""
+        doc = json.loads(self.summary("--json", "--domain", "lists-ours.example"))
+        sections = doc["sections"]
+        self.assertEqual(sections["dmarc_override_reasons"], [
+            {"domain": "lists-ours.example", "reporter": "rx-three.example", "reason": "trusted_forwarder",
+             "comment": "arc=pass as[2].d=lists.example.org", "messages": 4}])
+        self.assertEqual(sections["inbound_overrides"], [
+            {"reason": "mailing_list", "trusted_sealer": "lists.example.org",
+             "comment": "arc=pass as[2].d=lists.example.org", "messages": 2, "from_domains": 1},
+            {"reason": "local_policy", "trusted_sealer": None, "comment": "", "messages": 1, "from_domains": 1}])
+        out = self.summary("--domain", "lists-ours.example")
+        self.assertRegex(out, r"mailing_list +lists\.example\.org +arc=pass as\[2\]\.d=lists\.example\.org +2 +1")
+        self.assertRegex(out, r"rx-three\.example +trusted_forwarder +arc=pass as\[2\]\.d=lists\.example\.org +4")
 
     def test_other_domain_sees_nothing(self):
         doc = json.loads(self.summary("--json", "--domain", "not-ours.example"))
