@@ -7,6 +7,9 @@
 #include <ctime>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <regex>
+#include <set>
 #include <string>
 #include <sysexits.h>
 #include <vector>
@@ -15,7 +18,11 @@
 
 #include "lib/adapters/pg_connection.hh"
 #include "lib/adapters/pg_verdict_sql.hh"
+#include "lib/core/ascii_text.hh"
 #include "lib/core/error.hh"
+#include "reporting/overview_queries.hh"
+#include "reporting/report_period.hh"
+#include "reporting/source_name_cache.hh"
 
 namespace dmarc
 {
@@ -26,25 +33,27 @@ using Json = nlohmann::json;
 const char* const s_usage =
     "usage: dmarc-reports summary [--database CONNINFO] [--password-file FILE] [--domain "
     "DOMAIN]...\n"
-    "                             [--days N | --begin YYYY-MM-DD --end YYYY-MM-DD] [--limit N] "
-    "[--json]\n"
-    "Period: the last --days UTC days (default 7, today included) or [begin, end) in UTC.\n";
+    "                             [--days N | --begin YYYY-MM-DD --end YYYY-MM-DD] "
+    "[--time-zone ZONE]\n"
+    "                             [--limit N] [--json]\n"
+    "Period: the last --days days (default 7, today included) or [begin, end), in the time\n"
+    "zone ZONE (default: $TZ, else the system's zone, else UTC), as for overview.\n";
 
-struct Section
+struct QuerySection
 {
   const char* name;
   const char* title;
-  const char*
-      sql; // $1 begin, $2 end (epoch seconds), $3 domains (text[], empty: all), $4 row limit
+  const char* sql; // $1 first day, $2 end day (dates in the session's zone), $3 domains
+                   // (text[], empty: all), $4 row limit
 };
 
 // Pass = DMARC pass as the reporter evaluated it: aligned DKIM or SPF
 // (RFC 7489 §3; policy_evaluated holds the aligned results).
 constexpr const char* s_reportFilter =
-    " WHERE r.date_begin >= to_timestamp($1::bigint) AND r.date_begin < to_timestamp($2::bigint)"
+    " WHERE r.date_begin >= $1::date AND r.date_begin < $2::date"
     " AND (cardinality($3::text[]) = 0 OR r.policy_domain = ANY($3::text[]))";
 constexpr const char* s_verdictFilter =
-    " WHERE v.received_at >= to_timestamp($1::bigint) AND v.received_at < to_timestamp($2::bigint)"
+    " WHERE v.received_at >= $1::date AND v.received_at < $2::date"
     " AND (cardinality($3::text[]) = 0 OR v.rcpt_domains && $3::text[])";
 
 // What receivers said when they delivered our failing mail anyway (RFC
@@ -75,7 +84,8 @@ const std::string& inboundOverridesSql()
   return sql;
 }
 
-std::vector<Section> sections()
+// The tables from the aggregate reports.
+std::vector<QuerySection> reportSections()
 {
   static const std::string byReporter =
       std::string("SELECT r.policy_domain AS domain, r.org_name AS reporter, sum(c.message_count) "
@@ -106,6 +116,21 @@ std::vector<Section> sections()
       s_reportFilter +
       " AND c.dkim_aligned <> 'pass' AND c.spf_aligned <> 'pass'"
       " GROUP BY 1, 2, 3 ORDER BY messages DESC, 1, 2, 3 LIMIT $4::bigint";
+  return {
+      {"dmarc_by_reporter", "DMARC pass rate by reporter (aggregate reports received)",
+       byReporter.c_str()},
+      {"dmarc_by_source", "DMARC pass rate by source", bySource.c_str()},
+      {"dmarc_failing_sources", "Sources failing alignment (neither DKIM nor SPF aligned)",
+       failing.c_str()},
+      {"dmarc_override_reasons", "Override reasons receivers reported (failing mail delivered)",
+       reportedOverridesSql().c_str()},
+  };
+}
+
+// The tables of TLS (TLS-RPT reports, then our inbound sessions), and our
+// own overrides with the trusted ARC sealer that lifted the policy.
+std::vector<QuerySection> laterSections()
+{
   static const std::string tlsrptTotals =
       std::string(
           "SELECT p.policy_domain AS domain, r.organization_name AS reporter, p.policy_type,"
@@ -119,8 +144,7 @@ std::vector<Section> sections()
           " string_agg(DISTINCT r.dkim_check, ', ' ORDER BY r.dkim_check) AS dkim"
           " FROM ingested_tlsrpt_report r JOIN ingested_tlsrpt_policy p ON "
           "p.report = r.id"
-          " WHERE r.date_begin >= to_timestamp($1::bigint) AND r.date_begin < "
-          "to_timestamp($2::bigint)"
+          " WHERE r.date_begin >= $1::date AND r.date_begin < $2::date"
           " AND (cardinality($3::text[]) = 0 OR p.policy_domain = ANY($3::text[]))") +
       " GROUP BY 1, 2, 3 ORDER BY failed DESC, 1, 2, 3 LIMIT $4::bigint";
   static const std::string tlsrptFailures =
@@ -129,12 +153,11 @@ std::vector<Section> sections()
                   " string_agg(DISTINCT nullif(f.failure_reason_code, ''), ', ') AS reason_codes"
                   " FROM ingested_tlsrpt_report r JOIN ingested_tlsrpt_policy p ON p.report = r.id"
                   " JOIN ingested_tlsrpt_failure f ON f.policy = p.id"
-                  " WHERE r.date_begin >= to_timestamp($1::bigint) AND r.date_begin < "
-                  "to_timestamp($2::bigint)"
+                  " WHERE r.date_begin >= $1::date AND r.date_begin < $2::date"
                   " AND (cardinality($3::text[]) = 0 OR p.policy_domain = ANY($3::text[]))") +
       " GROUP BY 1, 2, 3 ORDER BY failed_sessions DESC, 1, 2, 3 LIMIT $4::bigint";
   static const std::string tlsByDay =
-      std::string("SELECT (v.received_at AT TIME ZONE 'UTC')::date::text AS day,"
+      std::string("SELECT v.received_at::date::text AS day,"
                   " v.from_domain AS sending_domain, count(*) AS messages,"
                   " count(*) FILTER (WHERE v.tls_version IS NOT NULL) AS over_tls,"
                   " round(100.0 * count(*) FILTER (WHERE v.tls_version IS NOT NULL) / count(*), 1) "
@@ -143,7 +166,7 @@ std::vector<Section> sections()
       s_verdictFilter + " GROUP BY 1, 2 ORDER BY 1, messages DESC, 2 LIMIT $4::bigint";
   static const std::string tlsVersions =
       std::string(
-          "SELECT (v.received_at AT TIME ZONE 'UTC')::date::text AS day,"
+          "SELECT v.received_at::date::text AS day,"
           " coalesce(v.tls_version, 'cleartext') AS version, count(*) AS messages FROM verdict v") +
       s_verdictFilter + " GROUP BY 1, 2 ORDER BY 1, messages DESC, 2 LIMIT $4::bigint";
   static const std::string tlsCiphers =
@@ -167,13 +190,6 @@ std::vector<Section> sections()
       s_verdictFilter +
       " AND v.tls_version IS NULL GROUP BY 1 ORDER BY messages DESC, 1 LIMIT $4::bigint";
   return {
-      {"dmarc_by_reporter", "DMARC pass rate by reporter (aggregate reports received)",
-       byReporter.c_str()},
-      {"dmarc_by_source", "DMARC pass rate by source", bySource.c_str()},
-      {"dmarc_failing_sources", "Sources failing alignment (neither DKIM nor SPF aligned)",
-       failing.c_str()},
-      {"dmarc_override_reasons", "Override reasons receivers reported (failing mail delivered)",
-       reportedOverridesSql().c_str()},
       {"tlsrpt_sessions", "TLS-RPT sessions by reporter", tlsrptTotals.c_str()},
       {"tlsrpt_failures", "TLS-RPT failures by type and MX", tlsrptFailures.c_str()},
       {"inbound_tls_by_day", "Inbound TLS per day and sending domain (our verdicts)",
@@ -234,10 +250,10 @@ std::string cellText(const Json& value)
   return value.dump();
 }
 
-void printText(std::ostream& out, const Section& section, const std::vector<std::string>& columns,
+void printText(std::ostream& out, const std::string& title, const std::vector<std::string>& columns,
                const std::vector<std::vector<Json>>& rows)
 {
-  out << "\n" << section.title << "\n";
+  out << "\n" << printable(title) << "\n";
   if (rows.empty()) {
     out << "  (none)\n";
     return;
@@ -268,167 +284,256 @@ void printText(std::ostream& out, const Section& section, const std::vector<std:
   }
 }
 
-// YYYY-MM-DD of a UTC day boundary (the period is whole UTC days).
-std::string isoDay(std::int64_t epoch)
+// A table cell of the overview as JSON: its counts and percentages as
+// numbers; "", "-" and "no data" (a day without any) as null; anything
+// else as text.
+Json tableCell(const std::string& text)
 {
-  const std::time_t seconds = static_cast<std::time_t>(epoch);
-  std::tm parts{};
-  gmtime_r(&seconds, &parts);
-  char text[16];
-  std::strftime(text, sizeof text, "%Y-%m-%d", &parts);
+  static const std::regex integer("-?[0-9]{1,18}");
+  static const std::regex decimal("-?[0-9]{1,18}\\.[0-9]+");
+  if (text.empty() || text == "-" || text == "no data") {
+    return nullptr;
+  }
+  if (std::regex_match(text, integer)) {
+    return std::stoll(text);
+  }
+  if (std::regex_match(text, decimal)) {
+    return std::stod(text);
+  }
   return text;
 }
 
-bool parseDay(const std::string& text, std::int64_t& epoch)
+// The JSON name of an overview figure: its chart's id, else the section's
+// id and the figure's title ("inbound_key_figures").
+std::string figureName(const Section& section, const Figure& figure)
 {
-  std::tm parts{};
-  if (text.size() != 10 || text[4] != '-' || text[7] != '-') {
-    return false;
+  std::string name = figure.chart ? figure.chart->id : section.id + "-" + figure.title;
+  for (char& c : name) {
+    c = std::isalnum(static_cast<unsigned char>(c)) ? static_cast<char>(std::tolower(c)) : '_';
   }
-  try {
-    parts.tm_year = std::stoi(text.substr(0, 4)) - 1900;
-    parts.tm_mon = std::stoi(text.substr(5, 2)) - 1;
-    parts.tm_mday = std::stoi(text.substr(8, 2));
-  } catch (const std::exception&) {
-    return false;
-  }
-  if (parts.tm_mon < 0 || parts.tm_mon > 11 || parts.tm_mday < 1 || parts.tm_mday > 31) {
-    return false;
-  }
-  epoch = timegm(&parts);
-  return true;
+  return name;
 }
-} // namespace
 
-int summaryCommand(int argc, char** argv)
+struct Output
+{
+  bool json = false;
+  Json document;
+};
+
+void emit(Output& output, const std::string& name, const std::string& title,
+          const std::vector<std::string>& columns, const std::vector<std::vector<Json>>& rows)
+{
+  if (!output.json) {
+    printText(std::cout, title, columns, rows);
+    return;
+  }
+  Json objects = Json::array();
+  for (const auto& row : rows) {
+    Json object = Json::object();
+    for (std::size_t i = 0; i < row.size() && i < columns.size(); ++i) {
+      object[columns[i]] = row[i];
+    }
+    objects.push_back(std::move(object));
+  }
+  output.document["sections"][name] = std::move(objects);
+}
+
+// The overview's figures as summary sections: the table under each chart.
+void emitFigures(Output& output, const Section& section, const std::vector<Figure>& figures)
+{
+  for (const auto& figure : figures) {
+    std::vector<std::vector<Json>> rows;
+    // A chart without data has no table on the page either: no rows.
+    const bool empty = figure.chart && !figure.chart->hasData();
+    for (const auto& row : empty ? std::vector<std::vector<std::string>>{} : figure.table.rows) {
+      std::vector<Json> values;
+      for (std::size_t i = 0; i < row.size(); ++i) {
+        values.push_back(i == 0 ? Json(row[i]) : tableCell(row[i]));
+      }
+      rows.push_back(std::move(values));
+    }
+    emit(output, figureName(section, figure), section.title + ": " + figure.title,
+         figure.table.columns, rows);
+  }
+}
+
+void emitQuery(Output& output, pqxx::transaction_base& tx, const QuerySection& section,
+               const OverviewQuery& query)
+{
+  const pqxx::result result =
+      tx.exec_params(section.sql, query.firstDay, query.endDay, pgArrayLiteral(query.domains),
+                     std::to_string(query.limit));
+  std::vector<std::string> columns;
+  for (pqxx::row::size_type i = 0; i < result.columns(); ++i) {
+    columns.emplace_back(result.column_name(i));
+  }
+  std::vector<std::vector<Json>> rows;
+  for (const auto& row : result) {
+    std::vector<Json> values;
+    for (pqxx::row::size_type i = 0; i < row.size(); ++i) {
+      values.push_back(cell(row[i]));
+    }
+    rows.push_back(std::move(values));
+  }
+  emit(output, section.name, section.title, columns, rows);
+}
+
+struct SummaryOptions
 {
   std::string database;
   std::string passwordFile;
   std::vector<std::string> domains;
-  std::string begin;
-  std::string end;
-  long days = 7;
+  PeriodArgs period;
   long limit = 20;
   bool json = false;
+};
+
+// An option that takes a value; why it is bad, or "".
+std::string setValue(SummaryOptions& o, const std::string& arg, const std::string& value)
+{
+  if (arg == "--database") {
+    o.database = value;
+  } else if (arg == "--password-file") {
+    o.passwordFile = value;
+  } else if (arg == "--domain") {
+    o.domains.push_back(toLowerAscii(value));
+  } else if (arg == "--begin") {
+    o.period.begin = value;
+  } else if (arg == "--end") {
+    o.period.end = value;
+  } else if (arg == "--time-zone") {
+    o.period.timeZone = value;
+  } else {
+    char* rest = nullptr;
+    const long number = std::strtol(value.c_str(), &rest, 10);
+    const long most = arg == "--days" ? g_maxPeriodDays : 100000;
+    if (rest == value.c_str() || *rest != '\0' || number < 1 || number > most) {
+      return arg + " takes a number from 1 to " + std::to_string(most);
+    }
+    (arg == "--days" ? o.period.days.emplace() : o.limit) = number;
+  }
+  return "";
+}
+
+// The command line; an exit status when it ends the run (help, usage).
+std::optional<int> parseOptions(int argc, char** argv, SummaryOptions& o)
+{
+  static const std::set<std::string> withValue = {"--database", "--password-file", "--domain",
+                                                  "--begin",    "--end",           "--days",
+                                                  "--limit",    "--time-zone"};
+  auto bad = [](const std::string& why) {
+    std::cerr << "dmarc-reports summary: " << why << "\n" << s_usage;
+    return EX_USAGE;
+  };
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
-    auto bad = [&](const std::string& why) {
-      std::cerr << "dmarc-reports summary: " << why << "\n" << s_usage;
-      return EX_USAGE;
-    };
     if (arg == "--json") {
-      json = true;
+      o.json = true;
     } else if (arg == "-h" || arg == "--help") {
       std::cout << s_usage;
       return EX_OK;
-    } else if (arg == "--database" || arg == "--password-file" || arg == "--domain" ||
-               arg == "--begin" || arg == "--end" || arg == "--days" || arg == "--limit") {
+    } else if (withValue.count(arg) != 0) {
       if (i + 1 >= argc) {
         return bad(arg + " needs a value");
       }
-      const std::string value = argv[++i];
-      if (arg == "--database") {
-        database = value;
-      } else if (arg == "--password-file") {
-        passwordFile = value;
-      } else if (arg == "--domain") {
-        std::string lowered = value;
-        std::transform(lowered.begin(), lowered.end(), lowered.begin(),
-                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-        domains.push_back(lowered);
-      } else if (arg == "--begin") {
-        begin = value;
-      } else if (arg == "--end") {
-        end = value;
-      } else {
-        char* rest = nullptr;
-        const long number = std::strtol(value.c_str(), &rest, 10);
-        if (rest == value.c_str() || *rest != '\0' || number < 1 || number > 100000) {
-          return bad(arg + " takes a number from 1 to 100000");
-        }
-        (arg == "--days" ? days : limit) = number;
+      if (const std::string why = setValue(o, arg, argv[++i]); !why.empty()) {
+        return bad(why);
       }
     } else {
       return bad("unknown argument " + printable(arg));
     }
   }
-  std::int64_t from = 0;
-  std::int64_t to = 0;
-  if (!begin.empty() || !end.empty()) {
-    if (!parseDay(begin, from) || !parseDay(end, to) || to <= from) {
-      std::cerr
-          << "dmarc-reports summary: --begin and --end must both be YYYY-MM-DD, end after begin\n";
-      return EX_USAGE;
-    }
-  } else {
-    const std::int64_t now = std::time(nullptr);
-    to = now - now % 86400 + 86400; // end of today, UTC
-    from = to - days * 86400;
+  if (const std::string why = periodArgsError(o.period); !why.empty()) {
+    return bad(why);
   }
-  if (database.empty()) {
+  return std::nullopt;
+}
+
+// Every section, in the order printed: the report tables of the summary's
+// own queries, the sources by organisation, the milter's own outcomes (the
+// overview's figures, the same queries) and the TLS tables.
+void summarise(pqxx::transaction_base& tx, const OverviewQuery& query, Output& output)
+{
+  for (const auto& section : reportSections()) {
+    emitQuery(output, tx, section, query);
+  }
+  Section reports;
+  reports.id = "dmarc";
+  reports.title = "Our domains as others see them";
+  // Names as the overview cached them: summary asks no DNS.
+  emitFigures(output, reports,
+              {sendingSourcesFigure(tx, query, [&](const std::vector<std::string>& addresses) {
+                return storedSourceNames(tx, addresses);
+              })});
+  Section inbound = inboundSection(tx, query);
+  // Overrides come from laterSections, which also names the ARC sealer.
+  std::erase_if(inbound.figures,
+                [](const Figure& f) { return f.chart && f.chart->id == "inbound-overrides"; });
+  emitFigures(output, inbound, inbound.figures);
+  for (const auto& section : laterSections()) {
+    emitQuery(output, tx, section, query);
+  }
+}
+} // namespace
+
+int summaryCommand(int argc, char** argv)
+{
+  SummaryOptions o;
+  if (const auto stop = parseOptions(argc, argv, o)) {
+    return *stop;
+  }
+  if (o.database.empty()) {
     if (const char* fromEnvironment = std::getenv("DMARC_DATABASE")) {
-      database = fromEnvironment;
+      o.database = fromEnvironment;
     }
   }
   try {
     std::unique_ptr<pqxx::connection> db;
     try {
-      db = pgConnect(database, passwordFile, "dmarc-reports summary");
+      db = pgConnect(o.database, o.passwordFile, "dmarc-reports summary");
     } catch (const pqxx::broken_connection& error) {
-      std::cerr << "dmarc-reports summary: " << pgConnectFailure(database, error) << "\n";
+      std::cerr << "dmarc-reports summary: " << pgConnectFailure(o.database, error) << "\n";
       return EX_UNAVAILABLE;
     }
-    pqxx::read_transaction tx(*db);
-    const std::string fromText = std::to_string(from);
-    const std::string toText = std::to_string(to);
-    const std::string domainArray = pgArrayLiteral(domains);
-    const std::string limitText = std::to_string(limit);
-    Json document;
-    document["begin"] = from;
-    document["end"] = to;
-    document["domains"] = domains;
-    if (!json) {
+    pqxx::work tx(*db); // read only, but the overview's queries make temporary tables
+    const auto period = sessionPeriod(tx, o.period, 7);
+    if (!period) {
+      std::cerr << "dmarc-reports summary: unknown time zone "
+                << printable(o.period.timeZone.empty() ? defaultTimeZone() : o.period.timeZone)
+                << " (an IANA name such as Europe/Berlin)\n";
+      return EX_USAGE;
+    }
+    const OverviewQuery query{period->firstDay, period->endDay, o.domains,
+                              static_cast<std::size_t>(o.limit)};
+    Output output;
+    output.json = o.json;
+    const auto bounds = tx.exec_params("SELECT extract(epoch FROM $1::date::timestamptz)::bigint,"
+                                       " extract(epoch FROM $2::date::timestamptz)::bigint",
+                                       query.firstDay, query.endDay)
+                            .front();
+    output.document = {{"begin", bounds[0].as<long long>()}, {"end", bounds[1].as<long long>()},
+                       {"first_day", query.firstDay},        {"end_day", query.endDay},
+                       {"time_zone", period->timeZone},      {"domains", o.domains}};
+    if (!o.json) {
       std::cout << "Summary for "
-                << (domains.empty() ? std::string("all domains") : printable(domainArray)) << ", "
-                << isoDay(from) << " to " << isoDay(to) << " (UTC days, [begin, end))\n";
+                << (o.domains.empty() ? std::string("all domains")
+                                      : printable(pgArrayLiteral(o.domains)))
+                << ", " << query.firstDay << " to " << query.endDay << " ("
+                << printable(period->timeZone) << " days, [begin, end))\n";
     }
-    for (const auto& section : sections()) {
-      const pqxx::result result =
-          tx.exec_params(section.sql, fromText, toText, domainArray, limitText);
-      std::vector<std::string> columns;
-      for (pqxx::row::size_type i = 0; i < result.columns(); ++i) {
-        columns.emplace_back(result.column_name(i));
-      }
-      std::vector<std::vector<Json>> rows;
-      Json jsonRows = Json::array();
-      for (const auto& row : result) {
-        std::vector<Json> values;
-        Json object = Json::object();
-        for (pqxx::row::size_type i = 0; i < row.size(); ++i) {
-          values.push_back(cell(row[i]));
-          object[columns[i]] = values.back();
-        }
-        rows.push_back(std::move(values));
-        jsonRows.push_back(std::move(object));
-      }
-      if (json) {
-        document["sections"][section.name] = std::move(jsonRows);
-      } else {
-        printText(std::cout, section, columns, rows);
-      }
-    }
-    if (json) {
+    summarise(tx, query, output);
+    if (o.json) {
       // error_handler replace: text from reports is stored as valid UTF-8
       // (pgText), but never let one byte make the output invalid JSON.
-      std::cout << document.dump(2, ' ', false, Json::error_handler_t::replace) << "\n";
+      std::cout << output.document.dump(2, ' ', false, Json::error_handler_t::replace) << "\n";
     }
   } catch (const pqxx::broken_connection& error) {
     std::cerr << "dmarc-reports summary: lost the database connection: "
-              << pgErrorText(error.what(), database) << "\n";
+              << pgErrorText(error.what(), o.database) << "\n";
     return EX_UNAVAILABLE;
   } catch (const pqxx::sql_error& error) {
     std::cerr << "dmarc-reports summary: database error [" << error.sqlstate()
-              << "]: " << pgErrorText(error.what(), database) << "\n";
+              << "]: " << pgErrorText(error.what(), o.database) << "\n";
     return EX_SOFTWARE;
   } catch (const ConfigError& error) {
     std::cerr << "dmarc-reports summary: " << error.what() << "\n";

@@ -32,6 +32,10 @@ reporting_libdmarcingest_a_SOURCES = \
 	reporting/mta_sts_policy.hh \
 	reporting/posture_check.cc \
 	reporting/posture_check.hh \
+	reporting/posture_rows.cc \
+	reporting/posture_rows.hh \
+	reporting/posture_store.cc \
+	reporting/posture_store.hh \
 	reporting/tls_probe.cc \
 	reporting/tls_probe.hh \
 	reporting/tlsrpt_mail_auth.cc \
@@ -52,6 +56,7 @@ tests_unit_test_reporting_SOURCES += \
 	tests/unit/test-mime_walk_cc.cc \
 	tests/unit/test-mta_sts_policy_cc.cc \
 	tests/unit/test-posture_check_cc.cc \
+	tests/unit/test-posture_rows_cc.cc \
 	tests/unit/test-report_extractor_cc.cc \
 	tests/unit/test-tlsrpt_mail_auth_cc.cc \
 	tests/unit/test-tlsrpt_parser_cc.cc

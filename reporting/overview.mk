@@ -16,6 +16,8 @@ reporting_liboverview_a_SOURCES = \
 	reporting/overview_page.hh \
 	reporting/overview_queries.cc \
 	reporting/overview_queries.hh \
+	reporting/report_period.cc \
+	reporting/report_period.hh \
 	reporting/source_name_cache.cc \
 	reporting/source_name_cache.hh \
 	reporting/source_names.cc \

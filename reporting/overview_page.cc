@@ -37,6 +37,7 @@ ul.legend{list-style:none;padding:0;margin:.2em 0;display:flex;flex-wrap:wrap;ga
 table{border-collapse:collapse;font-size:.88em;margin:.3em 0}
 th,td{border:1px solid var(--line);padding:.2em .5em;text-align:left;white-space:nowrap}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
+td.text{white-space:pre-line;min-width:16em;max-width:40em}
 tbody tr:nth-child(even){background:var(--alt)}
 details summary{cursor:pointer;color:var(--muted)}
 .palette-0{fill:#0072b2;stroke:#0072b2;background:#0072b2}
@@ -67,6 +68,13 @@ bool looksNumeric(const std::string& cell)
   return true;
 }
 
+// Sentences (findings, advice) wrap and keep their line breaks; names and
+// figures stay on one line.
+bool isProse(const std::string& cell)
+{
+  return cell.size() > 60 || cell.find('\n') != std::string::npos;
+}
+
 void writeTable(HtmlWriter& out, const Table& table)
 {
   if (table.rows.empty()) {
@@ -90,6 +98,8 @@ void writeTable(HtmlWriter& out, const Table& table)
         out.element("th", {{"scope", "row"}}, row[i]);
       } else if (looksNumeric(row[i])) {
         out.element("td", {{"class", "num"}}, row[i]);
+      } else if (isProse(row[i])) {
+        out.element("td", {{"class", "text"}}, row[i]);
       } else {
         out.element("td", {}, row[i]);
       }

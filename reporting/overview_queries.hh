@@ -44,4 +44,9 @@ Section reportsSection(pqxx::transaction_base& tx, const OverviewQuery& query,
 Section inboundSection(pqxx::transaction_base& tx, const OverviewQuery& query);
 Section transportSection(pqxx::transaction_base& tx, const OverviewQuery& query);
 Section postureSection(pqxx::transaction_base& tx, const OverviewQuery& query);
+
+// The "Volume by sending source" figure of reportsSection alone: sources
+// grouped by organisation by `namer` (`summary` names them from the cache).
+Figure sendingSourcesFigure(pqxx::transaction_base& tx, const OverviewQuery& query,
+                            const SourceNamer& namer);
 } // namespace dmarc

@@ -17,9 +17,7 @@ namespace
 constexpr std::size_t s_lookupThreads = 16;
 } // namespace
 
-std::map<std::string, SourceName> cachedSourceNames(pqxx::transaction_base& tx,
-                                                    DnsResolver& resolver,
-                                                    const PublicSuffixList& psl,
+std::map<std::string, SourceName> storedSourceNames(pqxx::transaction_base& tx,
                                                     const std::vector<std::string>& addresses)
 {
   std::map<std::string, SourceName> names;
@@ -32,6 +30,15 @@ std::map<std::string, SourceName> cachedSourceNames(pqxx::transaction_base& tx,
            pgArrayLiteral(addresses))) {
     names[row[0].c_str()] = {row[1].c_str(), row[2].as<bool>(), row[3].c_str(), false};
   }
+  return names;
+}
+
+std::map<std::string, SourceName> cachedSourceNames(pqxx::transaction_base& tx,
+                                                    DnsResolver& resolver,
+                                                    const PublicSuffixList& psl,
+                                                    const std::vector<std::string>& addresses)
+{
+  std::map<std::string, SourceName> names = storedSourceNames(tx, addresses);
   std::vector<std::string> missing;
   for (const auto& address : addresses) {
     if (!names.count(address)) {

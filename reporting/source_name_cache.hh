@@ -19,6 +19,11 @@
 
 namespace dmarc
 {
+// Names for `addresses` as the cache holds them (a week at most), without
+// asking DNS: what `summary` shows.
+std::map<std::string, SourceName> storedSourceNames(pqxx::transaction_base& tx,
+                                                    const std::vector<std::string>& addresses);
+
 // Names for `addresses` from the cache, asking `resolver` (which must be
 // safe to call from several threads at once) for the ones missing or older
 // than a week, and storing what it answered in the transaction.

@@ -14,6 +14,7 @@ is reported in plain words with a non-zero exit.
 
 import http.server
 import os
+import re
 import socket
 import socketserver
 import ssl
@@ -439,6 +440,55 @@ class CheckTest(unittest.TestCase):
             self.assert_problem("broken.example", "error", "DNS lookup of _dmarc.broken.example failed")
         finally:
             self.dns.unrefuse_zone("broken.example")
+
+    def test_results_stored_and_shown_on_the_overview(self):
+        # Without a database check only prints; with one it stores each
+        # check's result, and the overview's Posture section shows each
+        # domain's latest run with what to fix, as text.
+        pg = hs.current().postgres
+        dsn = pg.create_database("posture")
+        proc = subprocess.run([self.tool, "db", "upgrade", "--database", dsn, "--sql-dir",
+                               os.path.join(hs.top_srcdir(), "sql")], capture_output=True, text=True, timeout=120)
+        self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
+        self.publish("stored.example", tlsrpt=False)
+        self.serve("stored.example")
+        code, printed = self.check("stored.example")
+        self.assertEqual(code, 1, printed)
+        code, out = self.check("stored.example", "--database", dsn)
+        self.assertEqual((code, out), (1, printed))
+        rows = pg.psql("SELECT check_name || ' ' || status || ' ' || (fix <> '') FROM posture_check"
+                       " WHERE domain = 'stored.example' ORDER BY 1", dbname="posture")
+        self.assertEqual(rows.splitlines(), ["DMARC ok false", "MTA-STS ok false", "MX ok false", "SPF ok false",
+                                             "STARTTLS ok false", "TLS-RPT warning true"])
+        # A later run replaces it on the page; its record quotes markup.
+        self.publish("stored.example", tlsrpt=False, dmarc="v=DMARC1; p=<script>alert(1)</script>")
+        code, out = self.check("stored.example", "--database", dsn, "--no-starttls")
+        self.assertEqual(code, 2, out)
+        code, out = self.check("stored.example", "--database", dsn, "--no-store")
+        self.assertEqual(pg.psql("SELECT count(DISTINCT checked_at) FROM posture_check", dbname="posture"), "2")
+        # A database that cannot be reached: the findings, then exit 69.
+        code, out = self.check("stored.example", "--database", "host=/nonexistent dbname=x")
+        self.assertEqual(code, 69, out)
+        self.assertIn("results not stored: cannot connect to the database", out)
+        self.assertIn("stored.example\n  error   DMARC", out)
+        page = self.overview(dsn)
+        self.assertNotIn("<script", page)
+        posture = page[page.index('id="posture"'):]
+        cells = re.findall(r'<tr><th scope="row">stored\.example</th><td>([A-Z-]+)</td><td>(\w+)</td>', posture)
+        self.assertEqual(cells, [("DMARC", "error"), ("TLS-RPT", "warning"), ("MTA-STS", "ok"), ("MX", "ok"),
+                                 ("SPF", "ok")])
+        self.assertIn("p=&lt;script&gt;alert(1)&lt;/script&gt;", posture)
+        self.assertIn("Publish exactly one valid record at _dmarc.stored.example", posture)
+        self.assertIn("Publish _smtp._tls.stored.example TXT", posture)
+        self.assertIn(socket.gethostname(), posture)
+        self.assertIn("No check has been run", self.overview(dsn, "--domain", "unchecked.example"))
+
+    def overview(self, dsn, *extra):
+        proc = subprocess.run([self.tool, "overview", "--database", dsn, "--output", "-", "--days", "1",
+                               "--time-zone", "UTC", "--no-reverse-dns"] + list(extra),
+                              capture_output=True, text=True, timeout=120)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        return proc.stdout
 
 
 if __name__ == "__main__":

@@ -266,7 +266,7 @@ class OverviewTest(unittest.TestCase):
 
     def test_empty_days_and_posture_say_so(self):
         self.assertIn("<th scope=\"row\">2026-01-03</th><td>no data</td>", self.html)
-        self.assertIn("are not stored, so this page cannot show them", self.html)
+        self.assertIn("No check has been run", self.html)
         self.assertIn("p=none only monitors", self.html)
         self.assertIn("pct=50 applies the policy", self.html)
 

@@ -1,10 +1,11 @@
-"""`dmarc-reports summary` against the harness PostgreSQL (issue 8, parts 1-2).
+"""`dmarc-reports summary` against the harness PostgreSQL.
 
 Stored data is made in two ways: aggregate and TLS-RPT reports are ingested
 with `dmarc-reports ingest` (shared samples plus small hand-made reports with
-known counts), and verdicts with known TLS facts are inserted into the
-verdict table the milter writes. The text and --json outputs are checked
-figure by figure.
+known counts), and verdicts with known TLS facts, DMARC results,
+dispositions and overrides are inserted into the verdict table the milter
+writes; source names are put in the cache the overview keeps. The text and
+--json outputs are checked figure by figure, in UTC and in another zone.
 """
 
 import json
@@ -91,11 +92,29 @@ class SummaryTest(unittest.TestCase):
                     " WHERE queue_id IN ('Q10', 'Q11')" % (arc, arc), dbname="summary")
         cls.pg.psql("UPDATE verdict SET rcpt_domains = '{lists-ours.example}', override_reasons = '{local_policy}',"
                     " override_comments = '{\"\"}' WHERE queue_id = 'Q12'", dbname="summary")
+        # The milter's outcomes for mail to other.example: two rejected and
+        # one held from failing domains, one failure let through by a local
+        # policy override, and one pass at 23:30 UTC (the 3rd in Berlin).
+        outcomes = [("bad.example", "fail", "reject", None, "10:00")] * 2 + [
+            ("held.example", "fail", "quarantine", None, "10:00"),
+            ("partner.example", "fail", "none", "partner <b>", "11:00"),
+            ("good.example", "pass", "none", None, "23:30")]
+        for i, (domain, result, applied, override, time) in enumerate(outcomes):
+            cls.pg.psql(cls.verdict_sql(100 + i, domain, None, None, None, None, result, applied, override, time,
+                                        rcpt="other.example"), dbname="summary")
+        # Names as the overview cached them: 192.0.2.1 confirmed, the other
+        # address without a name.
+        cls.pg.psql("INSERT INTO source_name (address, ptr_name, confirmed, organisation) VALUES"
+                    " ('192.0.2.1', 'mta1.sender.example', true, 'sender.example'),"
+                    " ('198.51.100.7', '', false, '')", dbname="summary")
 
     @staticmethod
-    def verdict_sql(i, domain, version, cipher, bits, verify):
+    def verdict_sql(i, domain, version, cipher, bits, verify, result="none", applied="none", override=None,
+                    time="10:00", rcpt="ours.example"):
         def lit(value):
             return "NULL" if value is None else ("'%s'" % value if isinstance(value, str) else str(value))
+        reasons = "'{local_policy}'" if override else "'{}'"
+        comments = "ARRAY['%s']" % override if override else "'{}'"
         return (
             "INSERT INTO verdict (message_key, received_at, reporting_host, queue_id, client_ip, helo,"
             " mail_from_domain, rcpt_domains, from_domain, from_domains, dmarc_result, reason, dkim_aligned,"
@@ -103,15 +122,18 @@ class SummaryTest(unittest.TestCase):
             " disposition_requested, disposition_applied, override_reasons, override_comments, spf_domain,"
             " spf_scope, spf_result, spf_explanation, dkim_domains, dkim_selectors, dkim_results,"
             " dkim_algorithms, dkim_human_results, dkim_key_bits, tls_version, tls_cipher, tls_bits, tls_verify)"
-            " VALUES ('%s', '2026-01-02 10:00:00+00', 'mx1', 'Q%d', '203.0.113.%d', 'h', '%s',"
-            " '{ours.example}', '%s', '{%s}', 'none', '', false, false, '%s', 'psl', 'p', true, 'none',"
-            " 'none', 'none', '{}', '{}', '%s', 'mfrom', 'none', '', '{}', '{}', '{}', '{}', '{}', '{}',"
-            " %s, %s, %s, %s)" % (uuid.uuid4(), i, i + 1, domain, domain, domain, domain, domain,
+            " VALUES ('%s', '2026-01-02 %s:00+00', 'mx1', 'Q%d', '203.0.113.%d', 'h', '%s',"
+            " '{%s}', '%s', '{%s}', '%s', '', false, false, '%s', 'psl', 'p', true, 'none',"
+            " 'none', '%s', %s, %s, '%s', 'mfrom', 'none', '', '{}', '{}', '{}', '{}', '{}', '{}',"
+            " %s, %s, %s, %s)" % (uuid.uuid4(), time, i, i % 250 + 1, domain, rcpt, domain, domain, result,
+                                   domain, applied, reasons, comments, domain,
                                    lit(version), lit(cipher), lit(bits), lit(verify)))
 
     def summary(self, *args):
-        proc = subprocess.run([self.tool, "summary", "--database", self.dsn, "--begin", "2026-01-01", "--end",
-                               "2026-01-03"] + list(args), capture_output=True, text=True, timeout=120)
+        period = [] if "--begin" in args else ["--begin", "2026-01-01", "--end", "2026-01-03"]
+        zone = [] if "--time-zone" in args else ["--time-zone", "UTC"]
+        proc = subprocess.run([self.tool, "summary", "--database", self.dsn] + period + zone + list(args),
+                              capture_output=True, text=True, timeout=120)
         self.assertEqual(proc.returncode, 0, proc.stderr)
         return proc.stdout
 
@@ -170,6 +192,57 @@ class SummaryTest(unittest.TestCase):
         out = self.summary("--domain", "lists-ours.example")
         self.assertRegex(out, r"mailing_list +lists\.example\.org +arc=pass as\[2\]\.d=lists\.example\.org +2 +1")
         self.assertRegex(out, r"rx-three\.example +trusted_forwarder +arc=pass as\[2\]\.d=lists\.example\.org +4")
+    def test_milter_outcomes(self):
+        doc = json.loads(self.summary("--json", "--domain", "other.example"))
+        sections = doc["sections"]
+        self.assertEqual((doc["first_day"], doc["end_day"], doc["time_zone"]), ("2026-01-01", "2026-01-03", "UTC"))
+        key = {r["figure"]: (r["messages"], r["share %"]) for r in sections["inbound_key_figures"]}
+        self.assertEqual(key["messages judged"], (5, 100.0))
+        self.assertEqual(key["DMARC fail"], (4, 80.0))
+        self.assertEqual(key["rejected"], (2, 40.0))
+        self.assertEqual(key["held (quarantine)"], (1, 20.0))
+        self.assertEqual(key["policy overridden"], (1, 20.0))
+        results = {r["day"]: r for r in sections["inbound_dmarc_results"]}
+        self.assertEqual((results["2026-01-02"]["pass"], results["2026-01-02"]["fail"]), (1, 4))
+        self.assertIsNone(results["2026-01-01"]["pass"])  # no data that day
+        dispositions = results = {r["day"]: r for r in sections["inbound_dispositions"]}
+        self.assertEqual((dispositions["2026-01-02"]["reject"], dispositions["2026-01-02"]["quarantine"],
+                          dispositions["2026-01-02"]["delivered"]), (2, 1, 2))
+        failing = {r["From domain"]: (r["messages"], r["rejected"], r["held"], r["delivered"])
+                   for r in sections["inbound_failing_from"]}
+        self.assertEqual(failing, {"bad.example": (2, 2, 0, 0), "held.example": (1, 0, 1, 0),
+                                   "partner.example": (1, 0, 0, 1)})
+        overrides = sections["inbound_overrides"]
+        self.assertEqual([(r["reason"], r["messages"], r["comment"]) for r in overrides],
+                         [("local_policy", 1, "partner <b>")])
+
+    def test_milter_outcomes_in_the_time_zone(self):
+        # 23:30 UTC on the 2nd is the 3rd in Berlin: that day has the pass only.
+        doc = json.loads(self.summary("--json", "--domain", "other.example", "--begin", "2026-01-03", "--end",
+                                      "2026-01-04", "--time-zone", "Europe/Berlin"))
+        key = {r["figure"]: r["messages"] for r in doc["sections"]["inbound_key_figures"]}
+        self.assertEqual((key["messages judged"], key["DMARC pass"]), (1, 1))
+        self.assertEqual(doc["begin"], 1767394800)  # 2026-01-03T00:00+01:00
+        out = self.summary("--domain", "other.example", "--begin", "2026-01-03", "--end", "2026-01-04",
+                           "--time-zone", "Europe/Berlin")
+        self.assertIn("2026-01-03 to 2026-01-04 (Europe/Berlin days, [begin, end))", out.splitlines()[0])
+
+    def test_sources_grouped_by_organisation(self):
+        doc = json.loads(self.summary("--json", "--domain", "ours.example"))
+        groups = {r["source"]: (r["addresses"], r["messages"], r["passed"], r["failed"])
+                  for r in doc["sections"]["dmarc_sources"]}
+        self.assertEqual(groups, {"sender.example": (1, 100, 90, 10), "198.51.100.7": (1, 10, 0, 10)})
+
+    def test_text_shows_outcomes_and_organisations(self):
+        out = self.summary("--domain", "other.example")
+        self.assertIn("Inbound mail as we judged it: Top failing From domains", out)
+        self.assertRegex(out, r"\n +rejected +2 +40\.0 *\n")
+        self.assertRegex(out, r"\n +bad\.example +2 +2 +2 +0 +0 +0 *\n")
+        self.assertRegex(out, r"\n +local_policy +- +partner <b> +1 +1 *\n")
+        self.assertRegex(out, r"\n  2026-01-01 +- +- +- +- *\n")  # a day without verdicts
+        self.assertIn("Volume by sending source\n  (none)\n", out)
+        out = self.summary("--domain", "ours.example")
+        self.assertRegex(out, r"Volume by sending source\n.*\n +sender\.example +1 +100 +90 +10 +90\.0 *\n")
 
     def test_other_domain_sees_nothing(self):
         doc = json.loads(self.summary("--json", "--domain", "not-ours.example"))
