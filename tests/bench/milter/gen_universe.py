@@ -23,10 +23,18 @@ records, include of a name without SPF). DKIM keys: RSA-2048, RSA-1024 and
 Ed25519 (RFC 8463), some domains dual-signing. Messages 2 KB-100 KB
 (log-uniform), a mix of DMARC pass, fail and none.
 
-Signing is done here (relaxed/relaxed, rsa-sha256 or ed25519-sha256, RFC 6376
-section 3.4/3.5) with python3-cryptography, because dkimpy is not packaged in
-Debian 12's default set; the benchmark's verification by OpenDKIM itself
-proves the signatures right (see the "dkim=pass" counts run-bench prints).
+Indirect mail carries ARC sets (RFC 8617), one to three hops: mailing-list
+messages (the author's DKIM signature broken by a Subject tag and a footer,
+re-sent from the list's envelope and address, signed and sealed by the list,
+after up to two sealing forwarders) and forwarded messages (body intact,
+client and sealers of one to three forwarders, the envelope kept). The
+sealers' keys (RSA-2048, selector "arc") are in the universe's DNS.
+
+DKIM signing is done here (relaxed/relaxed, rsa-sha256 or ed25519-sha256,
+RFC 6376 section 3.4/3.5) with python3-cryptography; the benchmark's
+verification by OpenDKIM itself proves the signatures right (see the
+"dkim=pass" counts run-bench prints). ARC sets are made with python3-dkim's
+arc_sign (Debian's dkimpy, which also verifies them: --check-arc).
 Trusts nothing but its arguments.
 """
 
@@ -118,6 +126,29 @@ class SigningKey:
         else:
             signature = self.private.sign(data.encode(), padding.PKCS1v15(), hashes.SHA256())
         return tags + base64.b64encode(signature).decode()
+
+
+class Sealer:
+    """A mailing list or forwarder that seals what it relays (RFC 8617)."""
+
+    def __init__(self, name, net):
+        self.name = name
+        self.net = net  # its outbound addresses: <net>.0/24
+        self.key = SigningKey(name, "arc", "rsa2048", make_key("rsa2048"))
+
+    def ip(self, rng):
+        return "%s.%d" % (self.net, rng.randint(2, 250))
+
+    def records(self):
+        return [(self.name, "TXT", "v=spf1 ip4:%s.0/24 -all" % self.net),
+                ("_dmarc." + self.name, "TXT", "v=DMARC1; p=none"),
+                ("arc._domainkey." + self.name, "TXT", self.key.dns_record())]
+
+    def pkcs1(self):
+        # dkimpy reads RSA keys in PKCS#1 PEM only.
+        return self.key.private.private_bytes(serialization.Encoding.PEM,
+                                              serialization.PrivateFormat.TraditionalOpenSSL,
+                                              serialization.NoEncryption())
 
 
 def make_key(rng_kind):
@@ -251,7 +282,12 @@ def build_universe(rng, count):
     records.append(("_dmarc." + loop.name, "TXT", loop.dmarc))
     records.append((loop.name, "TXT", loop.spf[0]))
     records.append(("e2e._domainkey." + loop.name, "TXT", loop.keys[0].dns_record()))
-    return domains, esp, esp_key, loop, records
+    # ARC: one mailing list and three forwarders, each sealing what it relays.
+    sealers = {"list": Sealer("list-server.bench", "100.65.0"),
+               "forwarders": [Sealer("fwd%d-relay.bench" % n, "100.66.%d" % n) for n in (1, 2, 3)]}
+    for sealer in [sealers["list"]] + sealers["forwarders"]:
+        records.extend(sealer.records())
+    return domains, esp, esp_key, loop, records, sealers
 
 
 # --------------------------------------------------------------------------
@@ -285,10 +321,64 @@ INTENTS = [  # (intent, weight)
     ("unknown-selector", 3),
     ("treewalk", 2),
     ("dual-signed", 2),
+    ("list-arc", 6),       # a mailing list (and forwarders before it) sealed it
+    ("forwarded-arc", 6),  # one to three forwarders sealed it
 ]
 
 
-def make_message(rng, number, domains, esp, esp_key, now, size):
+# The headers an ARC-Message-Signature covers (those present).
+ARC_SIGNED_HEADERS = SIGNED_HEADERS + ["list-id"]
+
+
+def arc_seal(sealer, headers, body, results, now):
+    """Prepends the next ARC set of `sealer` to headers [(name, value)]: its
+    ARC-Authentication-Results say `results` (the sealer's own findings)."""
+    import dkim  # python3-dkim; only needed when the corpus is (re)generated
+
+    present = {name.lower() for name, _ in headers}
+    signed = [h.encode() for h in ARC_SIGNED_HEADERS if h in present]
+    message = "".join("%s: %s\r\n" % (n, v) for n, v in
+                      [("Authentication-Results", "%s; %s" % (sealer.name, results))] + headers)
+    arc_set = dkim.arc_sign((message + "\r\n" + body).encode(), b"arc", sealer.name.encode(), sealer.pkcs1(),
+                            sealer.name.encode(), include_headers=signed, timestamp=now)
+    if len(arc_set) != 3:
+        raise RuntimeError("arc_sign made no ARC set for %s" % sealer.name)
+    for line in reversed(arc_set):  # ARC-Seal, ARC-Message-Signature, ARC-Authentication-Results
+        name, value = line.decode().rstrip("\r\n").split(":", 1)
+        headers.insert(0, (name, value.lstrip(" ").replace("\r\n", "\n")))
+
+
+def relay_through_sealers(rng, intent, headers, body, author_signed, client, mail_from_domain, from_domain,
+                          sealers, now):
+    """The hops of an indirect message, each sealing it. Returns (headers, body,
+    client, helo, mail_from) of the last hop; mail_from None: unchanged."""
+    hops = rng.randint(1, 3)
+    path = sealers["forwarders"][:hops - 1] + [sealers["list"]] if intent == "list-arc" else \
+        sealers["forwarders"][:hops]
+    dkim_intact = author_signed
+    for number, sealer in enumerate(path, 1):
+        spf = "pass" if number == 1 else "fail"  # later hops see the previous relay's address
+        dmarc = "pass" if dkim_intact or spf == "pass" else "fail"
+        results = "dkim=%s header.d=%s; spf=%s smtp.mailfrom=%s; dmarc=%s header.from=%s" % (
+            "pass" if dkim_intact else "none", from_domain, spf, mail_from_domain, dmarc, from_domain)
+        if number > 1:
+            results += "; arc=pass"
+        if sealer is sealers["list"]:
+            # The list tags the Subject, adds a footer and List-Id, signs as itself.
+            headers = [(n, "[bench-list] " + v if n == "Subject" else v) for n, v in headers]
+            body += "--\r\nbench-list mailing list\r\nhttps://list-server.bench/bench-list\r\n"
+            headers.append(("List-Id", "<bench-list.list-server.bench>"))
+            headers.insert(0, ("DKIM-Signature", sealer.key.sign(headers, body, now)))
+            mail_from_domain = sealer.name
+            dkim_intact = False
+        arc_seal(sealer, headers, body, results, now)
+        client = sealer.ip(rng)
+    # A list sends from its own envelope; a forwarder keeps the author's (None).
+    mail_from = "bench-list-bounces@%s" % mail_from_domain if intent == "list-arc" else None
+    return headers, body, client, "mail.%s" % path[-1].name, mail_from
+
+
+def make_message(rng, number, domains, esp, esp_key, sealers, now, size):
     intent = rng.choices([i for i, _ in INTENTS], [w for _, w in INTENTS])[0]
     pool = domains
     if intent == "subdomain":
@@ -307,9 +397,12 @@ def make_message(rng, number, domains, esp, esp_key, now, size):
     client = "192.0.2.%d" % rng.randint(1, 254)
     sign_with = []
     tamper = False
-    if intent in ("aligned-pass", "subdomain", "treewalk", "dual-signed"):
+    if intent in ("aligned-pass", "subdomain", "treewalk", "dual-signed", "list-arc"):
         client = d.good_ip(rng)
         sign_with = list(d.keys) if intent == "dual-signed" else [d.keys[0]]
+    elif intent == "forwarded-arc":
+        client = d.good_ip(rng)
+        sign_with = [d.keys[0]] if rng.random() < 0.5 else []  # unsigned: only ARC can save it
     elif intent == "dkim-only":
         sign_with = [d.keys[0]]
         mail_from_domain = "bounces.%s" % esp.name if rng.random() < 0.5 else from_domain
@@ -346,8 +439,40 @@ def make_message(rng, number, domains, esp, esp_key, now, size):
         body = body.replace("invoice", "lnvoice", 1) if "invoice" in body else "X" + body
     for sig in reversed(signatures):
         headers.insert(0, ("DKIM-Signature", sig))
+    if intent in ("list-arc", "forwarded-arc"):
+        headers, body, client, helo, relayed_from = relay_through_sealers(
+            rng, intent, headers, body, bool(sign_with), client, mail_from_domain, from_domain, sealers, now)
+        mail_from = relayed_from or mail_from
     text = "".join("%s: %s\n" % (n, v) for n, v in headers) + "\n" + body.replace("\r\n", "\n")
     return intent, client, helo, mail_from, rcpt, from_domain, text
+
+
+def check_arc(records, corpus_dir):
+    """Every sealed message's chain validates (dkimpy, keys from the universe):
+    the corpus exercises validation, not only failure paths."""
+    import dkim
+
+    txt = {}
+    for name, rtype, data in records:
+        if rtype == "TXT":
+            txt.setdefault(name.lower(), []).append(data)
+
+    def dnsfunc(name, timeout=5):
+        found = txt.get(name.decode().rstrip(".").lower(), [])
+        return found[0].encode() if found else None
+
+    sealed = 0
+    with open(os.path.join(corpus_dir, "manifest.tsv")) as manifest:
+        for line in manifest:
+            fields = line.rstrip("\n").split("\t")
+            if line.startswith("#") or fields[5] not in ("list-arc", "forwarded-arc"):
+                continue
+            with open(os.path.join(corpus_dir, fields[0]), "rb") as handle:
+                cv, _, reason = dkim.arc_verify(handle.read().replace(b"\n", b"\r\n"), dnsfunc=dnsfunc)
+            if cv != dkim.CV_Pass:
+                raise RuntimeError("%s: ARC chain does not validate: %s %s" % (fields[0], cv, reason))
+            sealed += 1
+    print("gen_universe: %d messages with ARC sets, every chain validates" % sealed)
 
 
 def main():
@@ -362,7 +487,7 @@ def main():
     os.makedirs(os.path.join(args.out, "keys"), exist_ok=True)
     corpus_dir = os.path.join(args.out, "corpus")
     os.makedirs(corpus_dir, exist_ok=True)
-    domains, esp, esp_key, loop, records = build_universe(rng, args.domains)
+    domains, esp, esp_key, loop, records, sealers = build_universe(rng, args.domains)
     with open(os.path.join(args.out, "records.tsv"), "w") as out:
         for name, rtype, data in records:
             out.write("%s\t%s\t%s\n" % (name, rtype, data))
@@ -380,11 +505,12 @@ def main():
         for number in range(args.messages):
             size = int(math.exp(rng.uniform(low, high))) - 900  # minus the header block
             intent, client, helo, mail_from, rcpt, from_domain, text = make_message(
-                rng, number, domains, esp, esp_key, now, max(size, 1000))
+                rng, number, domains, esp, esp_key, sealers, now, max(size, 1000))
             name = "%05d.eml" % number
             with open(os.path.join(corpus_dir, name), "w") as handle:
                 handle.write(text)
             manifest.write("\t".join([name, client, helo, mail_from, rcpt, intent, from_domain]) + "\n")
+    check_arc(records, corpus_dir)
     # The end-to-end message.
     headers = [
         ("From", "Loop <alice@%s>" % loop.name),
