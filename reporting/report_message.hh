@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "lib/core/mail_date.hh"
 #include "reporting/byte_sink.hh"
 
 namespace dmarc
@@ -41,7 +42,4 @@ void writeReportMessage(ByteSink& out, const ReportMessageInfo& info, std::istre
 // short text message says so instead (same Subject, no attachment).
 void writeSizeErrorMessage(ByteSink& out, const ReportMessageInfo& info, std::uint64_t reportBytes,
                            std::uint64_t limitBytes);
-
-// RFC 5322 date-time in UTC, e.g. "Sat, 28 Nov 2026 14:05:00 +0000".
-std::string rfc5322Date(std::time_t when);
 } // namespace dmarc

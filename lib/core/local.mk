@@ -31,6 +31,10 @@ lib_libdmarccore_a_SOURCES += \
 	lib/core/domain_name.cc \
 	lib/core/domain_name.hh \
 	lib/core/error.hh \
+	lib/core/failure_condition.cc \
+	lib/core/failure_condition.hh \
+	lib/core/failure_report.cc \
+	lib/core/failure_report.hh \
 	lib/core/from_header.cc \
 	lib/core/from_header.hh \
 	lib/core/header_canon.cc \
@@ -39,16 +43,24 @@ lib_libdmarccore_a_SOURCES += \
 	lib/core/header_counts.hh \
 	lib/core/header_name.cc \
 	lib/core/header_name.hh \
+	lib/core/header_section.cc \
+	lib/core/header_section.hh \
 	lib/core/idna.hh \
 	lib/core/local_policy.cc \
 	lib/core/local_policy.hh \
+	lib/core/local_part_redaction.cc \
+	lib/core/local_part_redaction.hh \
 	lib/core/log_throttle.cc \
 	lib/core/log_throttle.hh \
+	lib/core/mail_date.cc \
+	lib/core/mail_date.hh \
 	lib/core/org_domain.cc \
 	lib/core/org_domain.hh \
 	lib/core/policy_engine.cc \
 	lib/core/policy_engine.hh \
 	lib/core/public_suffix.hh \
+	lib/core/quoted_printable.cc \
+	lib/core/quoted_printable.hh \
 	lib/core/retry_backoff.cc \
 	lib/core/retry_backoff.hh \
 	lib/core/site_policy.cc \
@@ -67,6 +79,11 @@ tests_unit_test_core_SOURCES += \
 	tests/unit/test-base64_cc.cc \
 	tests/unit/test-decision_cc.cc \
 	tests/unit/test-dkim_key_record_cc.cc \
+	tests/unit/test-failure_condition_cc.cc \
+	tests/unit/test-failure_report_cc.cc \
+	tests/unit/test-header_section_cc.cc \
+	tests/unit/test-local_part_redaction_cc.cc \
+	tests/unit/test-quoted_printable_cc.cc \
 	tests/unit/test-header_canon_cc.cc \
 	tests/unit/test-header_name_cc.cc \
 	tests/unit/test-tag_list_cc.cc \

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -34,6 +35,22 @@ struct TlsFacts
   std::string certSubject;
   std::string certIssuer;
 };
+
+// What a failure report (RFC 9991) needs beyond the verdict, kept only for
+// a message whose policy asks for one (failure_condition.hh) when the site
+// enables failure reports: the whole envelope addresses and the header
+// section, bounded by the milter (header_section.hh).
+struct FailureSample
+{
+  std::string mailFrom;            // RFC5321.MailFrom; empty for <>
+  std::vector<std::string> rcptTo; // RCPT TO addresses, at most s_maxFailureRcpts
+  std::string headers;             // the header section as received, LF line ends
+  bool headersTruncated = false;   // the section was longer than the site's limit
+};
+
+// Why 64: a failure report names recipients only to help the owner find the
+// message; a list longer than this says nothing more.
+inline constexpr std::size_t s_maxFailureRcpts = 64;
 
 struct MessageRecord
 {
@@ -66,5 +83,8 @@ struct MessageRecord
   // The comment of the override ARC caused, e.g. "arc=pass
   // as[2].d=lists.example.org"; empty when none.
   std::string overrideComment;
+
+  // Set only when a failure report was requested and the site keeps them.
+  std::optional<FailureSample> failure;
 };
 } // namespace dmarc

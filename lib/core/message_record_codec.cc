@@ -11,10 +11,10 @@ namespace dmarc
 {
 namespace
 {
-// Version 2 added the ARC facts (after the DKIM signatures). A spool
-// written by an older build still holds version 1 records, which decode
-// with none.
-constexpr std::uint8_t s_formatVersion = 2;
+// Version 2 added the ARC facts, version 3 the failure sample (both after
+// the DKIM signatures). A spool written by an older build may still hold
+// version 1 or 2 records, which decode without what they lack.
+constexpr std::uint8_t s_formatVersion = 3;
 constexpr std::uint8_t s_oldestFormatVersion = 1;
 
 class Encoder
@@ -200,6 +200,30 @@ void encodePolicy(Encoder& out, const PublishedPolicy& policy)
   out.strs(policy.ruf);
 }
 
+void encodeFailure(Encoder& out, const std::optional<FailureSample>& failure)
+{
+  out.boolean(failure.has_value());
+  if (failure) {
+    out.str(failure->mailFrom);
+    out.strs(failure->rcptTo);
+    out.str(failure->headers);
+    out.boolean(failure->headersTruncated);
+  }
+}
+
+std::optional<FailureSample> decodeFailure(Decoder& in)
+{
+  if (!in.boolean()) {
+    return std::nullopt;
+  }
+  FailureSample failure;
+  failure.mailFrom = in.str();
+  failure.rcptTo = in.strs();
+  failure.headers = in.str();
+  failure.headersTruncated = in.boolean();
+  return failure;
+}
+
 std::vector<DkimSignatureOutcome> decodeSignatures(Decoder& in)
 {
   std::vector<DkimSignatureOutcome> signatures;
@@ -327,6 +351,7 @@ std::string encodeMessageRecord(const MessageRecord& record)
     out.u32(signature.keyBits);
   }
   encodeArc(out, record);
+  encodeFailure(out, record.failure);
   return out.take();
 }
 
@@ -402,6 +427,9 @@ std::optional<MessageRecord> decodeMessageRecord(std::string_view bytes)
   verdict.dkim = decodeSignatures(in);
   if (version >= 2) {
     decodeArc(in, record);
+  }
+  if (version >= 3) {
+    record.failure = decodeFailure(in);
   }
   if (!in.ok() || !in.atEnd()) {
     return std::nullopt;

@@ -76,6 +76,21 @@ inline MessageRecord sampleMessageRecord(int n = 1)
   return record;
 }
 
+// The sample with what a failure report needs (fo=1 and a ruf are set).
+inline MessageRecord sampleFailureRecord(int n = 1)
+{
+  MessageRecord record = sampleMessageRecord(n);
+  FailureSample failure;
+  failure.mailFrom = "alice.sender@bounce.example.com";
+  failure.rcptTo = {"bob@example.net", "carol@example.org"};
+  failure.headers = "From: Alice Sender <alice.sender@example.com>\n"
+                    "To: bob@example.net\n"
+                    "Subject: hello\n";
+  failure.headersTruncated = true;
+  record.failure = failure;
+  return record;
+}
+
 // "" when equal, else the name of the first field that differs.
 inline std::string firstDifference(const MessageRecord& a, const MessageRecord& b)
 {
@@ -157,6 +172,13 @@ inline std::string firstDifference(const MessageRecord& a, const MessageRecord& 
   DM_CMP(arcSealers);
   DM_CMP(arcTrustedSealer);
   DM_CMP(overrideComment);
+  DM_CMP(failure.has_value());
+  if (a.failure) {
+    DM_CMP(failure->mailFrom);
+    DM_CMP(failure->rcptTo);
+    DM_CMP(failure->headers);
+    DM_CMP(failure->headersTruncated);
+  }
 #undef DM_CMP
   return "";
 }

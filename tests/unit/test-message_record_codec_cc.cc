@@ -58,7 +58,7 @@ BOOST_AUTO_TEST_CASE(test_Decode_RefusesTrailingBytesAndUnknownVersion)
 {
   auto bytes = encodeMessageRecord(sampleMessageRecord());
   BOOST_CHECK(!decodeMessageRecord(bytes + "x"));
-  for (char version : {'\0', '\3', '\xff'}) {
+  for (char version : {'\0', '\4', '\xff'}) {
     bytes[0] = version;
     BOOST_CHECK_MESSAGE(!decodeMessageRecord(bytes),
                         "got a record of version " << int(version) << ", want none");
@@ -132,8 +132,9 @@ BOOST_AUTO_TEST_CASE(test_Encode_RoundTripsArcFacts)
   auto bytes = encodeMessageRecord(record);
   // The last fields are the ARC facts; the result byte sits before the
   // sealer count. An unknown result value is refused.
+  // (Then the failure sample's flag byte, false here.)
   std::size_t resultOffset =
-      bytes.size() - 4 - record.overrideComment.size() - 4 - record.arcTrustedSealer.size() - 4;
+      bytes.size() - 1 - 4 - record.overrideComment.size() - 4 - record.arcTrustedSealer.size() - 4;
   for (const auto& sealer : record.arcSealers) {
     resultOffset -= 4 + sealer.size();
   }
@@ -141,6 +142,32 @@ BOOST_AUTO_TEST_CASE(test_Encode_RoundTripsArcFacts)
   BOOST_REQUIRE_EQUAL(int(bytes[resultOffset]), int(ArcResult::Fail));
   bytes[resultOffset] = 3;
   BOOST_CHECK(!decodeMessageRecord(bytes));
+}
+
+BOOST_AUTO_TEST_CASE(test_Encode_RoundTripsFailureSample)
+{
+  auto record = sampleFailureRecord();
+  record.failure->headers += std::string("X-Bytes: \0\xff\r\n", 15);
+  auto decoded = decodeMessageRecord(encodeMessageRecord(record));
+  BOOST_REQUIRE(decoded);
+  BOOST_CHECK_EQUAL(firstDifference(record, *decoded), "");
+  BOOST_CHECK(decoded->failure->headers == record.failure->headers);
+}
+
+BOOST_AUTO_TEST_CASE(test_Decode_ReadsVersion2RecordsOfAnOlderSpool)
+{
+  // A version 2 record is a version 3 one without the failure flag byte.
+  auto record = sampleMessageRecord();
+  auto bytes = encodeMessageRecord(record);
+  BOOST_REQUIRE_EQUAL(bytes.back(), '\0');
+  bytes.pop_back();
+  bytes[0] = 2;
+  auto decoded = decodeMessageRecord(bytes);
+  BOOST_REQUIRE_MESSAGE(decoded, "got no record from version 2 bytes, want one");
+  BOOST_CHECK_EQUAL(firstDifference(record, *decoded), "");
+  BOOST_CHECK(!decoded->failure);
+  // ...and a version 2 record never carries a failure sample.
+  BOOST_CHECK(!decodeMessageRecord(bytes + std::string(1, '\0')));
 }
 
 BOOST_AUTO_TEST_CASE(test_Decode_SurvivesEverySingleByteFlip)
