@@ -15,6 +15,8 @@
 #include "lib/adapters/dkim_crypto.hh"
 #include "lib/core/ascii_text.hh"
 #include "lib/core/error.hh"
+#include "lib/core/failure_condition.hh"
+#include "lib/core/header_section.hh"
 #include "lib/core/message_identity.hh"
 #include "lib/core/verdict_store.hh"
 #include "milter/address_source.hh"
@@ -116,6 +118,9 @@ struct Session::Message
   std::uint64_t bodyBytes = 0;
   std::size_t headerCount = 0;
   bool endOfHeaders = false;
+  // What a failure report needs, collected only while FailureReports is on.
+  std::optional<HeaderSection> failureHeaders;
+  std::vector<std::string> failureRcpts;
 };
 
 Session::Session(SessionServices& services)
@@ -218,6 +223,9 @@ Reply Session::envFrom(MilterActions& actions, const std::vector<std::string_vie
   envelope.queueId = facts.queueId;
   envelope.receivedAt = d_services.clock();
   d_message->check = d_services.checker.begin(*d_message->config, envelope);
+  if (d_message->config->values.FailureReports) {
+    d_message->failureHeaders.emplace(d_message->config->values.FailureReportHeaderLimit);
+  }
   return Reply::Continue;
 }
 
@@ -235,6 +243,9 @@ Reply Session::envRcpt(MilterActions& actions, const std::vector<std::string_vie
   }
   const std::string address = stripAngles(args.front());
   d_message->identity.recipient(address);
+  if (d_message->failureHeaders && d_message->failureRcpts.size() < s_maxFailureRcpts) {
+    d_message->failureRcpts.push_back(address);
+  }
   auto domain = addressDomain(address);
   auto& domains = facts.rcptDomains;
   if (!domain.empty() && domains.size() < s_maxRcptDomains &&
@@ -254,6 +265,9 @@ Reply Session::header(MilterActions&, std::string_view name, std::string_view va
   message.facts.addHeader(name, value, message.config->site);
   message.identity.header(name, value);
   message.check->header(name, value);
+  if (message.failureHeaders) {
+    message.failureHeaders->add(name, value);
+  }
   return Reply::Continue;
 }
 
@@ -330,6 +344,11 @@ Reply Session::finishMessage(MilterActions& actions, Message& message)
       if (auto identity = message.identity.text(record.clientIp)) {
         record.messageKey = MessageIdentity::keyFromDigest(dkimDigest(*identity));
       }
+    }
+    if (message.failureHeaders && failureReportRequested(record.verdict)) {
+      record.failure =
+          FailureSample{message.facts.message.mailFrom, std::move(message.failureRcpts),
+                        message.failureHeaders->take(), message.failureHeaders->truncated()};
     }
     auto outcome = d_services.store->store(std::move(record));
     storeNote = std::string(toString(outcome));

@@ -10,6 +10,7 @@ dist_sql_DATA = \
 	sql/0005_tlsrpt_dkim.sql \
 	sql/0006_overview.sql \
 	sql/0007_arc.sql \
+	sql/0008_failure_reports.sql \
 	sql/0009_posture_checks.sql \
 	sql/0010_overview_sums.sql
 EXTRA_DIST += sql/README

@@ -8,6 +8,7 @@
 #include <pqxx/pqxx>
 
 #include "lib/adapters/pg_connection.hh"
+#include "lib/adapters/pg_failure_sql.hh"
 #include "lib/adapters/pg_verdict_sql.hh"
 
 namespace dmarc
@@ -85,6 +86,11 @@ void PgVerdictSink::insert(const std::vector<const MessageRecord*>& records)
     }
     auto params = verdictBatchParams(records, d_defaultHost);
     tx.exec_prepared(s_insertStatement, pqxx::prepare::make_dynamic_params(params));
+    // Failure samples (sql/0008) only when the batch has any, so that a
+    // site without FailureReports needs no newer schema.
+    if (auto failures = failureBatchParams(records); !failures.empty()) {
+      tx.exec_params(failureInsertSql(), pqxx::prepare::make_dynamic_params(failures));
+    }
     tx.commit();
     for (const auto* record : records) {
       d_knownHosts.insert(

@@ -14,6 +14,8 @@ lib_libdmarccore_a_SOURCES += \
 lib_libdmarcadapters_a_SOURCES += \
 	lib/adapters/pg_connection.cc \
 	lib/adapters/pg_connection.hh \
+	lib/adapters/pg_failure_sql.cc \
+	lib/adapters/pg_failure_sql.hh \
 	lib/adapters/pg_migrator.cc \
 	lib/adapters/pg_migrator.hh \
 	lib/adapters/pg_verdict_sink.cc \
@@ -33,6 +35,7 @@ tests_unit_test_core_SOURCES += \
 
 tests_unit_test_adapters_SOURCES += \
 	tests/unit/test-pg_connection_cc.cc \
+	tests/unit/test-pg_failure_sql_cc.cc \
 	tests/unit/test-pg_migrator_cc.cc \
 	tests/unit/test-pg_verdict_sql_cc.cc \
 	tests/unit/test-verdict_spool_cc.cc \

@@ -52,7 +52,7 @@ class SpoolRecoveryTest(unittest.TestCase):
     def setUp(self):
         if not self.pg.started:
             self.pg.start()
-        self.pg.psql("TRUNCATE verdict", dbname=DB)
+        self.pg.psql("TRUNCATE verdict CASCADE", dbname=DB)  # and failure samples
         self.milter = None
         self.addCleanup(self.cleanup)
 

@@ -63,7 +63,7 @@ class StoreTest(unittest.TestCase):
     def setUp(self):
         if not self.pg.started:  # a failed test must not leave the next one without a database
             self.pg.start()
-        self.sql("TRUNCATE verdict")
+        self.sql("TRUNCATE verdict CASCADE")  # failure samples go with their verdicts
 
     def sql(self, query, user=None):
         return self.pg.psql(query, dbname=DB, user=user)

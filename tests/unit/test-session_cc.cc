@@ -465,4 +465,74 @@ BOOST_FIXTURE_TEST_CASE(test_InjectedClock_ReachesCheckAndRecord, Fixture)
   BOOST_CHECK_MESSAGE(records[0].receivedAt == fixed, "the record did not get the injected time");
 }
 
+// Failure reports (RFC 9991): the sample is kept only when the site enables
+// them and the record's ruf/fo ask for this message, never the body, and
+// the header section within its limit.
+BOOST_FIXTURE_TEST_CASE(test_FailureReports_SampleOnlyWhenEnabledAndAsked, Fixture)
+{
+  publish("v=DMARC1; p=none; ruf=mailto:ruf@example.com; fo=1");
+  checker.outcomes.dkim.clear(); // no aligned DKIM pass: fo=1 asks for a report
+  const std::vector<std::pair<std::string, std::string>> headers{
+      {"From", " Alice <alice@example.com>"}, {"Subject", " hi\r\n\tthere"}};
+  {
+    Session session(services);
+    open(*this, session);
+    message(session, headers, "Secret body\r\n");
+  }
+  BOOST_REQUIRE_EQUAL(store.records().size(), 1u);
+  BOOST_CHECK_MESSAGE(!store.records()[0].failure, "got a sample with FailureReports off");
+
+  config = parseConfig("AuthservID mx.test\nFailureReports yes\nFailureReportHeaderLimit 1024\n",
+                       "t.conf");
+  {
+    Session session(services);
+    open(*this, session);
+    message(session, headers, "Secret body\r\n");
+  }
+  const auto records = store.records();
+  BOOST_REQUIRE_EQUAL(records.size(), 2u);
+  const auto& failure = records[1].failure;
+  BOOST_REQUIRE_MESSAGE(failure, "got no sample, want one for fo=1");
+  BOOST_CHECK_EQUAL(failure->mailFrom, "bounce@example.com");
+  BOOST_CHECK_EQUAL(failure->rcptTo.size(), 2u);
+  BOOST_CHECK_EQUAL(failure->headers, "From: Alice <alice@example.com>\nSubject: hi\n\tthere\n");
+  BOOST_CHECK(!failure->headersTruncated);
+  BOOST_CHECK_EQUAL(failure->headers.find("Secret"), std::string::npos);
+
+  // A pass with an aligned DKIM signature is not what fo=1 asks for.
+  DkimSignatureOutcome signature;
+  signature.result = DkimResult::Pass;
+  signature.domain = "example.com";
+  checker.outcomes.dkim.push_back(signature);
+  publish("v=DMARC1; p=none; ruf=mailto:ruf@example.com; fo=0");
+  {
+    Session session(services);
+    open(*this, session);
+    message(session, headers);
+  }
+  BOOST_REQUIRE_EQUAL(store.records().size(), 3u);
+  BOOST_CHECK(!store.records()[2].failure);
+}
+
+BOOST_FIXTURE_TEST_CASE(test_FailureReports_HeaderSectionBounded, Fixture)
+{
+  publish("v=DMARC1; p=none; ruf=mailto:ruf@example.com; fo=1");
+  config = parseConfig("AuthservID mx.test\nFailureReports yes\nFailureReportHeaderLimit 1024\n",
+                       "t.conf");
+  std::vector<std::pair<std::string, std::string>> headers{{"From", " a@example.com"}};
+  for (int i = 0; i < 100; ++i) {
+    headers.emplace_back("Received", std::string(60, 'r'));
+  }
+  Session session(services);
+  open(*this, session);
+  message(session, headers);
+  const auto records = store.records();
+  BOOST_REQUIRE_EQUAL(records.size(), 1u);
+  const auto& failure = records[0].failure;
+  BOOST_REQUIRE(failure);
+  BOOST_CHECK_LE(failure->headers.size(), 1024u);
+  BOOST_CHECK(failure->headersTruncated);
+  BOOST_CHECK(failure->headers.starts_with("From: a@example.com\n"));
+}
+
 BOOST_AUTO_TEST_SUITE_END()
