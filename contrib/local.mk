@@ -12,6 +12,7 @@ dm_contrib_sources = \
 	contrib/systemd/dmarc-milter.service.in \
 	contrib/systemd/dmarc-reports.service.in \
 	contrib/systemd/dmarc-reports-ingest.service.in \
+	contrib/systemd/dmarc-reports-failures.service.in \
 	contrib/systemd/postfix-chroot.conf.in \
 	contrib/systemd/dmarc-milter.tmpfiles.in \
 	contrib/dmarc-reports.default.in \
@@ -19,6 +20,7 @@ dm_contrib_sources = \
 EXTRA_DIST += $(dm_contrib_sources) \
 	contrib/systemd/dmarc-reports.timer \
 	contrib/systemd/dmarc-reports-ingest.timer \
+	contrib/systemd/dmarc-reports-failures.timer \
 	contrib/systemd/dmarc-milter.sysusers \
 	contrib/systemd/dmarc-reports.sysusers
 
@@ -26,6 +28,7 @@ dm_contrib_edited = \
 	contrib/systemd/dmarc-milter.service \
 	contrib/systemd/dmarc-reports.service \
 	contrib/systemd/dmarc-reports-ingest.service \
+	contrib/systemd/dmarc-reports-failures.service \
 	contrib/systemd/postfix-chroot.conf \
 	contrib/systemd/dmarc-milter.tmpfiles \
 	contrib/dmarc-reports.default \
@@ -35,6 +38,7 @@ $(dm_contrib_edited): Makefile
 contrib/systemd/dmarc-milter.service: $(srcdir)/contrib/systemd/dmarc-milter.service.in
 contrib/systemd/dmarc-reports.service: $(srcdir)/contrib/systemd/dmarc-reports.service.in
 contrib/systemd/dmarc-reports-ingest.service: $(srcdir)/contrib/systemd/dmarc-reports-ingest.service.in
+contrib/systemd/dmarc-reports-failures.service: $(srcdir)/contrib/systemd/dmarc-reports-failures.service.in
 contrib/systemd/postfix-chroot.conf: $(srcdir)/contrib/systemd/postfix-chroot.conf.in
 contrib/systemd/dmarc-milter.tmpfiles: $(srcdir)/contrib/systemd/dmarc-milter.tmpfiles.in
 contrib/dmarc-reports.default: $(srcdir)/contrib/dmarc-reports.default.in
@@ -49,9 +53,9 @@ CLEANFILES += $(dm_contrib_edited) contrib/dmarc-milter.conf
 noinst_DATA = contrib/dmarc-milter.conf contrib/dmarc-reports.default contrib/systemd/dmarc-milter.tmpfiles
 
 systemdsystemunit_DATA = contrib/systemd/dmarc-milter.service contrib/systemd/dmarc-reports.service \
-	contrib/systemd/dmarc-reports-ingest.service
+	contrib/systemd/dmarc-reports-ingest.service contrib/systemd/dmarc-reports-failures.service
 dist_systemdsystemunit_DATA = contrib/systemd/dmarc-reports.timer \
-	contrib/systemd/dmarc-reports-ingest.timer
+	contrib/systemd/dmarc-reports-ingest.timer contrib/systemd/dmarc-reports-failures.timer
 pkgdata_DATA += contrib/systemd/postfix-chroot.conf
 examples_DATA = contrib/dmarc-reports.cron
 

@@ -18,6 +18,10 @@ reporting_libaggregate_a_SOURCES = \
 	reporting/https_poster.hh \
 	reporting/mailer.cc \
 	reporting/mailer.hh \
+	reporting/mailer_options.cc \
+	reporting/mailer_options.hh \
+	reporting/pg_text_array.cc \
+	reporting/pg_text_array.hh \
 	reporting/report_message.cc \
 	reporting/report_message.hh \
 	reporting/report_model.cc \
@@ -54,7 +58,8 @@ tests_unit_test_reporting_SOURCES = \
 	tests/unit/test-tls_client_cc.cc
 tests_unit_test_reporting_CPPFLAGS = $(AM_CPPFLAGS) $(DM_ADAPTER_CFLAGS)
 tests_unit_test_reporting_CXXFLAGS = $(DM_TEST_CXXFLAGS)
-tests_unit_test_reporting_LDADD = reporting/libaggregate.a $(DM_LIBS) $(BOOST_TEST_LIBS)
+tests_unit_test_reporting_LDADD = reporting/libfailure.a reporting/libaggregate.a $(DM_LIBS) \
+	$(BOOST_TEST_LIBS)
 TESTS += tests/unit/test-reporting
 
 # Integration tests (tests/integration/run.py discovers test_*.py) and their data.

@@ -26,6 +26,7 @@
 #include "lib/adapters/unbound_resolver.hh"
 #include "lib/core/error.hh"
 #include "reporting/https_poster.hh"
+#include "reporting/mailer_options.hh"
 #include "reporting/report_naming.hh"
 #include "reporting/report_run.hh"
 #include "reporting/run_lock.hh"
@@ -339,21 +340,7 @@ int sendCommand(int argc, char** argv)
     transport = single(parsed, "transport", "sendmail");
     sendmailCommand = single(parsed, "sendmail", "/usr/sbin/sendmail -t -oi");
     if (transport == "smtp") {
-      std::string relay = single(parsed, "smtp-relay");
-      if (relay.empty()) {
-        throw ConfigError("--transport smtp needs --smtp-relay");
-      }
-      auto colon = relay.rfind(':');
-      if (colon != std::string::npos && relay.find(']') == std::string::npos &&
-          relay.find(':') == colon) {
-        smtp.host = relay.substr(0, colon);
-        smtp.port = relay.substr(colon + 1);
-      } else if (relay.starts_with("[") && relay.find("]:") != std::string::npos) {
-        smtp.host = relay.substr(1, relay.find("]:") - 1);
-        smtp.port = relay.substr(relay.find("]:") + 2);
-      } else {
-        smtp.host = relay;
-      }
+      setSmtpRelay(smtp, single(parsed, "smtp-relay"));
       smtp.tls = smtpTlsFromString(single(parsed, "smtp-tls", "may"));
       smtp.caFile = single(parsed, "smtp-ca-file");
       smtp.user = single(parsed, "smtp-user");
@@ -409,11 +396,7 @@ int sendCommand(int argc, char** argv)
     std::unique_ptr<ReportPoster> poster;
     if (options.outputDir.empty()) {
       resolver = std::make_unique<UnboundResolver>(dnsOptions);
-      if (transport == "smtp") {
-        mailer = std::make_unique<SmtpMailer>(smtp);
-      } else {
-        mailer = std::make_unique<SendmailMailer>(sendmailCommand);
-      }
+      mailer = makeMailer(MailerSettings{transport, sendmailCommand, smtp});
       if (httpsDelivery) {
         poster = std::make_unique<HttpsReportPoster>(*resolver, httpsOptions);
       }

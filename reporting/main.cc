@@ -17,6 +17,7 @@
 #include "reporting/cmd_ingest.hh"
 #include "reporting/cmd_overview.hh"
 #include "reporting/cmd_send.hh"
+#include "reporting/cmd_send_failures.hh"
 #include "reporting/cmd_summary.hh"
 #include "reporting/subcommand.hh"
 
@@ -29,6 +30,8 @@ constexpr dmarc::Subcommand s_subcommands[] = {
     {"expire", "delete stored verdicts older than --max-age days, in batches",
      &dmarc::expireCommand},
     {"send", "build the aggregate reports of an interval and mail them (rua)", &dmarc::sendCommand},
+    {"send-failures", "mail the failure reports (ruf) of stored failure samples, within caps",
+     &dmarc::sendFailuresCommand},
     {"ingest",
      "store received DMARC aggregate and TLS-RPT reports (mail on stdin, files, Maildirs)",
      &dmarc::ingestCommand},

@@ -49,6 +49,8 @@ def verdict_sql(domain, **over):
         "policy_record": "v=DMARC1; p=reject; rua=mailto:dmarc@%s" % domain,
         "policy_p": "reject",
         "policy_rua": ["mailto:dmarc@%s" % domain],
+        "policy_ruf": [],
+        "policy_fo": "0",
         "org_domain": domain,
         "disposition_applied": "pass",
         "override_reasons": [],
@@ -76,7 +78,7 @@ def verdict_sql(domain, **over):
         " dkim_selectors, dkim_results, dkim_algorithms, dkim_human_results, dkim_key_bits)"
         " SELECT gen_random_uuid(), %s::timestamptz, 'mx1.receiver.test', 'Q' || g, %s, %s,"
         " %s, ARRAY['receiver.test'], %s, ARRAY[%s], %s::dmarc_result, '', %s, %s, %s, %s,"
-        " %s::dmarc_policy, NULL, NULL, 'r', 'r', '0', 100, false, 'u', %s, ARRAY[]::text[], %s,"
+        " %s::dmarc_policy, NULL, NULL, 'r', 'r', %s, 100, false, 'u', %s, %s, %s,"
         " 'treewalk', 'p', true, 'reject', 'reject', %s::dmarc_disposition,"
         " %s::dmarc_override_reason[], %s, %s, 'mfrom', %s::spf_result, '', %s, %s,"
         " %s::dkim_result[], %s, %s, %s FROM generate_series(1, %d) AS g;" % (
@@ -84,7 +86,7 @@ def verdict_sql(domain, **over):
             lit(row["mail_from_domain"]), lit(row["from_domain"]), lit(row["from_domain"]),
             lit(row["dmarc_result"]), lit(row["dkim_aligned"]), lit(row["spf_aligned"]),
             lit(row["policy_domain"]), lit(row["policy_record"]), lit(row["policy_p"]),
-            lit(row["policy_rua"]), lit(row["org_domain"]), lit(row["disposition_applied"]),
+            lit(row["policy_fo"]), lit(row["policy_rua"]), lit(row["policy_ruf"]), lit(row["org_domain"]), lit(row["disposition_applied"]),
             lit(row["override_reasons"]), lit(row["override_comments"]), lit(row["spf_domain"]),
             lit(row["spf_result"]), lit(row["dkim_domains"]), lit(row["dkim_selectors"]),
             lit(row["dkim_results"]), lit(["rsa-sha256"] * sigs), lit([""] * sigs),

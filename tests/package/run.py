@@ -55,7 +55,8 @@ from integration.test_milter_postfix import GOOD_IP, RCPT, allow_relay_to_rcpt_d
 PACKAGES = ["dmarc-milter", "dmarc-reports"]
 UNITDIR = "/lib/systemd/system"
 UNITS = ["dmarc-milter.service", "dmarc-reports.service", "dmarc-reports.timer",
-         "dmarc-reports-ingest.service", "dmarc-reports-ingest.timer"]
+         "dmarc-reports-ingest.service", "dmarc-reports-ingest.timer",
+         "dmarc-reports-failures.service", "dmarc-reports-failures.timer"]
 DROPIN_DIR = "/etc/systemd/system/dmarc-milter.service.d"
 CHROOT_DIR = "/var/spool/postfix/dmarc-milter"
 SOCKET = CHROOT_DIR + "/dmarc-milter.sock"
