@@ -179,16 +179,65 @@ pqxx::result fromVerdictDays(pqxx::transaction_base& tx, const std::string& sele
 
 // The four figures that need no source address (pass rate, domains,
 // receivers' policy, reporters) read the reports' sums (sql/0010), one row
-// per report, instead of every row of every report. `rest` may use $4, the
-// row limit.
-pqxx::result fromReportSums(pqxx::transaction_base& tx, const Params& p, const std::string& select,
-                            const std::string& rest)
+// per report instead of every row of every report, in one pass grouped the
+// four ways they need.
+struct ReportTotal
 {
-  const std::string sql = select + " FROM overview_dmarc_report" + s_reportFilter + rest;
-  if (rest.find("$4") != std::string::npos) {
-    return tx.exec_params(sql, p.firstDay, p.endDay, p.domains, p.limit);
+  std::string name;
+  double messages = 0, passed = 0;
+};
+
+struct ReportSums
+{
+  std::vector<DailyPoint> passRate;     // per day and domain: passed of messages
+  std::vector<ReportTotal> domains;     // most mail first
+  std::vector<DailyPoint> dispositions; // per day, the receivers' policy applied
+  std::vector<ReportTotal> reporters;   // most mail first
+};
+
+void addDispositions(std::vector<DailyPoint>& points, const pqxx::row& row)
+{
+  static const char* const names[] = {"none", "quarantine", "reject", "other", "not stated"};
+  for (pqxx::row::size_type i = 0; i < 5; ++i) {
+    // A disposition counts on a day when some report stated it.
+    if (number(row[6 + i]) > 0) {
+      points.push_back({cell(row[1]), names[i], number(row[6 + i]), 0});
+    }
   }
-  return run(tx, p, sql);
+}
+
+ReportSums sumReports(pqxx::transaction_base& tx, const Params& p)
+{
+  ReportSums sums;
+  // GROUPING(): 1 per column not grouped by (day 4, domain 2, reporter 1).
+  for (const auto& row :
+       run(tx, p,
+           std::string("SELECT GROUPING(day, domain, reporter), day::text, domain, reporter,"
+                       " sum(messages), sum(passed), sum(disposition_none),"
+                       " sum(disposition_quarantine), sum(disposition_reject),"
+                       " sum(disposition_other), sum(disposition_not_stated)"
+                       " FROM overview_dmarc_report") +
+               s_reportFilter +
+               " GROUP BY GROUPING SETS ((day, domain), (domain), (reporter), (day))")) {
+    const int grouping = row[0].as<int>();
+    const double messages = number(row[4]);
+    const double passed = number(row[5]);
+    if (grouping == 1) {
+      sums.passRate.push_back({cell(row[1]), cell(row[2]), passed, messages});
+    } else if (grouping == 5) {
+      sums.domains.push_back({cell(row[2]), messages, passed});
+    } else if (grouping == 6) {
+      sums.reporters.push_back({cell(row[3]), messages, passed});
+    } else {
+      addDispositions(sums.dispositions, row);
+    }
+  }
+  for (auto* totals : {&sums.domains, &sums.reporters}) {
+    std::sort(totals->begin(), totals->end(), [](const ReportTotal& a, const ReportTotal& b) {
+      return a.messages != b.messages ? a.messages > b.messages : a.name < b.name;
+    });
+  }
+  return sums;
 }
 
 // The DMARC record of each domain as the latest aggregate report quoted
@@ -261,8 +310,7 @@ Figure latestChecksFigure(pqxx::transaction_base& tx, const OverviewQuery& query
                      std::move(table));
 }
 
-Figure passRateFigure(pqxx::transaction_base& tx, const Params& p,
-                      const std::vector<std::string>& days)
+Figure passRateFigure(const ReportSums& sums, const std::vector<std::string>& days)
 {
   DailyChartSpec rate;
   rate.id = "dmarc-pass-rate";
@@ -271,17 +319,12 @@ Figure passRateFigure(pqxx::transaction_base& tx, const Params& p,
   rate.rate = true;
   rate.otherName = "other domains";
   return dailyFigure(
-      rate, days,
-      dailyPoints(
-          // Grouped by the date, not its text: cast once per group.
-          fromReportSums(tx, p, "SELECT day::text, domain, sum(passed), sum(messages)",
-                         " GROUP BY day, domain"),
-          true),
+      rate, days, sums.passRate,
       "The eight domains with the most reported mail, the others together. A day without a "
       "line has no report.");
 }
 
-Figure domainsFigure(pqxx::transaction_base& tx, const Params& p)
+Figure domainsFigure(pqxx::transaction_base& tx, const Params& p, const ReportSums& sums)
 {
   // Counted without DISTINCT aggregates (each one a sort per group): the
   // messages from the rows, the reports and reporters from the reports.
@@ -289,17 +332,13 @@ Figure domainsFigure(pqxx::transaction_base& tx, const Params& p)
   for (const auto& row : run(tx, p, reportCounts("policy_domain", "org_name"))) {
     reports[cell(row[0])] = {cell(row[1]), cell(row[2])};
   }
-  const auto result = fromReportSums(tx, p, "SELECT domain, sum(messages), sum(passed)",
-                                     " GROUP BY 1 ORDER BY 2 DESC, 1");
   Table table;
   table.columns = {"domain", "reports", "reporters", "messages", "passed", "pass %", "failed"};
-  for (const auto& row : result) {
-    const double messages = number(row[1]);
-    const double passed = number(row[2]);
-    const auto& counts = reports[cell(row[0])];
-    table.rows.push_back({cell(row[0]), counts.first, counts.second, countText(messages),
-                          countText(passed), percentText(passed, messages),
-                          countText(messages - passed)});
+  for (const auto& domain : sums.domains) {
+    const auto& counts = reports[domain.name];
+    table.rows.push_back({domain.name, counts.first, counts.second, countText(domain.messages),
+                          countText(domain.passed), percentText(domain.passed, domain.messages),
+                          countText(domain.messages - domain.passed)});
   }
   return tableFigure("Domains", "Every domain reported on, most mail first.", std::move(table));
 }
@@ -472,56 +511,38 @@ Figure failingSourcesFigure(pqxx::transaction_base& tx, const Params& p,
       categories, {both, spf, dkim}, std::move(table));
 }
 
-Figure receiverPolicyFigure(pqxx::transaction_base& tx, const Params& p,
-                            const std::vector<std::string>& days)
+Figure receiverPolicyFigure(const ReportSums& sums, const std::vector<std::string>& days)
 {
   DailyChartSpec applied;
   applied.id = "dmarc-receiver-policy";
   applied.title = "Policy applied by receivers per day";
   applied.order = {{"none", Tone::Good}, {"quarantine", Tone::Warn}, {"reject", Tone::Bad}};
-  // One row per day with a sum per disposition, turned into points here
-  // (a disposition counts on a day when its sum is not zero).
-  const char* const names[] = {"none", "quarantine", "reject", "other", "not stated"};
-  std::vector<DailyPoint> points;
-  for (const auto& row :
-       fromReportSums(tx, p,
-                      "SELECT day::text, sum(disposition_none), sum(disposition_quarantine),"
-                      " sum(disposition_reject), sum(disposition_other),"
-                      " sum(disposition_not_stated)",
-                      " GROUP BY day")) {
-    for (pqxx::row::size_type i = 0; i < 5; ++i) {
-      if (number(row[i + 1]) > 0) {
-        points.push_back({cell(row[0]), names[i], number(row[i + 1]), 0});
-      }
-    }
-  }
   return dailyFigure(
-      applied, days, points,
+      applied, days, sums.dispositions,
       "What the reporting receivers did with the mail (policy_evaluated disposition).");
 }
 
-Figure reportersFigure(pqxx::transaction_base& tx, const Params& p)
+Figure reportersFigure(pqxx::transaction_base& tx, const Params& p, const ReportSums& sums,
+                       std::size_t limit)
 {
   std::map<std::string, std::pair<std::string, std::string>> reports;
   for (const auto& row : run(tx, p, reportCounts("org_name", "policy_domain"))) {
     reports[cell(row[0])] = {cell(row[1]), cell(row[2])};
   }
-  const auto result = fromReportSums(tx, p, "SELECT reporter, sum(messages), sum(passed)",
-                                     " GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT $4::bigint");
   std::vector<std::string> categories;
   ChartSeries passed{"passed", {}, Tone::Good};
   ChartSeries failed{"failed", {}, Tone::Bad};
   Table table;
   table.columns = {"reporter", "reports", "domains", "messages", "passed", "pass %"};
-  for (const auto& row : result) {
-    const std::string reporter = cell(row[0]).empty() ? "(no name)" : cell(row[0]);
-    const double messages = number(row[1]);
-    const double pass = number(row[2]);
+  for (std::size_t i = 0; i < sums.reporters.size() && i < limit; ++i) {
+    const ReportTotal& total = sums.reporters[i];
+    const std::string reporter = total.name.empty() ? "(no name)" : total.name;
     categories.push_back(reporter);
-    passed.values.emplace_back(pass);
-    failed.values.emplace_back(messages - pass);
-    table.rows.push_back({reporter, reports[cell(row[0])].first, reports[cell(row[0])].second,
-                          countText(messages), countText(pass), percentText(pass, messages)});
+    passed.values.emplace_back(total.passed);
+    failed.values.emplace_back(total.messages - total.passed);
+    table.rows.push_back({reporter, reports[total.name].first, reports[total.name].second,
+                          countText(total.messages), countText(total.passed),
+                          percentText(total.passed, total.messages)});
   }
   return rankingFigure("dmarc-reporters", "Reporters",
                        "Who sent the reports, and how much mail they saw.", categories,
@@ -783,14 +804,15 @@ Section reportsSection(pqxx::transaction_base& tx, const OverviewQuery& query,
   section.intro = "From the DMARC aggregate reports other receivers sent about our domains "
                   "(dmarc-reports ingest). A report counts on the day its period begins. "
                   "Pass means DMARC pass as the reporter evaluated it: DKIM or SPF aligned.";
-  section.figures.push_back(passRateFigure(tx, p, days));
-  section.figures.push_back(domainsFigure(tx, p));
+  const ReportSums sums = sumReports(tx, p);
+  section.figures.push_back(passRateFigure(sums, days));
+  section.figures.push_back(domainsFigure(tx, p, sums));
   const std::vector<Source> sources = countSources(tx, p);
   const SourceNames names = nameSources(sources, namer);
   section.figures.push_back(sourceGroupsFigure(sources, names, query, bool(namer)));
   section.figures.push_back(failingSourcesFigure(tx, p, sources, names, query));
-  section.figures.push_back(receiverPolicyFigure(tx, p, days));
-  section.figures.push_back(reportersFigure(tx, p));
+  section.figures.push_back(receiverPolicyFigure(sums, days));
+  section.figures.push_back(reportersFigure(tx, p, sums, query.limit));
   return section;
 }
 
