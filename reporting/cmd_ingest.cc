@@ -24,6 +24,7 @@
 #include "lib/adapters/unbound_resolver.hh"
 #include "lib/core/ascii_text.hh"
 #include "lib/core/error.hh"
+#include "reporting/failure_report_store.hh"
 #include "reporting/ingest_store.hh"
 #include "reporting/maildir_name.hh"
 #include "reporting/report_extractor.hh"
@@ -175,8 +176,7 @@ public:
     }
     for (const auto& report : input.reports) {
       if (!report.ok) {
-        reject(report.kind == ExtractedKind::TlsRpt ? "tlsrpt" : "dmarc", report.source,
-               report.error);
+        reject(rejectionKind(report.kind), report.source, report.error);
         continue;
       }
       if (report.kind == ExtractedKind::TlsRpt && !tlsRptRejection.empty()) {
@@ -185,38 +185,8 @@ public:
       }
       std::string what;
       IngestStoreResult stored;
-      if (report.kind == ExtractedKind::Dmarc) {
-        what = "dmarc org=" + printableAscii(report.dmarc.orgName, s_maxShownText) +
-               " report_id=" + printableAscii(report.dmarc.reportId, s_maxShownText) +
-               " domain=" + printableAscii(report.dmarc.policy.domain, s_maxShownText) +
-               " records=" + std::to_string(report.dmarc.recordCount) +
-               " messages=" + std::to_string(report.dmarc.messageCount);
-        if (d_store && !store(
-                           [&] {
-                             stored = d_store->storeDmarc(report.dmarc, report.source,
-                                                          report.replayRecords);
-                           },
-                           report)) {
-          continue;
-        }
-      } else {
-        std::size_t failures = 0;
-        for (const auto& policy : report.tlsrpt.policies) {
-          failures += policy.failures.size();
-        }
-        what = "tlsrpt org=" + printableAscii(report.tlsrpt.organizationName, s_maxShownText) +
-               " report_id=" + printableAscii(report.tlsrpt.reportId, s_maxShownText) +
-               " policies=" + std::to_string(report.tlsrpt.policies.size()) +
-               " failure_details=" + std::to_string(failures) + " dkim=" + dkim.check;
-        if (d_store && !store(
-                           [&] {
-                             stored = d_store->storeTlsRpt(report.tlsrpt, report.source,
-                                                           input.headerDomain,
-                                                           input.headerSubmitter, dkim);
-                           },
-                           report)) {
-          continue;
-        }
+      if (!describeAndStore(report, input, dkim, what, stored)) {
+        continue;
       }
       if (stored.outcome == IngestOutcome::Duplicate) {
         ++d_counters.duplicates;
@@ -226,6 +196,64 @@ public:
         ++d_counters.stored;
         d_out << (d_options.dryRun ? "parsed " : "stored ") << what
               << " source=" << printableAscii(report.source, s_maxShownText) << "\n";
+      }
+    }
+    return true;
+  }
+
+  // The kind an ingest_rejection row has (sql/0004 knows dmarc, tlsrpt and
+  // message): a failure report is a whole mail.
+  static std::string_view rejectionKind(ExtractedKind kind)
+  {
+    return kind == ExtractedKind::TlsRpt    ? "tlsrpt"
+           : kind == ExtractedKind::Failure ? "message"
+                                            : "dmarc";
+  }
+
+  // The log text of one parsed report, and the report stored (unless a dry
+  // run); false when the database refused it (already rejected).
+  bool describeAndStore(const ExtractedReport& report, const ExtractedInput& input,
+                        const TlsRptDkimCheck& dkim, std::string& what, IngestStoreResult& stored)
+  {
+    if (report.kind == ExtractedKind::Failure) {
+      what = "failure reporter=" + printableAscii(report.failure.reporter, s_maxShownText) +
+             " domain=" + printableAscii(report.failure.reportedDomain, s_maxShownText) +
+             " type=" + printableAscii(report.failure.feedbackType, s_maxShownText);
+      if (d_store &&
+          !store([&] { stored = storeReceivedFailure(*d_db, report.failure); }, report)) {
+        return false;
+      }
+    } else if (report.kind == ExtractedKind::Dmarc) {
+      what = "dmarc org=" + printableAscii(report.dmarc.orgName, s_maxShownText) +
+             " report_id=" + printableAscii(report.dmarc.reportId, s_maxShownText) +
+             " domain=" + printableAscii(report.dmarc.policy.domain, s_maxShownText) +
+             " records=" + std::to_string(report.dmarc.recordCount) +
+             " messages=" + std::to_string(report.dmarc.messageCount);
+      if (d_store && !store(
+                         [&] {
+                           stored = d_store->storeDmarc(report.dmarc, report.source,
+                                                        report.replayRecords);
+                         },
+                         report)) {
+        return false;
+      }
+    } else {
+      std::size_t failures = 0;
+      for (const auto& policy : report.tlsrpt.policies) {
+        failures += policy.failures.size();
+      }
+      what = "tlsrpt org=" + printableAscii(report.tlsrpt.organizationName, s_maxShownText) +
+             " report_id=" + printableAscii(report.tlsrpt.reportId, s_maxShownText) +
+             " policies=" + std::to_string(report.tlsrpt.policies.size()) +
+             " failure_details=" + std::to_string(failures) + " dkim=" + dkim.check;
+      if (d_store && !store(
+                         [&] {
+                           stored = d_store->storeTlsRpt(report.tlsrpt, report.source,
+                                                         input.headerDomain, input.headerSubmitter,
+                                                         dkim);
+                         },
+                         report)) {
+        return false;
       }
     }
     return true;
@@ -241,7 +269,7 @@ public:
       call();
       return true;
     } catch (const pqxx::sql_error& error) {
-      reject(toString(report.kind), report.source,
+      reject(rejectionKind(report.kind), report.source,
              "database refused the report: " + pgErrorText(error.what()));
       return false;
     }

@@ -116,6 +116,23 @@ std::vector<QuerySection> reportSections()
       s_reportFilter +
       " AND c.dkim_aligned <> 'pass' AND c.spf_aligned <> 'pass'"
       " GROUP BY 1, 2, 3 ORDER BY messages DESC, 1, 2, 3 LIMIT $4::bigint";
+  // Failure reports (sql/0008): those others sent about our domains, and
+  // those we sent (one row per report and address).
+  static const std::string failuresReceived =
+      "SELECT reported_domain AS domain, reporter, count(*) AS reports,"
+      " count(DISTINCT source_ip) AS sources,"
+      " string_agg(DISTINCT nullif(delivery_result, ''), ', ') AS delivery_results,"
+      " max(received_at)::text AS last_received FROM failure_report_received"
+      " WHERE received_at >= $1::date AND received_at < $2::date"
+      " AND (cardinality($3::text[]) = 0 OR reported_domain = ANY($3::text[]))"
+      " GROUP BY 1, 2 ORDER BY reports DESC, 1, 2 LIMIT $4::bigint";
+  static const std::string failuresSent =
+      "SELECT policy_domain AS domain, count(DISTINCT message_key) AS messages,"
+      " count(*) AS reports, count(DISTINCT destination) AS addresses,"
+      " max(sent_at)::text AS last_sent FROM failure_delivery"
+      " WHERE sent_at >= $1::date AND sent_at < $2::date"
+      " AND (cardinality($3::text[]) = 0 OR policy_domain = ANY($3::text[]))"
+      " GROUP BY 1 ORDER BY messages DESC, 1 LIMIT $4::bigint";
   return {
       {"dmarc_by_reporter", "DMARC pass rate by reporter (aggregate reports received)",
        byReporter.c_str()},
@@ -124,6 +141,9 @@ std::vector<QuerySection> reportSections()
        failing.c_str()},
       {"dmarc_override_reasons", "Override reasons receivers reported (failing mail delivered)",
        reportedOverridesSql().c_str()},
+      {"failure_reports_received", "Failure reports received (RFC 9991), by domain and reporter",
+       failuresReceived.c_str()},
+      {"failure_reports_sent", "Failure reports we sent, by policy domain", failuresSent.c_str()},
   };
 }
 

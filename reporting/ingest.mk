@@ -12,6 +12,10 @@ reporting_libdmarcingest_a_CPPFLAGS = $(AM_CPPFLAGS) $(DM_INGEST_CFLAGS)
 reporting_libdmarcingest_a_SOURCES = \
 	reporting/cmd_ingest.cc \
 	reporting/cmd_ingest.hh \
+	reporting/failure_report_store.cc \
+	reporting/failure_report_store.hh \
+	reporting/feedback_report_parser.cc \
+	reporting/feedback_report_parser.hh \
 	reporting/cmd_summary.cc \
 	reporting/cmd_summary.hh \
 	reporting/ingest_store.cc \
@@ -52,6 +56,7 @@ reporting_dmarc_reports_SOURCES += reporting/cmd_check.cc reporting/cmd_check.hh
 tests_unit_test_reporting_SOURCES += \
 	tests/unit/test-decompress_cc.cc \
 	tests/unit/test-dmarc_report_parser_cc.cc \
+	tests/unit/test-feedback_report_parser_cc.cc \
 	tests/unit/test-maildir_name_cc.cc \
 	tests/unit/test-mime_walk_cc.cc \
 	tests/unit/test-mta_sts_policy_cc.cc \

@@ -6,6 +6,8 @@
 #include <cctype>
 #include <memory>
 
+#include "lib/core/ascii_text.hh"
+
 namespace dmarc
 {
 namespace
@@ -40,6 +42,37 @@ bool isReportCandidate(const MimeLeaf& leaf)
   const std::string& name = leaf.filename;
   return endsWith(name, ".xml") || endsWith(name, ".gz") || endsWith(name, ".zip") ||
          endsWith(name, ".json") || endsWith(name, ".xml.gz") || endsWith(name, ".json.gz");
+}
+
+// The address of a From or the id of a Message-ID field: what is between
+// the last '<' and '>', else the trimmed text.
+std::string angleContent(std::string_view value)
+{
+  auto open = value.rfind('<');
+  auto close = value.rfind('>');
+  if (open != std::string_view::npos && close != std::string_view::npos && close > open) {
+    return std::string(value.substr(open + 1, close - open - 1));
+  }
+  return std::string(trimSpace(value));
+}
+
+// A message/feedback-report part (RFC 5965 §3) as a failure report whose
+// reporter and identity come from the mail that carries it.
+ExtractedReport failureReport(const MimeHeaders& headers, const MimeLeaf& leaf,
+                              std::string_view source, std::size_t index)
+{
+  ExtractedReport report;
+  report.kind = ExtractedKind::Failure;
+  report.source = std::string(source) + "/part" + std::to_string(index);
+  auto parsed = parseFeedbackReport(leaf.body, report.error);
+  if (!parsed) {
+    return report;
+  }
+  report.failure = std::move(*parsed);
+  report.failure.reporter = printableAscii(angleContent(headers.get("From")), 255);
+  report.failure.reportMessageId = printableAscii(angleContent(headers.get("Message-ID")), 255);
+  report.ok = true;
+  return report;
 }
 
 char firstSignificant(std::string_view data)
@@ -167,6 +200,8 @@ std::string_view toString(ExtractedKind kind)
   switch (kind) {
   case ExtractedKind::Dmarc:
     return "dmarc";
+  case ExtractedKind::Failure:
+    return "failure";
   case ExtractedKind::TlsRpt:
     return "tlsrpt";
   case ExtractedKind::Unknown:
@@ -190,6 +225,10 @@ ExtractedInput extractFromMessage(std::string_view message, std::string_view sou
   std::size_t index = 0;
   for (auto& leaf : walk.leaves) {
     ++index;
+    if (leaf.mediaType == "message/feedback-report") {
+      input.reports.push_back(failureReport(walk.headers, leaf, source, index));
+      continue;
+    }
     if (!isReportCandidate(leaf)) {
       continue;
     }

@@ -9,7 +9,8 @@
 // records only counted, and ExtractedReport::replayRecords reads them again
 // (decompressing again) for the store.
 // The body of a report decides its kind (RFC 8460 §5.6: the body wins over
-// the file name and Subject): JSON is TLS-RPT, XML is a DMARC report.
+// the file name and Subject): JSON is TLS-RPT, XML is a DMARC report. A
+// mail's message/feedback-report part is a failure report (RFC 9991).
 #pragma once
 
 #include <functional>
@@ -19,6 +20,7 @@
 
 #include "reporting/decompress.hh"
 #include "reporting/dmarc_report_parser.hh"
+#include "reporting/feedback_report_parser.hh"
 #include "reporting/mime_walk.hh"
 #include "reporting/tlsrpt_parser.hh"
 
@@ -28,6 +30,7 @@ enum class ExtractedKind
 {
   Dmarc,
   TlsRpt,
+  Failure, // a DMARC failure report (RFC 9991): a message/feedback-report part
   Unknown, // an attachment that looked like a report but is neither
 };
 
@@ -39,6 +42,7 @@ struct ExtractedReport
   std::string error;             // why it is rejected, when !ok
   IngestedAggregateReport dmarc; // without records: see replayRecords
   TlsRptReport tlsrpt;
+  ReceivedFailureReport failure; // its reporter and Message-ID from the mail's header
   // For an accepted DMARC report: gives its records to the sink, in order;
   // false if they could not be read again as they were the first time.
   std::function<bool(const DmarcRecordSink&)> replayRecords;

@@ -348,3 +348,40 @@ class FailureFromMilterTest(unittest.TestCase):
         self.assertEqual(summary(proc)["reports"], 6, proc.stdout + proc.stderr)
         for raw in reports_in(out):
             self.assertNotIn(b"alice.liddell", raw.lower())
+
+
+class FailureIngestTest(unittest.TestCase):
+    """`dmarc-reports ingest` stores failure reports others send us (here,
+    ours read back), once, and `summary` shows them and ours sent."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.db = FailureDb("failure_ingest")
+
+    def test_ingest_then_summary(self):
+        import json
+        d = "fingest.test"
+        self.db.sql(failing(d, count=2))
+        out = tempfile.mkdtemp(prefix="failure-ingest-")
+        sent = self.db.send_failures("--output-dir", out, "--no-redaction")
+        self.assertEqual(summary(sent)["reports"], 2, sent.stdout + sent.stderr)
+        files = sorted(glob.glob(os.path.join(out, "*.eml")))
+        cmd = [self.db.tool, "ingest", "--database", self.db.dsn] + files
+        first = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+        self.assertEqual(first.returncode, 0, first.stdout + first.stderr)
+        self.assertEqual(first.stdout.count("stored failure reporter=%s domain=%s" % (REPORTER, d)), 2,
+                         first.stdout)
+        again = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+        self.assertEqual(again.stdout.count("duplicate failure"), 2, again.stdout + again.stderr)
+        row = self.db.sql("SELECT count(*), min(feedback_type), min(auth_failure), min(host(source_ip)),"
+                          " min(delivery_result), min(identity_alignment) FROM failure_report_received"
+                          " WHERE reported_domain = '%s'" % d)
+        self.assertEqual(row, "2|auth-failure|dmarc|192.0.2.99|reject|none")
+        proc = subprocess.run([self.db.tool, "summary", "--database", self.db.dsn, "--days", "2", "--json"],
+                              capture_output=True, text=True, timeout=120)
+        self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
+        sections = json.loads(proc.stdout)["sections"]
+        received = [r for r in sections["failure_reports_received"] if r["domain"] == d]
+        self.assertEqual([(r["reporter"], int(r["reports"])) for r in received], [(REPORTER, 2)])
+        mine = [r for r in sections["failure_reports_sent"] if r["domain"] == d]
+        self.assertEqual([(int(r["messages"]), int(r["reports"])) for r in mine], [(2, 2)])
