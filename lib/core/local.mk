@@ -46,6 +46,10 @@ lib_libdmarccore_a_SOURCES += \
 	lib/core/header_section.cc \
 	lib/core/header_section.hh \
 	lib/core/idna.hh \
+	lib/core/latency_histogram.cc \
+	lib/core/latency_histogram.hh \
+	lib/core/listen_address.cc \
+	lib/core/listen_address.hh \
 	lib/core/local_policy.cc \
 	lib/core/local_policy.hh \
 	lib/core/local_part_redaction.cc \
@@ -58,6 +62,8 @@ lib_libdmarccore_a_SOURCES += \
 	lib/core/org_domain.hh \
 	lib/core/policy_engine.cc \
 	lib/core/policy_engine.hh \
+	lib/core/prometheus_text.cc \
+	lib/core/prometheus_text.hh \
 	lib/core/public_suffix.hh \
 	lib/core/quoted_printable.cc \
 	lib/core/quoted_printable.hh \
@@ -91,9 +97,11 @@ tests_unit_test_core_SOURCES += \
 	tests/unit/test-dmarc_record_cc.cc \
 	tests/unit/test-domain_name_cc.cc \
 	tests/unit/test-from_header_cc.cc \
+	tests/unit/test-listen_address_cc.cc \
 	tests/unit/test-log_throttle_cc.cc \
 	tests/unit/test-org_domain_cc.cc \
 	tests/unit/test-policy_engine_cc.cc \
+	tests/unit/test-prometheus_text_cc.cc \
 	tests/unit/test-retry_backoff_cc.cc \
 	tests/unit/test-verdict_cc.cc
 
