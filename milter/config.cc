@@ -386,6 +386,18 @@ void deriveSitePolicy(Config& config, ErrorList& errors)
                                                                    : FailureAction::Tempfail;
 }
 
+void deriveMetricsListen(Config& config, ErrorList& errors)
+{
+  if (config.values.MetricsListen.empty()) {
+    return;
+  }
+  std::string error;
+  config.metricsListen = parseListenAddress(config.values.MetricsListen, error);
+  if (!config.metricsListen) {
+    errors.add("MetricsListen", error);
+  }
+}
+
 // Computes the derived fields and checks what depends on several keys.
 void derive(Config& config, ErrorList& errors)
 {
@@ -426,6 +438,7 @@ void derive(Config& config, ErrorList& errors)
     }
   }
   deriveSitePolicy(config, errors);
+  deriveMetricsListen(config, errors);
   for (const auto& server : v.Nameservers) {
     auto at = server.find('@');
     if (!IpAddress::parse(server.substr(0, at))) {

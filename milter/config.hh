@@ -15,11 +15,13 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "lib/core/listen_address.hh"
 #include "lib/core/site_policy.hh"
 #include "lib/core/verdict.hh"
 
@@ -121,7 +123,8 @@ public:
   SitePolicy site;        // what deciding a message needs (lib/core/decision.hh)
   FailureAction internalErrorAction = FailureAction::Tempfail;
   int syslogFacility = 0;
-  int logLevel = 0; // syslog priority, LOG_ERR..LOG_DEBUG
+  int logLevel = 0;                           // syslog priority, LOG_ERR..LOG_DEBUG
+  std::optional<ListenAddress> metricsListen; // MetricsListen; nullopt: off
 };
 
 // Parses and validates text as if read from fileName. Throws ConfigError

@@ -28,6 +28,7 @@
 #include "milter/config_store.hh"
 #include "milter/instance_lock.hh"
 #include "milter/logger.hh"
+#include "milter/metrics_endpoint.hh"
 #include "milter/runtime.hh"
 #include "milter/session.hh"
 
@@ -134,8 +135,8 @@ private:
 class ReloadThread
 {
 public:
-  ReloadThread(std::string configFile, SyslogLogger& logger)
-      : d_configFile(std::move(configFile)), d_logger(logger)
+  ReloadThread(std::string configFile, SyslogLogger& logger, MilterMetrics* metrics)
+      : d_configFile(std::move(configFile)), d_logger(logger), d_metrics(metrics)
   {
     d_thread = std::thread([this] { run(); });
   }
@@ -171,6 +172,9 @@ private:
       return;
     }
     auto outcome = reloadConfig(d_configFile);
+    if (d_metrics != nullptr) {
+      d_metrics->countReload(outcome.ok);
+    }
     if (!outcome.ok) {
       // One line per problem, so that each names its file:line.
       std::string text = outcome.error;
@@ -196,6 +200,7 @@ private:
 
   std::string d_configFile;
   SyslogLogger& d_logger;
+  MilterMetrics* d_metrics; // nullptr: no metrics listener
   std::atomic<bool> d_stop{false};
   std::thread d_thread;
 };
@@ -284,11 +289,20 @@ int runDaemon(const DaemonOptions& options, std::shared_ptr<const Config> config
     } catch (const Error& error) {
       throw StartupError(EX_UNAVAILABLE, error.what());
     }
+    // The counters outlive the runtime (the resolver counts into them); the
+    // listener does not (it reads the history store).
+    auto metrics = metricsFor(*config);
     Runtime runtime;
 
     // --- preDropInit: as root: socket, PID file, root-only files ------------
     umask(static_cast<mode_t>(v.UMask));
     runtime.preDropInit(*config, logger);
+    std::unique_ptr<MetricsListener> metricsListener;
+    try {
+      metricsListener = bindMetricsListener(*config);
+    } catch (const Error& error) {
+      throw StartupError(EX_UNAVAILABLE, error.what());
+    }
     auto identity = targetIdentity(*config);
     if (!registerFilter()) {
       throw StartupError(EX_SOFTWARE, "smfi_register failed");
@@ -322,13 +336,18 @@ int runDaemon(const DaemonOptions& options, std::shared_ptr<const Config> config
     }
 
     // --- postDropInit: threads, resolver, DKIM, history ---------------------
-    runtime.postDropInit(*config, logger, true);
+    runtime.postDropInit(*config, logger, true, metrics.get());
     SessionServices services{currentConfig, runtime.checker(), logger, runtime.store()};
+    services.metrics = metrics.get();
     CpuGate verifyGate(v.VerifyConcurrency > 0 ? static_cast<unsigned>(v.VerifyConcurrency)
                                                : CpuGate::defaultSlots());
     services.verifyGate = &verifyGate;
     setSessionServices(&services);
-    ReloadThread reload(options.configFile, logger);
+    ReloadThread reload(options.configFile, logger, metrics.get());
+    if (metricsListener) {
+      serveMetrics(*metricsListener, *metrics, runtime.writer(), std::chrono::system_clock::now());
+      logger.log(LOG_NOTICE, "metrics at http://" + config->metricsListen->toString() + "/metrics");
+    }
     logger.log(LOG_NOTICE, std::string("dmarc-milter ") + g_productVersion + " listening on " +
                                sanitize(v.Socket) + " authserv-id " + config->authservId);
     announceReady(options);

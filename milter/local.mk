@@ -21,6 +21,10 @@ milter_libdmarcmilter_a_SOURCES = \
 	milter/logger.cc \
 	milter/logger.hh \
 	milter/message_check.hh \
+	milter/metrics_endpoint.cc \
+	milter/metrics_endpoint.hh \
+	milter/milter_metrics.cc \
+	milter/milter_metrics.hh \
 	milter/milter_actions.cc \
 	milter/milter_actions.hh \
 	milter/offline.cc \
@@ -30,7 +34,8 @@ milter_libdmarcmilter_a_SOURCES = \
 	milter/session.cc \
 	milter/session.hh
 milter_libdmarcmilter_a_CPPFLAGS = $(AM_CPPFLAGS) $(DM_ADAPTER_CFLAGS)
-DM_MILTER_LIBS = milter/libdmarcmilter.a $(DM_LIBS) $(LIBMILTER_LIBS)
+# libmicrohttpd only here: dmarc-reports serves no HTTP.
+DM_MILTER_LIBS = milter/libdmarcmilter.a $(DM_LIBS) $(LIBMILTER_LIBS) $(LIBMICROHTTPD_LIBS)
 
 sbin_PROGRAMS += milter/dmarc-milter
 milter_dmarc_milter_SOURCES = milter/main.cc
@@ -44,6 +49,8 @@ tests_unit_test_milter_SOURCES = \
 	tests/unit/test-config_cc.cc \
 	tests/unit/test-local_policy_cc.cc \
 	tests/unit/test-logger_cc.cc \
+	tests/unit/test-metrics_listener_cc.cc \
+	tests/unit/test-milter_metrics_cc.cc \
 	tests/unit/test-session_cc.cc
 tests_unit_test_milter_CPPFLAGS = $(AM_CPPFLAGS) $(DM_ADAPTER_CFLAGS)
 tests_unit_test_milter_CXXFLAGS = $(DM_TEST_CXXFLAGS)
@@ -72,5 +79,5 @@ dist_noinst_DATA += tests/integration/milter_support.py tests/integration/test_m
 	tests/integration/test_milter_protocol.py tests/integration/test_milter_lifecycle.py \
 	tests/integration/test_milter_sendmail.py tests/integration/test_milter_history.py \
 	tests/integration/test_milter_spool.py tests/integration/test_milter_restart.py \
-	tests/integration/test_milter_retry.py
+	tests/integration/test_milter_retry.py tests/integration/test_milter_metrics.py
 dist_noinst_SCRIPTS += tests/bench/milter_throughput.py

@@ -8,6 +8,7 @@
 #include "lib/core/error.hh"
 #include "milter/config.hh"
 #include "milter/logger.hh"
+#include "milter/milter_metrics.hh"
 
 namespace dmarc
 {
@@ -68,10 +69,17 @@ void Runtime::preDropInit(const Config& config, Logger& logger)
   }
 }
 
-void Runtime::postDropInit(const Config& config, Logger& logger, bool withStore)
+void Runtime::postDropInit(const Config& config, Logger& logger, bool withStore,
+                           MilterMetrics* metrics)
 {
   const auto& v = config.values;
-  d_resolver = std::make_unique<UnboundResolver>(resolverOptionsFor(config));
+  auto resolverOptions = resolverOptionsFor(config);
+  if (metrics != nullptr) {
+    resolverOptions.observer = [metrics](bool cached, bool failed, std::chrono::nanoseconds took) {
+      metrics->countDnsQuery(cached, failed, took);
+    };
+  }
+  d_resolver = std::make_unique<UnboundResolver>(std::move(resolverOptions));
   DkimSettings dkim;
   dkim.maxSignatures = static_cast<unsigned>(v.MaximumSignaturesToVerify);
   d_dkim = std::make_unique<DkimLibrary>(*d_resolver, dkim);

@@ -23,6 +23,7 @@ namespace dmarc
 {
 class Config;
 class Logger;
+class MilterMetrics;
 
 class Runtime
 {
@@ -32,12 +33,15 @@ public:
   void preDropInit(const Config& config, Logger& logger);
   // Starts the resolver, the DKIM library, the checker, and the history
   // writer when withStore and Database is set. Throws ConfigError/Error.
-  void postDropInit(const Config& config, Logger& logger, bool withStore);
+  // `metrics` (optional) counts the resolver's queries and must outlive it.
+  void postDropInit(const Config& config, Logger& logger, bool withStore,
+                    MilterMetrics* metrics = nullptr);
   // Stops the history writer (shipping what it can within drain).
   void stop(std::chrono::milliseconds drain);
 
   MessageChecker& checker() { return *d_checker; }
   VerdictStore* store() { return d_store.get(); }
+  const VerdictWriter* writer() const { return d_store.get(); }
 
 private:
   std::unique_ptr<PslPublicSuffixList> d_psl;

@@ -23,6 +23,7 @@
 #include "milter/config.hh"
 #include "milter/logger.hh"
 #include "milter/milter_actions.hh"
+#include "milter/milter_metrics.hh"
 
 namespace dmarc
 {
@@ -82,6 +83,16 @@ std::string dkimSummary(const Verdict& verdict)
             signature.domain;
   }
   return dkim.empty() ? std::string("none") : dkim;
+}
+
+MessageReply metricsReply(const Decision& decision)
+{
+  if (decision.holdReason) {
+    return MessageReply::Hold;
+  }
+  return decision.action == SmtpAction::Accept   ? MessageReply::Accept
+         : decision.action == SmtpAction::Reject ? MessageReply::Reject
+                                                 : MessageReply::Tempfail;
 }
 
 std::string overrideSummary(const Verdict& verdict)
@@ -310,6 +321,7 @@ Reply Session::endOfMessage(MilterActions& actions)
 
 Reply Session::finishMessage(MilterActions& actions, Message& message)
 {
+  const auto started = std::chrono::steady_clock::now();
   auto& facts = message.facts;
   if (auto id = actions.symbol("i")) {
     facts.queueId = sanitize(*id, 32);
@@ -363,6 +375,10 @@ Reply Session::finishMessage(MilterActions& actions, Message& message)
   d_lastVerdict = decision.verdict();
   carryOut(actions, decision);
   logDecision(message, decision, checked.trace, storeNote);
+  if (d_services.metrics != nullptr) {
+    d_services.metrics->countMessage(decision.verdict(), metricsReply(decision),
+                                     std::chrono::steady_clock::now() - started);
+  }
   return replyFor(decision.action);
 }
 
@@ -439,6 +455,9 @@ Reply Session::failure(MilterActions& actions, std::string_view stage,
 {
   std::string queueId;
   FailureAction action = d_config ? d_config->internalErrorAction : FailureAction::Tempfail;
+  if (d_services.metrics != nullptr) {
+    d_services.metrics->countInternalError();
+  }
   try {
     queueId = d_message ? d_message->facts.queueId : std::string();
     d_message.reset();

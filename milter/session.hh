@@ -40,6 +40,7 @@ class Config;
 class CpuGate;
 class Logger;
 class MilterActions;
+class MilterMetrics;
 class VerdictStore;
 
 // What the callback answers the MTA.
@@ -73,6 +74,8 @@ struct SessionServices
   // Admits end-of-message checks in arrival order, a few at a time
   // (cpu_gate.hh). nullptr: no limit.
   CpuGate* verifyGate = nullptr;
+  // Counts each message for the metrics listener. nullptr: not counted.
+  MilterMetrics* metrics = nullptr;
   // The time a message is received and judged at (DKIM x= and t=, the
   // stored verdict's time). Tests inject their own.
   std::function<std::chrono::system_clock::time_point()> clock = [] {

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <memory>
+#include <microhttpd.h>
 #include <unistd.h>
 #include <utility>
 
@@ -81,6 +82,10 @@ using EvpMdCtxPtr = CHandle<EVP_MD_CTX, &EVP_MD_CTX_free>;
 // libunbound: the resolver context and one query result.
 using UbCtxPtr = CHandle<ub_ctx, &ub_ctx_delete>;
 using UbResultPtr = CHandle<ub_result, &ub_resolve_free>;
+
+// libmicrohttpd: the metrics listener's server and one response.
+using MhdDaemonPtr = CHandle<MHD_Daemon, &MHD_stop_daemon>;
+using MhdResponsePtr = CHandle<MHD_Response, &MHD_destroy_response>;
 
 // libspf2. The server does not own our DNS layer (SPF_server_new_dns), so
 // a member holding the layer is declared before the SpfServerPtr member.

@@ -34,3 +34,9 @@ lib_libdmarcadapters_a_SOURCES += \
 	lib/adapters/trusted_file.hh
 tests_unit_test_adapters_SOURCES += \
 	tests/unit/test-trusted_file_cc.cc
+
+# The metrics endpoint of dmarc-milter (libmicrohttpd); its test is in the
+# milter's runner, which links libmicrohttpd.
+lib_libdmarcadapters_a_SOURCES += \
+	lib/adapters/metrics_listener.cc \
+	lib/adapters/metrics_listener.hh

@@ -452,8 +452,9 @@ public:
   Impl(const Impl&) = delete;
   Impl& operator=(const Impl&) = delete;
 
+  // `cached`: set when the answer came from the table in front of libunbound.
   DnsAnswer query(std::string_view name, DnsType type, std::chrono::milliseconds timeout,
-                  const UnboundResolverOptions& options)
+                  const UnboundResolverOptions& options, bool& cached)
   {
     auto presentation = presentationName(name);
     if (!presentation) {
@@ -465,8 +466,9 @@ public:
       for (auto& c : cacheKey) {
         c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
       }
-      if (auto cached = fromCache(cacheKey)) {
-        return *cached;
+      if (auto hit = fromCache(cacheKey)) {
+        cached = true;
+        return *hit;
       }
     }
     auto pending = std::make_shared<PendingQuery>();
@@ -594,14 +596,27 @@ UnboundResolver::UnboundResolver(UnboundResolverOptions options)
 
 UnboundResolver::~UnboundResolver() = default;
 
+DnsAnswer UnboundResolver::observed(std::string_view name, DnsType type,
+                                    std::chrono::milliseconds timeout)
+{
+  bool cached = false;
+  if (!d_options.observer) {
+    return d_impl->query(name, type, timeout, d_options, cached);
+  }
+  const auto start = std::chrono::steady_clock::now();
+  DnsAnswer answer = d_impl->query(name, type, timeout, d_options, cached);
+  d_options.observer(cached, !answer.isAnswer(), std::chrono::steady_clock::now() - start);
+  return answer;
+}
+
 DnsAnswer UnboundResolver::query(std::string_view name, DnsType type)
 {
-  return d_impl->query(name, type, d_options.queryTimeout, d_options);
+  return observed(name, type, d_options.queryTimeout);
 }
 
 DnsAnswer UnboundResolver::query(std::string_view name, DnsType type,
                                  std::chrono::milliseconds timeout)
 {
-  return d_impl->query(name, type, std::min(timeout, d_options.queryTimeout), d_options);
+  return observed(name, type, std::min(timeout, d_options.queryTimeout));
 }
 } // namespace dmarc

@@ -17,6 +17,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -61,6 +62,11 @@ struct UnboundResolverOptions
   // thread hand-offs through libunbound's async pipe. 0 disables it.
   std::size_t cacheEntries = 10000;
   std::chrono::seconds maxCacheTtl{3600};
+
+  // Called after every query, on the querying thread, with whether the
+  // answer came from the table above, whether it is a Failure and how long
+  // the query took (the milter's metrics). Must be cheap and not throw.
+  std::function<void(bool cached, bool failed, std::chrono::nanoseconds elapsed)> observer;
 };
 
 // One forwarder from "address[@port]": throws ConfigError when it is not an
@@ -93,6 +99,7 @@ public:
   const UnboundResolverOptions& options() const { return d_options; }
 
 private:
+  DnsAnswer observed(std::string_view name, DnsType type, std::chrono::milliseconds timeout);
   class Impl;
   UnboundResolverOptions d_options;
   std::unique_ptr<Impl> d_impl;

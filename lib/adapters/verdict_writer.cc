@@ -317,6 +317,19 @@ VerdictWriterStats VerdictWriter::stats() const
   stats.queueDepth = d_queue.size();
   stats.connected = d_connected;
   stats.spoolBytes = d_spool ? d_spool->bytes() : 0;
+  const std::uint64_t last = d_spool ? d_spool->lastSequence() : d_nextMemorySequence - 1;
+  stats.unsent = last > d_committed ? last - d_committed : 0;
+  if (stats.unsent != 0) {
+    // The oldest unsent verdict is the first after d_committed: in the
+    // batch in flight, at the queue's front, or only in the spool.
+    auto since = d_caughtUpAt;
+    if (d_shippingFirst == d_committed + 1) {
+      since = d_shippingQueued;
+    } else if (!d_queue.empty() && d_queue.front().sequence == d_committed + 1) {
+      since = d_queue.front().queued;
+    }
+    stats.oldestUnsentAge = std::chrono::steady_clock::now() - since;
+  }
   return stats;
 }
 
@@ -398,6 +411,8 @@ bool VerdictWriter::shipBatch(std::vector<Item>& batch)
     return false;
   }
   noteCommitted(batch.back().sequence, batch.size());
+  std::lock_guard lock(d_mutex);
+  d_stats.lastBatchLag = std::chrono::steady_clock::now() - batch.front().queued;
   return true;
 }
 
@@ -522,6 +537,7 @@ void VerdictWriter::runLoop()
     const std::uint64_t last = d_spool ? d_spool->lastSequence() : d_nextMemorySequence - 1;
     if (batch.empty() && d_queue.empty() && d_committed >= last) {
       d_stats.idle = d_connected;
+      d_caughtUpAt = now;
       d_progress.notify_all();
       if (d_stopping) {
         break;
@@ -572,6 +588,10 @@ void VerdictWriter::runLoop()
           d_queue.pop_front();
         }
       }
+      if (!batch.empty()) {
+        d_shippingFirst = batch.front().sequence;
+        d_shippingQueued = batch.front().queued;
+      }
       lock.unlock();
       try {
         d_sink->connect();
@@ -606,6 +626,7 @@ void VerdictWriter::runLoop()
     wasUnavailable = true;
     d_connected = false;
     d_stats.idle = false;
+    ++d_stats.failures;
     d_sink->disconnect();
     d_backoff = nextBackoff(d_backoff, d_options.reconnectMin, d_options.reconnectMax);
     const auto failedAt = std::chrono::steady_clock::now();

@@ -51,6 +51,16 @@ struct VerdictWriterStats
   std::uint64_t refused = 0;   // Refused outcomes
   std::uint64_t rejected = 0;  // records the database refused (logged and skipped)
   std::uint64_t batches = 0;   // batches the database committed (shipped or replayed)
+  std::uint64_t failures = 0;  // attempts to ship or replay that failed (database unavailable)
+  std::uint64_t unsent = 0;    // verdicts kept (spool or queue) and not committed yet
+  // How long the oldest unsent verdict has waited (0 when none). For
+  // verdicts only in the spool (replayed after a restart or a queue
+  // overflow) an upper bound: the time since the writer last had nothing
+  // to ship, or since it started.
+  std::chrono::steady_clock::duration oldestUnsentAge{};
+  // From store() to the commit, for the first verdict of the last batch
+  // shipped from the queue.
+  std::chrono::steady_clock::duration lastBatchLag{};
   std::uint64_t spoolBytes = 0;
   std::size_t queueDepth = 0;
   bool connected = false;
@@ -132,6 +142,11 @@ private:
   LogThrottle d_notKeptLog{std::chrono::seconds(10)};
   VerdictWriterStats d_stats;
   std::chrono::milliseconds d_backoff{0};
+  // For stats().oldestUnsentAge: when the writer last had nothing to
+  // ship, and the batch being shipped (first sequence, queued time).
+  std::chrono::steady_clock::time_point d_caughtUpAt = std::chrono::steady_clock::now();
+  std::uint64_t d_shippingFirst = 0; // 0: no batch in flight
+  std::chrono::steady_clock::time_point d_shippingQueued;
   std::thread d_thread;
 };
 } // namespace dmarc
