@@ -169,14 +169,25 @@ std::string oneLine(std::string text)
   return text;
 }
 
-// local+tag@domain: a per-send recipient, as sub-addressing writes it.
+// What makes this run's sends differ from every other run's: the clock at
+// start-up. Queue ids restart at B00..0 in every run, and a store benchmark
+// sends the same corpus run after run (variant after variant) into one
+// database, whose rows must then be one per send, not one per queue id.
+const std::string& runTag()
+{
+  static const std::string s_tag = std::to_string(
+      std::chrono::system_clock::now().time_since_epoch() / std::chrono::microseconds(1));
+  return s_tag;
+}
+
+// local+tag.run@domain: a per-send recipient, as sub-addressing writes it.
 std::string withTag(const std::string& address, const char* tag)
 {
   std::size_t at = address.rfind('@');
   if (at == std::string::npos) {
-    return address + "+" + tag;
+    return address + "+" + tag + "." + runTag();
   }
-  return address.substr(0, at) + "+" + tag + address.substr(at);
+  return address.substr(0, at) + "+" + tag + "." + runTag() + address.substr(at);
 }
 
 void runThread(const Options& options, const std::vector<CorpusMessage>& corpus,
