@@ -380,6 +380,14 @@ void deriveSitePolicy(Config& config, ErrorList& errors)
   }
   site.trustedForwarders = addressList("TrustedForwarders", v.TrustedForwarders, errors);
   site.trustedMailingLists = v.TrustedMailingLists;
+  site.trustedArcSealers.clear();
+  for (const auto& domain : v.TrustedArcSealers) {
+    std::string sealer = toLowerAscii(domain);
+    while (!sealer.empty() && sealer.back() == '.') {
+      sealer.pop_back();
+    }
+    site.trustedArcSealers.push_back(std::move(sealer));
+  }
   site.domainPolicies = domainPolicies(v.DomainPolicyOverrides, errors);
   config.internalErrorAction = v.InternalErrorAction == "accept"   ? FailureAction::Accept
                                : v.InternalErrorAction == "reject" ? FailureAction::Reject

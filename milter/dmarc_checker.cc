@@ -1,6 +1,7 @@
-// dmarc_checker.cc: SPF + DKIM for one message, on shared machinery. The
-// header and body go to DKIM as they arrive; SPF runs at end of message, and
-// the decision (lib/core/decision.hh) then evaluates DMARC on the same
+// dmarc_checker.cc: SPF + DKIM + ARC for one message, on shared machinery.
+// The header and body go to DKIM and to the ARC verifier as they arrive
+// (one body hash for both, body_hash_pool.hh); SPF runs at end of message,
+// and the decision (lib/core/decision.hh) then evaluates DMARC on the same
 // per-message DNS budget.
 #include "milter/dmarc_checker.hh"
 
@@ -9,6 +10,8 @@
 #include <optional>
 #include <random>
 
+#include "lib/adapters/arc_verifier.hh"
+#include "lib/adapters/body_hash_pool.hh"
 #include "lib/adapters/spf_checker.hh"
 #include "milter/config.hh"
 
@@ -39,6 +42,22 @@ private:
   std::chrono::milliseconds d_budgetLength;
   std::optional<DnsBudget> d_budget;
 };
+// One debug trace line for a chain: result, sets and sealers.
+std::string arcTrace(const ArcValidation& arc)
+{
+  std::string line =
+      "arc = " + std::string(toString(arc.result)) + " sets=" + std::to_string(arc.instances);
+  for (const auto& set : arc.sets) {
+    line += " as[" + std::to_string(set.instance) + "].d=" + set.sealDomain;
+  }
+  if (arc.oldestPass) {
+    line += " oldest-pass=" + std::to_string(*arc.oldestPass);
+  }
+  if (!arc.reason.empty()) {
+    line += " (" + arc.reason + ")";
+  }
+  return line;
+}
 } // namespace
 
 unsigned ThreadRandomSource::percentRoll()
@@ -54,17 +73,39 @@ public:
       : d_owner(owner), d_config(config), d_envelope(envelope),
         d_dns(owner.d_resolver, std::chrono::seconds(config.values.DNSBudget)),
         d_dkim(owner.d_dkim, std::chrono::system_clock::to_time_t(envelope.receivedAt), &d_dns,
-               envelope.queueId.empty() ? "NOQUEUE" : envelope.queueId)
-  {}
+               envelope.queueId.empty() ? "NOQUEUE" : envelope.queueId, &d_bodies)
+  {
+    if (config.values.ArcValidation) {
+      ArcSettings settings;
+      settings.minRsaKeyBits = owner.d_dkim.settings().minRsaKeyBits;
+      settings.oldestPass = config.values.ArcOldestPass;
+      d_arc.emplace(d_dns, settings, &d_bodies);
+    }
+  }
 
   void header(std::string_view name, std::string_view value) override
   {
     d_dkim.header(name, value);
+    if (d_arc) {
+      d_arc->header(name, value);
+    }
   }
 
-  void endOfHeaders() override { d_dkim.endOfHeaders(); }
+  void endOfHeaders() override
+  {
+    d_dkim.endOfHeaders();
+    if (d_arc) {
+      d_arc->endOfHeaders();
+    }
+  }
 
-  void body(std::string_view chunk) override { d_dkim.body(chunk); }
+  void body(std::string_view chunk) override
+  {
+    d_dkim.body(chunk);
+    if (d_arc) {
+      d_arc->body(chunk);
+    }
+  }
 
   CheckResult finish() override
   {
@@ -95,6 +136,12 @@ public:
       trace.push_back("dkim: " + std::to_string(d_dkim.signaturesSkipped()) +
                       " signatures over MaximumSignaturesToVerify not verified");
     }
+    if (d_arc) {
+      result.arc = d_arc->finish();
+      if (result.arc->result != ArcResult::None || result.arc->instances > 0) {
+        trace.push_back(arcTrace(*result.arc));
+      }
+    }
     return result;
   }
 
@@ -114,7 +161,10 @@ private:
   const Config& d_config; // pinned by the session for the message's life
   Envelope d_envelope;
   MessageDns d_dns;
+  // Before both verifiers, which hash the body through it.
+  BodyHashPool d_bodies;
   DkimVerifier d_dkim;
+  std::optional<ArcVerifier> d_arc; // ArcValidation
 };
 
 DmarcChecker::DmarcChecker(TimedDnsResolver& resolver, const DkimLibrary& dkim,

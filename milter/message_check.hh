@@ -45,6 +45,9 @@ struct CheckResult
   SpfOutcome spf;                         // the MAIL FROM check (or postmaster@HELO for <>)
   std::optional<SpfOutcome> spfHelo;      // the HELO check, when done
   std::vector<DkimSignatureOutcome> dkim; // one per signature, in header order
+  // The ARC chain (RFC 8617), when ArcValidation is on; result none when
+  // the message has no ARC field.
+  std::optional<ArcValidation> arc;
   // The checks' trace (debug log), one short line per step.
   std::vector<std::string> trace;
 };
@@ -57,7 +60,7 @@ public:
   virtual void header(std::string_view name, std::string_view value) = 0;
   virtual void endOfHeaders() = 0;
   virtual void body(std::string_view chunk) = 0;
-  // Runs SPF and finishes DKIM. Called once.
+  // Runs SPF and finishes DKIM and ARC. Called once.
   virtual CheckResult finish() = 0;
   // What the decision consults: this message's DNS (its budget), the PSL,
   // IDNA and the random source. Valid while the check lives.

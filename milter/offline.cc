@@ -114,6 +114,33 @@ std::optional<SockAddress> toSockaddr(const std::string& text)
   }
   return address;
 }
+// The chain as -t shows it: the result, then each set's sealer and what
+// its ARC-Authentication-Results said.
+void printArcChain(std::ostream& out, const ArcValidation& arc)
+{
+  out << "arc: " << toString(arc.result) << " sets=" << arc.instances;
+  if (arc.oldestPass) {
+    out << " oldest-pass=" << *arc.oldestPass;
+  }
+  if (!arc.reason.empty()) {
+    out << " reason=\"" << arc.reason << "\"";
+  }
+  out << "\n";
+  for (const auto& set : arc.sets) {
+    out << "arc set " << set.instance << ": seal d=" << set.sealDomain << " s=" << set.sealSelector
+        << " cv=" << toString(set.sealCv) << ", signature d=" << set.signatureDomain
+        << " s=" << set.signatureSelector << ", results:";
+    if (!set.authResults) {
+      out << " (not RFC 8601 syntax)";
+    } else {
+      out << " " << set.authResults->authservId;
+      for (const auto& method : set.authResults->results) {
+        out << " " << method.method << "=" << method.result;
+      }
+    }
+    out << "\n";
+  }
+}
 } // namespace
 
 int runOffline(const Config& config, const OfflineOptions& options, MessageChecker& checker,
@@ -195,6 +222,9 @@ int runOffline(const Config& config, const OfflineOptions& options, MessageCheck
         << " disposition=" << toString(verdict->applied) << " reason=\"" << verdict->reason
         << "\"\n";
     out << "authentication-results: " << session.lastAuthResults() << "\n";
+  }
+  if (const auto& arc = session.lastArc(); arc && arc->result != ArcResult::None) {
+    printArcChain(out, *arc);
   }
   out << "reply: " << toString(reply);
   if (!actions.replyCode.empty()) {

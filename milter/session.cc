@@ -337,6 +337,7 @@ Reply Session::finishMessage(MilterActions& actions, Message& message)
   facts.message.spf = std::move(checked.spf);
   facts.message.spfHelo = std::move(checked.spfHelo);
   facts.message.dkim = std::move(checked.dkim);
+  facts.arc = std::move(checked.arc);
   facts.receivedAt = d_services.clock();
   facts.reportingHost =
       d_connection.mtaName.empty() ? message.config->authservId : d_connection.mtaName;
@@ -373,6 +374,7 @@ Reply Session::finishMessage(MilterActions& actions, Message& message)
   }
   d_lastAuthResults = decision.authResults;
   d_lastVerdict = decision.verdict();
+  d_lastArc = facts.arc;
   carryOut(actions, decision);
   logDecision(message, decision, checked.trace, storeNote);
   if (d_services.metrics != nullptr) {
@@ -418,6 +420,9 @@ void Session::logDecision(const Message& message, const Decision& decision,
         .add("spf", toString(verdict.spf.result))
         .add("spf_domain", verdict.spf.domain)
         .add("dkim", dkimSummary(verdict));
+    if (const auto& arc = message.facts.arc; arc && arc->result != ArcResult::None) {
+      line.add("arc", toString(arc->result));
+    }
     if (auto overrides = overrideSummary(verdict); !overrides.empty()) {
       line.add("override", overrides);
     }

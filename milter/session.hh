@@ -109,6 +109,8 @@ public:
   // reached its end (for the offline -t mode).
   const std::optional<Verdict>& lastVerdict() const { return d_lastVerdict; }
   const std::string& lastAuthResults() const { return d_lastAuthResults; }
+  // Its ARC chain, when ArcValidation was on.
+  const std::optional<ArcValidation>& lastArc() const { return d_lastArc; }
   const Config& config() const { return *d_config; }
   bool inMessage() const { return d_message != nullptr; }
   std::string_view queueId() const;
@@ -129,5 +131,6 @@ private:
   unsigned d_messages = 0;
   std::optional<Verdict> d_lastVerdict;
   std::string d_lastAuthResults;
+  std::optional<ArcValidation> d_lastArc;
 };
 } // namespace dmarc

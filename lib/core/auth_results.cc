@@ -274,6 +274,20 @@ void appendSanitised(std::string& out, std::string_view text)
     out += c;
   }
 }
+// Text for inside one of our comments: letters, digits and a few
+// punctuation marks only, so that no '(', ')' or '\' can end or escape the
+// comment, at most 255 characters.
+std::string commentText(std::string_view text)
+{
+  std::string out;
+  for (char c : text.substr(0, 255)) {
+    bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    if (alnum || std::string_view(".-_=[]: ").find(c) != std::string_view::npos) {
+      out += c;
+    }
+  }
+  return out;
+}
 } // namespace
 
 std::string quoteValueIfNeeded(std::string_view text)
@@ -364,7 +378,7 @@ namespace
 // mistake. A comment is valid anywhere CFWS is (RFC 8601 §2.2) and every
 // word in it is one of our own tokens. t=y and pct are not local rules:
 // policy.dmarc already shows them.
-std::string overrideComment(const Verdict& verdict)
+std::string overrideComment(const Verdict& verdict, std::string_view note)
 {
   if (verdict.result != DmarcResult::Fail) {
     return {};
@@ -383,11 +397,38 @@ std::string overrideComment(const Verdict& verdict)
   if (reasons.empty()) {
     return {};
   }
-  return "(dis=" + std::string(toString(verdict.applied)) + " override=" + reasons + ")";
+  std::string comment = "(dis=" + std::string(toString(verdict.applied)) + " override=" + reasons;
+  if (!note.empty()) {
+    comment += ' ' + commentText(note);
+  }
+  return comment + ")";
 }
 } // namespace
 
-void AuthResultsBuilder::addDmarc(const Verdict& verdict)
+void AuthResultsBuilder::addArc(const ArcClause& arc)
+{
+  std::vector<std::pair<std::string, std::string>> properties;
+  if (arc.oldestPass) {
+    properties.emplace_back("header.oldest-pass", std::to_string(*arc.oldestPass));
+  }
+  if (!arc.remoteIp.empty()) {
+    properties.emplace_back("smtp.remote-ip", arc.remoteIp);
+  }
+  addClause("arc", arc.result, properties);
+  // One word per sealer, so that a long chain folds between them.
+  std::vector<std::string> comment;
+  for (std::size_t i = 0; i < arc.sealers.size(); ++i) {
+    comment.push_back((i == 0 ? "(as[" : "as[") + std::to_string(i + 1) +
+                      "].d=" + commentText(arc.sealers[i]));
+  }
+  if (!comment.empty()) {
+    comment.back() += ')';
+    auto& words = d_clauses.back();
+    words.insert(words.begin() + 1, comment.begin(), comment.end());
+  }
+}
+
+void AuthResultsBuilder::addDmarc(const Verdict& verdict, std::string_view note)
 {
   std::vector<std::pair<std::string, std::string>> properties;
   if (verdict.result == DmarcResult::Fail) {
@@ -398,7 +439,7 @@ void AuthResultsBuilder::addDmarc(const Verdict& verdict)
     properties.emplace_back("header.from", verdict.fromDomain);
   }
   addClause("dmarc", toString(verdict.result), properties);
-  if (auto comment = overrideComment(verdict); !comment.empty()) {
+  if (auto comment = overrideComment(verdict, note); !comment.empty()) {
     d_clauses.back().insert(d_clauses.back().begin() + 1, std::move(comment));
   }
 }
@@ -442,7 +483,8 @@ std::string AuthResultsBuilder::field(const AuthResultsFormat& format) const
 }
 
 std::string composeAuthResults(std::string_view authservId, const Verdict& verdict,
-                               const AuthResultsFormat& format)
+                               const AuthResultsFormat& format, const ArcClause* arc,
+                               std::string_view dmarcNote)
 {
   AuthResultsBuilder builder(authservId);
   builder.addSpf(verdict.spf);
@@ -455,7 +497,10 @@ std::string composeAuthResults(std::string_view authservId, const Verdict& verdi
   for (const auto& signature : verdict.dkim) {
     builder.addDkim(signature, format.bPrefixLength);
   }
-  builder.addDmarc(verdict);
+  if (arc != nullptr) {
+    builder.addArc(*arc);
+  }
+  builder.addDmarc(verdict, dmarcNote);
   return builder.field(format);
 }
 

@@ -29,6 +29,16 @@ struct AuthResultsFormat
   std::size_t bPrefixLength = 8;     // header.b characters (RFC 6008 §4: enough to be unique)
 };
 
+// The arc= clause (RFC 8617 §7.2): the chain's result, header.oldest-pass
+// when it was checked, smtp.remote-ip, and a comment naming the sealers.
+struct ArcClause
+{
+  std::string result;                 // none | pass | fail
+  std::optional<unsigned> oldestPass; // header.oldest-pass
+  std::string remoteIp;               // smtp.remote-ip; "" when not an IP connection
+  std::vector<std::string> sealers;   // ARC-Seal d= of instances 1..N
+};
+
 // Builds one Authentication-Results field value, clause by clause.
 class AuthResultsBuilder
 {
@@ -44,7 +54,12 @@ public:
   // dmarc=<result> [(dis=<applied> override=<reasons>)] [policy.dmarc=<policy>]
   // header.from=<domain>; the comment when a local rule changed a failure's
   // disposition.
-  void addDmarc(const Verdict& verdict);
+  // note: more words for that comment (e.g. the trusted ARC sealer that
+  // lifted the policy), our own text, sanitised to comment-safe characters.
+  void addDmarc(const Verdict& verdict, std::string_view note = {});
+  // arc=<result> (as[1].d=... as[N].d=...) header.oldest-pass=N
+  // smtp.remote-ip=...
+  void addArc(const ArcClause& arc);
   // Any method: method=result and ptype.property=value pairs, escaped.
   void addClause(std::string_view method, std::string_view result,
                  const std::vector<std::pair<std::string, std::string>>& properties);
@@ -61,9 +76,11 @@ private:
 };
 
 // The whole field for a verdict: spf (and the separate HELO check when there
-// is one), one dkim clause per signature (dkim=none without any), dmarc.
+// is one), one dkim clause per signature (dkim=none without any), arc when
+// given, dmarc (with dmarcNote in its override comment).
 std::string composeAuthResults(std::string_view authservId, const Verdict& verdict,
-                               const AuthResultsFormat& format = {});
+                               const AuthResultsFormat& format = {}, const ArcClause* arc = nullptr,
+                               std::string_view dmarcNote = {});
 
 // RFC 2045 token, or a quoted-string with '\' and '"' escaped and control
 // characters removed.

@@ -1,13 +1,16 @@
 // decision.cc: facts + site policy -> Decision (see decision.hh). Steps:
-// author domains (From parsed once), the site's exemptions, the DMARC
-// engine, then what the verdict means for the MTA: reply, hold, header
-// edits.
+// author domains (From parsed once), the site's exemptions (a List-Id only
+// when the list signed it), the DMARC engine, a trusted ARC sealer's lift
+// of a failure, then what the verdict means for the MTA: reply, hold,
+// header edits.
 #include "lib/core/decision.hh"
 
+#include "lib/core/arc_lift.hh"
 #include "lib/core/ascii_text.hh"
 #include "lib/core/auth_results.hh"
 #include "lib/core/author_domains.hh"
 #include "lib/core/header_name.hh"
+#include "lib/core/list_authentication.hh"
 #include "lib/core/local_policy.hh"
 
 namespace dmarc
@@ -48,17 +51,45 @@ MessageRecord recordOf(const DecisionFacts& facts)
 }
 
 // The A-R value the MTA wants: the field folded as a whole (the field name
-// counts towards the line width), then the name taken off.
-std::string authResultsValue(const std::string& authservId, const Verdict& verdict)
+// counts towards the line width), then the name taken off. The arc= clause
+// when the message has ARC fields; the dmarc= comment names a trusted
+// sealer's lift.
+std::string authResultsValue(const std::string& authservId, const Verdict& verdict,
+                             const DecisionFacts& facts, const MessageRecord& record)
 {
   AuthResultsFormat format;
   format.newline = "\n";
-  std::string field = composeAuthResults(authservId, verdict, format);
+  std::optional<ArcClause> arc;
+  if (facts.arc && facts.arc->result != ArcResult::None) {
+    arc = ArcClause{std::string(toString(facts.arc->result)), facts.arc->oldestPass,
+                    record.clientIp, record.arcSealers};
+  }
+  std::string field = composeAuthResults(authservId, verdict, format, arc ? &*arc : nullptr,
+                                         record.arcTrustedSealer.empty()
+                                             ? std::string_view()
+                                             : std::string_view(record.overrideComment));
   constexpr std::string_view prefix = "Authentication-Results: ";
   if (field.compare(0, prefix.size(), prefix) == 0) {
     field.erase(0, prefix.size());
   }
   return field;
+}
+
+// The List-Id for TrustedMailingLists: a trusted one only when the list
+// signed the message (list_authentication.hh); a forged one is dropped.
+std::string authenticatedListId(const DecisionFacts& facts, const SitePolicy& site,
+                                const DecisionTools& tools, std::vector<std::string>& trace)
+{
+  if (!site.isTrustedMailingList(facts.listId)) {
+    return facts.listId;
+  }
+  OrgDomainFinder finder(tools.dns, site.engine.mode, tools.psl);
+  if (isListIdAuthenticated(facts.listId, facts.message.dkim, finder)) {
+    return facts.listId;
+  }
+  trace.push_back("List-Id " + printableAscii(facts.listId, 255) +
+                  " not signed by its list: TrustedMailingLists does not apply");
+  return {};
 }
 
 Verdict evaluateWithSite(const DecisionFacts& facts, const SitePolicy& site,
@@ -71,7 +102,7 @@ Verdict evaluateWithSite(const DecisionFacts& facts, const SitePolicy& site,
   if (!authors.unusable) {
     local.authorDomains = authors.domains;
   }
-  local.listId = facts.listId;
+  local.listId = authenticatedListId(facts, site, tools, trace);
   LocalPolicy policy = localPolicyFor(site, local);
   if (!policy.comment.empty()) {
     trace.push_back("local policy: " + policy.comment + (policy.enforce ? "" : " (not enforcing)"));
@@ -88,6 +119,41 @@ Verdict evaluateWithSite(const DecisionFacts& facts, const SitePolicy& site,
                   ") dkim_aligned=" + (verdict.dkimAligned ? "yes" : "no") +
                   " spf_aligned=" + (verdict.spfAligned ? "yes" : "no"));
   return verdict;
+}
+
+// The message's ARC chain into the record and, when the message failed
+// DMARC and is to be rejected or quarantined, a trusted sealer's lift
+// (arc_lift.hh): disposition none, override mailing_list when the message
+// has a List-Id, trusted_forwarder otherwise.
+void applyArc(Decision& decision, const DecisionFacts& facts, const SitePolicy& site,
+              const DecisionTools& tools)
+{
+  if (!facts.arc) {
+    return;
+  }
+  const ArcValidation& arc = *facts.arc;
+  MessageRecord& record = decision.record;
+  record.arcResult = arc.result;
+  for (const auto& set : arc.sets) {
+    record.arcSealers.push_back(set.sealDomain);
+  }
+  Verdict& verdict = record.verdict;
+  if (site.trustedArcSealers.empty() || verdict.result != DmarcResult::Fail ||
+      (verdict.applied != Disposition::Reject && verdict.applied != Disposition::Quarantine)) {
+    return;
+  }
+  OrgDomainFinder finder(tools.dns, site.engine.mode, tools.psl);
+  ArcLiftCheck check = checkArcLift(arc, verdict, site, finder);
+  decision.trace.push_back("arc: " + check.why + (check.lift ? ": policy lifted" : ""));
+  if (!check.lift) {
+    return;
+  }
+  verdict.applied = Disposition::None;
+  verdict.overrides.push_back(Override{facts.listId.empty() ? OverrideReason::TrustedForwarder
+                                                            : OverrideReason::MailingList,
+                                       check.lift->comment});
+  record.arcTrustedSealer = check.lift->sealer;
+  record.overrideComment = check.lift->comment;
 }
 
 // Why this site rejected a message that its author's DMARC policy did not
@@ -154,7 +220,9 @@ Decision decide(const DecisionFacts& facts, const SitePolicy& site, const Decisi
   Decision decision;
   decision.record = recordOf(facts);
   decision.record.verdict = evaluateWithSite(facts, site, tools, decision.trace);
-  decision.authResults = authResultsValue(site.authservId, decision.verdict());
+  applyArc(decision, facts, site, tools);
+  decision.authResults =
+      authResultsValue(site.authservId, decision.verdict(), facts, decision.record);
   dispose(decision, facts, site);
   return decision;
 }

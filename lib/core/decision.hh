@@ -1,6 +1,6 @@
 // decision.hh: the end-of-message decision as one function. The facts of a
-// message (identities, SPF, DKIM, ARC once the milter validates chains,
-// List-Id, client and SMTP authentication) and the site policy give one
+// message (identities, SPF, DKIM, the ARC chain, List-Id, client and SMTP
+// authentication) and the site policy give one
 // Decision: the verdict, what the MTA is told, the header edits (our
 // Authentication-Results among them), whether the message is held, and the
 // record to store. The milter's Session gathers the facts and carries the
@@ -33,8 +33,8 @@ struct DecisionFacts
 {
   // From field values, MAIL FROM, HELO, the SPF and DKIM outcomes.
   MessageFacts message;
-  // The message's ARC chain (RFC 8617), once the milter validates chains.
-  // Not gathered yet: always empty, and no rule reads it so far.
+  // The message's ARC chain (RFC 8617) as the milter validated it;
+  // nullopt when ArcValidation is off. TrustedArcSealers reads it.
   std::optional<ArcValidation> arc;
   std::string listId;              // listIdOf the first List-Id field; "" when none
   std::optional<IpAddress> client; // nullopt: not an IP connection (local submission)

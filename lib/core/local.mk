@@ -8,6 +8,8 @@ lib_libdmarccore_a_SOURCES += \
 	lib/core/arc_chain.hh \
 	lib/core/arc_headers.cc \
 	lib/core/arc_headers.hh \
+	lib/core/arc_lift.cc \
+	lib/core/arc_lift.hh \
 	lib/core/arc_result.cc \
 	lib/core/arc_result.hh \
 	lib/core/ascii_text.cc \
@@ -52,6 +54,8 @@ lib_libdmarccore_a_SOURCES += \
 	lib/core/listen_address.hh \
 	lib/core/local_policy.cc \
 	lib/core/local_policy.hh \
+	lib/core/list_authentication.cc \
+	lib/core/list_authentication.hh \
 	lib/core/local_part_redaction.cc \
 	lib/core/local_part_redaction.hh \
 	lib/core/log_throttle.cc \
@@ -82,6 +86,7 @@ tests_unit_test_core_SOURCES += \
 	tests/unit/test-alignment_cc.cc \
 	tests/unit/test-arc_chain_cc.cc \
 	tests/unit/test-arc_headers_cc.cc \
+	tests/unit/test-arc_lift_cc.cc \
 	tests/unit/test-base64_cc.cc \
 	tests/unit/test-decision_cc.cc \
 	tests/unit/test-dkim_key_record_cc.cc \
@@ -92,6 +97,7 @@ tests_unit_test_core_SOURCES += \
 	tests/unit/test-quoted_printable_cc.cc \
 	tests/unit/test-header_canon_cc.cc \
 	tests/unit/test-header_name_cc.cc \
+	tests/unit/test-list_authentication_cc.cc \
 	tests/unit/test-tag_list_cc.cc \
 	tests/unit/test-auth_results_cc.cc \
 	tests/unit/test-dmarc_record_cc.cc \
@@ -165,6 +171,9 @@ EXTRA_DIST += \
 	tests/scenarios/policy-options.ref \
 	tests/scenarios/rfc7489.in \
 	tests/scenarios/rfc7489.ref \
+	tests/scenarios/site-arc.conf \
+	tests/scenarios/site-arc.in \
+	tests/scenarios/site-arc.ref \
 	tests/scenarios/site-enforcement.conf \
 	tests/scenarios/site-enforcement.in \
 	tests/scenarios/site-enforcement.ref \
@@ -178,6 +187,9 @@ EXTRA_DIST += \
 	tests/scenarios/site-headers.conf \
 	tests/scenarios/site-headers.in \
 	tests/scenarios/site-headers.ref \
+	tests/scenarios/site-lists.conf \
+	tests/scenarios/site-lists.in \
+	tests/scenarios/site-lists.ref \
 	tests/scenarios/site-monitor.conf \
 	tests/scenarios/site-temperror-accept.conf \
 	tests/scenarios/site-temperror-tempfail.conf \

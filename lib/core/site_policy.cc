@@ -1,6 +1,8 @@
 // site_policy.cc: the lookups of the site policy (see site_policy.hh).
 #include "lib/core/site_policy.hh"
 
+#include <algorithm>
+
 #include "lib/core/ascii_text.hh"
 
 namespace dmarc
@@ -51,6 +53,18 @@ bool SitePolicy::isTrustedMailingList(std::string_view listId) const
     }
   }
   return false;
+}
+
+bool SitePolicy::isTrustedArcSealer(std::string_view sealDomain) const
+{
+  while (!sealDomain.empty() && sealDomain.back() == '.') {
+    sealDomain.remove_suffix(1);
+  }
+  if (sealDomain.empty()) {
+    return false;
+  }
+  return std::any_of(trustedArcSealers.begin(), trustedArcSealers.end(),
+                     [&](const std::string& entry) { return equalsIgnoreCase(entry, sealDomain); });
 }
 
 bool SitePolicy::isOwnAuthservId(std::string_view id) const

@@ -46,6 +46,7 @@ struct SitePolicy
   std::vector<std::string> ignoreMailFrom; // lower case, no trailing dot
   AddressList trustedForwarders;
   std::vector<std::string> trustedMailingLists; // "*": any List-Id
+  std::vector<std::string> trustedArcSealers;   // ARC-Seal d= domains, lower case, no trailing dot
   std::vector<DomainPolicyOverride> domainPolicies;
 
   // The local policy override for an author domain (exact or parent; the
@@ -53,6 +54,9 @@ struct SitePolicy
   const DomainPolicyOverride* domainPolicyFor(std::string_view domain) const;
   bool isIgnoredMailFrom(std::string_view domain) const;
   bool isTrustedMailingList(std::string_view listId) const;
+  // One of TrustedArcSealers (case-insensitive, exact: a sealer's
+  // subdomain is another sealer).
+  bool isTrustedArcSealer(std::string_view sealDomain) const;
   // AuthservID or one of TrustedAuthservIDs, without regard to case: an
   // incoming Authentication-Results field claiming it is forged (RFC 8601 §5).
   bool isOwnAuthservId(std::string_view id) const;

@@ -308,8 +308,13 @@ class TestPostfixHoldAndExemptions(PostfixMilterCase):
         "DomainPolicyOverrides none.mt.example:reject",
         "TemperrorAction accept",
         "TrustedForwarders 192.0.2.128/25",
-        "TrustedMailingLists dev.lists.example",
+        "TrustedMailingLists dev.lists.mt.example",
     ])
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.list_key = DkimKey(cls.s, "lists.mt.example")
 
     def test_quarantine_goes_to_hold_queue(self):
         before = set(self.s.postfix.queue_ids("hold"))
@@ -342,13 +347,22 @@ class TestPostfixHoldAndExemptions(PostfixMilterCase):
         self.milter.wait_for_log("override=trusted_forwarder")
 
     def test_trusted_mailing_list(self):
-        code, reply, marker = self.send("m@reject.mt.example", mail_from="m@reject.mt.example",
-                                        extra_headers=["List-Id: Developers <dev.lists.example>"])
+        # The list signed the message with its domain: exempt.
+        text, marker = message("m@reject.mt.example",
+                               extra_headers=["List-Id: Developers <dev.lists.mt.example>"])
+        code, reply = self.s.postfix.send(self.list_key.sign(text), "m@reject.mt.example", RCPT,
+                                          xclient=xclient())
         self.assertEqual(code, 250, reply)
         self.milter.wait_for_log("override=mailing_list")
-        # Another list is not trusted.
+        self.assertIn("override=mailing_list", self.ours(self.delivered(marker))[0])
+        # A spoofer's forged List-Id naming the trusted list, unsigned: rejected.
         code, reply, _ = self.send("m@reject.mt.example", mail_from="m@reject.mt.example",
-                                   extra_headers=["List-Id: <other.lists.example>"])
+                                   extra_headers=["List-Id: Developers <dev.lists.mt.example>"])
+        self.assertEqual(code, 550, reply)
+        # Another list is not trusted, even when it signs.
+        text, _ = message("m@reject.mt.example", extra_headers=["List-Id: <other.lists.mt.example>"])
+        code, reply = self.s.postfix.send(self.list_key.sign(text), "m@reject.mt.example", RCPT,
+                                          xclient=xclient())
         self.assertEqual(code, 550, reply)
 
     def test_domain_override_rejects_p_none(self):

@@ -28,6 +28,10 @@
 //   auth <user>                     (SMTP AUTH identity)
 //   header <Name>: <value>          (as the milter sees it: From, List-Id,
 //                                    Authentication-Results, counts)
+//   arc pass|fail|none [oldest-pass=N]   (the milter's ARC chain validation)
+//   arc-set <sealer> <ARC-Authentication-Results payload>
+//                                   (the next instance: its ARC-Seal d= and
+//                                    what its record says, "authserv-id; ...")
 //   decide                          (the from/mailfrom/helo/spf/dkim facts too)
 #include <cstdlib>
 #include <fstream>
@@ -40,6 +44,8 @@
 #include "config.h"
 #include "lib/adapters/psl_idna.hh"
 #include "lib/adapters/psl_list.hh"
+#include "lib/core/arc_result.hh"
+#include "lib/core/ascii_text.hh"
 #include "lib/core/auth_results.hh"
 #include "lib/core/decision.hh"
 #include "lib/core/dmarc_record.hh"
@@ -296,6 +302,21 @@ private:
       out << "edit=" << (edit.kind == HeaderEdit::Kind::Delete ? "delete " : "insert ") << edit.name
           << " " << edit.index << "\n";
     }
+    const MessageRecord& r = d.record;
+    if (r.arcResult != ArcResult::None || !r.arcSealers.empty()) {
+      out << "record arc=" << toString(r.arcResult) << " sealers=";
+      for (std::size_t i = 0; i < r.arcSealers.size(); ++i) {
+        out << (i != 0 ? "," : "") << r.arcSealers[i];
+      }
+      out << (r.arcSealers.empty() ? "-" : "")
+          << " trusted_sealer=" << (r.arcTrustedSealer.empty() ? "-" : r.arcTrustedSealer)
+          << " override_comment=" << quoted(r.overrideComment) << "\n";
+    }
+    for (const auto& step : d.trace) {
+      if (step.starts_with("arc: ") || step.starts_with("List-Id ")) {
+        out << "trace: " << step << "\n";
+      }
+    }
     out << "Authentication-Results: " << d.authResults << "\n";
   }
 
@@ -341,6 +362,10 @@ private:
       }
     } else if (command == "auth") {
       d_decision.authenticatedUser = rest;
+    } else if (command == "arc") {
+      setArc(words(rest));
+    } else if (command == "arc-set") {
+      addArcSet(rest);
     } else if (command == "header") {
       auto colon = rest.find(':');
       if (colon == std::string::npos || !d_config) {
@@ -351,6 +376,42 @@ private:
       return false;
     }
     return true;
+  }
+
+  void setArc(const std::vector<std::string>& args)
+  {
+    ArcValidation arc;
+    auto result = arcResultFromString(args.empty() ? "" : args.front());
+    if (!result) {
+      throw Error("arc needs pass, fail or none");
+    }
+    arc.result = *result;
+    for (std::size_t i = 1; i < args.size(); ++i) {
+      if (!args[i].starts_with("oldest-pass=")) {
+        throw Error("bad arc word " + args[i]);
+      }
+      arc.oldestPass = static_cast<unsigned>(std::stoul(args[i].substr(12)));
+    }
+    d_decision.arc = std::move(arc);
+  }
+
+  void addArcSet(const std::string& rest)
+  {
+    auto space = rest.find(' ');
+    if (!d_decision.arc || space == std::string::npos) {
+      throw Error("arc-set needs arc first, then <sealer> <payload>");
+    }
+    ArcValidation& arc = *d_decision.arc;
+    ArcSetSummary set;
+    set.instance = static_cast<unsigned>(arc.sets.size() + 1);
+    set.sealDomain = toLowerAscii(rest.substr(0, space));
+    set.sealSelector = "arc";
+    set.signatureDomain = set.sealDomain;
+    set.signatureSelector = "arc";
+    set.sealCv = set.instance == 1 ? ArcResult::None : ArcResult::Pass;
+    set.authResults = parseAuthResults(unescape(rest.substr(space + 1)));
+    arc.sets.push_back(std::move(set));
+    arc.instances = static_cast<unsigned>(arc.sets.size());
   }
 
   void resetDecisionFacts()

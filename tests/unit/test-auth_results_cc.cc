@@ -214,4 +214,24 @@ BOOST_AUTO_TEST_CASE(test_limits_BoundedInput)
   BOOST_CHECK(!parseAuthResults(std::string(10000, 'a') + "; none"));
 }
 
+BOOST_AUTO_TEST_CASE(test_ArcClause_SealersInACommentNothingEscapes)
+{
+  AuthResultsBuilder builder("mx.example.net");
+  ArcClause arc;
+  arc.result = "pass";
+  arc.oldestPass = 0;
+  arc.remoteIp = "192.0.2.1";
+  arc.sealers = {"a.example", "b.example) dmarc=pass (x\\", "c.example\r\nX-Injected: 1"};
+  builder.addArc(arc);
+  std::string value = builder.value();
+  BOOST_CHECK_EQUAL(value, "mx.example.net; arc=pass (as[1].d=a.example\r\n"
+                           "\tas[2].d=b.example dmarc=pass x as[3].d=c.exampleX-Injected: 1)\r\n"
+                           "\theader.oldest-pass=0 smtp.remote-ip=192.0.2.1");
+  auto parsed = parseAuthResults(value);
+  BOOST_REQUIRE(parsed);
+  BOOST_REQUIRE_EQUAL(parsed->results.size(), 1u);
+  BOOST_CHECK_EQUAL(parsed->results[0].method, "arc");
+  BOOST_CHECK_EQUAL(parsed->results[0].properties.size(), 2u);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -143,6 +143,7 @@ BOOST_FIXTURE_TEST_CASE(test_Exemptions_KeyedOnTheFacts, Fixture)
 
   site.trustedMailingLists = {"dev.lists.example.org"};
   facts.listId = listIdOf(" Developers <dev.lists.example.org>");
+  sign("lists.example.org"); // the list's own signature (a forged List-Id exempts nothing)
   auto list = run();
   BOOST_CHECK(list.action == SmtpAction::Accept);
   BOOST_REQUIRE(!list.verdict().overrides.empty());
@@ -218,6 +219,77 @@ BOOST_FIXTURE_TEST_CASE(test_ArcSlot_NotYetRead, Fixture)
   facts.arc.emplace();
   facts.arc->result = ArcResult::Pass;
   BOOST_CHECK(run().action == SmtpAction::Reject);
+}
+
+namespace
+{
+ArcValidation chainSealedBy(const std::string& sealer, const std::string& record)
+{
+  ArcValidation arc;
+  arc.result = ArcResult::Pass;
+  arc.instances = 1;
+  ArcSetSummary set;
+  set.instance = 1;
+  set.sealDomain = sealer;
+  set.authResults = parseAuthResults(record);
+  arc.sets.push_back(set);
+  return arc;
+}
+} // namespace
+
+BOOST_FIXTURE_TEST_CASE(test_TrustedArcSealer_LiftsAndRecords, Fixture)
+{
+  site.trustedArcSealers = {"lists.example.org"};
+  facts.arc = chainSealedBy("lists.example.org", "lists; dmarc=pass header.from=example.com");
+  facts.addHeader("List-Id", " <dev.lists.example.org>", site);
+  auto decision = run();
+  BOOST_CHECK(decision.action == SmtpAction::Accept);
+  BOOST_CHECK(decision.verdict().result == DmarcResult::Fail);
+  BOOST_CHECK(decision.verdict().applied == Disposition::None);
+  BOOST_REQUIRE_EQUAL(decision.verdict().overrides.size(), 1u);
+  BOOST_CHECK(decision.verdict().overrides[0].reason == OverrideReason::MailingList);
+  BOOST_CHECK(decision.record.arcResult == ArcResult::Pass);
+  BOOST_CHECK(decision.record.arcSealers == std::vector<std::string>{"lists.example.org"});
+  BOOST_CHECK_EQUAL(decision.record.arcTrustedSealer, "lists.example.org");
+  BOOST_CHECK_EQUAL(decision.record.overrideComment, "arc=pass as[1].d=lists.example.org");
+  BOOST_CHECK_MESSAGE(
+      decision.authResults.find("arc=pass") != std::string::npos &&
+          decision.authResults.find("smtp.remote-ip=192.0.2.1") != std::string::npos &&
+          decision.authResults.find("override=mailing_list arc=pass "
+                                    "as[1].d=lists.example.org)") != std::string::npos,
+      "got " << decision.authResults);
+}
+
+BOOST_FIXTURE_TEST_CASE(test_ArcWithoutTrustedSealers_RecordedNotLifted, Fixture)
+{
+  facts.arc = chainSealedBy("lists.example.org", "lists; dmarc=pass header.from=example.com");
+  auto decision = run();
+  BOOST_CHECK(decision.action == SmtpAction::Reject);
+  BOOST_CHECK(decision.record.arcResult == ArcResult::Pass);
+  BOOST_CHECK(decision.record.arcTrustedSealer.empty());
+  BOOST_CHECK(decision.record.overrideComment.empty());
+}
+
+BOOST_FIXTURE_TEST_CASE(test_NoArcFields_NoArcClause, Fixture)
+{
+  sign("example.com");
+  facts.arc = ArcValidation{};
+  auto decision = run();
+  BOOST_CHECK(decision.authResults.find(" arc=") == std::string::npos);
+  BOOST_CHECK(decision.record.arcResult == ArcResult::None);
+  BOOST_CHECK(decision.record.arcSealers.empty());
+}
+
+BOOST_FIXTURE_TEST_CASE(test_ForgedListId_NeverExempts, Fixture)
+{
+  site.trustedMailingLists = {"dev.lists.example.org"};
+  facts.addHeader("List-Id", " Developers <dev.lists.example.org>", site);
+  BOOST_CHECK(run().action == SmtpAction::Reject);
+  sign("lists.example.org");
+  auto decision = run();
+  BOOST_CHECK(decision.action == SmtpAction::Accept);
+  BOOST_REQUIRE_EQUAL(decision.verdict().overrides.size(), 1u);
+  BOOST_CHECK(decision.verdict().overrides[0].reason == OverrideReason::MailingList);
 }
 
 // RFC 5322 §4.5.2 (obs-optional): white space before the colon leaves the
