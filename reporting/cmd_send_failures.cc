@@ -24,6 +24,7 @@
 #include "lib/adapters/unbound_resolver.hh"
 #include "lib/core/ascii_text.hh"
 #include "lib/core/error.hh"
+#include "lib/core/failure_report.hh"
 #include "lib/core/version.hh"
 #include "reporting/command_line.hh"
 #include "reporting/failure_run.hh"
@@ -145,6 +146,9 @@ void readRunOptions(ParsedCommandLine& parsed, FailureRunOptions& run)
   run.email = parsed.values["--email"];
   if (run.email.empty()) {
     throw ConfigError("--email (the reporting address) is required");
+  }
+  if (!isPlainMailAddress(run.email)) {
+    throw ConfigError("--email must be a plain address (local@domain)");
   }
   auto at = run.email.rfind('@');
   run.receiver = parsed.values.count("--receiver") != 0

@@ -92,7 +92,16 @@ void FailureRun::processOne(const std::string& key)
     return; // handled meanwhile, or another run holds it
   }
   ++d_summary.samples;
-  Decision decision = process(tx, *pending);
+  Decision decision;
+  try {
+    decision = process(tx, *pending);
+  } catch (const pqxx::failure&) {
+    throw; // the database's trouble: the run stops, the sample stays pending
+  } catch (const Error& error) {
+    // A sample no report can be made of (a hostile value the composer
+    // refuses) must not stop every later run at the same place.
+    decision = {Outcome::Suppressed, "cannot compose: " + logSafe(error.what())};
+  }
   const std::string where = key + " " + logSafe(pending->record.verdict.fromDomain);
   switch (decision.outcome) {
   case Outcome::Sent:

@@ -248,6 +248,30 @@ class FailureCapsTest(unittest.TestCase):
         self.assertEqual(got["messages"], 4, proc.stdout)  # the global cap of 4 in the hour
 
 
+class FailureBulkTest(unittest.TestCase):
+    """Its own database: the caps count every report sent in the hour."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.db = FailureDb("failure_bulk")
+
+    def test_ten_thousand_reports_in_under_a_minute(self):
+        """The issue's figure: 10,000 queued failure reports sent in under a
+        minute (written to --output-dir: composing, redacting, recording)."""
+        self.db.sql(failing("bulk.test", count=10000))
+        out = tempfile.mkdtemp(prefix="failure-bulk-")
+        start = time.monotonic()
+        proc = self.db.send_failures("--output-dir", out, "--redaction-key-file", key_file(),
+                                     "--max-per-domain-hour", "20000", "--max-per-domain-day", "20000",
+                                     "--max-per-hour", "20000")
+        elapsed = time.monotonic() - start
+        self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
+        self.assertEqual(summary(proc)["reports"], 10000, proc.stdout)
+        self.assertEqual(len(glob.glob(os.path.join(out, "*.eml"))), 10000)
+        print("send-failures: 10,000 reports in %.1f s" % elapsed)
+        self.assertLess(elapsed, 60, "10,000 reports took %.1f s" % elapsed)
+
+
 class FailureDeliveryTest(unittest.TestCase):
     """Through the harness's Postfix; retried after a temporary failure, once."""
 
