@@ -17,12 +17,14 @@ void HeaderSection::add(std::string_view name, std::string_view value)
   }
   d_text.append(name);
   d_text += ':';
-  for (std::size_t i = 0; i < value.size(); ++i) {
-    if (value[i] == '\r' && i + 1 < value.size() && value[i + 1] == '\n') {
-      continue;
-    }
-    d_text += value[i];
+  // Whole runs between CRLFs at once: this runs for every field of every
+  // message while FailureReports is on.
+  for (std::size_t crlf = value.find("\r\n"); crlf != std::string_view::npos;
+       crlf = value.find("\r\n")) {
+    d_text.append(value.substr(0, crlf));
+    value.remove_prefix(crlf + 1); // keep the LF
   }
+  d_text.append(value);
   d_text += '\n';
 }
 } // namespace dmarc
