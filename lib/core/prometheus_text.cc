@@ -64,6 +64,11 @@ std::string formatMetricValue(double value)
   if (std::isinf(value)) {
     return value > 0 ? "+Inf" : "-Inf";
   }
+  // Whole numbers (timestamps, counts) as integers: to_chars' shortest
+  // form would write 1700000000 as 1.7e+09, valid but hard to read.
+  if (std::fabs(value) < 9007199254740992.0 && value == std::trunc(value)) {
+    return std::to_string(static_cast<long long>(value));
+  }
   char buffer[64];
   auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, value);
   if (ec != std::errc()) {

@@ -29,6 +29,9 @@ BOOST_AUTO_TEST_CASE(test_FormatMetricValue)
   BOOST_CHECK_EQUAL(formatMetricValue(3), "3");
   BOOST_CHECK_EQUAL(formatMetricValue(0.005), "0.005");
   BOOST_CHECK_EQUAL(formatMetricValue(2.5), "2.5");
+  BOOST_CHECK_EQUAL(formatMetricValue(1700000000), "1700000000");
+  BOOST_CHECK_EQUAL(formatMetricValue(-0.0), "0");
+  BOOST_CHECK_EQUAL(formatMetricValue(1e300), "1e+300");
   BOOST_CHECK_EQUAL(formatMetricValue(std::numeric_limits<double>::infinity()), "+Inf");
   BOOST_CHECK_EQUAL(formatMetricValue(-std::numeric_limits<double>::infinity()), "-Inf");
   BOOST_CHECK_EQUAL(formatMetricValue(std::numeric_limits<double>::quiet_NaN()), "NaN");
