@@ -30,6 +30,8 @@ reporting_libaggregate_a_SOURCES = \
 	reporting/report_naming.hh \
 	reporting/report_run.cc \
 	reporting/report_run.hh \
+	reporting/textfile_metrics.cc \
+	reporting/textfile_metrics.hh \
 	reporting/report_store.cc \
 	reporting/report_store.hh \
 	reporting/report_xml_writer.cc \
@@ -55,6 +57,7 @@ tests_unit_test_reporting_SOURCES = \
 	tests/unit/test-report_naming_cc.cc \
 	tests/unit/test-report_xml_writer_cc.cc \
 	tests/unit/test-rua_uri_cc.cc \
+	tests/unit/test-textfile_metrics_cc.cc \
 	tests/unit/test-tls_client_cc.cc
 tests_unit_test_reporting_CPPFLAGS = $(AM_CPPFLAGS) $(DM_ADAPTER_CFLAGS)
 tests_unit_test_reporting_CXXFLAGS = $(DM_TEST_CXXFLAGS)

@@ -30,6 +30,7 @@
 #include "reporting/report_naming.hh"
 #include "reporting/report_run.hh"
 #include "reporting/run_lock.hh"
+#include "reporting/textfile_metrics.hh"
 
 namespace dmarc
 {
@@ -44,7 +45,7 @@ struct OptionSpec
 
 // The options of `send`. man/dmarc-reports.8.in lists the same; keep them
 // in step (tests/integration/test_reports_cli.py compares the two).
-constexpr std::array<OptionSpec, 33> s_options{{
+constexpr std::array<OptionSpec, 34> s_options{{
     {"database", "CONNINFO",
      "libpq connection string (default: $DMARC_DATABASE, then libpq's "
      "PG* environment)"},
@@ -91,6 +92,9 @@ constexpr std::array<OptionSpec, 33> s_options{{
     {"lock-wait", "SECONDS",
      "how long to wait for a concurrent run (default 3600; 0: do not "
      "wait)"},
+    {"metrics-file", "PATH",
+     "write the run's figures to PATH (Prometheus text format, replaced atomically) for "
+     "node_exporter's textfile collector"},
     {"verbose", nullptr, "progress and every decision (also -v)"},
     {"help", nullptr, "this help (also -h)"},
 }};
@@ -256,9 +260,26 @@ struct WorkDir
     std::filesystem::remove_all(path, ignored);
   }
 };
-} // namespace
+// What the wrapper needs from a run for --metrics-file.
+struct SendRecord
+{
+  std::string metricsFile;
+  std::optional<ReportRunSummary> summary;
+};
 
-int sendCommand(int argc, char** argv)
+// One line on standard error, rewritten in place, only on a terminal: a
+// cron job's mail or a journal gets the summary line alone.
+void showProgress(const ReportRunSummary& summary, std::size_t done, std::size_t total)
+{
+  std::fprintf(stderr,
+               "\rsend: %zu/%zu domains planned, %llu reports, %llu sent, %llu failed\033[K", done,
+               total, static_cast<unsigned long long>(summary.reports),
+               static_cast<unsigned long long>(summary.sent),
+               static_cast<unsigned long long>(summary.failed));
+  std::fflush(stderr);
+}
+
+int runSend(int argc, char** argv, SendRecord& record)
 {
   Parsed parsed;
   ReportRunOptions options;
@@ -329,6 +350,10 @@ int sendCommand(int argc, char** argv)
     }
     options.dryRun = parsed.count("dry-run") != 0;
     options.verbose = parsed.count("verbose") != 0;
+    record.metricsFile = single(parsed, "metrics-file");
+    if (::isatty(STDERR_FILENO) == 1 && !options.verbose) {
+      options.progress = showProgress;
+    }
     options.host = hostName();
     options.retry.firstRetry = std::chrono::seconds(number(parsed, "retry", 3600, 1, 604800));
     options.retry.maxRetry = std::chrono::seconds(number(parsed, "max-retry", 86400, 1, 2592000));
@@ -409,6 +434,10 @@ int sendCommand(int argc, char** argv)
         options, store, resolver.get(), mailer.get(), poster.get(), logLine,
         [] { return std::time(nullptr); }, randomAlnum);
     ReportRunSummary summary = run.run();
+    record.summary = summary;
+    if (options.progress) {
+      std::fputs("\r\033[K", stderr); // the summary line replaces the progress line
+    }
     std::cout << (options.dryRun ? "summary (dry run): " : "summary: ")
               << "domains=" << summary.domains << " rows=" << summary.rows
               << " messages=" << summary.messages << " reports=" << summary.reports
@@ -430,5 +459,31 @@ int sendCommand(int argc, char** argv)
     std::cerr << "dmarc-reports send: " << logSafe(error.what(), 500) << "\n";
     return EX_SOFTWARE;
   }
+}
+} // namespace
+
+int sendCommand(int argc, char** argv)
+{
+  const auto start = std::chrono::steady_clock::now();
+  SendRecord record;
+  int status = runSend(argc, argv, record);
+  if (record.metricsFile.empty() || status == EX_USAGE) {
+    return status;
+  }
+  SendRunFigures figures;
+  figures.summary = record.summary;
+  figures.exitStatus = status;
+  figures.finished = std::time(nullptr);
+  figures.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  figures.lastSuccess = status == EX_OK
+                            ? std::optional<double>(static_cast<double>(figures.finished))
+                            : lastSuccessIn(readSmallFile(record.metricsFile));
+  try {
+    writeFileAtomically(record.metricsFile, sendRunMetrics(figures));
+  } catch (const std::exception& error) {
+    std::cerr << "dmarc-reports send: --metrics-file: " << logSafe(error.what(), 500) << "\n";
+    return status == EX_OK ? EX_CANTCREAT : status;
+  }
+  return status;
 }
 } // namespace dmarc

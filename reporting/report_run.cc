@@ -585,6 +585,9 @@ ReportRunSummary ReportRun::run()
         ++d_summary.failed;
         log(2, "error domain=" + logSafe(domain) + " reason=\"" + logSafe(error.what()) + "\"");
       }
+      if (d_options.progress) {
+        d_options.progress(d_summary, done + 1, pass.domains.size());
+      }
       if (++done % 100 == 0) {
         log(1,
             "progress planned=" + std::to_string(done) + "/" + std::to_string(pass.domains.size()));
@@ -613,6 +616,9 @@ ReportRunSummary ReportRun::run()
         ++d_summary.failed;
         log(2, "error domain=" + logSafe(p.report.policyDomain) + " reason=\"" +
                    logSafe(error.what()) + "\"");
+      }
+      if (d_options.progress) {
+        d_options.progress(d_summary, done, pass.domains.size());
       }
     }
   }

@@ -29,6 +29,8 @@
 
 namespace dmarc
 {
+struct ReportRunSummary;
+
 struct ReportRunOptions
 {
   ReportInterval interval;
@@ -45,6 +47,10 @@ struct ReportRunOptions
   bool verbose = false;
   RetryPolicy retry;
   std::string workDir; // where report and message files are built
+  // Called after each domain is planned and each report delivered, with
+  // the figures so far and the domains planned of the current pass (a
+  // progress line on a terminal). Empty: none.
+  std::function<void(const ReportRunSummary&, std::size_t done, std::size_t total)> progress;
 };
 
 struct ReportRunSummary

@@ -13,6 +13,7 @@ import glob
 import gzip
 import os
 import re
+import subprocess
 import tempfile
 import unittest
 
@@ -164,6 +165,32 @@ class ReportBuildTest(unittest.TestCase):
         for name, xml in first.items():
             status, messages = xmllint(xml, XSD_9990)
             self.assertEqual(status, 0, "%s: %s" % (name, messages))
+
+    def test_metrics_file_for_the_textfile_collector(self):
+        """--metrics-file: the run's figures in the Prometheus text format; a
+        failed run keeps the last success's time; no progress line off a terminal."""
+        from prometheus_client.parser import text_string_to_metric_families
+        out = tempfile.mkdtemp(prefix="reports-metrics-")
+        path = os.path.join(out, "dmarc_reports.prom")
+        proc, files = self.build("--metrics-file", path)
+        self.assertNotIn("\r", proc.stderr)
+        with open(path) as handle:
+            text = handle.read()
+        samples = {(s.name, s.labels.get("figure", "")): s.value
+                   for f in text_string_to_metric_families(text) for s in f.samples}
+        self.assertEqual(samples[("dmarc_reports_last_run_exit_status", "")], 0)
+        self.assertEqual(samples[("dmarc_reports_send_last_run", "reports")], len(files))
+        success = samples[("dmarc_reports_last_success_timestamp_seconds", "")]
+        self.assertEqual(success, samples[("dmarc_reports_last_run_timestamp_seconds", "")])
+        failed = subprocess.run([self.db.tool, "send", "--database", "host=/nonexistent dbname=none",
+                                 "--email", "a@b.example", "--output-dir", out, "--metrics-file", path],
+                                capture_output=True, text=True, timeout=60)
+        self.assertEqual(failed.returncode, 69, failed.stderr)
+        with open(path) as handle:
+            after = {s.name: s.value for f in text_string_to_metric_families(handle.read()) for s in f.samples}
+        self.assertEqual(after["dmarc_reports_last_run_exit_status"], 69)
+        self.assertEqual(after["dmarc_reports_last_success_timestamp_seconds"], success)
+        self.assertEqual(os.listdir(out), ["dmarc_reports.prom"])  # no temporary file left
 
     def test_golden_report(self):
         """A fixed data set gives exactly the reviewed document (ids masked)."""
