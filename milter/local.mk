@@ -76,6 +76,7 @@ update-man-keys: milter/dmarc-milter
 # The milter's integration and end-to-end tests (run by tests/integration/run.py)
 # and its throughput benchmark (run by hand).
 dist_noinst_DATA += tests/integration/milter_support.py tests/integration/test_milter_postfix.py \
+	tests/integration/test_milter_arc.py \
 	tests/integration/test_milter_protocol.py tests/integration/test_milter_lifecycle.py \
 	tests/integration/test_milter_sendmail.py tests/integration/test_milter_history.py \
 	tests/integration/test_milter_spool.py tests/integration/test_milter_restart.py \

@@ -1,0 +1,155 @@
+"""ARC (RFC 8617) end to end through the harness's real Postfix.
+
+A p=reject author signs a message with DKIM; a simulated mailing list
+checks it, tags the Subject, adds a footer (which breaks the author's
+signature), seals it with Debian's python3-dkim (dkim.arc_sign) and sends
+it on from an address the author's SPF does not list. dmarc-milter must
+deliver it when the list is one of TrustedArcSealers and reject it
+otherwise; the same through an untrusted sealer is rejected, a spoofed
+message with a forged List-Id naming a trusted list is rejected, and a
+forwarded message from a TrustedForwarders network is delivered with its
+reason in the Authentication-Results header. Every domain is under
+arc.mt.example, which no other test uses.
+"""
+
+import base64
+import subprocess
+import unittest
+
+import dkim
+
+from harness import services as hs
+from integration.milter_support import DkimKey, MilterProcess, auth_results, message
+from integration.test_milter_postfix import RCPT, allow_relay_to_rcpt_domain, xclient
+
+AUTHOR = "author.arc.mt.example"
+LIST = "lists.arc.mt.example"
+RELAY = "relay.arc.mt.example"
+LIST_ID = "dev.lists.arc.mt.example"
+LIST_IP = "198.51.100.30"  # listed by no SPF record
+FORWARDER_IP = "192.0.2.200"  # in TrustedForwarders
+CONFIG = "\n".join([
+    "TrustedMailingLists %s" % LIST_ID,
+    "TrustedForwarders %s/32" % FORWARDER_IP,
+])
+
+
+class Sealer:
+    """A hop that seals with its own RSA key, published under arc._domainkey."""
+
+    def __init__(self, dns, domain):
+        self.domain = domain
+        self.key = subprocess.run(["openssl", "genrsa", "-traditional", "2048"], check=True,
+                                  capture_output=True).stdout
+        der = subprocess.run(["openssl", "rsa", "-pubout", "-outform", "DER"], input=self.key,
+                             check=True, capture_output=True).stdout
+        dns.add("arc._domainkey." + domain, "TXT",
+                "v=DKIM1; k=rsa; p=" + base64.b64encode(der).decode())
+
+    def seal(self, raw, results):
+        """What the hop saw (its Authentication-Results), then its ARC set on top."""
+        server = ("mx." + self.domain).encode()
+        raw = b"Authentication-Results: " + server + b"; arc=none; " + results + b"\r\n" + raw
+        fields = dkim.arc_sign(raw, b"arc", self.domain.encode(), self.key, server)
+        if len(fields) != 3:
+            raise AssertionError("python3-dkim made no ARC set")
+        return b"".join(fields) + raw
+
+
+def as_list(raw):
+    """What a mailing list does: a Subject tag, a List-Id and a footer."""
+    head, body = raw.split(b"\r\n\r\n", 1)
+    head = head.replace(b"Subject: ", b"Subject: [dev] ", 1)
+    head += b"\r\nList-Id: Developers <" + LIST_ID.encode() + b">"
+    return head + b"\r\n\r\n" + body + b"--\r\ndev mailing list\r\n"
+
+
+class TestPostfixArc(unittest.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        cls.s = hs.current()
+        allow_relay_to_rcpt_domain(cls.s.postfix)
+        cls.s.dns.add_records([
+            (AUTHOR, "TXT", "v=spf1 -all"),
+            (AUTHOR, "A", "192.0.2.40"),
+            ("_dmarc." + AUTHOR, "TXT", "v=DMARC1; p=reject"),
+        ])
+        cls.author = DkimKey(cls.s, AUTHOR)
+        cls.list = Sealer(cls.s.dns, LIST)
+        cls.relay = Sealer(cls.s.dns, RELAY)
+        cls.milter = MilterProcess(cls.s, cls.__name__, CONFIG + "\nTrustedArcSealers " + LIST)
+        cls.milter.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        status = cls.milter.stop()
+        if status != 0:
+            raise AssertionError("milter exited with %r:\n%s" % (status, cls.milter.log()))
+
+    def trust(self, sealers):
+        self.milter.write_config(CONFIG + "\nTrustedArcSealers " + sealers)
+        self.milter.reload()
+
+    def listed(self, sealer):
+        """The author's signed message, through a list that seals with `sealer`."""
+        text, marker = message("Alice <alice@%s>" % AUTHOR, subject="figures")
+        signed = self.author.sign(text)
+        seen = ("dkim=pass header.d=%s; dmarc=pass header.from=%s" % (AUTHOR, AUTHOR)).encode()
+        return sealer.seal(as_list(signed), seen), marker
+
+    def send(self, raw, ip=LIST_IP, mail_from="bounce@" + LIST):
+        return self.s.postfix.send(raw, mail_from, RCPT, xclient=xclient(ip))
+
+    def ours(self, marker):
+        raw = self.s.sink.wait_for(marker)
+        return [v for v in auth_results(raw) if v.lower().startswith("mx.harness.test")]
+
+    def test_list_sealed_by_trusted_sealer_delivered(self):
+        raw, marker = self.listed(self.list)
+        code, reply = self.send(raw)
+        self.assertEqual(code, 250, reply)
+        ours = self.ours(marker)
+        self.assertEqual(len(ours), 1, ours)
+        self.assertIn("arc=pass (as[1].d=%s)" % LIST, ours[0])
+        self.assertIn("smtp.remote-ip=%s" % LIST_IP, ours[0])
+        self.assertIn("dmarc=fail (dis=none override=mailing_list arc=pass as[1].d=%s)" % LIST,
+                      ours[0])
+
+    def test_list_rejected_when_sealer_not_trusted(self):
+        self.trust("other.arc.mt.example")
+        try:
+            raw, _ = self.listed(self.list)
+            code, reply = self.send(raw)
+            self.assertEqual(code, 550, reply)
+            self.milter.wait_for_log("arc=pass")
+        finally:
+            self.trust(LIST)
+
+    def test_untrusted_sealer_rejected(self):
+        raw, _ = self.listed(self.relay)
+        code, reply = self.send(raw)
+        self.assertEqual(code, 550, reply)
+
+    def test_forged_list_id_of_trusted_list_rejected(self):
+        text, _ = message("Alice <alice@%s>" % AUTHOR,
+                          extra_headers=["List-Id: Developers <%s>" % LIST_ID])
+        code, reply = self.send(text.encode(), mail_from="spoof@" + RELAY)
+        self.assertEqual(code, 550, reply)
+
+    def test_forwarded_from_trusted_forwarder_delivered_with_reason(self):
+        # Authenticated by SPF alone at the first hop: forwarded from another
+        # client address it fails DMARC.
+        text, marker = message("Alice <alice@%s>" % AUTHOR)
+        raw = self.relay.seal(text.encode(), ("spf=pass smtp.mailfrom=%s; dmarc=pass header.from=%s"
+                                              % (AUTHOR, AUTHOR)).encode())
+        code, reply = self.send(raw, ip=FORWARDER_IP, mail_from="fwd@" + RELAY)
+        self.assertEqual(code, 250, reply)
+        ours = self.ours(marker)
+        self.assertEqual(len(ours), 1, ours)
+        self.assertIn("override=trusted_forwarder", ours[0])
+        self.assertIn("arc=pass (as[1].d=%s)" % RELAY, ours[0])
+
+
+if __name__ == "__main__":
+    unittest.main()
