@@ -72,7 +72,7 @@ EXTRA_DIST += tests/unit/ingest_expected.hh tests/integration/ingest_expected.ts
 # Fuzz targets of the ingestion parsers (STYLE.md convention 11); how they
 # are built, replayed and run is in tests/local.mk.
 DM_FUZZ_TARGETS += tests/fuzz/fuzz_dmarc_report_parser tests/fuzz/fuzz_tlsrpt_parser \
-	tests/fuzz/fuzz_mime_walk tests/fuzz/fuzz_decompress
+	tests/fuzz/fuzz_mime_walk tests/fuzz/fuzz_decompress tests/fuzz/fuzz_feedback_report
 tests_fuzz_fuzz_dmarc_report_parser_SOURCES = tests/fuzz/fuzz_dmarc_report_parser.cc tests/fuzz/standalone_runner.cc
 tests_fuzz_fuzz_dmarc_report_parser_CPPFLAGS = $(AM_CPPFLAGS) $(DM_INGEST_CFLAGS) -DDM_FUZZ_TARGET='"dmarc_report_parser"'
 tests_fuzz_fuzz_dmarc_report_parser_LDADD = $(DM_INGEST_LIBS)
@@ -85,6 +85,9 @@ tests_fuzz_fuzz_mime_walk_LDADD = $(DM_INGEST_LIBS)
 tests_fuzz_fuzz_decompress_SOURCES = tests/fuzz/fuzz_decompress.cc tests/fuzz/standalone_runner.cc
 tests_fuzz_fuzz_decompress_CPPFLAGS = $(AM_CPPFLAGS) $(DM_INGEST_CFLAGS) -DDM_FUZZ_TARGET='"decompress"'
 tests_fuzz_fuzz_decompress_LDADD = $(DM_INGEST_LIBS)
+tests_fuzz_fuzz_feedback_report_SOURCES = tests/fuzz/fuzz_feedback_report.cc tests/fuzz/standalone_runner.cc
+tests_fuzz_fuzz_feedback_report_CPPFLAGS = $(AM_CPPFLAGS) $(DM_INGEST_CFLAGS) -DDM_FUZZ_TARGET='"feedback_report"'
+tests_fuzz_fuzz_feedback_report_LDADD = $(DM_INGEST_LIBS)
 
 dist_noinst_DATA += tests/integration/test_ingest.py tests/integration/test_check.py \
 	tests/integration/test_ingest_memory.py \

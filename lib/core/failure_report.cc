@@ -17,6 +17,8 @@ namespace
 // Why: RFC 5322 §2.1.1 allows 998 octets a line; no field we write needs
 // more than a few hundred, so a longer value is an attack and is cut.
 constexpr std::size_t s_maxFieldValue = 2000;
+// A folded line is cut here, under the 998 octets of RFC 5322 §2.1.1.
+constexpr std::size_t s_maxLine = 990;
 constexpr std::size_t s_foldWidth = 78;
 
 // One header field, its value made safe: every control (CR and LF
@@ -38,15 +40,39 @@ void field(std::string& out, std::string_view name, std::string_view value)
     if (pos == 0 && word.front() != ' ') {
       line += ' ';
     }
+    pos += word.size();
     if (line.size() + word.size() > s_foldWidth && line.size() > name.size() + 2 &&
         word.front() == ' ') {
       out += line + "\n";
       line.clear();
     }
-    line += word;
-    pos += word.size();
+    // A word too long for any line (only an attack writes one) is cut.
+    line += word.substr(0, s_maxLine - std::min(s_maxLine, line.size()));
   }
   out += line + "\n";
+}
+
+// An already folded field (the Authentication-Results the builder made,
+// whose values came from the message): its folding kept, any other control
+// or 8-bit byte made '?', each line cut at the RFC 5322 limit.
+std::string safeFolded(std::string_view field)
+{
+  std::string out;
+  std::size_t column = 0;
+  for (std::size_t i = 0; i < field.size(); ++i) {
+    const char c = field[i];
+    const auto byte = static_cast<unsigned char>(c);
+    if (c == '\n' && i + 1 < field.size() && field[i + 1] == '\t') {
+      out += c;
+      column = 0;
+      continue;
+    }
+    if (column++ >= s_maxLine) {
+      continue;
+    }
+    out += (byte < 32 && c != '\t') || byte > 126 ? '?' : c;
+  }
+  return out;
 }
 
 std::string angle(std::string_view address)
@@ -122,8 +148,8 @@ std::string feedbackPart(const FailureReportInfo& info, const MessageRecord& rec
       field(out, "Original-Rcpt-To", angle(rcpt));
     }
   }
-  // Already folded with LF + TAB and escaped by the A-R builder.
-  out += redacted.authResults + "\n";
+  // Folded with LF + TAB by the A-R builder, its values from the message.
+  out += safeFolded(redacted.authResults) + "\n";
   if (const auto* signature = reportedSignature(verdict)) {
     field(out, "DKIM-Domain", signature->domain);
     field(out, "DKIM-Selector", signature->selector);

@@ -126,7 +126,11 @@ tests_tools_dmarc_eval_LDADD = milter/libdmarcmilter.a $(DM_CORE_LIB) $(LIBPSL_L
 # Fuzz targets, one per hostile-input parser (STYLE.md convention 11); how
 # they are built, replayed and run is in tests/local.mk.
 DM_FUZZ_TARGETS += tests/fuzz/fuzz_from_header tests/fuzz/fuzz_dmarc_record \
-	tests/fuzz/fuzz_auth_results tests/fuzz/fuzz_policy_engine tests/fuzz/fuzz_arc_headers
+	tests/fuzz/fuzz_auth_results tests/fuzz/fuzz_policy_engine tests/fuzz/fuzz_arc_headers \
+	tests/fuzz/fuzz_failure_report
+tests_fuzz_fuzz_failure_report_SOURCES = tests/fuzz/fuzz_failure_report.cc tests/fuzz/standalone_runner.cc
+tests_fuzz_fuzz_failure_report_CPPFLAGS = $(AM_CPPFLAGS) -DDM_FUZZ_TARGET='"failure_report"'
+tests_fuzz_fuzz_failure_report_LDADD = $(DM_CORE_LIB)
 tests_fuzz_fuzz_arc_headers_SOURCES = tests/fuzz/fuzz_arc_headers.cc tests/fuzz/standalone_runner.cc
 tests_fuzz_fuzz_arc_headers_CPPFLAGS = $(AM_CPPFLAGS) -DDM_FUZZ_TARGET='"arc_headers"'
 tests_fuzz_fuzz_arc_headers_LDADD = $(DM_CORE_LIB)

@@ -177,6 +177,22 @@ BOOST_AUTO_TEST_CASE(test_compose_HostileValuesAddNoHeader)
   }
 }
 
+BOOST_AUTO_TEST_CASE(test_compose_LongAndEightBitValuesStayWithinLines)
+{
+  // Found by fuzz_failure_report: an unbreakable selector longer than a
+  // line, and 8-bit bytes in the Authentication-Results values.
+  auto record = sampleFailureRecord();
+  record.verdict.dkim[0].selector = "s\xff" + std::string(3000, 'x');
+  auto message = composeFailureReport(info(), record, nullptr);
+  for (std::size_t pos = 0; pos < message.size();) {
+    auto end = message.find('\n', pos);
+    BOOST_REQUIRE(end != std::string::npos);
+    BOOST_CHECK_LE(end - pos, 998u);
+    pos = end + 1;
+  }
+  BOOST_CHECK_EQUAL(message.find('\xff'), std::string::npos);
+}
+
 BOOST_AUTO_TEST_CASE(test_compose_EightBitHeadersQuotedPrintable)
 {
   auto record = sampleFailureRecord();
