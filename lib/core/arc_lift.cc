@@ -97,8 +97,9 @@ ArcLiftCheck checkArcLift(const ArcValidation& arc, const Verdict& verdict, cons
   }
   const std::string set = "as[" + std::to_string(trusted->instance) + "].d=" + trusted->sealDomain;
   if (arc.oldestPass && *arc.oldestPass > trusted->instance) {
-    check.why = set + ": the message changed after it (oldest-pass=" +
-                std::to_string(*arc.oldestPass) + ")";
+    check.why = set +
+                ": the message changed after it (oldest-pass=" + std::to_string(*arc.oldestPass) +
+                ")";
     return check;
   }
   if (!trusted->authResults) {

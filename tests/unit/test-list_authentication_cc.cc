@@ -33,10 +33,10 @@ BOOST_AUTO_TEST_CASE(test_ForgedListId_NotAuthenticated)
   test::FakeResolver dns;
   BOOST_CHECK(!authenticated("dev.lists.example.org", {}, dns));
   BOOST_CHECK(!authenticated("dev.lists.example.org", signedBy("evil.example"), dns));
-  BOOST_CHECK(!authenticated("dev.lists.example.org", signedBy("lists.example.org.evil.example"),
-                             dns));
   BOOST_CHECK(
-      !authenticated("dev.lists.example.org", signedBy("lists.example.org", DkimResult::Fail), dns));
+      !authenticated("dev.lists.example.org", signedBy("lists.example.org.evil.example"), dns));
+  BOOST_CHECK(!authenticated("dev.lists.example.org",
+                             signedBy("lists.example.org", DkimResult::Fail), dns));
   BOOST_CHECK(!authenticated("dev.lists.example.org", signedBy("sub.dev.lists.example.org"), dns));
 }
 

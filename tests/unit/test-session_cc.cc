@@ -191,6 +191,44 @@ BOOST_FIXTURE_TEST_CASE(test_Pass_AddsHeaderAtTopAndStores, Fixture)
   BOOST_CHECK_MESSAGE(found, "got no verdict line starting with the queue ID");
 }
 
+// The checker's ARC chain reaches the decision: a trusted sealer's record
+// of a pass lifts the failure, the record and the log line say so, and
+// -t sees the chain.
+BOOST_FIXTURE_TEST_CASE(test_ArcChain_TrustedSealerLiftsAndIsStored, Fixture)
+{
+  config = parseConfig("AuthservID mx.test\nTrustedArcSealers lists.example.org\n", "t.conf");
+  checker.outcomes.dkim.clear();
+  ArcValidation arc;
+  arc.result = ArcResult::Pass;
+  arc.instances = 1;
+  ArcSetSummary set;
+  set.instance = 1;
+  set.sealDomain = "lists.example.org";
+  set.authResults = parseAuthResults("lists.example.org; dmarc=pass header.from=example.com");
+  arc.sets.push_back(set);
+  checker.outcomes.arc = arc;
+  Session session(services);
+  open(*this, session);
+  auto reply = message(session, {{"From", " a@example.com"}});
+  BOOST_CHECK_MESSAGE(reply == Reply::Accept, "got " << toString(reply) << ", want accept");
+  BOOST_REQUIRE(session.lastArc());
+  BOOST_CHECK(session.lastArc()->result == ArcResult::Pass);
+  auto records = store.records();
+  BOOST_REQUIRE_EQUAL(records.size(), 1u);
+  BOOST_CHECK(records[0].arcResult == ArcResult::Pass);
+  BOOST_CHECK_EQUAL(records[0].arcTrustedSealer, "lists.example.org");
+  BOOST_CHECK_EQUAL(records[0].overrideComment, "arc=pass as[1].d=lists.example.org");
+  bool logged = false;
+  for (const auto& line : logger.lines()) {
+    logged = logged || (line.find(" arc=pass ") != std::string::npos &&
+                        line.find("override=trusted_forwarder") != std::string::npos);
+  }
+  BOOST_CHECK_MESSAGE(logged, "got no verdict line with arc=pass and the override");
+  // Without the sealer trusted, the same message is rejected.
+  config = parseConfig("AuthservID mx.test\n", "t.conf");
+  BOOST_CHECK(message(session, {{"From", " a@example.com"}}) == Reply::Reject);
+}
+
 // A message sent again in a new session (new queue id) after its answer
 // was lost gets the key of its first attempt, so that its verdict finds
 // the first row; another message, one without a Message-ID and a verdict
