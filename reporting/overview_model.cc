@@ -71,48 +71,58 @@ std::vector<std::string> isoDays(const std::string& first, const std::string& en
   return days;
 }
 
-Chart dailyChart(const DailyChartSpec& spec, const std::vector<std::string>& days,
-                 const std::vector<DailyPoint>& points)
+namespace
+{
+// Per series: per day numerator and denominator, and the series total.
+struct Sums
+{
+  std::vector<double> value;
+  std::vector<double> total;
+  std::vector<bool> seen;
+  double volume = 0;
+
+  explicit Sums(std::size_t dayCount = 0)
+      : value(dayCount, 0), total(dayCount, 0), seen(dayCount, false)
+  {}
+};
+
+using SumsBySeries = std::map<std::string, Sums>;
+
+// The sums of a series, made with a slot per day the first time it is asked
+// for, so that a fixed series without any point still gets its (empty) line.
+Sums& sumsOf(SumsBySeries& bySeries, const std::string& name, std::size_t dayCount)
+{
+  return bySeries.try_emplace(name, dayCount).first->second;
+}
+
+// Adds each point to its series' day; points outside the days are dropped.
+SumsBySeries sumPerSeries(const DailyChartSpec& spec, const std::vector<std::string>& days,
+                          const std::vector<DailyPoint>& points)
 {
   std::unordered_map<std::string, std::size_t> dayIndex;
   for (std::size_t i = 0; i < days.size(); ++i) {
     dayIndex.emplace(days[i], i);
   }
-  // Per series: per day numerator and denominator, and the series total.
-  struct Sums
-  {
-    std::vector<double> value;
-    std::vector<double> total;
-    std::vector<bool> seen;
-    double volume = 0;
-  };
-  std::map<std::string, Sums> bySeries;
-  auto sumsOf = [&](const std::string& name) -> Sums& {
-    Sums& sums = bySeries[name];
-    if (sums.value.empty()) {
-      sums.value.assign(days.size(), 0);
-      sums.total.assign(days.size(), 0);
-      sums.seen.assign(days.size(), false);
-    }
-    return sums;
-  };
+  SumsBySeries bySeries;
   for (const auto& point : points) {
     const auto found = dayIndex.find(point.day);
     if (found == dayIndex.end()) {
       continue;
     }
-    Sums& sums = sumsOf(point.series);
+    Sums& sums = sumsOf(bySeries, point.series, days.size());
     sums.value[found->second] += point.value;
     sums.total[found->second] += point.total;
     sums.seen[found->second] = true;
     sums.volume += spec.rate ? point.total : point.value;
   }
-  // The fixed series first, then the rest by volume (name breaks ties).
-  std::vector<SeriesOrder> chosen;
-  for (const auto& fixed : spec.order) {
-    chosen.push_back(fixed);
-    sumsOf(fixed.name);
-  }
+  return bySeries;
+}
+
+// The series that are not fixed by the spec, largest volume first (name
+// breaks ties).
+std::vector<std::pair<double, std::string>> unfixedByVolume(const DailyChartSpec& spec,
+                                                            const SumsBySeries& bySeries)
+{
   std::vector<std::pair<double, std::string>> rest;
   for (const auto& [name, sums] : bySeries) {
     if (std::none_of(spec.order.begin(), spec.order.end(),
@@ -121,6 +131,59 @@ Chart dailyChart(const DailyChartSpec& spec, const std::vector<std::string>& day
     }
   }
   std::sort(rest.begin(), rest.end());
+  return rest;
+}
+
+// One line or bar series: a day without points is a gap in a line and zero
+// in bars; a rate is a percentage, and a gap where nothing was counted.
+ChartSeries toSeries(const DailyChartSpec& spec, const std::string& name, Tone tone,
+                     const Sums& sums)
+{
+  ChartSeries series{name, {}, tone};
+  for (std::size_t i = 0; i < sums.seen.size(); ++i) {
+    if (!sums.seen[i]) {
+      series.values.emplace_back(spec.kind == ChartKind::Line ? std::nullopt
+                                                              : std::optional<double>(0));
+    } else if (spec.rate) {
+      series.values.emplace_back(sums.total[i] > 0
+                                     ? std::optional<double>(100 * sums.value[i] / sums.total[i])
+                                     : std::nullopt);
+    } else {
+      series.values.emplace_back(sums.value[i]);
+    }
+  }
+  return series;
+}
+
+// The day by day sum of the series from `first` on in `rest`, shown as one.
+Sums foldedSums(const SumsBySeries& bySeries,
+                const std::vector<std::pair<double, std::string>>& rest, std::size_t first,
+                std::size_t dayCount)
+{
+  Sums other(dayCount);
+  for (std::size_t i = first; i < rest.size(); ++i) {
+    const Sums& sums = bySeries.at(rest[i].second);
+    for (std::size_t d = 0; d < dayCount; ++d) {
+      other.value[d] += sums.value[d];
+      other.total[d] += sums.total[d];
+      other.seen[d] = other.seen[d] || sums.seen[d];
+    }
+  }
+  return other;
+}
+} // namespace
+
+Chart dailyChart(const DailyChartSpec& spec, const std::vector<std::string>& days,
+                 const std::vector<DailyPoint>& points)
+{
+  SumsBySeries bySeries = sumPerSeries(spec, days, points);
+  // The fixed series first, then the rest by volume.
+  std::vector<SeriesOrder> chosen;
+  for (const auto& fixed : spec.order) {
+    chosen.push_back(fixed);
+    sumsOf(bySeries, fixed.name, days.size());
+  }
+  const auto rest = unfixedByVolume(spec, bySeries);
   const std::size_t room = spec.maxSeries > chosen.size() ? spec.maxSeries - chosen.size() : 0;
   // Folding a single series into "other" would only rename it.
   const std::size_t shown = rest.size() <= room + 1 ? rest.size() : room;
@@ -136,40 +199,13 @@ Chart dailyChart(const DailyChartSpec& spec, const std::vector<std::string>& day
   if (spec.rate) {
     chart.scaleMax = 100;
   }
-  auto toSeries = [&](const std::string& name, Tone tone, const Sums& sums) {
-    ChartSeries series{name, {}, tone};
-    for (std::size_t i = 0; i < days.size(); ++i) {
-      if (!sums.seen[i]) {
-        series.values.emplace_back(spec.kind == ChartKind::Line ? std::nullopt
-                                                                : std::optional<double>(0));
-      } else if (spec.rate) {
-        series.values.emplace_back(sums.total[i] > 0
-                                       ? std::optional<double>(100 * sums.value[i] / sums.total[i])
-                                       : std::nullopt);
-      } else {
-        series.values.emplace_back(sums.value[i]);
-      }
-    }
-    return series;
-  };
   for (const auto& one : chosen) {
-    chart.series.push_back(toSeries(one.name, one.tone, bySeries.at(one.name)));
+    chart.series.push_back(toSeries(spec, one.name, one.tone, bySeries.at(one.name)));
   }
   if (shown < rest.size()) {
-    Sums other;
-    other.value.assign(days.size(), 0);
-    other.total.assign(days.size(), 0);
-    other.seen.assign(days.size(), false);
-    for (std::size_t i = shown; i < rest.size(); ++i) {
-      const Sums& sums = bySeries.at(rest[i].second);
-      for (std::size_t d = 0; d < days.size(); ++d) {
-        other.value[d] += sums.value[d];
-        other.total[d] += sums.total[d];
-        other.seen[d] = other.seen[d] || sums.seen[d];
-      }
-    }
-    chart.series.push_back(toSeries(
-        spec.otherName + " (" + std::to_string(rest.size() - shown) + ")", Tone::Muted, other));
+    chart.series.push_back(
+        toSeries(spec, spec.otherName + " (" + std::to_string(rest.size() - shown) + ")",
+                 Tone::Muted, foldedSums(bySeries, rest, shown, days.size())));
   }
   return chart;
 }
