@@ -67,6 +67,48 @@ AppliedPolicy appliedPolicy(const PublishedPolicy& policy, bool inherited, bool 
   return out;
 }
 
+// The pitfall of tools that stop at the first record found: a nearer record
+// without psd=n is not the one that applies. Says so for each record the
+// tree walk passed before the one at `applied`.
+std::string nearerRecordsNote(const TreeWalk& walked, const std::string& applied)
+{
+  std::string note;
+  for (const auto& nearer : walked.names) {
+    if (nearer == applied) {
+      break;
+    }
+    note += " (the nearer record at _dmarc." + nearer +
+            " does not apply: without psd=n it does not make " + nearer +
+            " an Organizational Domain)";
+  }
+  return note;
+}
+
+// Appends to `message` what receivers following RFC 7489 do for a domain
+// without its own record (`old`), next to what RFC 9989 ones do (`bis`).
+// False when they find no record or another one than RFC 9989 receivers.
+bool rfc7489AgreesWith(const PolicyLocation& bis, const PolicyLocation& old, bool nonExistent,
+                       std::string& message)
+{
+  if (old.kind == PolicyLocation::Kind::None) {
+    message += "; receivers following RFC 7489 (Organizational Domain from the Public Suffix "
+               "List) find no record and apply no policy";
+    return false;
+  }
+  if (bis.kind != PolicyLocation::Kind::None && old.domain == bis.domain) {
+    message += "; receivers following RFC 7489 (Public Suffix List) use the same record";
+    return true;
+  }
+  const DmarcRecord& record = *old.record;
+  message += "; receivers following RFC 7489 use the record at _dmarc." + old.domain +
+             " instead, the Organizational Domain by the Public Suffix List (section 3.2)";
+  message += record.status == RecordStatus::Valid
+                 ? ": " + appliedPolicy(record.policy, true, nonExistent, DmarcMode::Rfc7489).text +
+                       " applies for them"
+                 : std::string(", which is not usable (" + record.error + ")");
+  return false;
+}
+
 struct SpfCount
 {
   int lookups = 0;
@@ -204,25 +246,7 @@ void PostureChecker::checkDmarc(DomainPosture& posture)
     return;
   }
   if (records.size() > 1) {
-    // RFC 9989 receivers then walk up the tree as if there were none; RFC
-    // 7489 ones stop (§6.6.3 step 3). The engine's discovery says where to.
-    std::string message = std::to_string(records.size()) + " DMARC records at " + name +
-                          ": receivers ignore them all (RFC 9989 §4.10); keep exactly one";
-    OrgDomainFinder treeWalk(d_resolver, DmarcMode::Rfc9989, &d_psl);
-    const PolicyLocation bis = treeWalk.discoverPolicy(posture.domain);
-    if (bis.kind == PolicyLocation::Kind::OrgDomain || bis.kind == PolicyLocation::Kind::Psd) {
-      message += "; until then receivers following RFC 9989 use the record at _dmarc." +
-                 bis.domain + " instead";
-      if (bis.record->status == RecordStatus::Valid) {
-        const bool nonExistent =
-            d_resolver.query(posture.domain, DnsType::A).status == DnsStatus::NxDomain;
-        message += " (" +
-                   appliedPolicy(bis.record->policy, true, nonExistent, DmarcMode::Rfc9989).text +
-                   ")";
-      }
-      message += " and receivers following RFC 7489 apply none";
-    }
-    add(posture, Finding::Level::Error, "DMARC", message);
+    addDuplicateDmarc(posture, name, records.size());
     return;
   }
   const DmarcRecord record = parseDmarcRecord(records.front(), DmarcMode::Rfc9989);
@@ -246,7 +270,40 @@ void PostureChecker::checkDmarc(DomainPosture& posture)
   } else {
     add(posture, Finding::Level::Ok, "DMARC", "record found, policy " + applied.text);
   }
-  const std::vector<std::string> rua = ruaFromRecord(records.front());
+  checkRuaDestinations(posture, records.front());
+}
+
+// More than one record at _dmarc.<domain>: an error, and what receivers of
+// each kind do until it is fixed.
+void PostureChecker::addDuplicateDmarc(DomainPosture& posture, const std::string& name,
+                                       std::size_t count)
+{
+  // RFC 9989 receivers then walk up the tree as if there were none; RFC
+  // 7489 ones stop (§6.6.3 step 3). The engine's discovery says where to.
+  std::string message = std::to_string(count) + " DMARC records at " + name +
+                        ": receivers ignore them all (RFC 9989 §4.10); keep exactly one";
+  OrgDomainFinder treeWalk(d_resolver, DmarcMode::Rfc9989, &d_psl);
+  const PolicyLocation bis = treeWalk.discoverPolicy(posture.domain);
+  if (bis.kind == PolicyLocation::Kind::OrgDomain || bis.kind == PolicyLocation::Kind::Psd) {
+    message += "; until then receivers following RFC 9989 use the record at _dmarc." + bis.domain +
+               " instead";
+    if (bis.record->status == RecordStatus::Valid) {
+      const bool nonExistent =
+          d_resolver.query(posture.domain, DnsType::A).status == DnsStatus::NxDomain;
+      message += " (" +
+                 appliedPolicy(bis.record->policy, true, nonExistent, DmarcMode::Rfc9989).text +
+                 ")";
+    }
+    message += " and receivers following RFC 7489 apply none";
+  }
+  add(posture, Finding::Level::Error, "DMARC", message);
+}
+
+// Each rua= destination of the record: a valid URI, and one that receivers
+// will send to (inside the organisation or authorised by its host).
+void PostureChecker::checkRuaDestinations(DomainPosture& posture, const std::string& record)
+{
+  const std::vector<std::string> rua = ruaFromRecord(record);
   if (rua.empty()) {
     add(posture, Finding::Level::Warning, "DMARC",
         "no rua= destination: you receive no aggregate reports");
@@ -350,36 +407,14 @@ void PostureChecker::checkInheritedDmarc(DomainPosture& posture)
     }
     const AppliedPolicy applied = applies(bis, DmarcMode::Rfc9989);
     message += ": " + applied.text + " applies to this domain";
-    // The pitfall of tools that stop at the first record found: a nearer
-    // record without psd=n is not the one that applies.
-    const TreeWalk walked = treeWalk.walk(posture.domain); // from the finder's cache
-    for (const auto& nearer : walked.names) {
-      if (nearer == bis.domain) {
-        break;
-      }
-      message += " (the nearer record at _dmarc." + nearer +
-                 " does not apply: without psd=n it does not make " + nearer +
-                 " an Organizational Domain)";
-    }
+    message += nearerRecordsNote(treeWalk.walk(posture.domain), bis.domain);
     if (applied.policy == Policy::None) {
       level = Finding::Level::Warning;
       message += ", which is monitoring only";
     }
   }
-  if (old.kind == PolicyLocation::Kind::None) {
+  if (!rfc7489AgreesWith(bis, old, nonExistent, message)) {
     level = Finding::Level::Warning;
-    message += "; receivers following RFC 7489 (Organizational Domain from the Public Suffix "
-               "List) find no record and apply no policy";
-  } else if (bis.kind != PolicyLocation::Kind::None && old.domain == bis.domain) {
-    message += "; receivers following RFC 7489 (Public Suffix List) use the same record";
-  } else {
-    level = Finding::Level::Warning;
-    const DmarcRecord& record = *old.record;
-    message += "; receivers following RFC 7489 use the record at _dmarc." + old.domain +
-               " instead, the Organizational Domain by the Public Suffix List (section 3.2)";
-    message += record.status == RecordStatus::Valid
-                   ? ": " + applies(old, DmarcMode::Rfc7489).text + " applies for them"
-                   : std::string(", which is not usable (" + record.error + ")");
   }
   if (level != Finding::Level::Ok) {
     message += "; to decide it yourself, " + publish;
@@ -551,6 +586,16 @@ void PostureChecker::checkMtaSts(DomainPosture& posture)
   if (policy.mode == "none") {
     return;
   }
+  checkStsMxCoverage(posture, policy);
+  if (d_options.checkStarttls) {
+    probeStarttls(posture);
+  }
+}
+
+// Each MX must match an mx: line of the policy, or senders enforcing it
+// will not deliver there.
+void PostureChecker::checkStsMxCoverage(DomainPosture& posture, const StsPolicy& policy)
+{
   for (const auto& mx : posture.mxHosts) {
     const bool matched =
         std::any_of(policy.mx.begin(), policy.mx.end(),
@@ -562,9 +607,12 @@ void PostureChecker::checkMtaSts(DomainPosture& posture)
               "deliver to it");
     }
   }
-  if (!d_options.checkStarttls) {
-    return;
-  }
+}
+
+// STARTTLS on each MX, with a certificate valid for its name: what a
+// sender enforcing MTA-STS needs.
+void PostureChecker::probeStarttls(DomainPosture& posture)
+{
   for (const auto& mx : posture.mxHosts) {
     const StarttlsResult probed = d_prober.probe({mx, addresses(mx), d_options.smtpPort});
     if (probed.certificateValid) {

@@ -24,6 +24,8 @@
 
 namespace dmarc
 {
+struct StsPolicy;
+
 struct Finding
 {
   enum class Level
@@ -65,9 +67,13 @@ public:
 private:
   void checkDmarc(DomainPosture& posture);
   void checkInheritedDmarc(DomainPosture& posture);
+  void addDuplicateDmarc(DomainPosture& posture, const std::string& name, std::size_t count);
+  void checkRuaDestinations(DomainPosture& posture, const std::string& record);
   void checkSpf(DomainPosture& posture);
   void checkMx(DomainPosture& posture);
   void checkMtaSts(DomainPosture& posture);
+  void checkStsMxCoverage(DomainPosture& posture, const StsPolicy& policy);
+  void probeStarttls(DomainPosture& posture);
   void checkTlsRpt(DomainPosture& posture);
   std::vector<std::string> addresses(std::string_view host);
 
