@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <fstream>
 #include <netdb.h>
+#include <optional>
 #include <sstream>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -229,6 +230,126 @@ FileDescriptor connectTo(const SmtpOptions& options)
   }
   throw Error("relay " + options.host + ":" + options.port + ": " + lastError);
 }
+// The relay's greeting, EHLO, and STARTTLS when the options ask for it and
+// the relay offers it (then EHLO again, as RFC 3207 says). A delivery result
+// when the dialogue stops here.
+std::optional<Delivery> greetAndSecure(SmtpChannel& channel, const SmtpOptions& options)
+{
+  auto [code, text] = channel.reply();
+  if (code != 220) {
+    return fromCode(code, text);
+  }
+  auto ehlo = [&]() {
+    channel.write("EHLO " + options.heloName + "\r\n");
+    return channel.reply();
+  };
+  std::tie(code, text) = ehlo();
+  if (code != 250) {
+    return fromCode(code, text);
+  }
+  bool offersTls = text.find("STARTTLS") != std::string::npos;
+  bool needTls = options.tls == SmtpTls::Encrypt || options.tls == SmtpTls::Verify;
+  if (options.tls == SmtpTls::None || !offersTls) {
+    if (needTls) {
+      return Delivery{Delivery::Outcome::Tempfail, "the relay does not offer STARTTLS"};
+    }
+    return std::nullopt;
+  }
+  // The CA file matters only when the certificate is verified.
+  TlsClientOptions tlsOptions;
+  if (options.tls == SmtpTls::Verify) {
+    tlsOptions.caFile = options.caFile;
+  }
+  std::string error;
+  SslCtxPtr ctx = makeTlsContext(tlsOptions, error);
+  if (!ctx) {
+    return Delivery{Delivery::Outcome::Tempfail, "TLS: " + printable(error)};
+  }
+  channel.write("STARTTLS\r\n");
+  std::tie(code, text) = channel.reply();
+  if (code != 220) {
+    return fromCode(code < 500 ? code : 451, "STARTTLS refused: " + text);
+  }
+  channel.startTls(ctx.get(), options.host, options.tls == SmtpTls::Verify);
+  std::tie(code, text) = ehlo();
+  if (code != 250) {
+    return fromCode(code, text);
+  }
+  return std::nullopt;
+}
+
+// AUTH PLAIN when a user is configured, never over a clear channel.
+std::optional<Delivery> authenticate(SmtpChannel& channel, const SmtpOptions& options)
+{
+  if (options.user.empty()) {
+    return std::nullopt;
+  }
+  if (!channel.tls()) {
+    return Delivery{Delivery::Outcome::Tempfail, "refusing AUTH without TLS"};
+  }
+  std::string credentials;
+  credentials += '\0';
+  credentials += options.user;
+  credentials += '\0';
+  credentials += options.password;
+  channel.write("AUTH PLAIN " + base64(credentials) + "\r\n");
+  auto [code, text] = channel.reply();
+  if (code != 235) {
+    return fromCode(code, "AUTH: " + text);
+  }
+  return std::nullopt;
+}
+
+// MAIL FROM and one RCPT TO per recipient: the dialogue goes on when at
+// least one recipient is accepted, else it stops with the last refusal.
+std::optional<Delivery> sendEnvelope(SmtpChannel& channel, const std::string& envelopeFrom,
+                                     const std::vector<std::string>& recipients)
+{
+  channel.write("MAIL FROM:<" + envelopeFrom + ">\r\n");
+  auto [code, text] = channel.reply();
+  if (code != 250) {
+    return fromCode(code, text);
+  }
+  int accepted = 0;
+  Delivery refused{Delivery::Outcome::Permfail, "no recipient"};
+  for (const auto& rcpt : recipients) {
+    channel.write("RCPT TO:<" + rcpt + ">\r\n");
+    std::tie(code, text) = channel.reply();
+    if (code == 250 || code == 251) {
+      ++accepted;
+    } else {
+      refused = fromCode(code, text);
+    }
+  }
+  if (accepted == 0) {
+    return refused;
+  }
+  return std::nullopt;
+}
+
+// The message after DATA: LF -> CRLF, and dot-stuffing (RFC 5321 §4.5.2),
+// written in pieces of about 64 KiB, then the final dot.
+void writeMessageData(SmtpChannel& channel, std::istream& in)
+{
+  std::string line;
+  std::string out;
+  while (std::getline(in, line)) {
+    if (!line.empty() && line.back() == '\r') {
+      line.pop_back();
+    }
+    if (!line.empty() && line.front() == '.') {
+      out += '.';
+    }
+    out += line;
+    out += "\r\n";
+    if (out.size() > 65536) {
+      channel.write(out);
+      out.clear();
+    }
+  }
+  out += ".\r\n";
+  channel.write(out);
+}
 } // namespace
 
 SendmailMailer::SendmailMailer(std::string command, std::chrono::seconds timeout)
@@ -328,103 +449,21 @@ Delivery SmtpMailer::send(const std::string& envelopeFrom,
   }
   try {
     SmtpChannel channel(connectTo(d_options), d_options.timeout);
-    auto [code, text] = channel.reply();
-    if (code != 220) {
-      return fromCode(code, text);
+    if (auto refused = greetAndSecure(channel, d_options)) {
+      return *refused;
     }
-    auto ehlo = [&]() {
-      channel.write("EHLO " + d_options.heloName + "\r\n");
-      return channel.reply();
-    };
-    std::tie(code, text) = ehlo();
-    if (code != 250) {
-      return fromCode(code, text);
+    if (auto refused = authenticate(channel, d_options)) {
+      return *refused;
     }
-    bool offersTls = text.find("STARTTLS") != std::string::npos;
-    bool needTls = d_options.tls == SmtpTls::Encrypt || d_options.tls == SmtpTls::Verify;
-    SslCtxPtr ctx;
-    if (d_options.tls != SmtpTls::None && offersTls) {
-      // The CA file matters only when the certificate is verified.
-      TlsClientOptions tlsOptions;
-      if (d_options.tls == SmtpTls::Verify) {
-        tlsOptions.caFile = d_options.caFile;
-      }
-      std::string error;
-      ctx = makeTlsContext(tlsOptions, error);
-      if (!ctx) {
-        return {Delivery::Outcome::Tempfail, "TLS: " + printable(error)};
-      }
-      channel.write("STARTTLS\r\n");
-      std::tie(code, text) = channel.reply();
-      if (code != 220) {
-        return fromCode(code < 500 ? code : 451, "STARTTLS refused: " + text);
-      }
-      channel.startTls(ctx.get(), d_options.host, d_options.tls == SmtpTls::Verify);
-      std::tie(code, text) = ehlo();
-      if (code != 250) {
-        return fromCode(code, text);
-      }
-    } else if (needTls) {
-      return {Delivery::Outcome::Tempfail, "the relay does not offer STARTTLS"};
-    }
-    if (!d_options.user.empty()) {
-      if (!channel.tls()) {
-        return {Delivery::Outcome::Tempfail, "refusing AUTH without TLS"};
-      }
-      std::string credentials;
-      credentials += '\0';
-      credentials += d_options.user;
-      credentials += '\0';
-      credentials += d_options.password;
-      channel.write("AUTH PLAIN " + base64(credentials) + "\r\n");
-      std::tie(code, text) = channel.reply();
-      if (code != 235) {
-        return fromCode(code, "AUTH: " + text);
-      }
-    }
-    channel.write("MAIL FROM:<" + envelopeFrom + ">\r\n");
-    std::tie(code, text) = channel.reply();
-    if (code != 250) {
-      return fromCode(code, text);
-    }
-    int accepted = 0;
-    Delivery refused{Delivery::Outcome::Permfail, "no recipient"};
-    for (const auto& rcpt : recipients) {
-      channel.write("RCPT TO:<" + rcpt + ">\r\n");
-      std::tie(code, text) = channel.reply();
-      if (code == 250 || code == 251) {
-        ++accepted;
-      } else {
-        refused = fromCode(code, text);
-      }
-    }
-    if (accepted == 0) {
-      return refused;
+    if (auto refused = sendEnvelope(channel, envelopeFrom, recipients)) {
+      return *refused;
     }
     channel.write("DATA\r\n");
-    std::tie(code, text) = channel.reply();
+    auto [code, text] = channel.reply();
     if (code != 354) {
       return fromCode(code, text);
     }
-    // LF -> CRLF, and dot-stuffing (RFC 5321 §4.5.2).
-    std::string line;
-    std::string out;
-    while (std::getline(in, line)) {
-      if (!line.empty() && line.back() == '\r') {
-        line.pop_back();
-      }
-      if (!line.empty() && line.front() == '.') {
-        out += '.';
-      }
-      out += line;
-      out += "\r\n";
-      if (out.size() > 65536) {
-        channel.write(out);
-        out.clear();
-      }
-    }
-    out += ".\r\n";
-    channel.write(out);
+    writeMessageData(channel, in);
     std::tie(code, text) = channel.reply();
     if (code != 250) {
       return fromCode(code, text);
