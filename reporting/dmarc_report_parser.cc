@@ -252,6 +252,79 @@ public:
                  "' is not an IP address");
   }
 
+  // The receiver's evaluation of a record: disposition, aligned results
+  // and the reasons for an override.
+  void policyEvaluated(const xmlNode* evaluated, const std::string& where, IngestedRecord& record)
+  {
+    record.disposition =
+        enumerated(evaluated, "disposition", {"none", "pass", "quarantine", "reject"}, where);
+    record.dkim = enumerated(evaluated, "dkim", {"pass", "fail"}, where);
+    record.spf = enumerated(evaluated, "spf", {"pass", "fail"}, where);
+    for (const xmlNode* reason = evaluated->children; reason != nullptr; reason = reason->next) {
+      if (!isElement(reason, "reason")) {
+        continue;
+      }
+      if (record.reasons.size() >= d_limits.maxReasonsPerRecord) {
+        throw Reject(where + "more than " + std::to_string(d_limits.maxReasonsPerRecord) +
+                     " reasons");
+      }
+      // RFC 7489 and RFC 9990 types together; others are refused.
+      IngestedReason value;
+      value.type = enumerated(reason, "type",
+                              {"forwarded", "sampled_out", "trusted_forwarder", "mailing_list",
+                               "local_policy", "other", "policy_test_mode"},
+                              where);
+      value.comment = childText(reason, "comment");
+      record.reasons.push_back(std::move(value));
+    }
+  }
+
+  // The DKIM and SPF results a record's messages had, each within its bound.
+  void authResults(const xmlNode* auth, const std::string& where, IngestedRecord& record)
+  {
+    for (const xmlNode* result = auth->children; result != nullptr; result = result->next) {
+      if (isElement(result, "dkim")) {
+        if (record.dkimAuth.size() >= d_limits.maxDkimPerRecord) {
+          throw Reject(where + "more than " + std::to_string(d_limits.maxDkimPerRecord) +
+                       " DKIM results");
+        }
+        IngestedDkimAuth dkim;
+        dkim.domain = toLowerAscii(childText(result, "domain"));
+        dkim.selector = childText(result, "selector");
+        dkim.result = enumerated(
+            result, "result",
+            {"none", "pass", "fail", "policy", "neutral", "temperror", "permerror"}, where);
+        dkim.humanResult = childText(result, "human_result");
+        record.dkimAuth.push_back(std::move(dkim));
+      } else if (isElement(result, "spf")) {
+        if (record.spfAuth.size() >= d_limits.maxSpfPerRecord) {
+          throw Reject(where + "more than " + std::to_string(d_limits.maxSpfPerRecord) +
+                       " SPF results");
+        }
+        IngestedSpfAuth spf;
+        spf.domain = toLowerAscii(childText(result, "domain"));
+        spf.scope = enumerated(result, "scope", {"helo", "mfrom"}, where);
+        std::string rawResult = childText(result, "result");
+        if (toLowerAscii(rawResult) == "hardfail") {
+          // Pre-RFC 7208 name of "fail" (RFC 4408 era), still sent.
+          rawResult = "fail";
+          note("SPF result hardfail read as fail");
+        }
+        spf.result = checkEnum(
+            rawResult, "result",
+            {"none", "neutral", "pass", "fail", "softfail", "temperror", "permerror", "policy"},
+            where);
+        if (spf.scope.empty()) {
+          note("SPF result without scope");
+        }
+        record.spfAuth.push_back(std::move(spf));
+      }
+    }
+    if (record.dkimAuth.empty() && record.spfAuth.empty()) {
+      note("empty auth_results");
+    }
+  }
+
   void record(const xmlNode* node, std::size_t index)
   {
     if (index > d_limits.maxRecords) {
@@ -273,27 +346,7 @@ public:
       throw Reject(where + "count '" + count + "' is not a number");
     }
     if (const xmlNode* evaluated = child(row, "policy_evaluated")) {
-      record.disposition =
-          enumerated(evaluated, "disposition", {"none", "pass", "quarantine", "reject"}, where);
-      record.dkim = enumerated(evaluated, "dkim", {"pass", "fail"}, where);
-      record.spf = enumerated(evaluated, "spf", {"pass", "fail"}, where);
-      for (const xmlNode* reason = evaluated->children; reason != nullptr; reason = reason->next) {
-        if (!isElement(reason, "reason")) {
-          continue;
-        }
-        if (record.reasons.size() >= d_limits.maxReasonsPerRecord) {
-          throw Reject(where + "more than " + std::to_string(d_limits.maxReasonsPerRecord) +
-                       " reasons");
-        }
-        // RFC 7489 and RFC 9990 types together; others are refused.
-        IngestedReason value;
-        value.type = enumerated(reason, "type",
-                                {"forwarded", "sampled_out", "trusted_forwarder", "mailing_list",
-                                 "local_policy", "other", "policy_test_mode"},
-                                where);
-        value.comment = childText(reason, "comment");
-        record.reasons.push_back(std::move(value));
-      }
+      policyEvaluated(evaluated, where, record);
     } else {
       note("record without policy_evaluated");
     }
@@ -303,47 +356,7 @@ public:
       record.headerFrom = toLowerAscii(childText(identifiers, "header_from"));
     }
     if (const xmlNode* auth = child(node, "auth_results")) {
-      for (const xmlNode* result = auth->children; result != nullptr; result = result->next) {
-        if (isElement(result, "dkim")) {
-          if (record.dkimAuth.size() >= d_limits.maxDkimPerRecord) {
-            throw Reject(where + "more than " + std::to_string(d_limits.maxDkimPerRecord) +
-                         " DKIM results");
-          }
-          IngestedDkimAuth dkim;
-          dkim.domain = toLowerAscii(childText(result, "domain"));
-          dkim.selector = childText(result, "selector");
-          dkim.result = enumerated(
-              result, "result",
-              {"none", "pass", "fail", "policy", "neutral", "temperror", "permerror"}, where);
-          dkim.humanResult = childText(result, "human_result");
-          record.dkimAuth.push_back(std::move(dkim));
-        } else if (isElement(result, "spf")) {
-          if (record.spfAuth.size() >= d_limits.maxSpfPerRecord) {
-            throw Reject(where + "more than " + std::to_string(d_limits.maxSpfPerRecord) +
-                         " SPF results");
-          }
-          IngestedSpfAuth spf;
-          spf.domain = toLowerAscii(childText(result, "domain"));
-          spf.scope = enumerated(result, "scope", {"helo", "mfrom"}, where);
-          std::string rawResult = childText(result, "result");
-          if (toLowerAscii(rawResult) == "hardfail") {
-            // Pre-RFC 7208 name of "fail" (RFC 4408 era), still sent.
-            rawResult = "fail";
-            note("SPF result hardfail read as fail");
-          }
-          spf.result = checkEnum(
-              rawResult, "result",
-              {"none", "neutral", "pass", "fail", "softfail", "temperror", "permerror", "policy"},
-              where);
-          if (spf.scope.empty()) {
-            note("SPF result without scope");
-          }
-          record.spfAuth.push_back(std::move(spf));
-        }
-      }
-      if (record.dkimAuth.empty() && record.spfAuth.empty()) {
-        note("empty auth_results");
-      }
+      authResults(auth, where, record);
     } else {
       note("record without auth_results");
     }
@@ -514,6 +527,22 @@ void judge(xmlTextReader* reader, std::string& error, Step&& step)
   }
 }
 
+// libxml2's last error, as the reason a document is not well-formed.
+std::string notWellFormed()
+{
+  const xmlError* error = xmlGetLastError();
+  std::string message =
+      error != nullptr && error->message != nullptr ? error->message : "not well-formed";
+  while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) {
+    message.pop_back();
+  }
+  std::string text = "XML not well-formed";
+  if (error != nullptr) {
+    text += " at line " + std::to_string(error->line);
+  }
+  return text + ": " + message;
+}
+
 void readDocument(ByteReader& input, const DmarcParseLimits& limits, Walker& walker,
                   IngestedAggregateReport& report, Pass& pass)
 {
@@ -589,17 +618,7 @@ void readDocument(ByteReader& input, const DmarcParseLimits& limits, Walker& wal
   reader.reset();
   pass.bytes.drain();
   if (!pass.wellFormed) {
-    const xmlError* error = xmlGetLastError();
-    std::string message =
-        error != nullptr && error->message != nullptr ? error->message : "not well-formed";
-    while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) {
-      message.pop_back();
-    }
-    pass.xmlError = "XML not well-formed";
-    if (error != nullptr) {
-      pass.xmlError += " at line " + std::to_string(error->line);
-    }
-    pass.xmlError += ": " + message;
+    pass.xmlError = notWellFormed();
   }
   walker.finish(pass.sawVersion);
 }

@@ -210,12 +210,46 @@ bool safeTarget(std::string_view target)
            return u > 0x20 && u < 0x7f;
          });
 }
+
+// Every field of the request is printable ASCII without the separators of
+// its place, so that nothing from a report's URI can add a header or a line.
+bool safeRequest(const TlsEndpoint& endpoint, const HttpsRequest& request)
+{
+  bool safe = safeTarget(request.target) && safeFieldText(request.method) &&
+              safeFieldText(endpoint.host) && request.method.find(' ') == std::string::npos;
+  for (const auto& [name, value] : request.headers) {
+    safe = safe && !name.empty() && name.find(':') == std::string::npos &&
+           name.find(' ') == std::string::npos && safeFieldText(name) && safeFieldText(value);
+  }
+  return safe;
+}
 } // namespace
 
 std::string httpsHostField(const TlsEndpoint& endpoint)
 {
   return endpoint.port == 443 ? endpoint.host : endpoint.host + ":" + std::to_string(endpoint.port);
 }
+
+namespace
+{
+// The request line and header section; one request per connection, and a
+// Content-Length whenever there is a body or the method expects one.
+std::string requestHead(const TlsEndpoint& endpoint, const HttpsRequest& request)
+{
+  std::string head = request.method + " " + request.target +
+                     " HTTP/1.1\r\nHost: " + httpsHostField(endpoint) +
+                     "\r\nUser-Agent: dmarc-reports\r\nConnection: close\r\n";
+  for (const auto& [name, value] : request.headers) {
+    head += name + ": " + value + "\r\n";
+  }
+  if (request.body != nullptr || request.method == "POST" || request.method == "PUT") {
+    head += "Content-Length: " + std::to_string(request.body != nullptr ? request.bodyLength : 0) +
+            "\r\n";
+  }
+  head += "\r\n";
+  return head;
+}
+} // namespace
 
 HttpsResponse httpsExchange(const TlsEndpoint& endpoint, const TlsClientOptions& options,
                             const HttpsRequest& request, std::size_t maxBody)
@@ -225,13 +259,7 @@ HttpsResponse httpsExchange(const TlsEndpoint& endpoint, const TlsClientOptions&
   const auto deadline = start + options.timeout;
   const auto connectDeadline = std::min(deadline, start + options.connectTimeout);
 
-  bool safe = safeTarget(request.target) && safeFieldText(request.method) &&
-              safeFieldText(endpoint.host) && request.method.find(' ') == std::string::npos;
-  for (const auto& [name, value] : request.headers) {
-    safe = safe && !name.empty() && name.find(':') == std::string::npos &&
-           name.find(' ') == std::string::npos && safeFieldText(name) && safeFieldText(value);
-  }
-  if (!safe) {
+  if (!safeRequest(endpoint, request)) {
     response.error = "refusing to send a request with unsafe characters";
     return response;
   }
@@ -256,18 +284,7 @@ HttpsResponse httpsExchange(const TlsEndpoint& endpoint, const TlsClientOptions&
     return response;
   }
 
-  std::string head = request.method + " " + request.target +
-                     " HTTP/1.1\r\nHost: " + httpsHostField(endpoint) +
-                     "\r\nUser-Agent: dmarc-reports\r\nConnection: close\r\n";
-  for (const auto& [name, value] : request.headers) {
-    head += name + ": " + value + "\r\n";
-  }
-  if (request.body != nullptr || request.method == "POST" || request.method == "PUT") {
-    head += "Content-Length: " + std::to_string(request.body != nullptr ? request.bodyLength : 0) +
-            "\r\n";
-  }
-  head += "\r\n";
-  bool sent = tls.write(head);
+  bool sent = tls.write(requestHead(endpoint, request));
   if (sent && request.body != nullptr) {
     std::string chunk(s_bodyChunk, '\0');
     std::uint64_t left = request.bodyLength;

@@ -303,6 +303,34 @@ std::string decodeQuotedPrintable(std::string_view text)
   return out;
 }
 
+namespace
+{
+// A part that is not a container: its type, its file name (from
+// Content-Disposition, else the older name= of Content-Type) and its body
+// with the transfer encoding undone.
+MimeLeaf decodedLeaf(const MimeHeaders& headers, const MimeHeaderValue& contentType,
+                     const std::string& encoding, std::string_view body)
+{
+  MimeLeaf leaf;
+  leaf.mediaType = contentType.value;
+  const MimeHeaderValue disposition = parseMimeHeaderValue(headers.get("Content-Disposition"));
+  if (const auto name = disposition.params.find("filename"); name != disposition.params.end()) {
+    leaf.filename = name->second;
+  } else if (const auto typeName = contentType.params.find("name");
+             typeName != contentType.params.end()) {
+    leaf.filename = typeName->second;
+  }
+  if (encoding == "base64") {
+    leaf.body = decodeBase64(body);
+  } else if (encoding == "quoted-printable") {
+    leaf.body = decodeQuotedPrintable(body);
+  } else {
+    leaf.body.assign(body);
+  }
+  return leaf;
+}
+} // namespace
+
 MimeWalkResult walkMime(std::string_view message, const MimeLimits& limits)
 {
   MimeWalkResult result;
@@ -372,22 +400,7 @@ MimeWalkResult walkMime(std::string_view message, const MimeLimits& limits)
       work.push_back({split.body, current.depth + 1, "text/plain"});
       continue;
     }
-    MimeLeaf leaf;
-    leaf.mediaType = contentType.value;
-    const MimeHeaderValue disposition = parseMimeHeaderValue(headers.get("Content-Disposition"));
-    if (const auto name = disposition.params.find("filename"); name != disposition.params.end()) {
-      leaf.filename = name->second;
-    } else if (const auto typeName = contentType.params.find("name");
-               typeName != contentType.params.end()) {
-      leaf.filename = typeName->second;
-    }
-    if (encoding == "base64") {
-      leaf.body = decodeBase64(split.body);
-    } else if (encoding == "quoted-printable") {
-      leaf.body = decodeQuotedPrintable(split.body);
-    } else {
-      leaf.body.assign(split.body);
-    }
+    MimeLeaf leaf = decodedLeaf(headers, contentType, encoding, split.body);
     decodedTotal += leaf.body.size();
     if (decodedTotal > limits.maxDecodedBytes) {
       result.error =

@@ -118,6 +118,50 @@ StsTxtCheck checkStsTxtRecords(const std::vector<std::string>& records)
   return check;
 }
 
+namespace
+{
+// The max_age line's value: 1 to 10 digits, at most a year; under a day is
+// valid but weak, so only a warning.
+void readMaxAge(StsPolicy& policy, const std::string& where, const std::string& value)
+{
+  bool digits = !value.empty() && value.size() <= 10;
+  for (const char c : value) {
+    digits = digits && c >= '0' && c <= '9';
+  }
+  if (!digits) {
+    policy.errors.push_back(where + "max_age '" + value + "' is not 1 to 10 digits");
+    return;
+  }
+  policy.maxAge = std::stoull(value);
+  if (*policy.maxAge > g_stsMaxAgeLimit) {
+    policy.errors.push_back(where + "max_age " + value +
+                            " is above the maximum of 31557600 (one year)");
+  } else if (*policy.maxAge < 86400) {
+    policy.warnings.push_back(
+        where + "max_age " + value +
+        " is under a day; senders re-fetch constantly and lose protection quickly");
+  }
+}
+
+// An mx line's pattern, lower case; a wildcard only as the whole left-most
+// label (RFC 8461 §3.2).
+void addMxPattern(StsPolicy& policy, const std::string& where, const std::string& value)
+{
+  if (value.empty()) {
+    policy.errors.push_back(where + "empty mx pattern");
+    return;
+  }
+  const std::string pattern = toLowerAscii(value);
+  if (pattern.find('*') != std::string::npos &&
+      (pattern.rfind("*.", 0) != 0 || pattern.find('*', 1) != std::string::npos)) {
+    policy.errors.push_back(where + "mx '" + value +
+                            "': a wildcard is allowed only as the whole left-most label");
+    return;
+  }
+  policy.mx.push_back(pattern);
+}
+} // namespace
+
 StsPolicy parseStsPolicy(std::string_view text)
 {
   StsPolicy policy;
@@ -176,36 +220,9 @@ StsPolicy parseStsPolicy(std::string_view text)
         continue;
       }
       sawMaxAge = true;
-      bool digits = !value.empty() && value.size() <= 10;
-      for (const char c : value) {
-        digits = digits && c >= '0' && c <= '9';
-      }
-      if (!digits) {
-        policy.errors.push_back(where + "max_age '" + value + "' is not 1 to 10 digits");
-        continue;
-      }
-      policy.maxAge = std::stoull(value);
-      if (*policy.maxAge > g_stsMaxAgeLimit) {
-        policy.errors.push_back(where + "max_age " + value +
-                                " is above the maximum of 31557600 (one year)");
-      } else if (*policy.maxAge < 86400) {
-        policy.warnings.push_back(
-            where + "max_age " + value +
-            " is under a day; senders re-fetch constantly and lose protection quickly");
-      }
+      readMaxAge(policy, where, value);
     } else if (key == "mx") {
-      if (value.empty()) {
-        policy.errors.push_back(where + "empty mx pattern");
-        continue;
-      }
-      const std::string pattern = toLowerAscii(value);
-      if (pattern.find('*') != std::string::npos &&
-          (pattern.rfind("*.", 0) != 0 || pattern.find('*', 1) != std::string::npos)) {
-        policy.errors.push_back(where + "mx '" + value +
-                                "': a wildcard is allowed only as the whole left-most label");
-        continue;
-      }
-      policy.mx.push_back(pattern);
+      addMxPattern(policy, where, value);
     }
     // Other keys are extensions: ignored (RFC 8461 §3.2).
   }

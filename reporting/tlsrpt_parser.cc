@@ -469,15 +469,28 @@ std::string canonicalIp(std::string_view text)
   return {};
 }
 
+namespace
+{
+// The bounds checked before parsing: the size, and the nesting depth, so
+// that the parser's state per depth below has a fixed size. Empty when the
+// report is within both.
+std::string beyondLimits(std::string_view json, const TlsRptParseLimits& limits)
+{
+  if (json.size() > limits.maxBytes) {
+    return "report larger than " + std::to_string(limits.maxBytes) + " bytes";
+  }
+  if (jsonNestingDepth(json, limits.maxDepth) > limits.maxDepth) {
+    return "JSON nested deeper than " + std::to_string(limits.maxDepth) + " levels";
+  }
+  return {};
+}
+} // namespace
+
 TlsRptParseResult parseTlsRptReport(std::string_view json, const TlsRptParseLimits& limits)
 {
   TlsRptParseResult result;
-  if (json.size() > limits.maxBytes) {
-    result.error = "report larger than " + std::to_string(limits.maxBytes) + " bytes";
-    return result;
-  }
-  if (jsonNestingDepth(json, limits.maxDepth) > limits.maxDepth) {
-    result.error = "JSON nested deeper than " + std::to_string(limits.maxDepth) + " levels";
+  result.error = beyondLimits(json, limits);
+  if (!result.error.empty()) {
     return result;
   }
   // Where the parser is: the key and the kind of container at each depth
