@@ -13,6 +13,7 @@
 #include <iostream>
 #include <iterator>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <sys/stat.h>
 #include <sysexits.h>
@@ -399,6 +400,26 @@ public:
     }
   }
 
+  // One message from the MTA on standard input, read in chunks up to the
+  // bound; the reservation is address space only, touched as the mail
+  // arrives. False when the message is larger than the bound (rejected).
+  bool ingestStdin(std::istream& in)
+  {
+    std::string message;
+    message.reserve(s_maxInputBytes + 65536);
+    std::array<char, 65536> buffer{};
+    while (in.read(buffer.data(), buffer.size()) || in.gcount() > 0) {
+      message.append(buffer.data(), static_cast<std::size_t>(in.gcount()));
+      if (message.size() > s_maxInputBytes) {
+        reject("message", "<stdin>",
+               "input larger than " + std::to_string(s_maxInputBytes) + " bytes");
+        return false;
+      }
+    }
+    (void)ingest(message, "<stdin>", true, std::time(nullptr)); // delivered now
+    return true;
+  }
+
   const Counters& counters() const { return d_counters; }
 
 private:
@@ -411,6 +432,68 @@ private:
   std::unique_ptr<DkimLibrary> d_dkim;
   Counters d_counters;
 };
+
+// The run's counts on standard error when something went wrong (or -v),
+// and the exit status: the MTA and cron read it, so the worst outcome wins.
+int exitStatus(const Options& options, const Counters& counters, std::ostream& err)
+{
+  if (options.verbose || counters.rejected > 0 || counters.unreadable > 0 || counters.unmoved > 0 ||
+      counters.deferred > 0) {
+    err << "ingest: stored=" << counters.stored << " duplicates=" << counters.duplicates
+        << " rejected=" << counters.rejected << " unreadable=" << counters.unreadable;
+    if (!options.maildirs.empty()) {
+      err << " seen_before=" << counters.skipped << " unmoved=" << counters.unmoved;
+    }
+    if (counters.deferred > 0) {
+      err << " deferred=" << counters.deferred;
+    }
+    err << "\n";
+  }
+  if (counters.unreadable > 0) {
+    return EX_NOINPUT;
+  }
+  if (counters.deferred > 0) {
+    return EX_TEMPFAIL; // the MTA keeps the mail and retries; a Maildir keeps it in place
+  }
+  if (counters.unmoved > 0) {
+    return EX_IOERR;
+  }
+  return counters.rejected > 0 ? EX_DATAERR : EX_OK;
+}
+
+// Everything the options name, or the message on standard input when they
+// name nothing. A database or configuration failure ends the run: its exit
+// status.
+std::optional<int> ingestAll(Ingestor& ingestor, const Options& options, std::istream& in,
+                             std::ostream& err)
+{
+  try {
+    ingestor.connect();
+    if (options.files.empty() && options.maildirs.empty() && !ingestor.ingestStdin(in)) {
+      return EX_DATAERR;
+    }
+    for (const auto& file : options.files) {
+      ingestor.ingestPath(file, false);
+    }
+    for (const auto& maildir : options.maildirs) {
+      ingestor.ingestMaildir(maildir);
+    }
+  } catch (const pqxx::broken_connection& error) {
+    err << "dmarc-reports ingest: database unavailable: "
+        << pgErrorText(error.what(), options.database) << "\n";
+    return EX_TEMPFAIL;
+  } catch (const pqxx::sql_error& error) {
+    // A report the schema refuses after parsing is a bug on our side or a
+    // schema that is not upgraded; the mail is kept (tempfail) either way.
+    err << "dmarc-reports ingest: database error [" << error.sqlstate()
+        << "]: " << pgErrorText(error.what(), options.database) << "\n";
+    return EX_TEMPFAIL;
+  } catch (const ConfigError& error) {
+    err << "dmarc-reports ingest: " << error.what() << "\n";
+    return EX_CONFIG;
+  }
+  return std::nullopt;
+}
 } // namespace
 
 int runIngest(const std::vector<std::string>& args, std::istream& in, std::ostream& out,
@@ -472,67 +555,10 @@ int runIngest(const std::vector<std::string>& args, std::istream& in, std::ostre
     }
   }
   Ingestor ingestor(options, out, err);
-  try {
-    ingestor.connect();
-    if (options.files.empty() && options.maildirs.empty()) {
-      // One message from the MTA, read in chunks up to the bound; the
-      // reservation is address space only, touched as the mail arrives.
-      std::string message;
-      message.reserve(s_maxInputBytes + 65536);
-      std::array<char, 65536> buffer{};
-      while (in.read(buffer.data(), buffer.size()) || in.gcount() > 0) {
-        message.append(buffer.data(), static_cast<std::size_t>(in.gcount()));
-        if (message.size() > s_maxInputBytes) {
-          ingestor.reject("message", "<stdin>",
-                          "input larger than " + std::to_string(s_maxInputBytes) + " bytes");
-          return EX_DATAERR;
-        }
-      }
-      (void)ingestor.ingest(message, "<stdin>", true, std::time(nullptr)); // delivered now
-    }
-    for (const auto& file : options.files) {
-      ingestor.ingestPath(file, false);
-    }
-    for (const auto& maildir : options.maildirs) {
-      ingestor.ingestMaildir(maildir);
-    }
-  } catch (const pqxx::broken_connection& error) {
-    err << "dmarc-reports ingest: database unavailable: "
-        << pgErrorText(error.what(), options.database) << "\n";
-    return EX_TEMPFAIL;
-  } catch (const pqxx::sql_error& error) {
-    // A report the schema refuses after parsing is a bug on our side or a
-    // schema that is not upgraded; the mail is kept (tempfail) either way.
-    err << "dmarc-reports ingest: database error [" << error.sqlstate()
-        << "]: " << pgErrorText(error.what(), options.database) << "\n";
-    return EX_TEMPFAIL;
-  } catch (const ConfigError& error) {
-    err << "dmarc-reports ingest: " << error.what() << "\n";
-    return EX_CONFIG;
+  if (const auto failed = ingestAll(ingestor, options, in, err)) {
+    return *failed;
   }
-  const Counters& counters = ingestor.counters();
-  if (options.verbose || counters.rejected > 0 || counters.unreadable > 0 || counters.unmoved > 0 ||
-      counters.deferred > 0) {
-    err << "ingest: stored=" << counters.stored << " duplicates=" << counters.duplicates
-        << " rejected=" << counters.rejected << " unreadable=" << counters.unreadable;
-    if (!options.maildirs.empty()) {
-      err << " seen_before=" << counters.skipped << " unmoved=" << counters.unmoved;
-    }
-    if (counters.deferred > 0) {
-      err << " deferred=" << counters.deferred;
-    }
-    err << "\n";
-  }
-  if (counters.unreadable > 0) {
-    return EX_NOINPUT;
-  }
-  if (counters.deferred > 0) {
-    return EX_TEMPFAIL; // the MTA keeps the mail and retries; a Maildir keeps it in place
-  }
-  if (counters.unmoved > 0) {
-    return EX_IOERR;
-  }
-  return counters.rejected > 0 ? EX_DATAERR : EX_OK;
+  return exitStatus(options, ingestor.counters(), err);
 }
 
 int ingestCommand(int argc, char** argv)

@@ -96,34 +96,13 @@ IngestStoreResult insertOrFindReport(pqxx::work& tx, const std::string& insertSq
   }
   return result;
 }
-} // namespace
-
-IngestStoreResult IngestStore::storeDmarc(const IngestedAggregateReport& report,
-                                          std::string_view source, const DmarcRecordReplay& records)
+// The parameters of s_insertReport (in IngestStore::storeDmarc), in its order.
+std::vector<PgParam> reportParams(const IngestedAggregateReport& report, std::string_view source)
 {
-  static const std::string s_insertReport =
-      "INSERT INTO ingested_dmarc_report (org_name, report_id, email, extra_contact_info, shape, "
-      "namespaced,"
-      " version, generator, date_begin, date_end, errors, policy_domain, policy_adkim, "
-      "policy_aspf, policy_p,"
-      " policy_sp, policy_np, policy_pct, policy_fo, policy_testing, policy_discovery_method, "
-      "record_count,"
-      " message_count, leniencies, source) VALUES ($1, $2, $3, $4, $5, $6::boolean, $7, $8,"
-      " to_timestamp($9::bigint), to_timestamp($10::bigint), $11::text[], $12, "
-      "$13::dmarc_alignment,"
-      " $14::dmarc_alignment, $15::dmarc_policy, $16::dmarc_policy, $17::dmarc_policy, "
-      "$18::smallint, $19,"
-      " $20::boolean, $21::dmarc_discovery_method, $22::integer, $23::bigint, $24::text[], $25)"
-      " ON CONFLICT ON CONSTRAINT ingested_dmarc_report_org_report_uq DO NOTHING RETURNING id";
-  static const std::string s_findReport =
-      "SELECT id FROM ingested_dmarc_report WHERE org_name = $1 AND report_id = $2";
-
   const IngestedPolicy& policy = report.policy;
-  const PgParam org = text(report.orgName);
-  const PgParam id = text(report.reportId);
-  const std::vector<PgParam> params = {
-      org,
-      id,
+  return {
+      text(report.orgName),
+      text(report.reportId),
       text(report.email),
       text(report.extraContactInfo),
       text(toString(report.shape)),
@@ -148,6 +127,82 @@ IngestStoreResult IngestStore::storeDmarc(const IngestedAggregateReport& report,
       pgArrayLiteral(report.leniencies),
       text(source),
   };
+}
+
+// One row of recordInsertSql: the record's lists go in as parallel arrays,
+// one per field, so that a record stays one row.
+std::vector<PgParam> recordRow(const std::string& reportRow, const IngestedRecord& record)
+{
+  std::vector<std::string> reasonTypes;
+  std::vector<std::string> reasonComments;
+  for (const auto& reason : record.reasons) {
+    reasonTypes.push_back(reason.type);
+    reasonComments.push_back(reason.comment);
+  }
+  std::vector<std::string> dkimDomains;
+  std::vector<std::string> dkimSelectors;
+  std::vector<std::string> dkimResults;
+  std::vector<std::string> dkimHuman;
+  for (const auto& dkim : record.dkimAuth) {
+    dkimDomains.push_back(dkim.domain);
+    dkimSelectors.push_back(dkim.selector);
+    dkimResults.push_back(dkim.result);
+    dkimHuman.push_back(dkim.humanResult);
+  }
+  std::vector<std::string> spfDomains;
+  std::vector<std::string> spfScopes;
+  std::vector<std::string> spfResults;
+  for (const auto& spf : record.spfAuth) {
+    spfDomains.push_back(spf.domain);
+    spfScopes.push_back(spf.scope);
+    spfResults.push_back(spf.result);
+  }
+  return {
+      reportRow,
+      text(record.sourceIp),
+      unsignedNumber(record.count),
+      optionalText(record.disposition),
+      text(record.dkim),
+      text(record.spf),
+      pgArrayLiteral(reasonTypes),
+      pgArrayLiteral(reasonComments),
+      text(record.envelopeTo),
+      text(record.envelopeFrom),
+      text(record.headerFrom),
+      pgArrayLiteral(dkimDomains),
+      pgArrayLiteral(dkimSelectors),
+      pgArrayLiteral(dkimResults),
+      pgArrayLiteral(dkimHuman),
+      pgArrayLiteral(spfDomains),
+      pgArrayLiteral(spfScopes),
+      pgArrayLiteral(spfResults),
+  };
+}
+} // namespace
+
+IngestStoreResult IngestStore::storeDmarc(const IngestedAggregateReport& report,
+                                          std::string_view source, const DmarcRecordReplay& records)
+{
+  static const std::string s_insertReport =
+      "INSERT INTO ingested_dmarc_report (org_name, report_id, email, extra_contact_info, shape, "
+      "namespaced,"
+      " version, generator, date_begin, date_end, errors, policy_domain, policy_adkim, "
+      "policy_aspf, policy_p,"
+      " policy_sp, policy_np, policy_pct, policy_fo, policy_testing, policy_discovery_method, "
+      "record_count,"
+      " message_count, leniencies, source) VALUES ($1, $2, $3, $4, $5, $6::boolean, $7, $8,"
+      " to_timestamp($9::bigint), to_timestamp($10::bigint), $11::text[], $12, "
+      "$13::dmarc_alignment,"
+      " $14::dmarc_alignment, $15::dmarc_policy, $16::dmarc_policy, $17::dmarc_policy, "
+      "$18::smallint, $19,"
+      " $20::boolean, $21::dmarc_discovery_method, $22::integer, $23::bigint, $24::text[], $25)"
+      " ON CONFLICT ON CONSTRAINT ingested_dmarc_report_org_report_uq DO NOTHING RETURNING id";
+  static const std::string s_findReport =
+      "SELECT id FROM ingested_dmarc_report WHERE org_name = $1 AND report_id = $2";
+
+  const std::vector<PgParam> params = reportParams(report, source);
+  const PgParam& org = params[0];
+  const PgParam& id = params[1];
   pqxx::work tx(d_db);
   const IngestStoreResult result =
       insertOrFindReport(tx, s_insertReport, s_findReport, params, org, id);
@@ -161,50 +216,7 @@ IngestStoreResult IngestStore::storeDmarc(const IngestedAggregateReport& report,
   std::vector<PgParam> batch;
   std::size_t batchRows = 0;
   const bool replayed = records([&](IngestedRecord&& record) {
-    std::vector<std::string> reasonTypes;
-    std::vector<std::string> reasonComments;
-    for (const auto& reason : record.reasons) {
-      reasonTypes.push_back(reason.type);
-      reasonComments.push_back(reason.comment);
-    }
-    std::vector<std::string> dkimDomains;
-    std::vector<std::string> dkimSelectors;
-    std::vector<std::string> dkimResults;
-    std::vector<std::string> dkimHuman;
-    for (const auto& dkim : record.dkimAuth) {
-      dkimDomains.push_back(dkim.domain);
-      dkimSelectors.push_back(dkim.selector);
-      dkimResults.push_back(dkim.result);
-      dkimHuman.push_back(dkim.humanResult);
-    }
-    std::vector<std::string> spfDomains;
-    std::vector<std::string> spfScopes;
-    std::vector<std::string> spfResults;
-    for (const auto& spf : record.spfAuth) {
-      spfDomains.push_back(spf.domain);
-      spfScopes.push_back(spf.scope);
-      spfResults.push_back(spf.result);
-    }
-    const std::vector<PgParam> row = {
-        reportRow,
-        text(record.sourceIp),
-        unsignedNumber(record.count),
-        optionalText(record.disposition),
-        text(record.dkim),
-        text(record.spf),
-        pgArrayLiteral(reasonTypes),
-        pgArrayLiteral(reasonComments),
-        text(record.envelopeTo),
-        text(record.envelopeFrom),
-        text(record.headerFrom),
-        pgArrayLiteral(dkimDomains),
-        pgArrayLiteral(dkimSelectors),
-        pgArrayLiteral(dkimResults),
-        pgArrayLiteral(dkimHuman),
-        pgArrayLiteral(spfDomains),
-        pgArrayLiteral(spfScopes),
-        pgArrayLiteral(spfResults),
-    };
+    const std::vector<PgParam> row = recordRow(reportRow, record);
     batch.insert(batch.end(), row.begin(), row.end());
     if (++batchRows == s_recordsPerInsert) {
       execute(tx, recordInsertSql(batchRows), batch);
