@@ -234,6 +234,41 @@ std::vector<ReportUri> parseUriList(std::string_view value, bool& anyValid)
   }
   return out;
 }
+// The size limit after '!' in a report URI, in bytes (RFC 7489 §6.4
+// dmarc-uri = URI [ "!" 1*DIGIT [ "k" / "m" / "g" / "t" ] ]); nothing when
+// it is malformed or does not fit 64 bits.
+std::optional<std::uint64_t> parseMaxSize(std::string_view size)
+{
+  std::uint64_t unit = 1;
+  if (!size.empty() && !isDigit(size.back())) {
+    switch (size.back()) {
+    case 'k':
+    case 'K':
+      unit = std::uint64_t{1} << 10;
+      break;
+    case 'm':
+    case 'M':
+      unit = std::uint64_t{1} << 20;
+      break;
+    case 'g':
+    case 'G':
+      unit = std::uint64_t{1} << 30;
+      break;
+    case 't':
+    case 'T':
+      unit = std::uint64_t{1} << 40;
+      break;
+    default:
+      return std::nullopt;
+    }
+    size.remove_suffix(1);
+  }
+  auto number = parseNumber(size, std::numeric_limits<std::uint64_t>::max() / unit);
+  if (!number) {
+    return std::nullopt;
+  }
+  return *number * unit;
+}
 } // namespace
 
 std::optional<ReportUri> parseReportUri(std::string_view text)
@@ -245,37 +280,11 @@ std::optional<ReportUri> parseReportUri(std::string_view text)
   ReportUri result;
   std::string_view uri = text;
   if (auto bang = text.rfind('!'); bang != std::string_view::npos) {
-    // RFC 7489 §6.4 dmarc-uri = URI [ "!" 1*DIGIT [ "k" / "m" / "g" / "t" ] ]
-    std::string_view size = text.substr(bang + 1);
-    std::uint64_t unit = 1;
-    if (!size.empty() && !isDigit(size.back())) {
-      switch (size.back()) {
-      case 'k':
-      case 'K':
-        unit = std::uint64_t{1} << 10;
-        break;
-      case 'm':
-      case 'M':
-        unit = std::uint64_t{1} << 20;
-        break;
-      case 'g':
-      case 'G':
-        unit = std::uint64_t{1} << 30;
-        break;
-      case 't':
-      case 'T':
-        unit = std::uint64_t{1} << 40;
-        break;
-      default:
-        return std::nullopt;
-      }
-      size.remove_suffix(1);
-    }
-    auto number = parseNumber(size, std::numeric_limits<std::uint64_t>::max() / unit);
-    if (!number) {
+    auto maxSize = parseMaxSize(text.substr(bang + 1));
+    if (!maxSize) {
       return std::nullopt;
     }
-    result.maxSize = *number * unit;
+    result.maxSize = *maxSize;
     uri = trimWsp(text.substr(0, bang));
   }
   auto colon = uri.find(':');
@@ -348,6 +357,181 @@ bool isDmarcRecord(std::string_view text)
   return first.wellFormed && equalsIgnoreCase(first.name, "v") && first.value == "DMARC1";
 }
 
+namespace
+{
+// What the tag loop of parseDmarcRecord learns besides the record itself:
+// which tags were seen (the first of each counts) and what decides at the
+// end whether the record is usable as written.
+struct TagState
+{
+  std::optional<Policy> p;
+  bool pInvalid = false;
+  bool spInvalid = false;
+  bool npInvalid = false;
+  bool pNotSecond = false;
+  bool anyValidRua = false;
+  bool seenP = false, seenSp = false, seenNp = false, seenAdkim = false, seenAspf = false,
+       seenFo = false, seenRua = false, seenRuf = false, seenPct = false, seenRf = false,
+       seenRi = false, seenT = false, seenPsd = false;
+};
+
+// Known tag names are at most 5 letters: a lower-case copy in `lowered`,
+// empty for a longer name (no known tag).
+std::string_view lowerTagName(std::string_view name, char (&lowered)[5])
+{
+  std::size_t length = name.size() <= sizeof(lowered) ? name.size() : 0;
+  for (std::size_t i = 0; i < length; ++i) {
+    char c = name[i];
+    lowered[i] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  }
+  return std::string_view(lowered, length);
+}
+
+// p, sp and np (np in RFC 9989 only); false for any other tag. An invalid
+// value is remembered: it decides the record's fate at the end.
+bool applyPolicyTag(std::string_view key, std::string_view value, bool validValue, DmarcMode mode,
+                    DmarcRecord& record, TagState& state)
+{
+  if (key == "p") {
+    if (!state.seenP) {
+      state.seenP = true;
+      record.pPresent = true;
+      state.p = validValue ? parsePolicy(value) : std::nullopt;
+      state.pInvalid = !state.p;
+    }
+    return true;
+  }
+  if (key == "sp") {
+    if (!state.seenSp) {
+      state.seenSp = true;
+      record.policy.sp = validValue ? parsePolicy(value) : std::nullopt;
+      state.spInvalid = !record.policy.sp;
+    }
+    return true;
+  }
+  if (mode == DmarcMode::Rfc9989 && key == "np") {
+    // RFC 7489 has no np: there it is an unknown tag, ignored (§6.3),
+    // never a reason to set the record aside or rewrite it.
+    if (!state.seenNp) {
+      state.seenNp = true;
+      record.policy.np = validValue ? parsePolicy(value) : std::nullopt;
+      state.npInvalid = !record.policy.np;
+    }
+    return true;
+  }
+  return false;
+}
+
+// Every other known tag: an invalid value takes the tag's default, and a
+// tag of the other mode or an unknown one is ignored (RFC 9989 §4.7).
+void applyOtherTag(std::string_view key, std::string_view value, bool validValue, DmarcMode mode,
+                   DmarcRecord& record, TagState& state)
+{
+  auto is = [key](std::string_view want) { return key == want; };
+  if (is("adkim")) {
+    if (!state.seenAdkim) {
+      state.seenAdkim = true;
+      record.policy.adkim = parseAlignment(value).value_or(AlignmentMode::Relaxed);
+    }
+  } else if (is("aspf")) {
+    if (!state.seenAspf) {
+      state.seenAspf = true;
+      record.policy.aspf = parseAlignment(value).value_or(AlignmentMode::Relaxed);
+    }
+  } else if (is("fo")) {
+    if (!state.seenFo) {
+      state.seenFo = true;
+      record.policy.fo = parseFo(value).value_or("0");
+    }
+  } else if (is("rua")) {
+    if (!state.seenRua && validValue) {
+      state.seenRua = true;
+      record.rua = parseUriList(value, state.anyValidRua);
+    }
+  } else if (is("ruf")) {
+    if (!state.seenRuf && validValue) {
+      state.seenRuf = true;
+      bool ignored = false;
+      record.ruf = parseUriList(value, ignored);
+    }
+  } else if (mode == DmarcMode::Rfc7489 && is("pct")) {
+    if (!state.seenPct) {
+      state.seenPct = true;
+      auto pct = value.size() <= 3 ? parseNumber(value, 100) : std::nullopt;
+      record.policy.pct = pct ? static_cast<unsigned>(*pct) : 100;
+    }
+  } else if (mode == DmarcMode::Rfc7489 && is("rf")) {
+    if (!state.seenRf) {
+      state.seenRf = true;
+      record.rf = parseRf(value).value_or("afrf");
+    }
+  } else if (mode == DmarcMode::Rfc7489 && is("ri")) {
+    if (!state.seenRi) {
+      state.seenRi = true;
+      auto ri = parseNumber(value, std::numeric_limits<std::uint32_t>::max());
+      record.ri = ri ? static_cast<std::uint32_t>(*ri) : 86400;
+    }
+  } else if (is("t")) {
+    if (!state.seenT) {
+      state.seenT = true;
+      record.policy.testing = equalsIgnoreCase(value, "y");
+    }
+  } else if (is("psd")) {
+    if (!state.seenPsd) {
+      state.seenPsd = true;
+      if (equalsIgnoreCase(value, "y")) {
+        record.policy.psd = PsdFlag::Yes;
+      } else if (equalsIgnoreCase(value, "n")) {
+        record.policy.psd = PsdFlag::No;
+      }
+    }
+  }
+}
+
+// After all tags: the record's status from its p, sp and np, the rules of
+// the mode (a missing or invalid policy with a valid rua reads as p=none).
+void settlePolicy(DmarcRecord& record, const TagState& state, DmarcMode mode)
+{
+  if (mode == DmarcMode::Rfc7489 && record.pPresent && state.pNotSecond) {
+    record.status = RecordStatus::Unusable;
+    record.error = "p must immediately follow v (RFC 7489 §6.3)";
+    return;
+  }
+  bool missingP = !record.pPresent;
+  if (missingP && mode == DmarcMode::Rfc9989 && !state.spInvalid && !state.npInvalid) {
+    record.policy.p = Policy::None; // RFC 9989 §4.7: no p means p=none
+    return;
+  }
+  if (state.pInvalid || missingP || state.spInvalid || state.npInvalid) {
+    // The rule that decides, cited in the mode's own text: RFC 9989
+    // §4.10.1 (p, sp, np) or RFC 7489 §6.6.3 step 6 (p, sp only).
+    bool bis = mode == DmarcMode::Rfc9989;
+    if (!state.anyValidRua) {
+      record.status = RecordStatus::Unusable;
+      if (!bis) {
+        record.error = missingP ? "no p tag and no valid rua (RFC 7489 §6.6.3 step 6)"
+                                : "invalid p or sp and no valid rua (RFC 7489 §6.6.3 step 6)";
+      } else {
+        record.error = "invalid p, sp or np and no valid rua (RFC 9989 §4.10.1)";
+      }
+      return;
+    }
+    record.policyRewritten = true;
+    record.error = bis ? "invalid or missing p, sp or np with a valid rua: acting as p=none (RFC "
+                         "9989 §4.10.1)"
+                       : "invalid or missing p or sp with a valid rua: acting as p=none (RFC 7489 "
+                         "§6.6.3 step 6)";
+    record.policy.p = Policy::None;
+    record.policy.sp = Policy::None;
+    if (bis) {
+      record.policy.np = Policy::None;
+    }
+    return;
+  }
+  record.policy.p = *state.p;
+}
+} // namespace
+
 DmarcRecord parseDmarcRecord(std::string_view text, DmarcMode mode)
 {
   DmarcRecord record;
@@ -364,16 +548,7 @@ DmarcRecord parseDmarcRecord(std::string_view text, DmarcMode mode)
   }
   record.policy.record = std::string(text);
 
-  std::optional<Policy> p;
-  bool pInvalid = false;
-  bool spInvalid = false;
-  bool npInvalid = false;
-  bool pNotSecond = false;
-  bool anyValidRua = false;
-  bool seenP = false, seenSp = false, seenNp = false, seenAdkim = false, seenAspf = false,
-       seenFo = false, seenRua = false, seenRuf = false, seenPct = false, seenRf = false,
-       seenRi = false, seenT = false, seenPsd = false;
-
+  TagState state;
   std::size_t pos = 0;
   std::size_t index = 0;
   while (pos < text.size()) {
@@ -389,104 +564,15 @@ DmarcRecord parseDmarcRecord(std::string_view text, DmarcMode mode)
     if (index == 1 || !tag.wellFormed) {
       continue; // v=DMARC1 (already checked), or a malformed element: ignored
     }
-    std::string_view name = tag.name;
-    std::string_view value = tag.value;
-    bool validValue = isValidValue(value);
-    // Known tag names are at most 5 letters: compare a lower-case copy.
     char lowered[5] = {};
-    std::size_t length = name.size() <= sizeof(lowered) ? name.size() : 0;
-    for (std::size_t i = 0; i < length; ++i) {
-      char c = name[i];
-      lowered[i] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+    const std::string_view key = lowerTagName(tag.name, lowered);
+    const bool validValue = isValidValue(tag.value);
+    if (index == 2 && key != "p") {
+      state.pNotSecond = true;
     }
-    std::string_view key(lowered, length);
-    auto is = [key](std::string_view want) { return key == want; };
-    if (index == 2 && !is("p")) {
-      pNotSecond = true;
+    if (!applyPolicyTag(key, tag.value, validValue, mode, record, state)) {
+      applyOtherTag(key, tag.value, validValue, mode, record, state);
     }
-    if (is("p")) {
-      if (seenP) {
-        continue;
-      }
-      seenP = true;
-      record.pPresent = true;
-      p = validValue ? parsePolicy(value) : std::nullopt;
-      pInvalid = !p;
-    } else if (is("sp")) {
-      if (seenSp) {
-        continue;
-      }
-      seenSp = true;
-      record.policy.sp = validValue ? parsePolicy(value) : std::nullopt;
-      spInvalid = !record.policy.sp;
-    } else if (mode == DmarcMode::Rfc9989 && is("np")) {
-      // RFC 7489 has no np: there it is an unknown tag, ignored (§6.3),
-      // never a reason to set the record aside or rewrite it.
-      if (seenNp) {
-        continue;
-      }
-      seenNp = true;
-      record.policy.np = validValue ? parsePolicy(value) : std::nullopt;
-      npInvalid = !record.policy.np;
-    } else if (is("adkim")) {
-      if (!seenAdkim) {
-        seenAdkim = true;
-        record.policy.adkim = parseAlignment(value).value_or(AlignmentMode::Relaxed);
-      }
-    } else if (is("aspf")) {
-      if (!seenAspf) {
-        seenAspf = true;
-        record.policy.aspf = parseAlignment(value).value_or(AlignmentMode::Relaxed);
-      }
-    } else if (is("fo")) {
-      if (!seenFo) {
-        seenFo = true;
-        record.policy.fo = parseFo(value).value_or("0");
-      }
-    } else if (is("rua")) {
-      if (!seenRua && validValue) {
-        seenRua = true;
-        record.rua = parseUriList(value, anyValidRua);
-      }
-    } else if (is("ruf")) {
-      if (!seenRuf && validValue) {
-        seenRuf = true;
-        bool ignored = false;
-        record.ruf = parseUriList(value, ignored);
-      }
-    } else if (mode == DmarcMode::Rfc7489 && is("pct")) {
-      if (!seenPct) {
-        seenPct = true;
-        auto pct = value.size() <= 3 ? parseNumber(value, 100) : std::nullopt;
-        record.policy.pct = pct ? static_cast<unsigned>(*pct) : 100;
-      }
-    } else if (mode == DmarcMode::Rfc7489 && is("rf")) {
-      if (!seenRf) {
-        seenRf = true;
-        record.rf = parseRf(value).value_or("afrf");
-      }
-    } else if (mode == DmarcMode::Rfc7489 && is("ri")) {
-      if (!seenRi) {
-        seenRi = true;
-        auto ri = parseNumber(value, std::numeric_limits<std::uint32_t>::max());
-        record.ri = ri ? static_cast<std::uint32_t>(*ri) : 86400;
-      }
-    } else if (is("t")) {
-      if (!seenT) {
-        seenT = true;
-        record.policy.testing = equalsIgnoreCase(value, "y");
-      }
-    } else if (is("psd")) {
-      if (!seenPsd) {
-        seenPsd = true;
-        if (equalsIgnoreCase(value, "y")) {
-          record.policy.psd = PsdFlag::Yes;
-        } else if (equalsIgnoreCase(value, "n")) {
-          record.policy.psd = PsdFlag::No;
-        }
-      }
-    }
-    // anything else: unknown tag, ignored (RFC 9989 §4.7)
   }
 
   for (const auto& uri : record.rua) {
@@ -495,44 +581,7 @@ DmarcRecord parseDmarcRecord(std::string_view text, DmarcMode mode)
   for (const auto& uri : record.ruf) {
     record.policy.ruf.push_back(uri.uri);
   }
-
-  if (mode == DmarcMode::Rfc7489 && record.pPresent && pNotSecond) {
-    record.status = RecordStatus::Unusable;
-    record.error = "p must immediately follow v (RFC 7489 §6.3)";
-    return record;
-  }
-  bool missingP = !record.pPresent;
-  if (missingP && mode == DmarcMode::Rfc9989 && !spInvalid && !npInvalid) {
-    record.policy.p = Policy::None; // RFC 9989 §4.7: no p means p=none
-    return record;
-  }
-  if (pInvalid || missingP || spInvalid || npInvalid) {
-    // The rule that decides, cited in the mode's own text: RFC 9989
-    // §4.10.1 (p, sp, np) or RFC 7489 §6.6.3 step 6 (p, sp only).
-    bool bis = mode == DmarcMode::Rfc9989;
-    if (!anyValidRua) {
-      record.status = RecordStatus::Unusable;
-      if (!bis) {
-        record.error = missingP ? "no p tag and no valid rua (RFC 7489 §6.6.3 step 6)"
-                                : "invalid p or sp and no valid rua (RFC 7489 §6.6.3 step 6)";
-      } else {
-        record.error = "invalid p, sp or np and no valid rua (RFC 9989 §4.10.1)";
-      }
-      return record;
-    }
-    record.policyRewritten = true;
-    record.error = bis ? "invalid or missing p, sp or np with a valid rua: acting as p=none (RFC "
-                         "9989 §4.10.1)"
-                       : "invalid or missing p or sp with a valid rua: acting as p=none (RFC 7489 "
-                         "§6.6.3 step 6)";
-    record.policy.p = Policy::None;
-    record.policy.sp = Policy::None;
-    if (bis) {
-      record.policy.np = Policy::None;
-    }
-    return record;
-  }
-  record.policy.p = *p;
+  settlePolicy(record, state, mode);
   return record;
 }
 

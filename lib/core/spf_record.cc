@@ -267,6 +267,36 @@ bool isIp6Network(std::string_view text)
   return inet_pton(AF_INET6, copy.c_str(), buffer) == 1;
 }
 
+// The argument of ip4 or ip6: ":" network ["/" prefix length], the network
+// written as the RFC 7208 grammar asks.
+bool parseIpNetwork(std::string_view term, const std::string& name, std::string_view args,
+                    SpfTerm& out, std::string& error)
+{
+  bool v4 = name == "ip4";
+  out.mechanism = v4 ? SpfMechanism::Ip4 : SpfMechanism::Ip6;
+  if (args.empty() || args[0] != ':') {
+    error = "'" + name + "' needs an address";
+    return false;
+  }
+  std::string_view network = args.substr(1);
+  auto slash = network.find('/');
+  if (slash != std::string_view::npos) {
+    auto cidr = parseCidr(network.substr(slash + 1), v4 ? 32 : 128);
+    if (!cidr) {
+      error = "invalid CIDR length in '" + std::string(term) + "'";
+      return false;
+    }
+    (v4 ? out.cidr4 : out.cidr6) = cidr;
+    network = network.substr(0, slash);
+  }
+  if (!(v4 ? isIp4Network(network) : isIp6Network(network))) {
+    error = "invalid address in '" + std::string(term) + "'";
+    return false;
+  }
+  out.network = std::string(network);
+  return true;
+}
+
 // One directive: [qualifier] mechanism.
 bool parseDirective(std::string_view term, SpfTerm& out, std::string& error)
 {
@@ -330,29 +360,7 @@ bool parseDirective(std::string_view term, SpfTerm& out, std::string& error)
     return domainArgument(false);
   }
   if (name == "ip4" || name == "ip6") {
-    bool v4 = name == "ip4";
-    out.mechanism = v4 ? SpfMechanism::Ip4 : SpfMechanism::Ip6;
-    if (args.empty() || args[0] != ':') {
-      error = "'" + name + "' needs an address";
-      return false;
-    }
-    std::string_view network = args.substr(1);
-    auto slash = network.find('/');
-    if (slash != std::string_view::npos) {
-      auto cidr = parseCidr(network.substr(slash + 1), v4 ? 32 : 128);
-      if (!cidr) {
-        error = "invalid CIDR length in '" + std::string(term) + "'";
-        return false;
-      }
-      (v4 ? out.cidr4 : out.cidr6) = cidr;
-      network = network.substr(0, slash);
-    }
-    if (!(v4 ? isIp4Network(network) : isIp6Network(network))) {
-      error = "invalid address in '" + std::string(term) + "'";
-      return false;
-    }
-    out.network = std::string(network);
-    return true;
+    return parseIpNetwork(term, name, args, out, error);
   }
   error = "unknown mechanism '" + std::string(term) + "'";
   return false;
