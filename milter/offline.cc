@@ -141,31 +141,75 @@ void printArcChain(std::ostream& out, const ArcValidation& arc)
     out << "\n";
   }
 }
+// The message to replay, from a file or standard input ("-"), up to the
+// size the milter itself would take. EX_OK, or the exit status to end with.
+int readMessage(const std::string& messageFile, std::string& text)
+{
+  std::ifstream file;
+  std::istream* in = &std::cin;
+  if (messageFile != "-") {
+    file.open(messageFile, std::ios::binary);
+    if (!file) {
+      std::cerr << "dmarc-milter: cannot read " << messageFile << "\n";
+      return EX_NOINPUT;
+    }
+    in = &file;
+  }
+  char buffer[65536];
+  while (in->read(buffer, sizeof buffer) || in->gcount() > 0) {
+    text.append(buffer, static_cast<std::size_t>(in->gcount()));
+    if (text.size() > s_maxMessage) {
+      std::cerr << "dmarc-milter: message larger than " << s_maxMessage << " bytes\n";
+      return EX_DATAERR;
+    }
+  }
+  return EX_OK;
+}
+
+// What the milter decided and did, one line per fact, in a fixed order
+// that scripts and the tests read.
+void printOutcome(std::ostream& out, const Session& session, Reply reply,
+                  const RecordingActions& actions, const MemoryLogger& logger)
+{
+  if (const auto& verdict = session.lastVerdict()) {
+    out << "verdict: dmarc=" << toString(verdict->result) << " from=" << verdict->fromDomain
+        << " policy=" << (verdict->policy ? toString(verdict->effectivePolicy) : "none")
+        << " requested=" << toString(verdict->requested)
+        << " disposition=" << toString(verdict->applied) << " reason=\"" << verdict->reason
+        << "\"\n";
+    out << "authentication-results: " << session.lastAuthResults() << "\n";
+  }
+  if (const auto& arc = session.lastArc(); arc && arc->result != ArcResult::None) {
+    printArcChain(out, *arc);
+  }
+  out << "reply: " << toString(reply);
+  if (!actions.replyCode.empty()) {
+    out << " " << actions.replyCode << " " << actions.replyXcode << " " << actions.replyText;
+  }
+  out << "\n";
+  for (const auto& change : actions.headerChanges) {
+    if (change.kind == RecordingActions::HeaderChange::Kind::Insert) {
+      out << "add header (position " << change.index << "): " << change.name << ": " << change.value
+          << "\n";
+    } else {
+      out << "remove header: " << change.name << " #" << change.index << "\n";
+    }
+  }
+  if (actions.quarantineReason) {
+    out << "quarantine: " << *actions.quarantineReason << "\n";
+  }
+  for (const auto& line : logger.lines()) {
+    out << "log: " << line << "\n";
+  }
+}
 } // namespace
 
 int runOffline(const Config& config, const OfflineOptions& options, MessageChecker& checker,
                std::ostream& out)
 {
   std::string text;
-  {
-    std::ifstream file;
-    std::istream* in = &std::cin;
-    if (options.messageFile != "-") {
-      file.open(options.messageFile, std::ios::binary);
-      if (!file) {
-        std::cerr << "dmarc-milter: cannot read " << options.messageFile << "\n";
-        return EX_NOINPUT;
-      }
-      in = &file;
-    }
-    char buffer[65536];
-    while (in->read(buffer, sizeof buffer) || in->gcount() > 0) {
-      text.append(buffer, static_cast<std::size_t>(in->gcount()));
-      if (text.size() > s_maxMessage) {
-        std::cerr << "dmarc-milter: message larger than " << s_maxMessage << " bytes\n";
-        return EX_DATAERR;
-      }
-    }
+  if (const int status = readMessage(options.messageFile, text); status != EX_OK) {
+    return status;
   }
   auto address = toSockaddr(options.clientIp);
   if (!address) {
@@ -215,36 +259,7 @@ int runOffline(const Config& config, const OfflineOptions& options, MessageCheck
     reply = session.failure(actions, stage, error.what());
   }
 
-  if (const auto& verdict = session.lastVerdict()) {
-    out << "verdict: dmarc=" << toString(verdict->result) << " from=" << verdict->fromDomain
-        << " policy=" << (verdict->policy ? toString(verdict->effectivePolicy) : "none")
-        << " requested=" << toString(verdict->requested)
-        << " disposition=" << toString(verdict->applied) << " reason=\"" << verdict->reason
-        << "\"\n";
-    out << "authentication-results: " << session.lastAuthResults() << "\n";
-  }
-  if (const auto& arc = session.lastArc(); arc && arc->result != ArcResult::None) {
-    printArcChain(out, *arc);
-  }
-  out << "reply: " << toString(reply);
-  if (!actions.replyCode.empty()) {
-    out << " " << actions.replyCode << " " << actions.replyXcode << " " << actions.replyText;
-  }
-  out << "\n";
-  for (const auto& change : actions.headerChanges) {
-    if (change.kind == RecordingActions::HeaderChange::Kind::Insert) {
-      out << "add header (position " << change.index << "): " << change.name << ": " << change.value
-          << "\n";
-    } else {
-      out << "remove header: " << change.name << " #" << change.index << "\n";
-    }
-  }
-  if (actions.quarantineReason) {
-    out << "quarantine: " << *actions.quarantineReason << "\n";
-  }
-  for (const auto& line : logger.lines()) {
-    out << "log: " << line << "\n";
-  }
+  printOutcome(out, session, reply, actions, logger);
   return EX_OK;
 }
 } // namespace dmarc
