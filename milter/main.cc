@@ -8,6 +8,8 @@
 // bad configuration, ...).
 #include <getopt.h>
 #include <iostream>
+#include <optional>
+#include <string>
 #include <sysexits.h>
 #include <unistd.h>
 
@@ -117,37 +119,40 @@ bool parseFd(const char* text, int& fd)
   fd = static_cast<int>(value);
   return true;
 }
-} // namespace
 
-int main(int argc, char** argv)
+// What the command line asks for.
+struct Arguments
 {
-  // Before anything can start a thread (STYLE.md 7).
-  blockDaemonSignals();
-
   std::string configFile;
   std::string socketOverride;
   bool check = false, dump = false, manKeys = false;
   bool offline = false;
   DaemonOptions daemon;
   OfflineOptions test;
+};
+
+// Reads the options into `args`; the exit status when the program ends
+// here (--version, --help, --sample-config, or a usage error).
+std::optional<int> parseArguments(int argc, char** argv, Arguments& args)
+{
   int c;
   while ((c = getopt_long(argc, argv, "c:fnp:t:Vh", g_options, nullptr)) != -1) {
     switch (c) {
     case 'c':
-      configFile = optarg;
+      args.configFile = optarg;
       break;
     case 'f':
-      daemon.foreground = true;
+      args.daemon.foreground = true;
       break;
     case 'n':
-      check = true;
+      args.check = true;
       break;
     case 'p':
-      socketOverride = optarg;
+      args.socketOverride = optarg;
       break;
     case 't':
-      offline = true;
-      test.messageFile = optarg;
+      args.offline = true;
+      args.test.messageFile = optarg;
       break;
     case 'V':
       std::cout << g_productName << " " << g_productVersion << "\n";
@@ -156,43 +161,43 @@ int main(int argc, char** argv)
       usage(std::cout);
       return EX_OK;
     case OptDumpConfig:
-      dump = true;
+      args.dump = true;
       break;
     case OptManKeys:
-      manKeys = true;
+      args.manKeys = true;
       break;
     case OptSampleConfig:
       std::cout << configSample();
       return EX_OK;
     case OptReadyFd:
-      if (!parseFd(optarg, daemon.readyFd)) {
+      if (!parseFd(optarg, args.daemon.readyFd)) {
         std::cerr << "dmarc-milter: --ready-fd: not a descriptor: " << optarg << "\n";
         return EX_USAGE;
       }
       break;
     case OptReadyFile:
-      daemon.readyFile = optarg;
+      args.daemon.readyFile = optarg;
       break;
     case OptLogStderr:
-      daemon.logStderr = true;
+      args.daemon.logStderr = true;
       break;
     case OptClientIp:
-      test.clientIp = optarg;
+      args.test.clientIp = optarg;
       break;
     case OptClientName:
-      test.clientName = optarg;
+      args.test.clientName = optarg;
       break;
     case OptHelo:
-      test.helo = optarg;
+      args.test.helo = optarg;
       break;
     case OptMailFrom:
-      test.mailFrom = optarg;
+      args.test.mailFrom = optarg;
       break;
     case OptRcpt:
-      test.recipients.emplace_back(optarg);
+      args.test.recipients.emplace_back(optarg);
       break;
     case OptAuthUser:
-      test.authUser = optarg;
+      args.test.authUser = optarg;
       break;
     default:
       usage(std::cerr);
@@ -203,6 +208,24 @@ int main(int argc, char** argv)
     std::cerr << "dmarc-milter: unexpected argument: " << argv[optind] << "\n";
     return EX_USAGE;
   }
+  return std::nullopt;
+}
+} // namespace
+
+int main(int argc, char** argv)
+{
+  // Before anything can start a thread (STYLE.md 7).
+  blockDaemonSignals();
+
+  Arguments args;
+  if (const auto status = parseArguments(argc, argv, args)) {
+    return *status;
+  }
+  std::string& configFile = args.configFile;
+  const std::string& socketOverride = args.socketOverride;
+  const bool check = args.check, dump = args.dump, manKeys = args.manKeys, offline = args.offline;
+  DaemonOptions& daemon = args.daemon;
+  const OfflineOptions& test = args.test;
   if (manKeys) {
     std::cout << configManKeys();
     return EX_OK;
