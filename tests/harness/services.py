@@ -226,13 +226,18 @@ class Postgres(Service):
     name = "postgres"
     superuser = "postgres"
 
-    def __init__(self, root):
+    def __init__(self, root, name=None, tcp_port=None):
+        # A second cluster (a standby) needs its own name; tcp_port: listen on
+        # 127.0.0.1 at that port too (replication, multi-host strings).
+        self.name = name or self.name
+        self.tcp_port = tcp_port
         super().__init__(root)
         self.bindir = postgres_bindir()
         self.data = os.path.join(self.dir, "data")
         self.sockdir = os.path.join(self.dir, "sock")
         self.logfile = os.path.join(self.dir, "postgres.log")
-        self.port = 5432  # only names the socket file inside our private sockdir
+        # Without tcp_port, only names the socket file inside our private sockdir.
+        self.port = tcp_port or 5432
         self.user = "postgres" if is_root() else None
 
     def log_files(self):
@@ -245,14 +250,15 @@ class Postgres(Service):
                 os.chown(path, pw.pw_uid, pw.pw_gid)
 
     def start(self):
+        os.makedirs(self.sockdir, exist_ok=True)
+        open(self.logfile, "a").close()
+        self._own(self.dir, self.sockdir, self.logfile)
         if not os.path.exists(self.data):
-            os.makedirs(self.sockdir, exist_ok=True)
-            open(self.logfile, "a").close()
-            self._own(self.dir, self.sockdir, self.logfile)
             run([os.path.join(self.bindir, "initdb"), "-D", self.data, "-A", "trust", "-U",
                  self.superuser, "-E", "UTF8", "--no-sync", "--locale=C"], user=self.user)
-        options = "-k %s -c listen_addresses='' -p %d -c fsync=off -c full_page_writes=off" % (
-            self.sockdir, self.port)
+        listen = "127.0.0.1" if self.tcp_port else ""
+        options = "-k %s -c listen_addresses='%s' -p %d -c fsync=off -c full_page_writes=off" % (
+            self.sockdir, listen, self.port)
         # pg_ctl -w waits until the server accepts connections.
         run([os.path.join(self.bindir, "pg_ctl"), "-D", self.data, "-l", self.logfile, "-w", "-t",
              "180", "-o", options, "start"], user=self.user)
