@@ -338,42 +338,13 @@ private:
         cidrZero ? asked.substr(0, asked.size() - cidrZeroSuffix().size() - 1) : asked;
     name = truncateSpfDomain(name);
 
-    DnsType dnsType;
-    switch (type) {
-    case ns_t_a:
-      dnsType = DnsType::A;
-      break;
-    case ns_t_aaaa:
-      dnsType = DnsType::AAAA;
-      break;
-    case ns_t_mx:
-      dnsType = DnsType::MX;
-      break;
-    case ns_t_ptr:
-      dnsType = DnsType::PTR;
-      break;
-    case ns_t_txt:
-      dnsType = DnsType::TXT;
-      break;
-    default:
+    const std::optional<DnsType> knownType = dnsTypeOf(type);
+    if (!knownType) {
       return makeRr(domainText, type, NO_DATA);
     }
-
-    // Is this the address lookup of an MX or PTR name found by the term
-    // being evaluated? Those are part of that term, not new terms.
-    bool subLookup = false;
+    const DnsType dnsType = *knownType;
     bool ptrSubLookup = false;
-    if ((dnsType == DnsType::A || dnsType == DnsType::AAAA) && !d_expected.empty()) {
-      if (d_expected.front() == asked) {
-        subLookup = true;
-        ptrSubLookup = d_expectedFromPtr;
-        d_expected.pop_front();
-      } else {
-        d_expected.clear();
-      }
-    } else if (dnsType != DnsType::TXT) {
-      d_expected.clear();
-    }
+    const bool subLookup = takeExpected(asked, dnsType, ptrSubLookup);
     bool countable = !d_inExplanation && !subLookup && dnsType != DnsType::TXT;
     if (countable && !countTerm(std::string(dnsTypeName(dnsType)) + " " + name)) {
       return tryAgain(domainText, type);
@@ -405,13 +376,7 @@ private:
         exceed("more than 10 MX records at " + name + " (RFC 7208 §4.6.4)");
         return tryAgain(domainText, type);
       }
-      for (auto& record : records) {
-        auto space = record.find(' ');
-        record = space == std::string::npos ? std::string(".") : record.substr(space + 1);
-        if (record != "." && cidrZero) {
-          record += "." + cidrZeroSuffix();
-        }
-      }
+      toMxTargets(records, cidrZero);
     }
     if (dnsType == DnsType::PTR && records.size() > 10) {
       // RFC 7208 §4.6.4: names past the first 10 are ignored.
@@ -429,6 +394,14 @@ private:
       records.assign(1, d_client.text);
     }
 
+    return answerRr(domainText, type, dnsType, records);
+  }
+
+  // libspf2's form of a DNS answer: addresses in binary, names and TXT
+  // strings NUL-terminated; a record that does not convert is left out.
+  SPF_dns_rr_t* answerRr(const char* domainText, ns_type type, DnsType dnsType,
+                         const std::vector<std::string>& records)
+  {
     SPF_dns_rr_t* rr = makeRr(domainText, type, NETDB_SUCCESS);
     if (rr->herrno != NETDB_SUCCESS) {
       return rr;
@@ -459,6 +432,56 @@ private:
     }
     rr->num_rr = count;
     return rr;
+  }
+
+  // Is this the address lookup of an MX or PTR name found by the term
+  // being evaluated? Those are part of that term, not new terms. Any other
+  // lookup but TXT ends the names expected.
+  bool takeExpected(const std::string& asked, DnsType dnsType, bool& fromPtr)
+  {
+    if ((dnsType == DnsType::A || dnsType == DnsType::AAAA) && !d_expected.empty()) {
+      if (d_expected.front() == asked) {
+        fromPtr = d_expectedFromPtr;
+        d_expected.pop_front();
+        return true;
+      }
+      d_expected.clear();
+    } else if (dnsType != DnsType::TXT) {
+      d_expected.clear();
+    }
+    return false;
+  }
+
+  // The types libspf2 asks for; nothing for any other.
+  static std::optional<DnsType> dnsTypeOf(ns_type type)
+  {
+    switch (type) {
+    case ns_t_a:
+      return DnsType::A;
+    case ns_t_aaaa:
+      return DnsType::AAAA;
+    case ns_t_mx:
+      return DnsType::MX;
+    case ns_t_ptr:
+      return DnsType::PTR;
+    case ns_t_txt:
+      return DnsType::TXT;
+    default:
+      return std::nullopt;
+    }
+  }
+
+  // "10 mx.example" -> "mx.example" ("." for a null MX); under a /0 the
+  // names carry the suffix that makes their addresses match any client.
+  static void toMxTargets(std::vector<std::string>& records, bool cidrZero)
+  {
+    for (auto& record : records) {
+      auto space = record.find(' ');
+      record = space == std::string::npos ? std::string(".") : record.substr(space + 1);
+      if (record != "." && cidrZero) {
+        record += "." + cidrZeroSuffix();
+      }
+    }
   }
 
   static std::string_view dnsTypeName(DnsType type)
@@ -681,6 +704,80 @@ SpfResult mapResult(SPF_result_t result, SPF_errcode_t err)
     return err == SPF_E_DNS_ERROR ? SpfResult::Temperror : SpfResult::Permerror;
   }
 }
+
+// The domain an identity names: the whole HELO name, or what follows the
+// last '@' of a sender; lower case, without a trailing dot.
+std::string identityDomain(const std::string& identity, SpfScope scope)
+{
+  auto at = scope == SpfScope::Helo ? std::string::npos : identity.rfind('@');
+  return toLowerAscii(stripDot(at == std::string::npos ? identity : identity.substr(at + 1)));
+}
+
+// RFC 8616 §4: SPF looks up the A-label form of an SMTPUTF8 domain, so a
+// non-ASCII `domain` and the identity that holds it are converted. False
+// when the domain is not a valid IDNA name; an ASCII one is left as it is.
+bool toALabels(const IdnaConverter* idna, std::string& identity, std::string& domain)
+{
+  bool ascii = std::all_of(domain.begin(), domain.end(),
+                           [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+  if (ascii || idna == nullptr) {
+    return true;
+  }
+  auto aLabel = idna->toALabel(domain);
+  if (!aLabel) {
+    return false;
+  }
+  auto at = identity.rfind('@');
+  identity = (at == std::string::npos ? std::string() : identity.substr(0, at + 1)) + *aLabel;
+  domain = *aLabel;
+  return true;
+}
+
+// The request as SPF_request_prepare() (static in libspf2) would make it:
+// client address, HELO name, sender and the domain checked first.
+void prepareRequest(SPF_request_t* request, const Client& client, SpfScope scope,
+                    const std::string& heloText, const std::string& senderText)
+{
+  if (client.family == AF_INET) {
+    SPF_request_set_ipv4(request, client.v4);
+  } else {
+    SPF_request_set_ipv6(request, client.v6);
+  }
+  // %{h} must expand to something even when the MTA did not pass the
+  // HELO name (libspf2 would fail the whole check with temperror).
+  SPF_request_set_helo_dom(request, heloText.empty() ? "unknown" : heloText.c_str());
+  if (scope == SpfScope::Mfrom) {
+    SPF_request_set_env_from(request, senderText.c_str());
+  } else {
+    std::string postmaster = "postmaster@" + heloText;
+    SPF_request_set_env_from(request, postmaster.c_str());
+  }
+  // SPF_request_prepare() is static in libspf2; this is what it does.
+  request->use_helo = scope == SpfScope::Helo ? 1 : 0;
+  request->cur_dom = scope == SpfScope::Helo ? request->helo_dom : request->env_from_dp;
+}
+
+// The words that go with a result: the domain's explanation for a
+// failure, the cause of an error, else libspf2's comment.
+std::string resultReason(SpfResult result, SPF_response_t* response, const Context& context)
+{
+  switch (result) {
+  case SpfResult::Fail:
+  case SpfResult::Softfail:
+  case SpfResult::Neutral: {
+    const char* explanation = SPF_response_get_explanation(response);
+    return explanation != nullptr ? explanation : "";
+  }
+  case SpfResult::Temperror:
+  case SpfResult::Permerror:
+    return context.lastError().empty() ? std::string(SPF_strerror(SPF_response_errcode(response)))
+                                       : context.lastError();
+  default: {
+    const char* comment = SPF_response_get_header_comment(response);
+    return comment != nullptr ? comment : "";
+  }
+  }
+}
 } // namespace
 
 SpfChecker::SpfChecker(DnsResolver& resolver, SpfCheckerOptions options)
@@ -722,26 +819,10 @@ SpfOutcome SpfChecker::check(std::string_view clientIp, std::string_view sender,
   if (heloText.find('\0') != std::string::npos || senderText.find('\0') != std::string::npos) {
     return outcome(SpfResult::None, scope, "", "identity contains a NUL byte");
   }
-  std::string domain;
-  if (scope == SpfScope::Helo) {
-    domain = heloText;
-  } else {
-    auto at = senderText.rfind('@');
-    domain = at == std::string::npos ? senderText : senderText.substr(at + 1);
-  }
-  domain = toLowerAscii(stripDot(domain));
-  bool ascii = std::all_of(domain.begin(), domain.end(),
-                           [](char c) { return static_cast<unsigned char>(c) < 0x80; });
-  if (!ascii && d_options.idna != nullptr) {
-    // RFC 8616 §4: SPF looks up the A-label form of an SMTPUTF8 domain.
-    auto aLabel = d_options.idna->toALabel(domain);
-    if (!aLabel) {
-      return outcome(SpfResult::None, scope, domain, "not a valid IDNA domain name");
-    }
-    std::string* identity = scope == SpfScope::Helo ? &heloText : &senderText;
-    auto at = identity->rfind('@');
-    *identity = (at == std::string::npos ? std::string() : identity->substr(0, at + 1)) + *aLabel;
-    domain = *aLabel;
+  std::string& identity = scope == SpfScope::Helo ? heloText : senderText;
+  std::string domain = identityDomain(identity, scope);
+  if (!toALabels(d_options.idna, identity, domain)) {
+    return outcome(SpfResult::None, scope, domain, "not a valid IDNA domain name");
   }
 
   auto client = parseClient(clientIp);
@@ -780,23 +861,7 @@ SpfOutcome SpfChecker::check(std::string_view clientIp, std::string_view sender,
     return outcome(SpfResult::Temperror, scope, domain, "libspf2: out of memory");
   }
   context.setRequest(request.get());
-  if (client->family == AF_INET) {
-    SPF_request_set_ipv4(request.get(), client->v4);
-  } else {
-    SPF_request_set_ipv6(request.get(), client->v6);
-  }
-  // %{h} must expand to something even when the MTA did not pass the
-  // HELO name (libspf2 would fail the whole check with temperror).
-  SPF_request_set_helo_dom(request.get(), heloText.empty() ? "unknown" : heloText.c_str());
-  if (scope == SpfScope::Mfrom) {
-    SPF_request_set_env_from(request.get(), senderText.c_str());
-  } else {
-    std::string postmaster = "postmaster@" + heloText;
-    SPF_request_set_env_from(request.get(), postmaster.c_str());
-  }
-  // SPF_request_prepare() is static in libspf2; this is what it does.
-  request->use_helo = scope == SpfScope::Helo ? 1 : 0;
-  request->cur_dom = scope == SpfScope::Helo ? request->helo_dom : request->env_from_dp;
+  prepareRequest(request.get(), *client, scope, heloText, senderText);
   if (request->cur_dom == nullptr) {
     return outcome(SpfResult::None, scope, domain, "no domain to check");
   }
@@ -819,27 +884,6 @@ SpfOutcome SpfChecker::check(std::string_view clientIp, std::string_view sender,
     return outcome(SpfResult::Permerror, scope, domain, context.limitReason());
   }
   SpfResult result = mapResult(SPF_response_result(response.get()), err);
-  std::string why;
-  switch (result) {
-  case SpfResult::Fail:
-  case SpfResult::Softfail:
-  case SpfResult::Neutral: {
-    const char* explanation = SPF_response_get_explanation(response.get());
-    why = explanation != nullptr ? explanation : "";
-    break;
-  }
-  case SpfResult::Temperror:
-  case SpfResult::Permerror:
-    why = context.lastError().empty()
-              ? std::string(SPF_strerror(SPF_response_errcode(response.get())))
-              : context.lastError();
-    break;
-  default: {
-    const char* comment = SPF_response_get_header_comment(response.get());
-    why = comment != nullptr ? comment : "";
-    break;
-  }
-  }
-  return outcome(result, scope, domain, why);
+  return outcome(result, scope, domain, resultReason(result, response.get(), context));
 }
 } // namespace dmarc
