@@ -359,11 +359,9 @@ bool keyTypeMismatch(DKIM_SIGINFO* sig, dkim_alg_t algorithm)
   return algorithm == DKIM_SIGN_ED25519SHA256 ? type != "ed25519" : type != "rsa";
 }
 
-// ownBodyHash: the bh= we computed (dkim_body_hash.hh) when libopendkim
-// was not given the body; nullptr when it was.
-DkimSignatureOutcome outcomeFor(DKIM_SIGINFO* sig, std::time_t now, const DkimSettings& settings,
-                                std::string_view b, const std::vector<std::string_view>& allB,
-                                const std::string* ownBodyHash)
+// What identifies a signature in results and logs, each tag bounded.
+DkimSignatureOutcome describedSignature(DKIM_SIGINFO* sig, std::string_view b,
+                                        const std::vector<std::string_view>& allB)
 {
   DkimSignatureOutcome outcome;
   outcome.domain = bounded(withoutWhitespace(tagValue(sig, "d")), s_maxDomain, true);
@@ -371,36 +369,96 @@ DkimSignatureOutcome outcomeFor(DKIM_SIGINFO* sig, std::time_t now, const DkimSe
   outcome.algorithm = bounded(withoutWhitespace(tagValue(sig, "a")), s_maxAlgorithm, true);
   outcome.identity = bounded(withoutWhitespace(tagValue(sig, "i")), s_maxIdentity);
   outcome.bPrefix = bounded(bPrefix(b, allB), s_maxBPrefix);
+  return outcome;
+}
+
+// The key size libopendkim recorded; for Ed25519, which it does not
+// record, the fixed size once the key was fetched and decoded.
+unsigned keyBitsOf(DKIM_SIGINFO* sig, bool ed25519, unsigned flags, int sigError)
+{
+  if (ed25519) {
+    if ((flags & DKIM_SIGFLAG_PROCESSED) != 0 && sigError != DKIM_SIGERROR_NOKEY &&
+        sigError != DKIM_SIGERROR_KEYFAIL && sigError != DKIM_SIGERROR_KEYDECODE) {
+      return s_ed25519Bits;
+    }
+    return 0;
+  }
+  unsigned bits = 0;
+  if (dkim_sig_getkeysize(sig, &bits) == DKIM_STAT_OK) {
+    return bits;
+  }
+  return 0;
+}
+
+// The verdict when the body was hashed here (see outcomeFor): the bh= we
+// computed against the signature's, then libopendkim's header verdict.
+void judgeWithOwnBodyHash(DKIM_SIGINFO* sig, unsigned flags, const std::string& ownBodyHash,
+                          DkimSignatureOutcome& outcome)
+{
+  if (ownBodyHash != withoutWhitespace(tagValue(sig, "bh"))) {
+    outcome.result = DkimResult::Fail;
+    outcome.humanResult = "body hash mismatch";
+  } else if ((flags & DKIM_SIGFLAG_PASSED) == 0) {
+    outcome.result = DkimResult::Fail;
+    outcome.humanResult = "signature did not verify";
+  } else {
+    outcome.result = DkimResult::Pass;
+    outcome.humanResult =
+        (flags & DKIM_SIGFLAG_TESTKEY) != 0 ? "good signature (test key, t=y)" : "good signature";
+  }
+}
+
+// A signature libopendkim reported no error for: pass only when it was
+// processed, its header signature passed and the body hash matched.
+void judgeWithoutError(DKIM_SIGINFO* sig, unsigned flags, DkimSignatureOutcome& outcome)
+{
+  if ((flags & DKIM_SIGFLAG_PROCESSED) == 0) {
+    outcome.result = DkimResult::Temperror;
+    outcome.humanResult = "verification did not complete";
+    return;
+  }
+  if ((flags & DKIM_SIGFLAG_PASSED) == 0 || dkim_sig_getbh(sig) != DKIM_SIGBH_MATCH) {
+    outcome.result = DkimResult::Fail;
+    outcome.humanResult = "signature did not verify";
+    return;
+  }
+  outcome.result = DkimResult::Pass;
+  outcome.humanResult = "good signature";
+  if ((flags & DKIM_SIGFLAG_TESTKEY) != 0) {
+    outcome.humanResult += " (test key, t=y)";
+  }
+  // RFC 6376 §8.2: content may have been appended after the l= bytes.
+  if (std::string length = withoutWhitespace(tagValue(sig, "l")); !length.empty()) {
+    outcome.humanResult += " (l=" + bounded(length, 20) + " covers only part of the body)";
+  }
+}
+
+// ownBodyHash: the bh= we computed (dkim_body_hash.hh) when libopendkim
+// was not given the body; nullptr when it was.
+DkimSignatureOutcome outcomeFor(DKIM_SIGINFO* sig, std::time_t now, const DkimSettings& settings,
+                                std::string_view b, const std::vector<std::string_view>& allB,
+                                const std::string* ownBodyHash)
+{
+  DkimSignatureOutcome outcome = describedSignature(sig, b, allB);
 
   int sigError = dkim_sig_geterror(sig);
   unsigned flags = dkim_sig_getflags(sig);
   dkim_alg_t algorithm = DKIM_SIGN_UNKNOWN;
   bool knownAlgorithm = dkim_sig_getsignalg(sig, &algorithm) == DKIM_STAT_OK;
 
-  if (knownAlgorithm && algorithm == DKIM_SIGN_ED25519SHA256) {
-    if ((flags & DKIM_SIGFLAG_PROCESSED) != 0 && sigError != DKIM_SIGERROR_NOKEY &&
-        sigError != DKIM_SIGERROR_KEYFAIL && sigError != DKIM_SIGERROR_KEYDECODE) {
-      outcome.keyBits = s_ed25519Bits; // libopendkim does not record it
-    }
-  } else {
-    unsigned bits = 0;
-    if (dkim_sig_getkeysize(sig, &bits) == DKIM_STAT_OK) {
-      outcome.keyBits = bits;
-    }
-  }
+  outcome.keyBits =
+      keyBitsOf(sig, knownAlgorithm && algorithm == DKIM_SIGN_ED25519SHA256, flags, sigError);
 
   // RFC 6376 §6.1.1: the signature's validity period is judged before its
   // key is even fetched, so before any later error.
-  {
-    if (auto timed = timestampOutcome(sig, now, settings.clockDriftSeconds)) {
-      timed->domain = std::move(outcome.domain);
-      timed->selector = std::move(outcome.selector);
-      timed->algorithm = std::move(outcome.algorithm);
-      timed->identity = std::move(outcome.identity);
-      timed->bPrefix = std::move(outcome.bPrefix);
-      timed->keyBits = outcome.keyBits;
-      return *timed;
-    }
+  if (auto timed = timestampOutcome(sig, now, settings.clockDriftSeconds)) {
+    timed->domain = std::move(outcome.domain);
+    timed->selector = std::move(outcome.selector);
+    timed->algorithm = std::move(outcome.algorithm);
+    timed->identity = std::move(outcome.identity);
+    timed->bPrefix = std::move(outcome.bPrefix);
+    timed->keyBits = outcome.keyBits;
+    return *timed;
   }
   if (knownAlgorithm && algorithm == DKIM_SIGN_RSASHA1) {
     outcome.result = DkimResult::Fail;
@@ -435,17 +493,7 @@ DkimSignatureOutcome outcomeFor(DKIM_SIGINFO* sig, std::time_t now, const DkimSe
   if (ownBodyHash != nullptr && (flags & DKIM_SIGFLAG_PROCESSED) != 0 &&
       (sigError == DKIM_SIGERROR_BADSIG || sigError == DKIM_SIGERROR_OK ||
        sigError == DKIM_SIGERROR_UNKNOWN)) {
-    if (*ownBodyHash != withoutWhitespace(tagValue(sig, "bh"))) {
-      outcome.result = DkimResult::Fail;
-      outcome.humanResult = "body hash mismatch";
-    } else if ((flags & DKIM_SIGFLAG_PASSED) == 0) {
-      outcome.result = DkimResult::Fail;
-      outcome.humanResult = "signature did not verify";
-    } else {
-      outcome.result = DkimResult::Pass;
-      outcome.humanResult =
-          (flags & DKIM_SIGFLAG_TESTKEY) != 0 ? "good signature (test key, t=y)" : "good signature";
-    }
+    judgeWithOwnBodyHash(sig, flags, *ownBodyHash, outcome);
     return outcome;
   }
   // libopendkim records a body hash mismatch as BADSIG too; say which.
@@ -463,25 +511,7 @@ DkimSignatureOutcome outcomeFor(DKIM_SIGINFO* sig, std::time_t now, const DkimSe
     }
     return outcome;
   }
-  if ((flags & DKIM_SIGFLAG_PROCESSED) == 0) {
-    outcome.result = DkimResult::Temperror;
-    outcome.humanResult = "verification did not complete";
-    return outcome;
-  }
-  if ((flags & DKIM_SIGFLAG_PASSED) == 0 || dkim_sig_getbh(sig) != DKIM_SIGBH_MATCH) {
-    outcome.result = DkimResult::Fail;
-    outcome.humanResult = "signature did not verify";
-    return outcome;
-  }
-  outcome.result = DkimResult::Pass;
-  outcome.humanResult = "good signature";
-  if ((flags & DKIM_SIGFLAG_TESTKEY) != 0) {
-    outcome.humanResult += " (test key, t=y)";
-  }
-  // RFC 6376 §8.2: content may have been appended after the l= bytes.
-  if (std::string length = withoutWhitespace(tagValue(sig, "l")); !length.empty()) {
-    outcome.humanResult += " (l=" + bounded(length, 20) + " covers only part of the body)";
-  }
+  judgeWithoutError(sig, flags, outcome);
   return outcome;
 }
 
