@@ -63,6 +63,19 @@ void PgVerdictSink::disconnect() noexcept
   d_knownHosts.clear();
 }
 
+std::string PgVerdictSink::peer() const
+{
+  if (!d_db || !d_db->is_open()) {
+    return {};
+  }
+  // PQhost is a socket directory for a local connection; either way it
+  // comes from the administrator's connection string.
+  const char* host = d_db->hostname();
+  const char* port = d_db->port();
+  return pgErrorText(std::string(host != nullptr ? host : "") + ":" +
+                     (port != nullptr ? port : ""));
+}
+
 void PgVerdictSink::insert(const std::vector<const MessageRecord*>& records)
 {
   if (records.empty()) {

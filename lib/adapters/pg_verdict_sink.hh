@@ -27,6 +27,7 @@ public:
   void connect() override;
   void disconnect() noexcept override;
   void insert(const std::vector<const MessageRecord*>& records) override;
+  std::string peer() const override;
 
 private:
   const std::string d_connection;

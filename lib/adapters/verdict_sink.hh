@@ -7,6 +7,7 @@
 #pragma once
 
 #include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "lib/core/error.hh"
@@ -42,5 +43,9 @@ public:
   virtual void disconnect() noexcept = 0;
   // Commits all rows in one transaction. Throws SinkUnavailable or SinkRejected.
   virtual void insert(const std::vector<const MessageRecord*>& records) = 0;
+  // Which server the open connection reached (host:port), for the log line
+  // after an outage: with several hosts, the node that is primary now.
+  // Empty when not connected or not known.
+  virtual std::string peer() const { return {}; }
 };
 } // namespace dmarc

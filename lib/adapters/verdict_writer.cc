@@ -56,6 +56,12 @@ std::uint32_t randomBits() noexcept
   return bits;
 }
 
+// " at host:port" for a log line, or nothing when the sink does not say.
+std::string atPeer(const std::string& peer)
+{
+  return peer.empty() ? std::string() : " at " + peer;
+}
+
 void validate(const StoreOptions& options)
 {
   if (options.durability != StoreDurability::Memory && options.spoolDirectory.empty()) {
@@ -613,7 +619,7 @@ void VerdictWriter::runLoop()
 
     if (ok) {
       if (wasUnavailable) {
-        log(StoreLogLevel::Info, "history database reachable again");
+        log(StoreLogLevel::Info, "history database reachable again" + atPeer(d_sink->peer()));
       }
       wasUnavailable = false;
       d_connected = true;

@@ -141,6 +141,8 @@ class FailoverTest(unittest.TestCase):
         err = proc.stderr.read()
         self.assertEqual(proc.returncode, 0, "store-driver: %s %s" % ("".join(lines[-3:]), err[-3000:]))
         self.assertIn("[25006]", err, "got no log line about the read-only primary")
+        self.assertIn("reachable again at 127.0.0.1:%d" % self.standby.port, err,
+                      "got no log line naming the new primary")
         print("failover: first verdict on the new primary %.2f s after the promotion, %.2f s after the first "
               "insert refused as read-only" % (delay, stalled), flush=True)
         self.assertEqual(len(acks), COUNT)
