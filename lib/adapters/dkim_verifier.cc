@@ -359,6 +359,31 @@ bool keyTypeMismatch(DKIM_SIGINFO* sig, dkim_alg_t algorithm)
   return algorithm == DKIM_SIGN_ED25519SHA256 ? type != "ed25519" : type != "rsa";
 }
 
+// A signature libopendkim did not verify: described from our own scan of
+// its tags, with why (the verifier or the message broken, else syntax).
+DkimSignatureOutcome unverifiedOutcome(const ScannedTags& tags, std::string_view b,
+                                       const std::vector<std::string_view>& allB, bool broken,
+                                       bool eohFailed, const std::string& brokenReason)
+{
+  DkimSignatureOutcome outcome;
+  outcome.domain = bounded(tags.d, s_maxDomain, true);
+  outcome.selector = bounded(tags.s, s_maxSelector);
+  outcome.algorithm = bounded(tags.a, s_maxAlgorithm, true);
+  outcome.identity = bounded(tags.i, s_maxIdentity);
+  outcome.bPrefix = bounded(bPrefix(b, allB), s_maxBPrefix);
+  if (broken) {
+    outcome.result = DkimResult::Temperror;
+    outcome.humanResult = "verifier unavailable: " + brokenReason;
+  } else if (eohFailed) {
+    outcome.result = DkimResult::Permerror;
+    outcome.humanResult = "message not verifiable: " + bounded(brokenReason, 200);
+  } else {
+    outcome.result = DkimResult::Neutral;
+    outcome.humanResult = "signature syntax: not parseable";
+  }
+  return outcome;
+}
+
 // What identifies a signature in results and logs, each tag bounded.
 DkimSignatureOutcome describedSignature(DKIM_SIGINFO* sig, std::string_view b,
                                         const std::vector<std::string_view>& allB)
@@ -839,21 +864,7 @@ std::vector<DkimSignatureOutcome> DkimVerifier::finish()
     if (sig != nullptr) {
       outcome = outcomeFor(sig, d_now, d_library.settings(), allB[i], allB, ownBodyHash(sig));
     } else {
-      outcome.domain = bounded(scanned[i].d, s_maxDomain, true);
-      outcome.selector = bounded(scanned[i].s, s_maxSelector);
-      outcome.algorithm = bounded(scanned[i].a, s_maxAlgorithm, true);
-      outcome.identity = bounded(scanned[i].i, s_maxIdentity);
-      outcome.bPrefix = bounded(bPrefix(allB[i], allB), s_maxBPrefix);
-      if (d_broken) {
-        outcome.result = DkimResult::Temperror;
-        outcome.humanResult = "verifier unavailable: " + d_brokenReason;
-      } else if (d_eohFailed) {
-        outcome.result = DkimResult::Permerror;
-        outcome.humanResult = "message not verifiable: " + bounded(d_brokenReason, 200);
-      } else {
-        outcome.result = DkimResult::Neutral;
-        outcome.humanResult = "signature syntax: not parseable";
-      }
+      outcome = unverifiedOutcome(scanned[i], allB[i], allB, d_broken, d_eohFailed, d_brokenReason);
     }
     if (d_overflow) {
       outcome.result = DkimResult::Policy;
