@@ -9,8 +9,9 @@ dist_noinst_DATA += tests/harness/sanitizers.py tests/harness/proc_usage.py \
 	tests/integration/test_exit_status.py tests/integration/test_quickstart.py \
 	tests/integration/test_secrets.py
 EXTRA_DIST += tests/lsan.supp
-# No function over 80 lines in lib/, milter/ and reporting/. It joins TESTS
-# once the functions it still lists are split.
+# No function over 80 lines in lib/, milter/ and reporting/, except those the
+# script lists with the reason each is left for now; the list only shrinks.
+TESTS += tests/check-function-length.py
 dist_noinst_SCRIPTS += tests/check-function-length.py
 
 # Fuzz targets (STYLE.md convention 11), listed in DM_FUZZ_TARGETS by the
