@@ -61,8 +61,9 @@ import milter_throughput as mtp  # noqa: E402
 VARIANTS = tuple(os.environ.get("BENCH_VARIANTS", "no-database,fsync,relaxed,memory").split(","))
 
 
-def start_milter(root, name, dns, dsn, binary):
-    """name: a SpoolDurability or no-database, with "@baseline" for the baseline binary."""
+def start_milter(root, name, dns, dsn, binary, extra=""):
+    """name: a SpoolDurability or no-database, with "@" and a tag (e.g. "@baseline") for another
+    milter of the same durability; extra: more configuration lines."""
     durability = name.split("@")[0]
     sock = os.path.join(root, name + ".sock")
     conf = os.path.join(root, name + ".conf")
@@ -73,6 +74,7 @@ def start_milter(root, name, dns, dsn, binary):
             spool = os.path.join(root, "spool-" + name)
             os.makedirs(spool, exist_ok=True)
             handle.write("Database %s\nSpoolDirectory %s\nSpoolDurability %s\n" % (dsn, spool, durability))
+        handle.write(extra)
     read_fd, write_fd = os.pipe()
     milter = hs.Process([binary, "-f", "--log-stderr", "-c", conf, "--ready-fd", str(write_fd)],
                         os.path.join(root, name + ".log"), pass_fds=(write_fd,))
