@@ -71,6 +71,19 @@ def failing_sent(count):
     return sum(count // CORPUS_SIZE + (1 if index < count % CORPUS_SIZE else 0) for index in FAILING)
 
 
+def print_summary(rates, cpus):
+    """The medians per variant and the on/off ratios."""
+    for name in VARIANTS:
+        print("median %-8s msg/s %6.0f   milter CPU %4.0f us per message" % (
+            name, statistics.median(rates[name]), statistics.median(cpus[name])))
+    ratio = statistics.median(rates["ruf-on"]) / statistics.median(rates["ruf-off"])
+    paired = sorted(on / off for on, off in zip(rates["ruf-on"], rates["ruf-off"]))
+    print("throughput on/off: %.3f (ratio of the medians), %.3f (median of each round's ratio; rounds: %s)" % (
+        ratio, statistics.median(paired), ", ".join("%.3f" % r for r in paired)))
+    print("CPU per message on/off: %.3f (ratio of the medians)" % (
+        statistics.median(cpus["ruf-on"]) / statistics.median(cpus["ruf-off"])))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--messages", type=int, default=20000)
@@ -126,15 +139,7 @@ def main():
                 cpus[name].append(1e6 * (cpu_after - cpu) / count)
                 print("  round %d %-8s msg/s %6.0f   milter CPU %4.0f us per message (waited %4.1f s for "
                       "PostgreSQL before it)" % (round_number + 1, name, rate, cpus[name][-1], waited), flush=True)
-        for name in VARIANTS:
-            print("median %-8s msg/s %6.0f   milter CPU %4.0f us per message" % (
-                name, statistics.median(rates[name]), statistics.median(cpus[name])))
-        ratio = statistics.median(rates["ruf-on"]) / statistics.median(rates["ruf-off"])
-        paired = sorted(on / off for on, off in zip(rates["ruf-on"], rates["ruf-off"]))
-        print("throughput on/off: %.3f (ratio of the medians), %.3f (median of each round's ratio; rounds: %s)" % (
-            ratio, statistics.median(paired), ", ".join("%.3f" % r for r in paired)))
-        print("CPU per message on/off: %.3f (ratio of the medians)" % (
-            statistics.median(cpus["ruf-on"]) / statistics.median(cpus["ruf-off"])))
+        print_summary(rates, cpus)
         for milter, _ in milters.values():
             milter.stop()  # drains each spool into PostgreSQL
         milters = {}
