@@ -26,6 +26,8 @@ reporting_libaggregate_a_SOURCES = \
 	reporting/report_message.hh \
 	reporting/report_model.cc \
 	reporting/report_model.hh \
+	reporting/host_identity.cc \
+	reporting/host_identity.hh \
 	reporting/report_naming.cc \
 	reporting/report_naming.hh \
 	reporting/report_run.cc \

@@ -18,13 +18,13 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-#include <openssl/rand.h>
 #include <pqxx/pqxx>
 
 #include "lib/adapters/pg_connection.hh"
 #include "lib/adapters/trusted_file.hh"
 #include "lib/adapters/unbound_resolver.hh"
 #include "lib/core/error.hh"
+#include "reporting/host_identity.hh"
 #include "reporting/https_poster.hh"
 #include "reporting/mailer_options.hh"
 #include "reporting/report_naming.hh"
@@ -223,25 +223,6 @@ std::int64_t parseTime(const std::string& name, const std::string& text)
   return static_cast<std::int64_t>(timegm(&tm));
 }
 
-std::string randomAlnum()
-{
-  std::array<unsigned char, 6> bytes{};
-  if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) {
-    throw Error("no random bytes");
-  }
-  return alnumFromBytes(
-      std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
-}
-
-std::string hostName()
-{
-  std::array<char, 256> name{};
-  if (::gethostname(name.data(), name.size() - 1) != 0) {
-    return "localhost";
-  }
-  return name.data();
-}
-
 // Removes the run's private work directory on every exit path.
 struct WorkDir
 {
@@ -354,7 +335,7 @@ int runSend(int argc, char** argv, SendRecord& record)
     if (::isatty(STDERR_FILENO) == 1 && !options.verbose) {
       options.progress = showProgress;
     }
-    options.host = hostName();
+    options.host = localHostName();
     options.retry.firstRetry = std::chrono::seconds(number(parsed, "retry", 3600, 1, 604800));
     options.retry.maxRetry = std::chrono::seconds(number(parsed, "max-retry", 86400, 1, 2592000));
     options.retry.giveUpAge = std::chrono::seconds(number(parsed, "give-up", 259200, 0, 31536000));
@@ -432,7 +413,7 @@ int runSend(int argc, char** argv, SendRecord& record)
     ReportStore store(*connection);
     ReportRun run(
         options, store, resolver.get(), mailer.get(), poster.get(), logLine,
-        [] { return std::time(nullptr); }, randomAlnum);
+        [] { return std::time(nullptr); }, [] { return randomAlnum(6); });
     ReportRunSummary summary = run.run();
     record.summary = summary;
     if (options.progress) {

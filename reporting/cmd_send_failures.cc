@@ -16,7 +16,6 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-#include <openssl/rand.h>
 #include <pqxx/pqxx>
 
 #include "lib/adapters/pg_connection.hh"
@@ -28,6 +27,7 @@
 #include "lib/core/version.hh"
 #include "reporting/command_line.hh"
 #include "reporting/failure_run.hh"
+#include "reporting/host_identity.hh"
 #include "reporting/mailer_options.hh"
 #include "reporting/report_naming.hh"
 #include "reporting/run_lock.hh"
@@ -111,25 +111,6 @@ std::vector<std::string> commaList(const std::string& text)
   return items;
 }
 
-std::string randomToken()
-{
-  std::array<unsigned char, 12> bytes{};
-  if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) {
-    throw Error("no random bytes");
-  }
-  return alnumFromBytes(
-      std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
-}
-
-std::string hostName()
-{
-  std::array<char, 256> name{};
-  if (::gethostname(name.data(), name.size() - 1) != 0) {
-    return "localhost";
-  }
-  return name.data();
-}
-
 struct Settings
 {
   std::string database;
@@ -154,7 +135,7 @@ void readRunOptions(ParsedCommandLine& parsed, FailureRunOptions& run)
   run.receiver = parsed.values.count("--receiver") != 0
                      ? parsed.values["--receiver"]
                      : (at == std::string::npos ? "" : run.email.substr(at + 1));
-  run.reportingMta = hostName();
+  run.reportingMta = localHostName();
   run.userAgent = std::string("dmarc-reports/") + g_productVersion;
   run.neverReport = commaList(parsed.values["--never-report"]);
   run.includeRecipients = parsed.flags.count("--include-recipients") != 0;
@@ -275,7 +256,8 @@ int runWithSettings(Settings& settings)
       std::cout << line << std::endl;
     }
   };
-  FailureRun run(settings.run, store, *connection, resolver, mailer.get(), log, randomToken);
+  FailureRun run(settings.run, store, *connection, resolver, mailer.get(), log,
+                 [] { return randomAlnum(12); });
   FailureRunSummary summary = run.run();
   std::cout << (settings.run.dryRun ? "summary (dry run): " : "summary: ")
             << "samples=" << summary.samples << " messages=" << summary.messages
