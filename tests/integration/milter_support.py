@@ -21,6 +21,7 @@ import time
 import uuid
 
 from harness import services as hs
+from integration.reports_util import ReportsDatabase
 
 _counter = itertools.count(1)
 
@@ -134,6 +135,15 @@ class DkimKey:
             message = message.encode()
         return subprocess.run([self.tool, "sign", self.path, self.domain, self.selector], input=message,
                               check=True, capture_output=True).stdout
+
+
+def milter_history_database(name, role):
+    """A fresh database with the schema (ReportsDatabase) and a login role in
+    dmarc_milter, the group the milter writes its verdicts as."""
+    db = ReportsDatabase(name)
+    db.pg.psql("DO $$BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '%s') THEN "
+               "CREATE ROLE %s LOGIN IN ROLE dmarc_milter; END IF; END$$" % (role, role))
+    return db
 
 
 def message(from_header, marker=None, subject="test", extra_headers=(), body="Hello.\r\n"):

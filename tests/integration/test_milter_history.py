@@ -7,12 +7,10 @@ the test then finds one verdict row per message, with the session facts
 disposition, including for a rejected message.
 """
 
-import os
-import subprocess
 import unittest
 
 from harness import services as hs
-from integration.milter_support import MilterProcess, message
+from integration.milter_support import MilterProcess, message, milter_history_database
 from integration.test_milter_postfix import GOOD_IP, RCPT, allow_relay_to_rcpt_domain, xclient
 
 DB = "milterhistory"
@@ -25,14 +23,7 @@ class TestMilterHistory(unittest.TestCase):
         cls.s = hs.current()
         cls.pg = cls.s.postgres
         allow_relay_to_rcpt_domain(cls.s.postfix)
-        owner = cls.pg.create_database(DB)
-        proc = subprocess.run([hs.binary("dmarc-reports"), "db", "upgrade", "--database", owner, "--sql-dir",
-                               os.path.join(hs.top_srcdir(), "sql")], capture_output=True, text=True,
-                              timeout=120)
-        if proc.returncode != 0:
-            raise AssertionError("db upgrade failed: %s%s" % (proc.stdout, proc.stderr))
-        cls.pg.psql("DO $$BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '%s') THEN "
-                    "CREATE ROLE %s LOGIN IN ROLE dmarc_milter; END IF; END$$" % (ROLE, ROLE))
+        milter_history_database(DB, ROLE)
         cls.s.dns.add_records([
             ("hist.mt.example", "TXT", "v=spf1 ip4:%s -all" % GOOD_IP),
             ("hist.mt.example", "A", GOOD_IP),

@@ -20,7 +20,7 @@ import unittest
 import uuid
 
 from harness import services as hs
-from integration.milter_support import MilterProcess, send_raw
+from integration.milter_support import MilterProcess, send_raw, milter_history_database
 
 DB = "milterspool"
 ROLE = "milterspool_mx"
@@ -35,14 +35,7 @@ class SpoolRecoveryTest(unittest.TestCase):
     def setUpClass(cls):
         cls.s = hs.current()
         cls.pg = cls.s.postgres
-        owner = cls.pg.create_database(DB)
-        proc = subprocess.run([hs.binary("dmarc-reports"), "db", "upgrade", "--database", owner, "--sql-dir",
-                               os.path.join(hs.top_srcdir(), "sql")], capture_output=True, text=True,
-                              timeout=120)
-        if proc.returncode != 0:
-            raise AssertionError("db upgrade failed: %s%s" % (proc.stdout, proc.stderr))
-        cls.pg.psql("DO $$BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '%s') THEN "
-                    "CREATE ROLE %s LOGIN IN ROLE dmarc_milter; END IF; END$$" % (ROLE, ROLE))
+        milter_history_database(DB, ROLE)
         cls.s.dns.add_records([
             (DOMAIN, "TXT", "v=spf1 ip4:198.51.100.7 -all"),
             ("_dmarc." + DOMAIN, "TXT", "v=DMARC1; p=none"),
