@@ -1,10 +1,14 @@
-# reporting/local.mk: the dmarc-reports batch tool. Included by Makefile.am.
-# main.cc only dispatches; each subcommand is reporting/cmd_<name>.cc. A
-# subcommand kept in its own convenience library adds it with
-#   DM_REPORTS_LIBS += reporting/libfoo.a
-# (linked before $(DM_LIBS), so it may use lib/).
+# reporting/local.mk: the dmarc-reports batch tool. Included by Makefile.am,
+# before the fragments of its folders, each of which lists its own files:
+#   reporting/aggregate/  aggregate reports (dmarc-reports send)
+#   reporting/failure/    failure reports (dmarc-reports send-failures)
+#   reporting/ingest/     reading incoming reports (dmarc-reports ingest)
+#   reporting/check/      posture and destination checks (dmarc-reports check)
+#   reporting/overview/   the overview page and summaries (overview, summary)
+#   reporting/transport/  mail, HTTPS and TLS delivery shared by the senders
+# This folder keeps main.cc (it only dispatches), the subcommands that own no
+# folder (db, expire), the command line and what every job shares.
 sbin_PROGRAMS += reporting/dmarc-reports
-DM_REPORTS_LIBS =
 reporting_dmarc_reports_SOURCES = \
 	reporting/argv_secrets.cc \
 	reporting/argv_secrets.hh \
@@ -17,4 +21,41 @@ reporting_dmarc_reports_SOURCES = \
 	reporting/main.cc \
 	reporting/subcommand.hh
 reporting_dmarc_reports_CPPFLAGS = $(AM_CPPFLAGS) $(DM_ADAPTER_CFLAGS)
+
+# What the jobs share: report names, rua URIs, the run lock, text arrays.
+noinst_LIBRARIES += reporting/libreporting.a
+reporting_libreporting_a_CPPFLAGS = $(AM_CPPFLAGS) $(DM_ADAPTER_CFLAGS)
+reporting_libreporting_a_SOURCES = \
+	reporting/pg_text_array.cc \
+	reporting/pg_text_array.hh \
+	reporting/report_naming.cc \
+	reporting/report_naming.hh \
+	reporting/rua_uri.cc \
+	reporting/rua_uri.hh \
+	reporting/run_lock.cc \
+	reporting/run_lock.hh
+
+# Each folder's code is a convenience library linked by dmarc-reports and by
+# tests/unit/test-reporting, so the tests exercise the production code. A
+# static library comes before the ones it uses: the senders use the checks,
+# the checks the transport, and everything the shared library and lib/.
+DM_REPORTS_LIBS = reporting/overview/liboverview.a reporting/failure/libfailure.a \
+	reporting/aggregate/libaggregate.a reporting/ingest/libingest.a \
+	reporting/check/libcheck.a reporting/transport/libtransport.a \
+	reporting/libreporting.a $(LIBARCHIVE_LIBS)
 reporting_dmarc_reports_LDADD = $(DM_REPORTS_LIBS) $(DM_LIBS)
+
+# Flags of the libraries the ingestion parsers use (libarchive, JSON).
+DM_INGEST_CFLAGS = $(DM_ADAPTER_CFLAGS) $(LIBARCHIVE_CFLAGS) $(NLOHMANN_JSON_CFLAGS)
+
+# The unit tests of every folder, in one runner; each folder adds its own.
+check_PROGRAMS += tests/unit/test-reporting
+tests_unit_test_reporting_SOURCES = \
+	tests/unit/testrunner.cc \
+	tests/unit/report_test_util.hh \
+	tests/unit/test-report_naming_cc.cc \
+	tests/unit/test-rua_uri_cc.cc
+tests_unit_test_reporting_CPPFLAGS = $(AM_CPPFLAGS) $(DM_INGEST_CFLAGS)
+tests_unit_test_reporting_CXXFLAGS = $(DM_TEST_CXXFLAGS)
+tests_unit_test_reporting_LDADD = $(DM_REPORTS_LIBS) $(DM_LIBS) $(BOOST_TEST_LIBS)
+TESTS += tests/unit/test-reporting

@@ -10,15 +10,15 @@
 #include <sysexits.h>
 
 #include "lib/core/version.hh"
+#include "reporting/aggregate/cmd_send.hh"
 #include "reporting/argv_secrets.hh"
-#include "reporting/cmd_check.hh"
+#include "reporting/check/cmd_check.hh"
 #include "reporting/cmd_db.hh"
 #include "reporting/cmd_expire.hh"
-#include "reporting/cmd_ingest.hh"
-#include "reporting/cmd_overview.hh"
-#include "reporting/cmd_send.hh"
-#include "reporting/cmd_send_failures.hh"
-#include "reporting/cmd_summary.hh"
+#include "reporting/failure/cmd_send_failures.hh"
+#include "reporting/ingest/cmd_ingest.hh"
+#include "reporting/overview/cmd_overview.hh"
+#include "reporting/overview/cmd_summary.hh"
 #include "reporting/subcommand.hh"
 
 namespace

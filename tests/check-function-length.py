@@ -36,11 +36,11 @@ ALLOWED = {
         "lock-sensitive batching loop; split with a stress test beside it",
     "milter/daemon.cc:runDaemon":
         "the start-up order (bind, lock, drop privileges, threads) in one place",
-    "reporting/cmd_send.cc:runSend":
+    "reporting/aggregate/cmd_send.cc:runSend":
         "split when dmarc-reports gets one option table for every subcommand",
-    "reporting/report_run.cc:ReportRun::plan":
+    "reporting/aggregate/report_run.cc:ReportRun::plan":
         "split with ReportRun's stores behind interfaces",
-    "reporting/report_run.cc:ReportRun::run":
+    "reporting/aggregate/report_run.cc:ReportRun::run":
         "split with ReportRun's stores behind interfaces",
 }
 

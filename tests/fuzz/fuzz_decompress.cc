@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "reporting/decompress.hh"
+#include "reporting/ingest/decompress.hh"
 #include "tests/fuzz/fuzz_target.hh"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)

@@ -10,7 +10,7 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "reporting/dmarc_report_parser.hh"
+#include "reporting/ingest/dmarc_report_parser.hh"
 #include "tests/fuzz/fuzz_target.hh"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)

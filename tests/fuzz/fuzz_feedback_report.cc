@@ -7,7 +7,7 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "reporting/feedback_report_parser.hh"
+#include "reporting/ingest/feedback_report_parser.hh"
 #include "tests/fuzz/fuzz_target.hh"
 
 namespace

@@ -7,8 +7,8 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "reporting/mime_walk.hh"
-#include "reporting/report_extractor.hh"
+#include "reporting/ingest/mime_walk.hh"
+#include "reporting/ingest/report_extractor.hh"
 #include "tests/fuzz/fuzz_target.hh"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)

@@ -7,7 +7,7 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "reporting/tlsrpt_parser.hh"
+#include "reporting/ingest/tlsrpt_parser.hh"
 #include "tests/fuzz/fuzz_target.hh"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)

@@ -11,7 +11,7 @@
 
 #include <boost/test/unit_test.hpp>
 
-#include "reporting/report_model.hh"
+#include "reporting/aggregate/report_model.hh"
 
 namespace dmarc::test
 {

@@ -1,4 +1,4 @@
-// test-decompress_cc.cc: unit tests of reporting/decompress.cc (gzip, zip,
+// test-decompress_cc.cc: unit tests of reporting/ingest/decompress.cc (gzip, zip,
 // layers, bombs) against the shared samples and generated payloads.
 #include <archive.h>
 #include <archive_entry.h>
@@ -9,7 +9,7 @@
 #include <boost/test/unit_test.hpp>
 #include <zlib.h>
 
-#include "reporting/decompress.hh"
+#include "reporting/ingest/decompress.hh"
 
 using namespace dmarc;
 

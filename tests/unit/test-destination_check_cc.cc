@@ -3,7 +3,7 @@
 // "Verifying External Destinations"), with the fake resolver.
 #include <boost/test/unit_test.hpp>
 
-#include "reporting/destination_check.hh"
+#include "reporting/check/destination_check.hh"
 #include "tests/unit/fake_resolver.hh"
 
 using namespace dmarc;

@@ -1,11 +1,11 @@
 // test-dmarc_report_parser_cc.cc: unit tests of
-// reporting/dmarc_report_parser.cc: every shared sample against the expected
+// reporting/ingest/dmarc_report_parser.cc: every shared sample against the expected
 // table, the leniencies of SPECS.md §5.3 one by one, and hostile XML
 // (entity expansion, external entities, depth, size).
 #include <boost/test/unit_test.hpp>
 
-#include "reporting/decompress.hh"
-#include "reporting/dmarc_report_parser.hh"
+#include "reporting/ingest/decompress.hh"
+#include "reporting/ingest/dmarc_report_parser.hh"
 #include "tests/unit/ingest_expected.hh"
 
 using namespace dmarc;

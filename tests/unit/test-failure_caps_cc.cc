@@ -2,7 +2,7 @@
 // counts of earlier runs read once per domain.
 #include <boost/test/unit_test.hpp>
 
-#include "reporting/failure_caps.hh"
+#include "reporting/failure/failure_caps.hh"
 
 using namespace dmarc;
 

@@ -3,8 +3,8 @@
 // extractor (its reporter and Message-ID from the mail's header).
 #include <boost/test/unit_test.hpp>
 
-#include "reporting/feedback_report_parser.hh"
-#include "reporting/report_extractor.hh"
+#include "reporting/ingest/feedback_report_parser.hh"
+#include "reporting/ingest/report_extractor.hh"
 
 using namespace dmarc;
 

@@ -5,7 +5,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "lib/core/error.hh"
-#include "reporting/gzip_sink.hh"
+#include "reporting/aggregate/gzip_sink.hh"
 
 using namespace dmarc;
 

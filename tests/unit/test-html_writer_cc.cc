@@ -4,7 +4,7 @@
 
 #include <boost/test/unit_test.hpp>
 
-#include "reporting/html_writer.hh"
+#include "reporting/overview/html_writer.hh"
 
 using namespace dmarc;
 

@@ -4,7 +4,7 @@
 // responses, and every bound (header size, body size).
 #include <boost/test/unit_test.hpp>
 
-#include "reporting/https_client.hh"
+#include "reporting/transport/https_client.hh"
 
 using namespace dmarc;
 

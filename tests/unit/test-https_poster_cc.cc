@@ -9,7 +9,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "lib/adapters/c_handles.hh"
-#include "reporting/https_poster.hh"
+#include "reporting/transport/https_poster.hh"
 #include "tests/unit/fake_resolver.hh"
 
 using namespace dmarc;

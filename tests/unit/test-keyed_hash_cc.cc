@@ -1,7 +1,7 @@
 // test-keyed_hash_cc.cc: HMAC-SHA256 against the RFC 4231 test vectors.
 #include <boost/test/unit_test.hpp>
 
-#include "reporting/keyed_hash.hh"
+#include "reporting/failure/keyed_hash.hh"
 
 using namespace dmarc;
 

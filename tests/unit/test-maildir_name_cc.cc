@@ -1,8 +1,8 @@
-// test-maildir_name_cc.cc: unit tests of reporting/maildir_name.cc, the
+// test-maildir_name_cc.cc: unit tests of reporting/ingest/maildir_name.cc, the
 // Maildir file name conventions (https://cr.yp.to/proto/maildir.html).
 #include <boost/test/unit_test.hpp>
 
-#include "reporting/maildir_name.hh"
+#include "reporting/ingest/maildir_name.hh"
 
 using namespace dmarc;
 

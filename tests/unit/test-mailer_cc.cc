@@ -10,7 +10,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "lib/core/error.hh"
-#include "reporting/mailer.hh"
+#include "reporting/transport/mailer.hh"
 
 using namespace dmarc;
 

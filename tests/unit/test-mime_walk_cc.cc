@@ -1,4 +1,4 @@
-// test-mime_walk_cc.cc: unit tests of reporting/mime_walk.cc on the report
+// test-mime_walk_cc.cc: unit tests of reporting/ingest/mime_walk.cc on the report
 // e-mails in the shared samples and on hostile structures.
 #include <cstdlib>
 #include <fstream>
@@ -6,7 +6,7 @@
 
 #include <boost/test/unit_test.hpp>
 
-#include "reporting/mime_walk.hh"
+#include "reporting/ingest/mime_walk.hh"
 
 using namespace dmarc;
 

@@ -1,9 +1,9 @@
-// test-mta_sts_policy_cc.cc: unit tests of reporting/mta_sts_policy.cc:
+// test-mta_sts_policy_cc.cc: unit tests of reporting/check/mta_sts_policy.cc:
 // the _mta-sts and _smtp._tls records, the policy file and MX matching
 // (RFC 8461 §3.1, §3.2, §4.1; RFC 8460 §3).
 #include <boost/test/unit_test.hpp>
 
-#include "reporting/mta_sts_policy.hh"
+#include "reporting/check/mta_sts_policy.hh"
 
 using namespace dmarc;
 

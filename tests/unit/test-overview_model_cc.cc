@@ -5,7 +5,7 @@
 
 #include <boost/test/unit_test.hpp>
 
-#include "reporting/overview_model.hh"
+#include "reporting/overview/overview_model.hh"
 
 using namespace dmarc;
 

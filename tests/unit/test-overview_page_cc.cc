@@ -2,7 +2,7 @@
 // and what came from reports is text on it.
 #include <boost/test/unit_test.hpp>
 
-#include "reporting/overview_page.hh"
+#include "reporting/overview/overview_page.hh"
 
 using namespace dmarc;
 

@@ -1,9 +1,9 @@
-// test-posture_check_cc.cc: unit tests of reporting/posture_check.cc with an
+// test-posture_check_cc.cc: unit tests of reporting/check/posture_check.cc with an
 // in-memory resolver and fake HTTPS and STARTTLS servers: a good domain,
 // and one mistake at a time (RFC 7489 §7.1, RFC 7208 §4.6.4, RFC 8461).
 #include <boost/test/unit_test.hpp>
 
-#include "reporting/posture_check.hh"
+#include "reporting/check/posture_check.hh"
 #include "tests/unit/fake_resolver.hh"
 
 using namespace dmarc;

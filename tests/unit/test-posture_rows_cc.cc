@@ -2,7 +2,7 @@
 // check: the worst level, every finding in order, a remedy only to act on.
 #include <boost/test/unit_test.hpp>
 
-#include "reporting/posture_rows.hh"
+#include "reporting/check/posture_rows.hh"
 
 using namespace dmarc;
 

@@ -1,9 +1,9 @@
-// test-report_extractor_cc.cc: unit tests of reporting/report_extractor.cc:
+// test-report_extractor_cc.cc: unit tests of reporting/ingest/report_extractor.cc:
 // which parts of a report mail are reports, and the body deciding the kind
 // (RFC 8460 §5.6).
 #include <boost/test/unit_test.hpp>
 
-#include "reporting/report_extractor.hh"
+#include "reporting/ingest/report_extractor.hh"
 #include "tests/unit/ingest_expected.hh"
 
 using namespace dmarc;

@@ -7,8 +7,8 @@
 #include <openssl/evp.h>
 
 #include "lib/core/error.hh"
-#include "reporting/gzip_sink.hh"
-#include "reporting/report_message.hh"
+#include "reporting/aggregate/gzip_sink.hh"
+#include "reporting/aggregate/report_message.hh"
 #include "reporting/report_naming.hh"
 
 using namespace dmarc;

@@ -3,7 +3,7 @@
 // reasons per format, IPv6 forms.
 #include <boost/test/unit_test.hpp>
 
-#include "reporting/report_model.hh"
+#include "reporting/aggregate/report_model.hh"
 
 using namespace dmarc;
 

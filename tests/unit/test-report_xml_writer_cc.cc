@@ -5,8 +5,8 @@
 #include <libxml/parser.h>
 
 #include "lib/core/error.hh"
-#include "reporting/byte_sink.hh"
-#include "reporting/report_xml_writer.hh"
+#include "reporting/aggregate/report_xml_writer.hh"
+#include "reporting/transport/byte_sink.hh"
 #include "tests/unit/report_test_util.hh"
 
 using namespace dmarc;

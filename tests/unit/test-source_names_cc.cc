@@ -2,7 +2,7 @@
 // that counts only when it leads back to the address.
 #include <boost/test/unit_test.hpp>
 
-#include "reporting/source_names.hh"
+#include "reporting/overview/source_names.hh"
 #include "tests/unit/fake_resolver.hh"
 
 using namespace dmarc;

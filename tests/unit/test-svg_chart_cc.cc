@@ -4,7 +4,7 @@
 
 #include <boost/test/unit_test.hpp>
 
-#include "reporting/svg_chart.hh"
+#include "reporting/overview/svg_chart.hh"
 
 using namespace dmarc;
 

@@ -6,7 +6,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "lib/core/error.hh"
-#include "reporting/textfile_metrics.hh"
+#include "reporting/aggregate/textfile_metrics.hh"
 #include "tests/unit/temp_directory.hh"
 
 using namespace dmarc;

@@ -17,7 +17,7 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
-#include "reporting/tls_client.hh"
+#include "reporting/transport/tls_client.hh"
 
 using namespace dmarc;
 

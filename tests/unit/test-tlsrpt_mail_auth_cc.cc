@@ -1,4 +1,4 @@
-// test-tlsrpt_mail_auth_cc.cc: unit tests of reporting/tlsrpt_mail_auth.cc:
+// test-tlsrpt_mail_auth_cc.cc: unit tests of reporting/ingest/tlsrpt_mail_auth.cc:
 // which DKIM outcomes authenticate a TLS-RPT report mail (RFC 8460 §5.3),
 // and the raw message fed to the real verifier with keys of each service
 // type (RFC 8460 §3, RFC 6376 §3.6.1 s=).
@@ -6,7 +6,7 @@
 
 #include "lib/adapters/dkim_signer.hh"
 #include "lib/adapters/dkim_verifier.hh"
-#include "reporting/tlsrpt_mail_auth.hh"
+#include "reporting/ingest/tlsrpt_mail_auth.hh"
 #include "tests/unit/fake_resolver.hh"
 
 using namespace dmarc;

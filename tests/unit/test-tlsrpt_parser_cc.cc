@@ -1,9 +1,9 @@
-// test-tlsrpt_parser_cc.cc: unit tests of reporting/tlsrpt_parser.cc: every
+// test-tlsrpt_parser_cc.cc: unit tests of reporting/ingest/tlsrpt_parser.cc: every
 // shared TLS-RPT sample against the expected table, RFC 8460 §4 fields, and
 // hostile JSON (nesting, wrong types, sizes).
 #include <boost/test/unit_test.hpp>
 
-#include "reporting/tlsrpt_parser.hh"
+#include "reporting/ingest/tlsrpt_parser.hh"
 #include "tests/unit/ingest_expected.hh"
 
 using namespace dmarc;

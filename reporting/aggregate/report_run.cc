@@ -1,0 +1,627 @@
+// report_run.cc: the send run: plan, build once, deliver, record.
+#include "reporting/aggregate/report_run.hh"
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+#include "lib/core/ascii_text.hh"
+#include "lib/core/error.hh"
+#include "lib/core/version.hh"
+#include "reporting/aggregate/gzip_sink.hh"
+#include "reporting/aggregate/report_message.hh"
+#include "reporting/aggregate/report_xml_writer.hh"
+#include "reporting/check/destination_check.hh"
+#include "reporting/report_naming.hh"
+#include "reporting/rua_uri.hh"
+
+namespace dmarc
+{
+namespace
+{
+// Writes into a file; the file is complete only after finish().
+class FileSink : public ByteSink
+{
+public:
+  explicit FileSink(const std::string& path) : d_out(path, std::ios::binary | std::ios::trunc)
+  {
+    if (!d_out) {
+      throw Error("cannot create " + path);
+    }
+  }
+  void write(std::string_view bytes) override
+  {
+    d_out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    if (!d_out) {
+      throw Error("write error (disk full?)");
+    }
+  }
+  void finish() override
+  {
+    d_out.flush();
+    if (!d_out) {
+      throw Error("write error (disk full?)");
+    }
+    d_out.close();
+  }
+
+private:
+  std::ofstream d_out;
+};
+
+std::string lower(std::string text)
+{
+  for (auto& c : text) {
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return text;
+}
+
+} // namespace
+
+std::string logSafe(std::string_view text, std::size_t max)
+{
+  std::string out;
+  // Multi-line texts (libpq's and the server's errors) stay readable on one
+  // line: line breaks become "; ", and none is left dangling at the end.
+  const char* pending = "";
+  for (char c : text.substr(0, max)) {
+    auto u = static_cast<unsigned char>(c);
+    if (c == '\n') {
+      pending = out.empty() ? "" : "; ";
+      continue;
+    }
+    if (c == '\r' || c == '\t') {
+      if (*pending == '\0' && !out.empty()) {
+        pending = " ";
+      }
+      continue;
+    }
+    out += pending;
+    pending = "";
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else {
+      out += (u >= 0x20 && u < 0x7f) ? c : '?';
+    }
+  }
+  if (text.size() > max) {
+    out += "...";
+  }
+  return out;
+}
+
+ReportRun::ReportRun(ReportRunOptions options, ReportStore& store, DnsResolver* resolver,
+                     Mailer* mailer, ReportPoster* poster, RunLog log,
+                     std::function<std::time_t()> clock, std::function<std::string()> randomSuffix)
+    : d_options(std::move(options)), d_store(store), d_resolver(resolver), d_mailer(mailer),
+      d_poster(poster), d_log(std::move(log)), d_clock(std::move(clock)),
+      d_randomSuffix(std::move(randomSuffix))
+{
+  d_options.ownAddresses.push_back(d_options.email);
+  for (auto& address : d_options.ownAddresses) {
+    address = lower(address);
+  }
+  if (!isSafeMailAddress(d_options.email)) {
+    throw ConfigError("the reporting address '" + logSafe(d_options.email) +
+                      "' is not a plain mail address");
+  }
+  if (!isPlainDomainName(d_options.receiver)) {
+    throw ConfigError("the receiver '" + logSafe(d_options.receiver) + "' is not a domain name");
+  }
+}
+
+void ReportRun::log(int level, const std::string& line) const
+{
+  if (d_log && (level != 1 || d_options.verbose)) {
+    d_log(level, line);
+  }
+}
+
+bool ReportRun::isOwnAddress(const std::string& address) const
+{
+  std::string wanted = lower(address);
+  for (const auto& own : d_options.ownAddresses) {
+    if (own == wanted) {
+      return true;
+    }
+  }
+  return false;
+}
+
+ReportMetadata ReportRun::metadataFor(const StoredReport& report) const
+{
+  ReportMetadata meta;
+  meta.orgName = d_options.orgName.empty() ? d_options.receiver : d_options.orgName;
+  meta.email = d_options.email;
+  meta.extraContactInfo = d_options.extraContactInfo;
+  meta.reportId = report.reportId;
+  meta.begin = report.interval.begin;
+  meta.end = report.interval.end - 1; // inclusive, as in the RFC 9990 sample
+  meta.generator = std::string(g_productName) + " " + g_productVersion;
+  return meta;
+}
+
+void ReportRun::skip(const StoredDestination& destination, const std::string& where,
+                     const std::string& reason)
+{
+  log(0, "skip " + where + " rua=\"" + logSafe(destination.uri) + "\" reason=\"" + logSafe(reason) +
+             "\"");
+  ++d_summary.skipped;
+  if (!d_options.dryRun && destination.id != 0) {
+    d_store.skipDestination(destination.id, reason);
+  }
+}
+
+std::optional<ReportRun::Planned> ReportRun::plan(const std::string& domain,
+                                                  const ReportInterval& interval)
+{
+  const std::string where = "domain=" + logSafe(domain);
+  if (!isPlainDomainName(domain)) {
+    log(2, "skip " + where + " reason=\"not a plain domain name\"");
+    ++d_summary.skipped;
+    return std::nullopt;
+  }
+  auto existing = d_store.findReport(domain, interval);
+  auto policy = d_store.latestPolicy(domain, interval);
+  if (!policy) {
+    // The verdicts of an old report are gone (expired): nothing to rebuild.
+    if (existing && !d_options.dryRun) {
+      for (const auto& dest : d_store.destinations(existing->id)) {
+        if (dest.status == DestinationStatus::Pending) {
+          d_store.giveUpDestination(dest, "the verdicts of the interval are gone", d_options.retry);
+          ++d_summary.failed;
+        }
+      }
+    }
+    return std::nullopt;
+  }
+
+  // Report identity: reused when the report exists (a re-send keeps its
+  // Report-ID, filename and format), created otherwise; never in a dry run.
+  Planned planned;
+  planned.policy = std::move(*policy);
+  if (existing) {
+    planned.report = *existing;
+  } else if (d_options.dryRun) {
+    planned.report.policyDomain = domain;
+    planned.report.interval = interval;
+    planned.report.format = d_options.format;
+    planned.report.reportId = "dryrun";
+    planned.report.filename = reportFilename(d_options.receiver, domain, interval.begin,
+                                             interval.end - 1, planned.report.reportId);
+  } else if (!d_options.outputDir.empty() || !planned.policy.rua.empty()) {
+    planned.report = d_store.createReport(domain, interval, d_options.format, d_options.receiver,
+                                          d_options.host, d_randomSuffix());
+  } else {
+    log(1, "no-rua " + where);
+    return std::nullopt;
+  }
+  const std::string reportWhere = where + " report_id=" + planned.report.reportId;
+
+  if (!d_options.outputDir.empty()) {
+    // A dry run writes the same file too (the report as it would be sent,
+    // its Report-ID "dryrun" unless the report already exists), so that
+    // tomorrow's reports can be read without recording anything.
+    planned.path = d_options.outputDir + "/" + planned.report.filename;
+    return planned;
+  }
+
+  // Destinations: the published rua, recorded on the first build (or added
+  // to a report first written by --output-dir); known ones keep their state.
+  std::map<std::string, std::uint64_t> sizeLimits;
+  for (const auto& uri : ruaUrisFromRecord(planned.policy.record)) {
+    if (uri.maxBytes) {
+      sizeLimits[uri.uri] = *uri.maxBytes;
+    }
+  }
+  if (!d_options.dryRun) {
+    for (const auto& text : planned.policy.rua) {
+      // The address column names what is delivered to: the mail address,
+      // or the https URI (the identity the suppression list counts).
+      auto uri = parseRuaUri(text);
+      d_store.addDestination(planned.report.id, text,
+                             !uri                                    ? ""
+                             : uri->scheme == RuaUri::Scheme::Mailto ? uri->address
+                                                                     : toLowerAscii(uri->uri));
+    }
+  }
+  std::vector<StoredDestination> destinations;
+  if (planned.report.id != 0) {
+    destinations = d_store.destinations(planned.report.id);
+  }
+  if (destinations.empty()) {
+    for (const auto& text : planned.policy.rua) {
+      StoredDestination dest;
+      dest.uri = text;
+      dest.due = true;
+      destinations.push_back(dest);
+    }
+  }
+
+  for (auto dest : destinations) {
+    if (dest.status != DestinationStatus::Pending) {
+      log(1, "done " + reportWhere + " rua=\"" + logSafe(dest.uri) +
+                 "\" status=" + std::string(toString(dest.status)));
+      continue;
+    }
+    if (!dest.due) {
+      ++d_summary.postponed;
+      log(1, "not-due " + reportWhere + " rua=\"" + logSafe(dest.uri) + "\"");
+      continue;
+    }
+    if (planned.report.ageSeconds > d_options.retry.giveUpAge.count()) {
+      log(2, "give-up " + reportWhere + " rua=\"" + logSafe(dest.uri) + "\" reason=\"" +
+                 logSafe(dest.reason) + "\"");
+      ++d_summary.failed;
+      if (!d_options.dryRun) {
+        d_store.giveUpDestination(
+            dest, "gave up after " + std::to_string(dest.attempts) + " attempts: " + dest.reason,
+            d_options.retry);
+      }
+      continue;
+    }
+    auto uri = parseRuaUri(dest.uri);
+    if (!uri) {
+      skip(dest, reportWhere, "malformed rua URI");
+      continue;
+    }
+    if (uri->scheme == RuaUri::Scheme::Https) {
+      if (d_poster == nullptr) {
+        skip(dest, reportWhere, "https rua recorded, not enabled");
+        continue;
+      }
+      if (dest.address.empty()) {
+        dest.address = toLowerAscii(uri->uri); // recorded before https was enabled
+      }
+    }
+    if (isOwnAddress(uri->address)) {
+      skip(dest, reportWhere, "our own reporting address");
+      continue;
+    }
+    if (d_store.isSuppressed(uri->scheme == RuaUri::Scheme::Https ? dest.address : uri->address)) {
+      skip(dest, reportWhere, "suppressed after repeated failures");
+      continue;
+    }
+    if (auto limit = sizeLimits.find(uri->uri); limit != sizeLimits.end() && !uri->maxBytes) {
+      uri->maxBytes = limit->second;
+    }
+    DestinationCheck check;
+    if (d_resolver != nullptr) {
+      check = checkDestination(*d_resolver, domain, planned.policy.orgDomain, *uri);
+    } else {
+      check.status = DestinationCheck::Status::TempError;
+      check.reason = "no DNS resolver";
+    }
+    if (check.status == DestinationCheck::Status::NotAuthorized) {
+      skip(dest, reportWhere, "external destination not verified: " + check.reason);
+      continue;
+    }
+    if (check.status == DestinationCheck::Status::TempError) {
+      log(2, "postpone " + reportWhere + " rua=\"" + logSafe(dest.uri) + "\" reason=\"" +
+                 logSafe(check.reason) + "\"");
+      ++d_summary.postponed;
+      if (!d_options.dryRun && dest.id != 0) {
+        d_store.postpone(dest, check.reason, d_options.retry);
+      }
+      continue;
+    }
+    // A destination of ours (the same address twice through a replacement)
+    // is checked again after the replacement.
+    if (isOwnAddress(check.destination.address)) {
+      skip(dest, reportWhere, "our own reporting address");
+      continue;
+    }
+    if (check.destination.scheme == RuaUri::Scheme::Https && d_poster == nullptr) {
+      skip(dest, reportWhere, "https rua recorded, not enabled");
+      continue;
+    }
+    log(1, "verified " + reportWhere + " rua=\"" + logSafe(dest.uri) +
+               "\" check=" + std::string(toString(check.status)));
+    planned.deliveries.push_back({dest, check.destination});
+  }
+  if (planned.deliveries.empty()) {
+    return std::nullopt;
+  }
+  planned.path = d_options.workDir + "/" + planned.report.filename;
+  return planned;
+}
+
+void ReportRun::build(std::vector<Planned>& planned, const ReportInterval& interval,
+                      const std::string& onlyDomain, std::size_t totalDomains)
+{
+  if (planned.empty()) {
+    return;
+  }
+  std::map<std::string, Planned*> byDomain;
+  for (auto& p : planned) {
+    byDomain[p.report.policyDomain] = &p;
+  }
+  // One report open at a time: rows arrive ordered by domain.
+  struct Open
+  {
+    Planned* planned;
+    std::string partial;
+    std::unique_ptr<FileSink> file;
+    std::unique_ptr<GzipSink> gzip;
+    std::unique_ptr<ReportXmlWriter> writer;
+  };
+  std::optional<Open> open;
+  auto close = [&]() {
+    if (!open) {
+      return;
+    }
+    open->writer->finish();
+    open->gzip->finish();
+    open->planned->records = open->writer->records();
+    open->planned->messages = open->writer->messages();
+    std::filesystem::rename(open->partial, open->planned->path);
+    ++d_summary.reports;
+    d_summary.rows += open->planned->records;
+    d_summary.messages += open->planned->messages;
+    log(1, "built domain=" + logSafe(open->planned->report.policyDomain) +
+               " report_id=" + open->planned->report.reportId +
+               " records=" + std::to_string(open->planned->records) +
+               " messages=" + std::to_string(open->planned->messages));
+    if (d_summary.reports % 100 == 0) {
+      log(1, "progress reports=" + std::to_string(d_summary.reports) + "/" +
+                 std::to_string(planned.size()) + " rows=" + std::to_string(d_summary.rows));
+    }
+    open.reset();
+  };
+  // One scan of the whole interval when many domains need a report; one
+  // indexed query per domain when only a few do (a rerun with a handful of
+  // retries must not read every row of the day).
+  std::vector<std::string> filters{onlyDomain};
+  if (onlyDomain.empty() && planned.size() * 10 < totalDomains) {
+    filters.clear();
+    for (const auto& p : planned) {
+      filters.push_back(p.report.policyDomain);
+    }
+  }
+  std::string current;
+  Planned* target = nullptr;
+  for (const auto& filter : filters) {
+    d_store.streamRows(interval, filter, [&](const std::string& domain, ReportRow&& row) {
+      if (domain != current) {
+        close();
+        current = domain;
+        auto found = byDomain.find(domain);
+        target = found == byDomain.end() ? nullptr : found->second;
+        if (target != nullptr) {
+          Open next;
+          next.planned = target;
+          next.partial = target->path + ".part";
+          next.file = std::make_unique<FileSink>(next.partial);
+          next.gzip = std::make_unique<GzipSink>(*next.file);
+          next.writer = std::make_unique<ReportXmlWriter>(*next.gzip, target->report.format);
+          next.writer->begin(metadataFor(target->report), target->policy.published);
+          open = std::move(next);
+        }
+      }
+      if (target != nullptr) {
+        open->writer->addRecord(std::move(row));
+      }
+    });
+  }
+  close();
+}
+
+void ReportRun::deliver(Planned& planned)
+{
+  const std::string reportWhere =
+      "domain=" + logSafe(planned.report.policyDomain) + " report_id=" + planned.report.reportId;
+  if (!d_options.dryRun && planned.report.id != 0) {
+    d_store.updateReportStats(
+        planned.report.id, planned.records, planned.messages,
+        std::filesystem::exists(planned.path) ? std::filesystem::file_size(planned.path) : 0);
+  }
+  if (!d_options.outputDir.empty()) {
+    log(d_options.dryRun ? 0 : 1, std::string(d_options.dryRun ? "wrote (dry run) " : "wrote ") +
+                                      reportWhere + " file=\"" + logSafe(planned.path, 400) +
+                                      "\" records=" + std::to_string(planned.records));
+    return;
+  }
+  for (const auto& delivery : planned.deliveries) {
+    const std::string destWhere = reportWhere + " rua=\"" + logSafe(delivery.stored.uri) + "\"";
+    if (planned.records == 0 || !std::filesystem::exists(planned.path)) {
+      skip(delivery.stored, reportWhere, "no reportable rows");
+      continue;
+    }
+    if (delivery.uri.scheme == RuaUri::Scheme::Https) {
+      post(planned, delivery, reportWhere);
+      continue;
+    }
+    ReportMessageInfo info;
+    info.from = d_options.email;
+    info.to = {delivery.uri.address};
+    info.receiver = d_options.receiver;
+    info.policyDomain = planned.report.policyDomain;
+    info.reportId = planned.report.reportId;
+    info.begin = planned.report.interval.begin;
+    info.end = planned.report.interval.end - 1;
+    info.filename = planned.report.filename;
+    info.date = d_clock();
+    info.records = planned.records;
+    info.messages = planned.messages;
+    const std::string messagePath = d_options.workDir + "/message.eml";
+    {
+      std::ifstream attachment(planned.path, std::ios::binary);
+      FileSink out(messagePath);
+      writeReportMessage(out, info, attachment);
+      out.finish();
+    }
+    const auto messageBytes = std::filesystem::file_size(messagePath);
+    // RFC 7489 §6.2 "!size": only in compatibility mode (RFC 9990 dropped it).
+    if (planned.report.format == ReportFormat::Rfc7489 && delivery.uri.maxBytes &&
+        messageBytes > *delivery.uri.maxBytes) {
+      const std::string reason = "report of " + std::to_string(messageBytes) +
+                                 " bytes exceeds the rua size limit of " +
+                                 std::to_string(*delivery.uri.maxBytes);
+      if (!d_options.dryRun) {
+        // RFC 7489 §7.2.2: tell the destination, briefly, instead.
+        {
+          FileSink notice(messagePath);
+          writeSizeErrorMessage(notice, info, messageBytes, *delivery.uri.maxBytes);
+          notice.finish();
+        }
+        auto sent = d_mailer->send(d_options.email, info.to, messagePath);
+        log(1, "size-notice " + destWhere + " outcome=" +
+                   (sent.outcome == Delivery::Outcome::Delivered ? "sent" : "failed") +
+                   " detail=\"" + logSafe(sent.detail) + "\"");
+      }
+      skip(delivery.stored, reportWhere, reason);
+      continue;
+    }
+    if (d_options.dryRun) {
+      log(0, "would-send " + destWhere + " to=" + logSafe(delivery.uri.address) + " file=\"" +
+                 logSafe(planned.report.filename, 400) + "\" records=" +
+                 std::to_string(planned.records) + " bytes=" + std::to_string(messageBytes));
+      ++d_summary.sent;
+      continue;
+    }
+    recordOutcome(delivery, d_mailer->transport(),
+                  d_mailer->send(d_options.email, info.to, messagePath), destWhere,
+                  delivery.uri.address, planned);
+  }
+  std::error_code ignored;
+  std::filesystem::remove(planned.path, ignored);
+  std::filesystem::remove(d_options.workDir + "/message.eml", ignored);
+}
+
+void ReportRun::post(const Planned& planned, const Target& delivery, const std::string& reportWhere)
+{
+  const std::string destWhere = reportWhere + " rua=\"" + logSafe(delivery.stored.uri) + "\"";
+  const auto bytes = std::filesystem::file_size(planned.path);
+  // RFC 7489 §6.2 "!size" in compatibility mode: what travels is the gzip
+  // file itself. The §7.2.2 notice is a mail and has no address here.
+  if (planned.report.format == ReportFormat::Rfc7489 && delivery.uri.maxBytes &&
+      bytes > *delivery.uri.maxBytes) {
+    skip(delivery.stored, reportWhere,
+         "report of " + std::to_string(bytes) + " bytes exceeds the rua size limit of " +
+             std::to_string(*delivery.uri.maxBytes));
+    return;
+  }
+  if (d_options.dryRun) {
+    log(0, "would-post " + destWhere + " file=\"" + logSafe(planned.report.filename, 400) +
+               "\" records=" + std::to_string(planned.records) + " bytes=" + std::to_string(bytes));
+    ++d_summary.sent;
+    return;
+  }
+  ReportUpload upload;
+  upload.path = planned.path;
+  upload.filename = planned.report.filename;
+  upload.subject =
+      reportSubject(planned.report.policyDomain, d_options.receiver, planned.report.reportId);
+  recordOutcome(delivery, d_poster->transport(), d_poster->post(delivery.uri, upload), destWhere,
+                delivery.uri.uri, planned);
+}
+
+void ReportRun::recordOutcome(const Target& delivery, const std::string& transport,
+                              const Delivery& result, const std::string& destWhere,
+                              const std::string& recipient, const Planned& planned)
+{
+  const AttemptOutcome outcome =
+      result.outcome == Delivery::Outcome::Delivered  ? AttemptOutcome::Delivered
+      : result.outcome == Delivery::Outcome::Tempfail ? AttemptOutcome::Tempfail
+                                                      : AttemptOutcome::Permfail;
+  d_store.recordAttempt(delivery.stored, d_options.host, transport, outcome, result.detail,
+                        d_options.retry);
+  if (outcome == AttemptOutcome::Delivered) {
+    ++d_summary.sent;
+    log(0, "sent " + destWhere + " to=" + logSafe(recipient) + " records=" +
+               std::to_string(planned.records) + " messages=" + std::to_string(planned.messages));
+  } else {
+    ++d_summary.failed;
+    log(2, std::string(outcome == AttemptOutcome::Tempfail ? "deferred " : "failed ") + destWhere +
+               " to=" + logSafe(recipient) + " detail=\"" + logSafe(result.detail) + "\"");
+  }
+}
+
+ReportRunSummary ReportRun::run()
+{
+  d_summary = {};
+  // Each interval: plan every domain, build all reports in one pass over
+  // the rows, then deliver. The run's own interval first, then earlier
+  // reports with deliveries due for a retry (one domain each).
+  struct Pass
+  {
+    ReportInterval interval;
+    std::vector<std::string> domains;
+    std::string onlyDomain;
+  };
+  std::vector<Pass> passes;
+  {
+    Pass main{d_options.interval, {}, d_options.onlyDomain};
+    for (const auto& activity :
+         d_store.domainsWithVerdicts(d_options.interval, d_options.onlyDomain)) {
+      main.domains.push_back(activity.policyDomain);
+    }
+    d_summary.domains = main.domains.size();
+    passes.push_back(std::move(main));
+  }
+  if (d_options.outputDir.empty()) {
+    for (const auto& report : d_store.reportsWithDueRetries(d_options.onlyDomain)) {
+      if (report.interval.begin == d_options.interval.begin &&
+          report.interval.end == d_options.interval.end) {
+        continue; // the main pass has it
+      }
+      log(1, "retry domain=" + logSafe(report.policyDomain) + " report_id=" + report.reportId);
+      passes.push_back({report.interval, {report.policyDomain}, report.policyDomain});
+    }
+  }
+  for (auto& pass : passes) {
+    std::vector<Planned> planned;
+    std::size_t done = 0;
+    for (const auto& domain : pass.domains) {
+      try {
+        if (auto p = plan(domain, pass.interval)) {
+          planned.push_back(std::move(*p));
+        }
+      } catch (const std::exception& error) {
+        // One domain's trouble (a bad row, a DNS oddity) never stops the others.
+        ++d_summary.failed;
+        log(2, "error domain=" + logSafe(domain) + " reason=\"" + logSafe(error.what()) + "\"");
+      }
+      if (d_options.progress) {
+        d_options.progress(d_summary, done + 1, pass.domains.size());
+      }
+      if (++done % 100 == 0) {
+        log(1,
+            "progress planned=" + std::to_string(done) + "/" + std::to_string(pass.domains.size()));
+      }
+    }
+    try {
+      build(planned, pass.interval, pass.onlyDomain, pass.domains.size());
+    } catch (const std::exception& error) {
+      // A build failure (disk full, lost connection) leaves every report of
+      // the pass unsent; they stay pending and the next run retries them.
+      ++d_summary.failed;
+      log(2, "error building reports reason=\"" + logSafe(error.what()) + "\"");
+      for (const auto& p : planned) {
+        std::error_code ignored;
+        std::filesystem::remove(p.path + ".part", ignored);
+        if (d_options.outputDir.empty()) {
+          std::filesystem::remove(p.path, ignored);
+        }
+      }
+      continue;
+    }
+    for (auto& p : planned) {
+      try {
+        deliver(p);
+      } catch (const std::exception& error) {
+        ++d_summary.failed;
+        log(2, "error domain=" + logSafe(p.report.policyDomain) + " reason=\"" +
+                   logSafe(error.what()) + "\"");
+      }
+      if (d_options.progress) {
+        d_options.progress(d_summary, done, pass.domains.size());
+      }
+    }
+  }
+  return d_summary;
+}
+} // namespace dmarc

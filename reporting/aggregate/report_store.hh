@@ -1,0 +1,143 @@
+// report_store.hh: what `dmarc-reports send` reads from and writes to
+// PostgreSQL: the policy domains with verdicts in an interval, the last
+// policy seen for one, its grouped rows (streamed through a server-side
+// cursor, so memory stays flat), and the bookkeeping of sql/0003 (reports,
+// destinations, delivery attempts, suppression list).
+//
+// Trusts the schema (sql/0001, sql/0003); does not trust the stored text
+// (verdict rows came from mail and DNS): it is only ever bound as a
+// parameter, never spliced into SQL, and the report writer escapes it.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <pqxx/connection>
+
+#include "reporting/aggregate/report_model.hh"
+
+namespace dmarc
+{
+struct ReportInterval
+{
+  std::int64_t begin = 0; // epoch seconds, inclusive
+  std::int64_t end = 0;   // epoch seconds, exclusive
+};
+
+struct DomainActivity
+{
+  std::string policyDomain;
+};
+
+// The last policy seen for a domain in an interval, with what delivery needs.
+struct DomainPolicy
+{
+  ReportPolicy published;
+  std::vector<std::string> rua; // as stored (the size suffix is in record)
+  std::string record;           // the TXT record as found
+  std::string orgDomain;        // Organizational Domain of the author domain
+};
+
+enum class DestinationStatus
+{
+  Pending,
+  Delivered,
+  Skipped,
+  GaveUp,
+};
+
+struct StoredDestination
+{
+  std::int64_t id = 0;
+  std::string uri;
+  std::string address;
+  DestinationStatus status = DestinationStatus::Pending;
+  std::string reason;
+  int attempts = 0;
+  bool due = false; // pending and next_attempt_at has passed
+};
+
+struct StoredReport
+{
+  std::int64_t id = 0;
+  std::string policyDomain;
+  ReportInterval interval;
+  std::string reportId;
+  std::string filename;
+  ReportFormat format = ReportFormat::Rfc9990;
+  std::int64_t ageSeconds = 0; // since it was first built
+};
+
+enum class AttemptOutcome
+{
+  Delivered,
+  Tempfail,
+  Permfail,
+};
+
+// Retry schedule for one destination across runs.
+struct RetryPolicy
+{
+  std::chrono::seconds firstRetry{3600};     // doubled after each failure...
+  std::chrono::seconds maxRetry{86400};      // ...up to this
+  std::chrono::seconds giveUpAge{259200};    // a report older than this is not retried (3 days)
+  int permfailsToSuppress = 3;               // permanent failures in a row that suppress an address
+  std::chrono::seconds suppressFor{2592000}; // 30 days
+};
+
+class ReportStore
+{
+public:
+  explicit ReportStore(pqxx::connection& connection);
+
+  std::vector<DomainActivity> domainsWithVerdicts(const ReportInterval& interval,
+                                                  const std::string& onlyDomain);
+  std::optional<DomainPolicy> latestPolicy(const std::string& domain,
+                                           const ReportInterval& interval);
+  // Calls onRow(policyDomain, row) for each grouped row of the interval
+  // (of one domain, or of all when onlyDomain is empty), ordered by domain,
+  // then largest count first, then by key; fetched `batch` rows at a time
+  // from a server-side cursor, so memory stays flat. Returns the rows.
+  std::uint64_t streamRows(const ReportInterval& interval, const std::string& onlyDomain,
+                           const std::function<void(const std::string&, ReportRow&&)>& onRow,
+                           std::size_t batch = 5000);
+
+  std::optional<StoredReport> findReport(const std::string& domain, const ReportInterval& interval);
+  // Creates the report row (or returns the one another run created).
+  StoredReport createReport(const std::string& domain, const ReportInterval& interval,
+                            ReportFormat format, const std::string& receiver,
+                            const std::string& host, const std::string& randomSuffix);
+  void updateReportStats(std::int64_t report, std::uint64_t records, std::uint64_t messages,
+                         std::uint64_t gzipBytes);
+  // Reports of any interval with a pending destination that is due.
+  std::vector<StoredReport> reportsWithDueRetries(const std::string& onlyDomain);
+
+  std::vector<StoredDestination> destinations(std::int64_t report);
+  // Adds a destination (pending) unless the report already has that URI.
+  void addDestination(std::int64_t report, const std::string& uri, const std::string& address);
+  void skipDestination(std::int64_t destination, const std::string& reason);
+  // Past the give-up age: gave_up, and one more failure for the address.
+  void giveUpDestination(const StoredDestination& destination, const std::string& reason,
+                         const RetryPolicy& retry);
+  // Records one attempt and moves the destination on: delivered; pending
+  // with the next back-off (tempfail); skipped (permfail). Repeated
+  // permanent failures put the address on the suppression list.
+  void recordAttempt(const StoredDestination& destination, const std::string& host,
+                     const std::string& transport, AttemptOutcome outcome,
+                     const std::string& detail, const RetryPolicy& retry);
+  // A temporary reason not to try now (e.g. a DNS failure while verifying):
+  // pending, retried after the back-off, no attempt recorded.
+  void postpone(const StoredDestination& destination, const std::string& reason,
+                const RetryPolicy& retry);
+  bool isSuppressed(const std::string& address);
+
+private:
+  pqxx::connection& d_connection;
+};
+
+std::string_view toString(DestinationStatus status);
+} // namespace dmarc

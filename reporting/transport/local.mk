@@ -1,0 +1,26 @@
+# reporting/transport/local.mk: how the senders deliver: SMTP (mailer and its
+# options), HTTPS (client and report poster), TLS, the host's identity in
+# messages, and the byte sink reports are written into. Included by
+# Makefile.am.
+noinst_LIBRARIES += reporting/transport/libtransport.a
+reporting_transport_libtransport_a_CPPFLAGS = $(AM_CPPFLAGS) $(DM_ADAPTER_CFLAGS)
+reporting_transport_libtransport_a_SOURCES = \
+	reporting/transport/byte_sink.hh \
+	reporting/transport/host_identity.cc \
+	reporting/transport/host_identity.hh \
+	reporting/transport/https_client.cc \
+	reporting/transport/https_client.hh \
+	reporting/transport/https_poster.cc \
+	reporting/transport/https_poster.hh \
+	reporting/transport/mailer.cc \
+	reporting/transport/mailer.hh \
+	reporting/transport/mailer_options.cc \
+	reporting/transport/mailer_options.hh \
+	reporting/transport/tls_client.cc \
+	reporting/transport/tls_client.hh
+
+tests_unit_test_reporting_SOURCES += \
+	tests/unit/test-https_client_cc.cc \
+	tests/unit/test-https_poster_cc.cc \
+	tests/unit/test-mailer_cc.cc \
+	tests/unit/test-tls_client_cc.cc
