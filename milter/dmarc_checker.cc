@@ -10,9 +10,9 @@
 #include <optional>
 #include <random>
 
-#include "lib/adapters/arc_verifier.hh"
-#include "lib/adapters/body_hash_pool.hh"
-#include "lib/adapters/spf_checker.hh"
+#include "lib/adapters/dkim/arc_verifier.hh"
+#include "lib/adapters/dkim/body_hash_pool.hh"
+#include "lib/adapters/dns/spf_checker.hh"
 #include "milter/config.hh"
 
 namespace dmarc

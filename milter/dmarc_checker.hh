@@ -11,7 +11,7 @@
 
 #include <memory>
 
-#include "lib/adapters/dkim_verifier.hh"
+#include "lib/adapters/dkim/dkim_verifier.hh"
 #include "lib/core/dns_budget.hh"
 #include "lib/core/idna.hh"
 #include "lib/core/policy_engine.hh"

@@ -1,7 +1,7 @@
 // metrics_endpoint.cc: binding and serving the daemon's metrics.
 #include "milter/metrics_endpoint.hh"
 
-#include "lib/adapters/verdict_writer.hh"
+#include "lib/adapters/store/verdict_writer.hh"
 #include "lib/core/error.hh"
 #include "milter/callbacks.hh"
 #include "milter/config.hh"

@@ -22,7 +22,7 @@
 #include <string>
 #include <string_view>
 
-#include "lib/adapters/verdict_writer.hh"
+#include "lib/adapters/store/verdict_writer.hh"
 #include "lib/core/latency_histogram.hh"
 #include "lib/core/verdict.hh"
 

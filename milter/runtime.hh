@@ -12,11 +12,11 @@
 
 #include <memory>
 
-#include "lib/adapters/dkim_verifier.hh"
+#include "lib/adapters/dkim/dkim_verifier.hh"
+#include "lib/adapters/dns/unbound_resolver.hh"
 #include "lib/adapters/psl_idna.hh"
 #include "lib/adapters/psl_list.hh"
-#include "lib/adapters/unbound_resolver.hh"
-#include "lib/adapters/verdict_writer.hh"
+#include "lib/adapters/store/verdict_writer.hh"
 #include "milter/dmarc_checker.hh"
 
 namespace dmarc

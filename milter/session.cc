@@ -12,7 +12,7 @@
 #include <syslog.h>
 
 #include "lib/adapters/cpu_gate.hh"
-#include "lib/adapters/dkim_crypto.hh"
+#include "lib/adapters/dkim/dkim_crypto.hh"
 #include "lib/core/ascii_text.hh"
 #include "lib/core/error.hh"
 #include "lib/core/failure_condition.hh"

@@ -5,7 +5,7 @@
 #include <cstring>
 #include <string_view>
 
-#include "lib/adapters/pg_connection.hh"
+#include "lib/adapters/store/pg_connection.hh"
 
 namespace dmarc
 {

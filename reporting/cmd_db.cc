@@ -9,8 +9,8 @@
 
 #include <pqxx/pqxx>
 
-#include "lib/adapters/pg_connection.hh"
-#include "lib/adapters/pg_migrator.hh"
+#include "lib/adapters/store/pg_connection.hh"
+#include "lib/adapters/store/pg_migrator.hh"
 #include "reporting/command_line.hh"
 
 namespace dmarc

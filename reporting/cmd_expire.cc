@@ -10,7 +10,7 @@
 
 #include <pqxx/pqxx>
 
-#include "lib/adapters/pg_connection.hh"
+#include "lib/adapters/store/pg_connection.hh"
 #include "lib/core/error.hh"
 #include "reporting/command_line.hh"
 

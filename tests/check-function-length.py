@@ -30,9 +30,9 @@ ALLOWED = {
         "RFC 8617 section 5.2 step by step; split with the ARC sealing work",
     "lib/core/policy_engine.cc:evaluateDomain":
         "the RFC 9989 evaluation order in one place; split with its golden vectors",
-    "lib/adapters/arc_sealer.cc:ArcSealer::seal":
+    "lib/adapters/dkim/arc_sealer.cc:ArcSealer::seal":
         "ARC sealing, to be split when the milter seals",
-    "lib/adapters/verdict_writer.cc:VerdictWriter::runLoop":
+    "lib/adapters/store/verdict_writer.cc:VerdictWriter::runLoop":
         "lock-sensitive batching loop; split with a stress test beside it",
     "milter/daemon.cc:runDaemon":
         "the start-up order (bind, lock, drop privileges, threads) in one place",

@@ -15,8 +15,8 @@
 #include <openssl/evp.h>
 #include <unbound.h>
 
-#include "lib/adapters/dkim_capi.hh"
-#include "lib/adapters/spf_capi.hh"
+#include "lib/adapters/dkim/dkim_capi.hh"
+#include "lib/adapters/dns/spf_capi.hh"
 
 namespace dmarc
 {

@@ -1,5 +1,6 @@
 # lib/adapters/local.mk: thin RAII adapters around the C libraries.
-# Included by Makefile.am; dns.mk, dkim.mk and store.mk add their own files.
+# Included by Makefile.am; dns/, dkim/ (with ARC) and store/ list their own
+# files in their local.mk.
 lib_libdmarcadapters_a_SOURCES += \
 	lib/adapters/c_handles.hh
 

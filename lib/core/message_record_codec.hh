@@ -1,5 +1,5 @@
 // message_record_codec.hh: the byte form of a MessageRecord in the local
-// spool (lib/adapters/verdict_spool.hh frames and checksums it).
+// spool (lib/adapters/store/verdict_spool.hh frames and checksums it).
 //
 // Trust: decode() reads bytes that a crash, a full disk or an older or newer
 // build may have left behind. It checks every length and count against what

@@ -1,6 +1,6 @@
 // verdict_store.hh: the history sink the milter hands each message's record
 // to (STYLE.md convention 3: an interface at every I/O seam). The production
-// implementation is lib/adapters/verdict_writer.hh (local spool + PostgreSQL);
+// implementation is lib/adapters/store/verdict_writer.hh (local spool + PostgreSQL);
 // tests use tests/unit/fake_verdict_store.hh.
 //
 // Contract: store() never waits on the network. In the durable mode it

@@ -20,9 +20,9 @@
 
 #include <pqxx/pqxx>
 
-#include "lib/adapters/pg_connection.hh"
+#include "lib/adapters/dns/unbound_resolver.hh"
+#include "lib/adapters/store/pg_connection.hh"
 #include "lib/adapters/trusted_file.hh"
-#include "lib/adapters/unbound_resolver.hh"
 #include "lib/core/error.hh"
 #include "reporting/aggregate/report_run.hh"
 #include "reporting/aggregate/textfile_metrics.hh"

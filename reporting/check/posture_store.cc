@@ -3,7 +3,7 @@
 
 #include <pqxx/pqxx>
 
-#include "lib/adapters/pg_verdict_sql.hh"
+#include "lib/adapters/store/pg_verdict_sql.hh"
 #include "reporting/check/posture_rows.hh"
 
 namespace dmarc

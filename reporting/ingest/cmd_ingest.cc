@@ -20,9 +20,9 @@
 
 #include <pqxx/pqxx>
 
-#include "lib/adapters/dkim_verifier.hh"
-#include "lib/adapters/pg_connection.hh"
-#include "lib/adapters/unbound_resolver.hh"
+#include "lib/adapters/dkim/dkim_verifier.hh"
+#include "lib/adapters/dns/unbound_resolver.hh"
+#include "lib/adapters/store/pg_connection.hh"
 #include "lib/core/ascii_text.hh"
 #include "lib/core/error.hh"
 #include "reporting/ingest/failure_report_store.hh"

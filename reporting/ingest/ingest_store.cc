@@ -10,7 +10,7 @@
 
 #include <pqxx/pqxx>
 
-#include "lib/adapters/pg_verdict_sql.hh"
+#include "lib/adapters/store/pg_verdict_sql.hh"
 #include "lib/core/error.hh"
 
 namespace dmarc

@@ -4,8 +4,8 @@
 
 #include <algorithm>
 
-#include "lib/adapters/dkim_text.hh"
-#include "lib/adapters/dkim_verifier.hh"
+#include "lib/adapters/dkim/dkim_text.hh"
+#include "lib/adapters/dkim/dkim_verifier.hh"
 #include "lib/core/ascii_text.hh"
 #include "lib/core/header_canon.hh"
 #include "lib/core/header_name.hh"

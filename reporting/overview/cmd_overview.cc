@@ -21,9 +21,9 @@
 #include <pqxx/pqxx>
 
 #include "config.h"
-#include "lib/adapters/pg_connection.hh"
+#include "lib/adapters/dns/unbound_resolver.hh"
 #include "lib/adapters/psl_list.hh"
-#include "lib/adapters/unbound_resolver.hh"
+#include "lib/adapters/store/pg_connection.hh"
 #include "lib/core/ascii_text.hh"
 #include "lib/core/error.hh"
 #include "reporting/overview/overview_page.hh"

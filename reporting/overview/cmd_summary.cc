@@ -16,8 +16,8 @@
 
 #include <pqxx/pqxx>
 
-#include "lib/adapters/pg_connection.hh"
-#include "lib/adapters/pg_verdict_sql.hh"
+#include "lib/adapters/store/pg_connection.hh"
+#include "lib/adapters/store/pg_verdict_sql.hh"
 #include "lib/core/ascii_text.hh"
 #include "lib/core/error.hh"
 #include "reporting/overview/overview_queries.hh"

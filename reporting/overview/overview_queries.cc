@@ -9,7 +9,7 @@
 
 #include <pqxx/pqxx>
 
-#include "lib/adapters/pg_verdict_sql.hh"
+#include "lib/adapters/store/pg_verdict_sql.hh"
 
 namespace dmarc
 {

@@ -15,9 +15,9 @@
 #include <string>
 #include <vector>
 
-#include "lib/adapters/arc_sealer.hh"
-#include "lib/adapters/arc_verifier.hh"
-#include "lib/adapters/dkim_body_hash.hh"
+#include "lib/adapters/dkim/arc_sealer.hh"
+#include "lib/adapters/dkim/arc_verifier.hh"
+#include "lib/adapters/dkim/dkim_body_hash.hh"
 #include "lib/core/error.hh"
 #include "tests/unit/fake_resolver.hh"
 

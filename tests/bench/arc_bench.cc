@@ -22,12 +22,12 @@
 #include <iostream>
 #include <tuple>
 
-#include "lib/adapters/arc_sealer.hh"
-#include "lib/adapters/arc_verifier.hh"
-#include "lib/adapters/body_hash_pool.hh"
-#include "lib/adapters/dkim_body_hash.hh"
-#include "lib/adapters/dkim_signer.hh"
-#include "lib/adapters/dkim_verifier.hh"
+#include "lib/adapters/dkim/arc_sealer.hh"
+#include "lib/adapters/dkim/arc_verifier.hh"
+#include "lib/adapters/dkim/body_hash_pool.hh"
+#include "lib/adapters/dkim/dkim_body_hash.hh"
+#include "lib/adapters/dkim/dkim_signer.hh"
+#include "lib/adapters/dkim/dkim_verifier.hh"
 #include "tests/bench/bench_message.hh"
 #include "tests/unit/fake_resolver.hh"
 

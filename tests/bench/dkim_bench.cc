@@ -25,8 +25,8 @@
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
-#include "lib/adapters/dkim_signer.hh"
-#include "lib/adapters/dkim_verifier.hh"
+#include "lib/adapters/dkim/dkim_signer.hh"
+#include "lib/adapters/dkim/dkim_verifier.hh"
 #include "tests/bench/bench_message.hh"
 #include "tests/unit/fake_resolver.hh"
 

@@ -16,8 +16,8 @@
 #include <thread>
 #include <vector>
 
-#include "lib/adapters/spf_checker.hh"
-#include "lib/adapters/unbound_resolver.hh"
+#include "lib/adapters/dns/spf_checker.hh"
+#include "lib/adapters/dns/unbound_resolver.hh"
 #include "tests/unit/fake_resolver.hh"
 #include "tests/unit/loopback_unbound.hh"
 

@@ -9,7 +9,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "lib/adapters/spf_checker.hh"
+#include "lib/adapters/dns/spf_checker.hh"
 #include "tests/fuzz/fuzz_target.hh"
 #include "tests/unit/fake_resolver.hh"
 

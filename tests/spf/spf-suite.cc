@@ -18,7 +18,7 @@
 #include <unistd.h>
 #include <vector>
 
-#include "lib/adapters/spf_checker.hh"
+#include "lib/adapters/dns/spf_checker.hh"
 #include "tests/unit/fake_resolver.hh"
 
 using namespace dmarc;

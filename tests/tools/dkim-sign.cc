@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "lib/adapters/dkim_signer.hh"
+#include "lib/adapters/dkim/dkim_signer.hh"
 
 using namespace dmarc;
 

@@ -18,7 +18,7 @@
 #include <unistd.h>
 #include <vector>
 
-#include "lib/adapters/verdict_writer.hh"
+#include "lib/adapters/store/verdict_writer.hh"
 #include "lib/core/error.hh"
 
 using namespace dmarc;

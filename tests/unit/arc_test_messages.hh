@@ -6,10 +6,10 @@
 #include <string>
 #include <vector>
 
-#include "lib/adapters/arc_sealer.hh"
-#include "lib/adapters/arc_verifier.hh"
-#include "lib/adapters/dkim_body_hash.hh"
-#include "lib/adapters/dkim_signer.hh"
+#include "lib/adapters/dkim/arc_sealer.hh"
+#include "lib/adapters/dkim/arc_verifier.hh"
+#include "lib/adapters/dkim/dkim_body_hash.hh"
+#include "lib/adapters/dkim/dkim_signer.hh"
 #include "tests/unit/fake_resolver.hh"
 
 namespace dmarc::test

@@ -4,7 +4,7 @@
 // tests/arc/run-arc-suite.sh.
 #include <boost/test/unit_test.hpp>
 
-#include "lib/adapters/arc_sealer.hh"
+#include "lib/adapters/dkim/arc_sealer.hh"
 #include "lib/core/arc_chain.hh"
 #include "lib/core/error.hh"
 #include "tests/unit/arc_test_messages.hh"

@@ -6,9 +6,9 @@
 // and python3-dkim's messages run in tests/arc/run-arc-suite.sh.
 #include <boost/test/unit_test.hpp>
 
-#include "lib/adapters/arc_verifier.hh"
-#include "lib/adapters/body_hash_pool.hh"
-#include "lib/adapters/dkim_verifier.hh"
+#include "lib/adapters/dkim/arc_verifier.hh"
+#include "lib/adapters/dkim/body_hash_pool.hh"
+#include "lib/adapters/dkim/dkim_verifier.hh"
 #include "tests/unit/arc_test_messages.hh"
 
 using namespace dmarc;

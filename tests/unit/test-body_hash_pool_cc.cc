@@ -4,7 +4,7 @@
 // pool are tested in test-arc_verifier_cc.cc).
 #include <boost/test/unit_test.hpp>
 
-#include "lib/adapters/body_hash_pool.hh"
+#include "lib/adapters/dkim/body_hash_pool.hh"
 
 using namespace dmarc;
 

@@ -8,7 +8,7 @@
 
 #include <boost/test/unit_test.hpp>
 
-#include "lib/adapters/dkim_arena.hh"
+#include "lib/adapters/dkim/dkim_arena.hh"
 
 using namespace dmarc;
 

@@ -6,8 +6,8 @@
 
 #include <boost/test/unit_test.hpp>
 
-#include "lib/adapters/dkim_body_hash.hh"
-#include "lib/adapters/dkim_signer.hh"
+#include "lib/adapters/dkim/dkim_body_hash.hh"
+#include "lib/adapters/dkim/dkim_signer.hh"
 
 using namespace dmarc;
 using Canon = DkimBodyHash::Canon;

@@ -2,8 +2,8 @@
 // verification with OpenSSL (RFC 6376 §3.7, RFC 8463 §3).
 #include <boost/test/unit_test.hpp>
 
-#include "lib/adapters/dkim_crypto.hh"
-#include "lib/adapters/dkim_signer.hh"
+#include "lib/adapters/dkim/dkim_crypto.hh"
+#include "lib/adapters/dkim/dkim_signer.hh"
 #include "lib/core/error.hh"
 
 using namespace dmarc;

@@ -5,7 +5,7 @@
 
 #include <boost/test/unit_test.hpp>
 
-#include "lib/adapters/dkim_dns.hh"
+#include "lib/adapters/dkim/dkim_dns.hh"
 
 using namespace dmarc;
 

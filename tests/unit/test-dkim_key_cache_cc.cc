@@ -15,9 +15,9 @@
 #include <openssl/x509.h>
 
 #include "lib/adapters/c_handles.hh"
-#include "lib/adapters/dkim_key_cache.hh"
-#include "lib/adapters/dkim_signer.hh"
-#include "lib/adapters/dkim_verifier.hh"
+#include "lib/adapters/dkim/dkim_key_cache.hh"
+#include "lib/adapters/dkim/dkim_signer.hh"
+#include "lib/adapters/dkim/dkim_verifier.hh"
 #include "tests/unit/fake_resolver.hh"
 
 using namespace dmarc;

@@ -2,9 +2,9 @@
 // RFC 8301 and RFC 6376 §3.6 refusals, through the in-memory resolver.
 #include <boost/test/unit_test.hpp>
 
-#include "lib/adapters/dkim_key_cache.hh"
-#include "lib/adapters/dkim_public_key.hh"
-#include "lib/adapters/dkim_signer.hh"
+#include "lib/adapters/dkim/dkim_key_cache.hh"
+#include "lib/adapters/dkim/dkim_public_key.hh"
+#include "lib/adapters/dkim/dkim_signer.hh"
 #include "tests/unit/fake_resolver.hh"
 
 using namespace dmarc;

@@ -6,7 +6,7 @@
 
 #include <boost/test/unit_test.hpp>
 
-#include "lib/adapters/dkim_signer.hh"
+#include "lib/adapters/dkim/dkim_signer.hh"
 #include "lib/core/error.hh"
 
 using namespace dmarc;

@@ -14,9 +14,9 @@
 #include <boost/test/unit_test.hpp>
 
 #include "lib/adapters/c_handles.hh"
-#include "lib/adapters/dkim_dns.hh"
-#include "lib/adapters/dkim_signer.hh"
-#include "lib/adapters/dkim_verifier.hh"
+#include "lib/adapters/dkim/dkim_dns.hh"
+#include "lib/adapters/dkim/dkim_signer.hh"
+#include "lib/adapters/dkim/dkim_verifier.hh"
 #include "lib/core/dns_budget.hh"
 #include "lib/core/error.hh"
 #include "tests/unit/fake_resolver.hh"

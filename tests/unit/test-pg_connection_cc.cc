@@ -5,7 +5,7 @@
 
 #include <boost/test/unit_test.hpp>
 
-#include "lib/adapters/pg_connection.hh"
+#include "lib/adapters/store/pg_connection.hh"
 #include "lib/core/error.hh"
 #include "tests/unit/temp_directory.hh"
 

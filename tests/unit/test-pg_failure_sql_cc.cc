@@ -2,7 +2,7 @@
 // with a sample, every value as a parameter.
 #include <boost/test/unit_test.hpp>
 
-#include "lib/adapters/pg_failure_sql.hh"
+#include "lib/adapters/store/pg_failure_sql.hh"
 #include "tests/unit/sample_message_record.hh"
 
 using namespace dmarc;

@@ -5,7 +5,7 @@
 
 #include <boost/test/unit_test.hpp>
 
-#include "lib/adapters/pg_migrator.hh"
+#include "lib/adapters/store/pg_migrator.hh"
 #include "tests/unit/temp_directory.hh"
 
 using namespace dmarc;

@@ -3,7 +3,7 @@
 // become well-formed parameters (array literals, UTF-8 text).
 #include <boost/test/unit_test.hpp>
 
-#include "lib/adapters/pg_verdict_sql.hh"
+#include "lib/adapters/store/pg_verdict_sql.hh"
 #include "lib/core/error.hh"
 #include "tests/unit/sample_message_record.hh"
 

@@ -8,9 +8,9 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include "lib/adapters/dns/spf_checker.hh"
+#include "lib/adapters/dns/unbound_resolver.hh"
 #include "lib/adapters/psl_idna.hh"
-#include "lib/adapters/spf_checker.hh"
-#include "lib/adapters/unbound_resolver.hh"
 #include "tests/unit/fake_resolver.hh"
 #include "tests/unit/loopback_unbound.hh"
 

@@ -4,8 +4,8 @@
 // type (RFC 8460 §3, RFC 6376 §3.6.1 s=).
 #include <boost/test/unit_test.hpp>
 
-#include "lib/adapters/dkim_signer.hh"
-#include "lib/adapters/dkim_verifier.hh"
+#include "lib/adapters/dkim/dkim_signer.hh"
+#include "lib/adapters/dkim/dkim_verifier.hh"
 #include "reporting/ingest/tlsrpt_mail_auth.hh"
 #include "tests/unit/fake_resolver.hh"
 

@@ -11,7 +11,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "lib/adapters/cpu_gate.hh"
-#include "lib/adapters/unbound_resolver.hh"
+#include "lib/adapters/dns/unbound_resolver.hh"
 #include "lib/core/error.hh"
 #include "tests/unit/dnssec_zone.hh"
 #include "tests/unit/loopback_unbound.hh"

@@ -13,7 +13,7 @@
 
 #include <boost/test/unit_test.hpp>
 
-#include "lib/adapters/verdict_spool.hh"
+#include "lib/adapters/store/verdict_spool.hh"
 #include "lib/core/error.hh"
 #include "tests/unit/small_tmpfs.hh"
 #include "tests/unit/temp_directory.hh"

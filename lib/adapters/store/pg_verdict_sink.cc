@@ -1,0 +1,138 @@
+// pg_verdict_sink.cc: batches of verdict rows into PostgreSQL.
+// A whole batch is one execution of one prepared statement whose
+// parameters are per-column arrays (INSERT ... SELECT FROM unnest), which
+// costs the server far less than a multi-row VALUES list: one short plan,
+// 54 parameters whatever the batch size.
+#include "lib/adapters/store/pg_verdict_sink.hh"
+
+#include <pqxx/pqxx>
+
+#include "lib/adapters/store/pg_connection.hh"
+#include "lib/adapters/store/pg_failure_sql.hh"
+#include "lib/adapters/store/pg_verdict_sql.hh"
+
+namespace dmarc
+{
+namespace
+{
+constexpr const char* s_insertStatement = "dm_verdict_insert";
+
+// Only errors about the rows themselves may make the writer skip rows:
+// SQLSTATE class 22 (data exception: a value the type refuses) and 23
+// (integrity constraint violation). Anything else (connection loss, a
+// shutdown, permission denied, a schema not upgraded yet...) is the
+// database's or the administrator's problem, and the rows wait in the
+// spool until it is fixed.
+bool isDataError(const pqxx::sql_error& error)
+{
+  const std::string& state = error.sqlstate();
+  return state.starts_with("22") || state.starts_with("23");
+}
+} // namespace
+
+PgVerdictSink::PgVerdictSink(std::string connection, std::string passwordFile,
+                             std::string defaultHost)
+    : d_connection(std::move(connection)), d_passwordFile(std::move(passwordFile)),
+      d_defaultHost(std::move(defaultHost))
+{}
+
+PgVerdictSink::~PgVerdictSink() = default;
+
+void PgVerdictSink::connect()
+{
+  if (d_db && d_db->is_open()) {
+    return;
+  }
+  disconnect();
+  try {
+    d_db = pgConnect(d_connection, d_passwordFile, "dmarc-milter");
+  } catch (const pqxx::broken_connection& error) {
+    d_db.reset();
+    // libpq's message names the host and reason, never the password.
+    throw SinkUnavailable(pgConnectFailure(d_connection, error));
+  } catch (const std::exception& error) {
+    d_db.reset();
+    throw SinkUnavailable("cannot connect: " + pgErrorText(error.what(), d_connection));
+  }
+}
+
+void PgVerdictSink::disconnect() noexcept
+{
+  d_db.reset();
+  d_prepared = false;
+  d_knownHosts.clear();
+}
+
+std::string PgVerdictSink::peer() const
+{
+  if (!d_db || !d_db->is_open()) {
+    return {};
+  }
+  // PQhost is a socket directory for a local connection; either way it
+  // comes from the administrator's connection string.
+  const char* host = d_db->hostname();
+  const char* port = d_db->port();
+  return pgErrorText(std::string(host != nullptr ? host : "") + ":" +
+                     (port != nullptr ? port : ""));
+}
+
+void PgVerdictSink::insert(const std::vector<const MessageRecord*>& records)
+{
+  if (records.empty()) {
+    return;
+  }
+  connect();
+  try {
+    pqxx::work tx(*d_db);
+    for (const auto* record : records) {
+      const std::string& host =
+          record->reportingHost.empty() ? d_defaultHost : record->reportingHost;
+      std::string cleanHost = pgText(host);
+      if (d_knownHosts.count(cleanHost) == 0) {
+        tx.exec_params("INSERT INTO reporting_host (name) VALUES ($1) ON CONFLICT DO NOTHING",
+                       cleanHost);
+      }
+    }
+    if (!d_prepared) {
+      d_db->prepare(s_insertStatement, verdictInsertSql());
+      d_prepared = true;
+    }
+    auto params = verdictBatchParams(records, d_defaultHost);
+    tx.exec_prepared(s_insertStatement, pqxx::prepare::make_dynamic_params(params));
+    // Failure samples (sql/0008) only when the batch has any, so that a
+    // site without FailureReports needs no newer schema.
+    if (auto failures = failureBatchParams(records); !failures.empty()) {
+      tx.exec_params(failureInsertSql(), pqxx::prepare::make_dynamic_params(failures));
+    }
+    tx.commit();
+    for (const auto* record : records) {
+      d_knownHosts.insert(
+          pgText(record->reportingHost.empty() ? d_defaultHost : record->reportingHost));
+    }
+  } catch (const pqxx::broken_connection& error) {
+    disconnect();
+    throw SinkUnavailable("connection lost: " + pgErrorText(error.what(), d_connection));
+  } catch (const pqxx::in_doubt_error& error) {
+    // The commit may or may not have happened: replaying is safe (idempotent).
+    disconnect();
+    throw SinkUnavailable("commit in doubt: " + pgErrorText(error.what(), d_connection));
+  } catch (const pqxx::sql_error& error) {
+    if (!isDataError(error) || !d_db || !d_db->is_open()) {
+      disconnect();
+      throw SinkUnavailable(std::string("database error [") + error.sqlstate() +
+                            "]: " + pgErrorText(error.what(), d_connection));
+    }
+    throw SinkRejected(std::string("rows refused [") + error.sqlstate() +
+                       "]: " + pgErrorText(error.what(), d_connection));
+  } catch (const SinkRejected&) {
+    throw;
+  } catch (const SinkUnavailable&) {
+    throw;
+  } catch (const std::exception& error) {
+    // Anything else (a libpqxx usage error, memory): start over on a new
+    // connection later rather than lose the rows.
+    disconnect();
+    throw SinkUnavailable("unexpected error: " + pgErrorText(error.what(), d_connection));
+  }
+}
+} // namespace dmarc
