@@ -45,13 +45,13 @@ milter_dmarc_milter_LDADD = $(DM_MILTER_LIBS)
 check_PROGRAMS += tests/unit/test-milter
 tests_unit_test_milter_SOURCES = \
 	tests/unit/testrunner.cc \
-	tests/unit/test-address_list_cc.cc \
-	tests/unit/test-config_cc.cc \
-	tests/unit/test-local_policy_cc.cc \
-	tests/unit/test-logger_cc.cc \
-	tests/unit/test-metrics_listener_cc.cc \
-	tests/unit/test-milter_metrics_cc.cc \
-	tests/unit/test-session_cc.cc
+	tests/unit/core/test-address_list_cc.cc \
+	tests/unit/milter/test-config_cc.cc \
+	tests/unit/core/test-local_policy_cc.cc \
+	tests/unit/milter/test-logger_cc.cc \
+	tests/unit/adapters/test-metrics_listener_cc.cc \
+	tests/unit/milter/test-milter_metrics_cc.cc \
+	tests/unit/milter/test-session_cc.cc
 tests_unit_test_milter_CPPFLAGS = $(AM_CPPFLAGS) $(DM_ADAPTER_CFLAGS)
 tests_unit_test_milter_CXXFLAGS = $(DM_TEST_CXXFLAGS)
 tests_unit_test_milter_LDADD = $(DM_MILTER_LIBS) $(BOOST_TEST_LIBS)

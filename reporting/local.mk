@@ -52,9 +52,9 @@ DM_INGEST_CFLAGS = $(DM_ADAPTER_CFLAGS) $(LIBARCHIVE_CFLAGS) $(NLOHMANN_JSON_CFL
 check_PROGRAMS += tests/unit/test-reporting
 tests_unit_test_reporting_SOURCES = \
 	tests/unit/testrunner.cc \
-	tests/unit/report_test_util.hh \
-	tests/unit/test-report_naming_cc.cc \
-	tests/unit/test-rua_uri_cc.cc
+	tests/unit/reporting/aggregate/report_test_util.hh \
+	tests/unit/reporting/test-report_naming_cc.cc \
+	tests/unit/reporting/test-rua_uri_cc.cc
 tests_unit_test_reporting_CPPFLAGS = $(AM_CPPFLAGS) $(DM_INGEST_CFLAGS)
 tests_unit_test_reporting_CXXFLAGS = $(DM_TEST_CXXFLAGS)
 tests_unit_test_reporting_LDADD = $(DM_REPORTS_LIBS) $(DM_LIBS) $(BOOST_TEST_LIBS)

@@ -83,33 +83,33 @@ lib_libdmarccore_a_SOURCES += \
 	lib/core/version.hh
 
 tests_unit_test_core_SOURCES += \
-	tests/unit/test-alignment_cc.cc \
-	tests/unit/test-arc_chain_cc.cc \
-	tests/unit/test-arc_headers_cc.cc \
-	tests/unit/test-arc_lift_cc.cc \
-	tests/unit/test-base64_cc.cc \
-	tests/unit/test-decision_cc.cc \
-	tests/unit/test-dkim_key_record_cc.cc \
-	tests/unit/test-failure_condition_cc.cc \
-	tests/unit/test-failure_report_cc.cc \
-	tests/unit/test-header_section_cc.cc \
-	tests/unit/test-local_part_redaction_cc.cc \
-	tests/unit/test-quoted_printable_cc.cc \
-	tests/unit/test-header_canon_cc.cc \
-	tests/unit/test-header_name_cc.cc \
-	tests/unit/test-list_authentication_cc.cc \
-	tests/unit/test-tag_list_cc.cc \
-	tests/unit/test-auth_results_cc.cc \
-	tests/unit/test-dmarc_record_cc.cc \
-	tests/unit/test-domain_name_cc.cc \
-	tests/unit/test-from_header_cc.cc \
-	tests/unit/test-listen_address_cc.cc \
-	tests/unit/test-log_throttle_cc.cc \
-	tests/unit/test-org_domain_cc.cc \
-	tests/unit/test-policy_engine_cc.cc \
-	tests/unit/test-prometheus_text_cc.cc \
-	tests/unit/test-retry_backoff_cc.cc \
-	tests/unit/test-verdict_cc.cc
+	tests/unit/core/test-alignment_cc.cc \
+	tests/unit/core/test-arc_chain_cc.cc \
+	tests/unit/core/test-arc_headers_cc.cc \
+	tests/unit/core/test-arc_lift_cc.cc \
+	tests/unit/core/test-base64_cc.cc \
+	tests/unit/core/test-decision_cc.cc \
+	tests/unit/core/test-dkim_key_record_cc.cc \
+	tests/unit/core/test-failure_condition_cc.cc \
+	tests/unit/core/test-failure_report_cc.cc \
+	tests/unit/core/test-header_section_cc.cc \
+	tests/unit/core/test-local_part_redaction_cc.cc \
+	tests/unit/core/test-quoted_printable_cc.cc \
+	tests/unit/core/test-header_canon_cc.cc \
+	tests/unit/core/test-header_name_cc.cc \
+	tests/unit/core/test-list_authentication_cc.cc \
+	tests/unit/core/test-tag_list_cc.cc \
+	tests/unit/core/test-auth_results_cc.cc \
+	tests/unit/core/test-dmarc_record_cc.cc \
+	tests/unit/core/test-domain_name_cc.cc \
+	tests/unit/core/test-from_header_cc.cc \
+	tests/unit/core/test-listen_address_cc.cc \
+	tests/unit/core/test-log_throttle_cc.cc \
+	tests/unit/core/test-org_domain_cc.cc \
+	tests/unit/core/test-policy_engine_cc.cc \
+	tests/unit/core/test-prometheus_text_cc.cc \
+	tests/unit/core/test-retry_backoff_cc.cc \
+	tests/unit/core/test-verdict_cc.cc
 
 # The scenario driver (STYLE.md convention 14): tests/scenarios/*.in -> .ref.
 check_PROGRAMS += tests/tools/dmarc-eval

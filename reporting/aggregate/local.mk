@@ -22,11 +22,11 @@ reporting_aggregate_libaggregate_a_SOURCES = \
 	reporting/aggregate/textfile_metrics.hh
 
 tests_unit_test_reporting_SOURCES += \
-	tests/unit/test-gzip_sink_cc.cc \
-	tests/unit/test-report_message_cc.cc \
-	tests/unit/test-report_model_cc.cc \
-	tests/unit/test-report_xml_writer_cc.cc \
-	tests/unit/test-textfile_metrics_cc.cc
+	tests/unit/reporting/aggregate/test-gzip_sink_cc.cc \
+	tests/unit/reporting/aggregate/test-report_message_cc.cc \
+	tests/unit/reporting/aggregate/test-report_model_cc.cc \
+	tests/unit/reporting/aggregate/test-report_xml_writer_cc.cc \
+	tests/unit/reporting/aggregate/test-textfile_metrics_cc.cc
 
 # Integration tests (tests/integration/run.py discovers test_*.py) and their data.
 dist_noinst_DATA += tests/integration/test_reports.py tests/integration/reports_util.py \

@@ -21,9 +21,9 @@ reporting_check_libcheck_a_SOURCES = \
 reporting_dmarc_reports_SOURCES += reporting/check/cmd_check.cc reporting/check/cmd_check.hh
 
 tests_unit_test_reporting_SOURCES += \
-	tests/unit/test-destination_check_cc.cc \
-	tests/unit/test-mta_sts_policy_cc.cc \
-	tests/unit/test-posture_check_cc.cc \
-	tests/unit/test-posture_rows_cc.cc
+	tests/unit/reporting/check/test-destination_check_cc.cc \
+	tests/unit/reporting/check/test-mta_sts_policy_cc.cc \
+	tests/unit/reporting/check/test-posture_check_cc.cc \
+	tests/unit/reporting/check/test-posture_rows_cc.cc
 
 dist_noinst_DATA += tests/integration/test_check.py

@@ -16,8 +16,8 @@ reporting_failure_libfailure_a_SOURCES = \
 	reporting/failure/keyed_hash.hh
 
 tests_unit_test_reporting_SOURCES += \
-	tests/unit/test-failure_caps_cc.cc \
-	tests/unit/test-keyed_hash_cc.cc
+	tests/unit/reporting/failure/test-failure_caps_cc.cc \
+	tests/unit/reporting/failure/test-keyed_hash_cc.cc
 
 # Integration tests (tests/integration/run.py discovers test_*.py).
 dist_noinst_DATA += tests/integration/test_failure_reports.py

@@ -35,15 +35,15 @@ reporting_ingest_libingest_a_SOURCES = \
 	reporting/ingest/tlsrpt_parser.hh
 
 tests_unit_test_reporting_SOURCES += \
-	tests/unit/test-decompress_cc.cc \
-	tests/unit/test-dmarc_report_parser_cc.cc \
-	tests/unit/test-feedback_report_parser_cc.cc \
-	tests/unit/test-maildir_name_cc.cc \
-	tests/unit/test-mime_walk_cc.cc \
-	tests/unit/test-report_extractor_cc.cc \
-	tests/unit/test-tlsrpt_mail_auth_cc.cc \
-	tests/unit/test-tlsrpt_parser_cc.cc
-EXTRA_DIST += tests/unit/ingest_expected.hh tests/integration/ingest_expected.tsv
+	tests/unit/reporting/ingest/test-decompress_cc.cc \
+	tests/unit/reporting/ingest/test-dmarc_report_parser_cc.cc \
+	tests/unit/reporting/ingest/test-feedback_report_parser_cc.cc \
+	tests/unit/reporting/ingest/test-maildir_name_cc.cc \
+	tests/unit/reporting/ingest/test-mime_walk_cc.cc \
+	tests/unit/reporting/ingest/test-report_extractor_cc.cc \
+	tests/unit/reporting/ingest/test-tlsrpt_mail_auth_cc.cc \
+	tests/unit/reporting/ingest/test-tlsrpt_parser_cc.cc
+EXTRA_DIST += tests/unit/reporting/ingest/ingest_expected.hh tests/integration/ingest_expected.tsv
 
 # Fuzz targets of the ingestion parsers (STYLE.md convention 11); how they
 # are built, replayed and run is in tests/local.mk.

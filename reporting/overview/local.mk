@@ -31,11 +31,11 @@ reporting_dmarc_reports_SOURCES += reporting/overview/cmd_overview.cc \
 	reporting/overview/cmd_overview.hh
 
 tests_unit_test_reporting_SOURCES += \
-	tests/unit/test-html_writer_cc.cc \
-	tests/unit/test-overview_model_cc.cc \
-	tests/unit/test-overview_page_cc.cc \
-	tests/unit/test-source_names_cc.cc \
-	tests/unit/test-svg_chart_cc.cc
+	tests/unit/reporting/overview/test-html_writer_cc.cc \
+	tests/unit/reporting/overview/test-overview_model_cc.cc \
+	tests/unit/reporting/overview/test-overview_page_cc.cc \
+	tests/unit/reporting/overview/test-source_names_cc.cc \
+	tests/unit/reporting/overview/test-svg_chart_cc.cc
 
 # The page is also loaded in headless Chromium (tests/integration/chromium_page.py).
 dist_noinst_DATA += tests/integration/test_overview.py tests/integration/chromium_page.py \

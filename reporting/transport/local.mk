@@ -20,7 +20,7 @@ reporting_transport_libtransport_a_SOURCES = \
 	reporting/transport/tls_client.hh
 
 tests_unit_test_reporting_SOURCES += \
-	tests/unit/test-https_client_cc.cc \
-	tests/unit/test-https_poster_cc.cc \
-	tests/unit/test-mailer_cc.cc \
-	tests/unit/test-tls_client_cc.cc
+	tests/unit/reporting/transport/test-https_client_cc.cc \
+	tests/unit/reporting/transport/test-https_poster_cc.cc \
+	tests/unit/reporting/transport/test-mailer_cc.cc \
+	tests/unit/reporting/transport/test-tls_client_cc.cc

@@ -27,15 +27,15 @@ lib_libdmarcadapters_a_SOURCES += \
 	lib/adapters/dkim/dkim_verifier.hh
 
 tests_unit_test_adapters_SOURCES += \
-	tests/unit/test-body_hash_pool_cc.cc \
-	tests/unit/test-dkim_arena_cc.cc \
-	tests/unit/test-dkim_body_hash_cc.cc \
-	tests/unit/test-dkim_crypto_cc.cc \
-	tests/unit/test-dkim_dns_cc.cc \
-	tests/unit/test-dkim_key_cache_cc.cc \
-	tests/unit/test-dkim_public_key_cc.cc \
-	tests/unit/test-dkim_signer_cc.cc \
-	tests/unit/test-dkim_verifier_cc.cc
+	tests/unit/adapters/dkim/test-body_hash_pool_cc.cc \
+	tests/unit/adapters/dkim/test-dkim_arena_cc.cc \
+	tests/unit/adapters/dkim/test-dkim_body_hash_cc.cc \
+	tests/unit/adapters/dkim/test-dkim_crypto_cc.cc \
+	tests/unit/adapters/dkim/test-dkim_dns_cc.cc \
+	tests/unit/adapters/dkim/test-dkim_key_cache_cc.cc \
+	tests/unit/adapters/dkim/test-dkim_public_key_cc.cc \
+	tests/unit/adapters/dkim/test-dkim_signer_cc.cc \
+	tests/unit/adapters/dkim/test-dkim_verifier_cc.cc
 
 # The DKIM benchmark: prints figures, not run by make check.
 noinst_PROGRAMS += tests/bench/dkim-bench
@@ -53,9 +53,9 @@ lib_libdmarcadapters_a_SOURCES += \
 	lib/adapters/dkim/arc_verifier.hh
 
 tests_unit_test_adapters_SOURCES += \
-	tests/unit/test-arc_sealer_cc.cc \
-	tests/unit/test-arc_verifier_cc.cc
-EXTRA_DIST += tests/unit/arc_test_messages.hh
+	tests/unit/adapters/dkim/test-arc_sealer_cc.cc \
+	tests/unit/adapters/dkim/test-arc_verifier_cc.cc
+EXTRA_DIST += tests/unit/adapters/dkim/arc_test_messages.hh
 
 # The ARC test cases (open ARC test suite, python3-dkim messages) through
 # the verifier and sealer: tests/arc/run-arc-suite.sh.

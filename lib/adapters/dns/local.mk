@@ -15,9 +15,9 @@ lib_libdmarcadapters_a_SOURCES += \
 	lib/adapters/dns/unbound_resolver.cc
 
 tests_unit_test_adapters_SOURCES += \
-	tests/unit/test-unbound_resolver_cc.cc
+	tests/unit/adapters/dns/test-unbound_resolver_cc.cc
 
-EXTRA_DIST += tests/unit/loopback_unbound.hh tests/unit/dnssec_zone.hh
+EXTRA_DIST += tests/unit/adapters/dns/loopback_unbound.hh tests/unit/adapters/dns/dnssec_zone.hh
 
 # The RFC 7208 record grammar (pure) and the libspf2 checker.
 lib_libdmarccore_a_SOURCES += \
@@ -36,11 +36,11 @@ TESTS += tests/spf/run-spf-suites.sh
 dist_noinst_SCRIPTS += tests/spf/run-spf-suites.sh tests/spf/spf_suite_convert.py
 
 tests_unit_test_core_SOURCES += \
-	tests/unit/test-dns_budget_cc.cc \
-	tests/unit/test-spf_record_cc.cc
+	tests/unit/core/test-dns_budget_cc.cc \
+	tests/unit/core/test-spf_record_cc.cc
 
 tests_unit_test_adapters_SOURCES += \
-	tests/unit/test-spf_checker_cc.cc
+	tests/unit/adapters/dns/test-spf_checker_cc.cc
 
 # Benchmark (not in make check): cached DMARC/SPF lookups per second.
 noinst_PROGRAMS += tests/bench/dns-bench

@@ -30,19 +30,19 @@ lib_libdmarcadapters_a_SOURCES += \
 	lib/adapters/store/verdict_writer.hh
 
 tests_unit_test_core_SOURCES += \
-	tests/unit/test-message_identity_cc.cc \
-	tests/unit/test-message_record_codec_cc.cc
+	tests/unit/core/test-message_identity_cc.cc \
+	tests/unit/core/test-message_record_codec_cc.cc
 
 tests_unit_test_adapters_SOURCES += \
-	tests/unit/test-pg_connection_cc.cc \
-	tests/unit/test-pg_failure_sql_cc.cc \
-	tests/unit/test-pg_migrator_cc.cc \
-	tests/unit/test-pg_verdict_sql_cc.cc \
-	tests/unit/test-verdict_spool_cc.cc \
-	tests/unit/test-verdict_writer_cc.cc
+	tests/unit/adapters/store/test-pg_connection_cc.cc \
+	tests/unit/adapters/store/test-pg_failure_sql_cc.cc \
+	tests/unit/adapters/store/test-pg_migrator_cc.cc \
+	tests/unit/adapters/store/test-pg_verdict_sql_cc.cc \
+	tests/unit/adapters/store/test-verdict_spool_cc.cc \
+	tests/unit/adapters/store/test-verdict_writer_cc.cc
 
 EXTRA_DIST += tests/unit/fake_verdict_store.hh tests/unit/sample_message_record.hh \
-	tests/unit/small_tmpfs.hh tests/unit/temp_directory.hh
+	tests/unit/adapters/store/small_tmpfs.hh tests/unit/temp_directory.hh
 
 # tests/tools/store-driver: plays the milter towards the store (integration
 # tests, benchmark). Built by make check, never installed.

@@ -4,7 +4,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "reporting/ingest/report_extractor.hh"
-#include "tests/unit/ingest_expected.hh"
+#include "tests/unit/reporting/ingest/ingest_expected.hh"
 
 using namespace dmarc;
 

@@ -1,5 +1,5 @@
 // test-unbound_resolver_cc.cc: UnboundResolver against a real unbound on
-// 127.0.0.1 (tests/unit/loopback_unbound.hh): the four answer kinds, record
+// 127.0.0.1 (tests/unit/adapters/dns/loopback_unbound.hh): the four answer kinds, record
 // formats, the bounds on hostile answers, timeouts, DNSSEC bogus answers,
 // concurrent use from many threads, and Nameservers parsing.
 #include <atomic>
@@ -13,8 +13,8 @@
 #include "lib/adapters/cpu_gate.hh"
 #include "lib/adapters/dns/unbound_resolver.hh"
 #include "lib/core/error.hh"
-#include "tests/unit/dnssec_zone.hh"
-#include "tests/unit/loopback_unbound.hh"
+#include "tests/unit/adapters/dns/dnssec_zone.hh"
+#include "tests/unit/adapters/dns/loopback_unbound.hh"
 
 using namespace dmarc;
 
@@ -300,7 +300,7 @@ BOOST_FIXTURE_TEST_CASE(test_Query_DnssecBogusWithTrustAnchor, ServerFixture)
 
 BOOST_AUTO_TEST_CASE(test_Query_DnssecSecureWithTrustAnchor)
 {
-  // A zone signed in the test (tests/unit/dnssec_zone.hh), served by the
+  // A zone signed in the test (tests/unit/adapters/dns/dnssec_zone.hh), served by the
   // loopback unbound as an auth-zone; with its DS as trust anchor the
   // answer validates: secure, not bogus (RFC 4035 §4.3).
   auto zone = test::makeSignedZone("signed.dmtest", "v=spf1 -all");

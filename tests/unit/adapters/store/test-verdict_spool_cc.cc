@@ -15,7 +15,7 @@
 
 #include "lib/adapters/store/verdict_spool.hh"
 #include "lib/core/error.hh"
-#include "tests/unit/small_tmpfs.hh"
+#include "tests/unit/adapters/store/small_tmpfs.hh"
 #include "tests/unit/temp_directory.hh"
 
 using namespace dmarc;

@@ -6,7 +6,7 @@
 
 #include "reporting/ingest/decompress.hh"
 #include "reporting/ingest/dmarc_report_parser.hh"
-#include "tests/unit/ingest_expected.hh"
+#include "tests/unit/reporting/ingest/ingest_expected.hh"
 
 using namespace dmarc;
 

@@ -11,8 +11,8 @@
 #include "lib/adapters/dns/spf_checker.hh"
 #include "lib/adapters/dns/unbound_resolver.hh"
 #include "lib/adapters/psl_idna.hh"
+#include "tests/unit/adapters/dns/loopback_unbound.hh"
 #include "tests/unit/fake_resolver.hh"
-#include "tests/unit/loopback_unbound.hh"
 
 using namespace dmarc;
 

@@ -9,7 +9,7 @@
 #include "lib/adapters/dkim/arc_verifier.hh"
 #include "lib/adapters/dkim/body_hash_pool.hh"
 #include "lib/adapters/dkim/dkim_verifier.hh"
-#include "tests/unit/arc_test_messages.hh"
+#include "tests/unit/adapters/dkim/arc_test_messages.hh"
 
 using namespace dmarc;
 using dmarc::test::ArcTestHop;

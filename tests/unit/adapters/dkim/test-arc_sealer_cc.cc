@@ -7,7 +7,7 @@
 #include "lib/adapters/dkim/arc_sealer.hh"
 #include "lib/core/arc_chain.hh"
 #include "lib/core/error.hh"
-#include "tests/unit/arc_test_messages.hh"
+#include "tests/unit/adapters/dkim/arc_test_messages.hh"
 
 using namespace dmarc;
 using dmarc::test::ArcTestHop;

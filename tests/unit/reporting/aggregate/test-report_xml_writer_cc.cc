@@ -7,7 +7,7 @@
 #include "lib/core/error.hh"
 #include "reporting/aggregate/report_xml_writer.hh"
 #include "reporting/transport/byte_sink.hh"
-#include "tests/unit/report_test_util.hh"
+#include "tests/unit/reporting/aggregate/report_test_util.hh"
 
 using namespace dmarc;
 using namespace dmarc::test;

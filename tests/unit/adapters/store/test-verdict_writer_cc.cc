@@ -10,8 +10,8 @@
 #include <boost/test/unit_test.hpp>
 
 #include "lib/adapters/store/verdict_writer.hh"
+#include "tests/unit/adapters/store/small_tmpfs.hh"
 #include "tests/unit/sample_message_record.hh"
-#include "tests/unit/small_tmpfs.hh"
 #include "tests/unit/temp_directory.hh"
 
 using namespace dmarc;
