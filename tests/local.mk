@@ -23,9 +23,19 @@ dist_noinst_SCRIPTS += tests/check-function-length.py
 # fuzz-corpus/<name>/ in the build tree from the seeds and writing any input
 # that crashes, leaks or hangs into fuzz-findings/. FUZZ_TARGETS picks
 # targets, FUZZ_FLAGS adds libFuzzer options.
+#
+# One rule builds them all: a target tests/fuzz/fuzz_<name> is
+# tests/fuzz/fuzz_<name>.cc (the default source, hence AM_DEFAULT_SOURCE_EXT)
+# linked with the runner and every library a target may exercise (LDADD, the
+# default of programs that set no _LDADD; every other program sets its own).
+# The runner takes <name> from the program's name.
 check_PROGRAMS += $(DM_FUZZ_TARGETS)
 TESTS += $(DM_FUZZ_TARGETS)
-EXTRA_DIST += tests/fuzz/corpus tests/fuzz/fuzz_target.hh
+AM_DEFAULT_SOURCE_EXT = .cc
+check_LIBRARIES = tests/fuzz/libfuzzrunner.a
+tests_fuzz_libfuzzrunner_a_SOURCES = tests/fuzz/standalone_runner.cc tests/fuzz/fuzz_target.hh
+LDADD = tests/fuzz/libfuzzrunner.a $(DM_INGEST_LIBS)
+EXTRA_DIST += tests/fuzz/corpus
 FUZZ_SECONDS = 10
 FUZZ_TARGETS = $(DM_FUZZ_TARGETS)
 FUZZ_FLAGS =

@@ -128,24 +128,6 @@ tests_tools_dmarc_eval_LDADD = milter/libdmarcmilter.a $(DM_CORE_LIB) $(LIBPSL_L
 DM_FUZZ_TARGETS += tests/fuzz/fuzz_from_header tests/fuzz/fuzz_dmarc_record \
 	tests/fuzz/fuzz_auth_results tests/fuzz/fuzz_policy_engine tests/fuzz/fuzz_arc_headers \
 	tests/fuzz/fuzz_failure_report
-tests_fuzz_fuzz_failure_report_SOURCES = tests/fuzz/fuzz_failure_report.cc tests/fuzz/standalone_runner.cc
-tests_fuzz_fuzz_failure_report_CPPFLAGS = $(AM_CPPFLAGS) -DDM_FUZZ_TARGET='"failure_report"'
-tests_fuzz_fuzz_failure_report_LDADD = $(DM_CORE_LIB)
-tests_fuzz_fuzz_arc_headers_SOURCES = tests/fuzz/fuzz_arc_headers.cc tests/fuzz/standalone_runner.cc
-tests_fuzz_fuzz_arc_headers_CPPFLAGS = $(AM_CPPFLAGS) -DDM_FUZZ_TARGET='"arc_headers"'
-tests_fuzz_fuzz_arc_headers_LDADD = $(DM_CORE_LIB)
-tests_fuzz_fuzz_policy_engine_SOURCES = tests/fuzz/fuzz_policy_engine.cc tests/fuzz/standalone_runner.cc
-tests_fuzz_fuzz_policy_engine_CPPFLAGS = $(AM_CPPFLAGS) -DDM_FUZZ_TARGET='"policy_engine"'
-tests_fuzz_fuzz_policy_engine_LDADD = $(DM_CORE_LIB)
-tests_fuzz_fuzz_from_header_SOURCES = tests/fuzz/fuzz_from_header.cc tests/fuzz/standalone_runner.cc
-tests_fuzz_fuzz_from_header_CPPFLAGS = $(AM_CPPFLAGS) -DDM_FUZZ_TARGET='"from_header"'
-tests_fuzz_fuzz_from_header_LDADD = $(DM_CORE_LIB)
-tests_fuzz_fuzz_dmarc_record_SOURCES = tests/fuzz/fuzz_dmarc_record.cc tests/fuzz/standalone_runner.cc
-tests_fuzz_fuzz_dmarc_record_CPPFLAGS = $(AM_CPPFLAGS) -DDM_FUZZ_TARGET='"dmarc_record"'
-tests_fuzz_fuzz_dmarc_record_LDADD = $(DM_CORE_LIB)
-tests_fuzz_fuzz_auth_results_SOURCES = tests/fuzz/fuzz_auth_results.cc tests/fuzz/standalone_runner.cc
-tests_fuzz_fuzz_auth_results_CPPFLAGS = $(AM_CPPFLAGS) -DDM_FUZZ_TARGET='"auth_results"'
-tests_fuzz_fuzz_auth_results_LDADD = $(DM_CORE_LIB)
 
 # The shared DMARC vectors through the real engine (dmarc-eval).
 TESTS += tests/tools/dmarc-eval-vectors.py

@@ -49,21 +49,6 @@ EXTRA_DIST += tests/unit/reporting/ingest/ingest_expected.hh tests/integration/i
 # are built, replayed and run is in tests/local.mk.
 DM_FUZZ_TARGETS += tests/fuzz/fuzz_dmarc_report_parser tests/fuzz/fuzz_tlsrpt_parser \
 	tests/fuzz/fuzz_mime_walk tests/fuzz/fuzz_decompress tests/fuzz/fuzz_feedback_report
-tests_fuzz_fuzz_dmarc_report_parser_SOURCES = tests/fuzz/fuzz_dmarc_report_parser.cc tests/fuzz/standalone_runner.cc
-tests_fuzz_fuzz_dmarc_report_parser_CPPFLAGS = $(AM_CPPFLAGS) $(DM_INGEST_CFLAGS) -DDM_FUZZ_TARGET='"dmarc_report_parser"'
-tests_fuzz_fuzz_dmarc_report_parser_LDADD = $(DM_INGEST_LIBS)
-tests_fuzz_fuzz_tlsrpt_parser_SOURCES = tests/fuzz/fuzz_tlsrpt_parser.cc tests/fuzz/standalone_runner.cc
-tests_fuzz_fuzz_tlsrpt_parser_CPPFLAGS = $(AM_CPPFLAGS) $(DM_INGEST_CFLAGS) -DDM_FUZZ_TARGET='"tlsrpt_parser"'
-tests_fuzz_fuzz_tlsrpt_parser_LDADD = $(DM_INGEST_LIBS)
-tests_fuzz_fuzz_mime_walk_SOURCES = tests/fuzz/fuzz_mime_walk.cc tests/fuzz/standalone_runner.cc
-tests_fuzz_fuzz_mime_walk_CPPFLAGS = $(AM_CPPFLAGS) $(DM_INGEST_CFLAGS) -DDM_FUZZ_TARGET='"mime_walk"'
-tests_fuzz_fuzz_mime_walk_LDADD = $(DM_INGEST_LIBS)
-tests_fuzz_fuzz_decompress_SOURCES = tests/fuzz/fuzz_decompress.cc tests/fuzz/standalone_runner.cc
-tests_fuzz_fuzz_decompress_CPPFLAGS = $(AM_CPPFLAGS) $(DM_INGEST_CFLAGS) -DDM_FUZZ_TARGET='"decompress"'
-tests_fuzz_fuzz_decompress_LDADD = $(DM_INGEST_LIBS)
-tests_fuzz_fuzz_feedback_report_SOURCES = tests/fuzz/fuzz_feedback_report.cc tests/fuzz/standalone_runner.cc
-tests_fuzz_fuzz_feedback_report_CPPFLAGS = $(AM_CPPFLAGS) $(DM_INGEST_CFLAGS) -DDM_FUZZ_TARGET='"feedback_report"'
-tests_fuzz_fuzz_feedback_report_LDADD = $(DM_INGEST_LIBS)
 
 dist_noinst_DATA += tests/integration/test_ingest.py tests/integration/test_ingest_memory.py \
 	tests/integration/test_ingest_tlsrpt_dkim.py

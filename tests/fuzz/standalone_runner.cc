@@ -1,7 +1,9 @@
 // standalone_runner.cc: runs a libFuzzer target over files without libFuzzer,
 // so that each target's seed corpus is a plain regression test in make check
 // (the PowerDNS standalone_fuzz_target_runner pattern). Arguments are files
-// or directories; with none, it reads $TOP_SRCDIR/tests/fuzz/corpus/<target>/.
+// or directories; with none, it reads $TOP_SRCDIR/tests/fuzz/corpus/<target>/,
+// <target> being the program's name without its fuzz_ prefix, so that every
+// target is built by the same rule (tests/local.mk).
 // In a libFuzzer build (DM_LIBFUZZER, ./configure --enable-fuzzing) any
 // arguments go to libFuzzer's own driver instead, so the one binary both
 // replays its seeds in make check and fuzzes under make fuzz.
@@ -37,6 +39,17 @@ bool runFile(const std::filesystem::path& path)
   LLVMFuzzerTestOneInput(reinterpret_cast<const std::uint8_t*>(data.data()), data.size());
   return true;
 }
+
+// The target's name: tests/fuzz/fuzz_mime_walk runs the corpus mime_walk.
+std::string targetName(const char* program)
+{
+  std::string name = std::filesystem::path(program).filename().string();
+  const std::string prefix = "fuzz_";
+  if (name.starts_with(prefix)) {
+    name.erase(0, prefix.size());
+  }
+  return name;
+}
 } // namespace
 
 int main(int argc, char** argv)
@@ -46,6 +59,7 @@ int main(int argc, char** argv)
     return LLVMFuzzerRunDriver(&argc, &argv, LLVMFuzzerTestOneInput);
   }
 #endif
+  const std::string target = targetName(argv[0]);
   std::vector<std::filesystem::path> inputs;
   for (int i = 1; i < argc; ++i) {
     inputs.emplace_back(argv[i]);
@@ -56,7 +70,7 @@ int main(int argc, char** argv)
       std::cerr << "FAIL: TOP_SRCDIR is not set and no corpus was given\n";
       return 1;
     }
-    inputs.emplace_back(std::filesystem::path(top) / "tests/fuzz/corpus" / DM_FUZZ_TARGET);
+    inputs.emplace_back(std::filesystem::path(top) / "tests/fuzz/corpus" / target);
   }
   std::size_t count = 0;
   for (const auto& input : inputs) {
@@ -78,9 +92,9 @@ int main(int argc, char** argv)
     }
   }
   if (count == 0) {
-    std::cerr << "FAIL: no input found for " << DM_FUZZ_TARGET << "\n";
+    std::cerr << "FAIL: no input found for " << target << "\n";
     return 1;
   }
-  std::cout << "PASS: " << DM_FUZZ_TARGET << ": " << count << " inputs\n";
+  std::cout << "PASS: " << target << ": " << count << " inputs\n";
   return 0;
 }

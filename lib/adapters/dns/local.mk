@@ -51,11 +51,5 @@ tests_bench_dns_bench_LDADD = $(DM_LIBS)
 # Fuzz targets (STYLE.md convention 11): the SPF record grammar, and the whole
 # SPF path through libspf2 (tests/local.mk builds and runs them).
 DM_FUZZ_TARGETS += tests/fuzz/fuzz_spf_record tests/fuzz/fuzz_spf_checker
-tests_fuzz_fuzz_spf_record_SOURCES = tests/fuzz/fuzz_spf_record.cc tests/fuzz/standalone_runner.cc
-tests_fuzz_fuzz_spf_record_CPPFLAGS = $(AM_CPPFLAGS) -DDM_FUZZ_TARGET='"spf_record"'
-tests_fuzz_fuzz_spf_record_LDADD = $(DM_CORE_LIB)
-tests_fuzz_fuzz_spf_checker_SOURCES = tests/fuzz/fuzz_spf_checker.cc tests/fuzz/standalone_runner.cc
-tests_fuzz_fuzz_spf_checker_CPPFLAGS = $(AM_CPPFLAGS) $(DM_ADAPTER_CFLAGS) \
 	-DDM_FUZZ_TARGET='"spf_checker"'
-tests_fuzz_fuzz_spf_checker_LDADD = $(DM_LIBS)
 
