@@ -5,7 +5,7 @@ dist_noinst_SCRIPTS += tests/check-purity.sh tests/check-man.sh tests/integratio
 	tests/run-all tests/summarize.py contrib/install-deps contrib/quickstart
 dist_noinst_DATA += tests/harness/__init__.py tests/harness/services.py \
 	tests/integration/__init__.py tests/integration/test_services.py contrib/debian-packages
-dist_noinst_DATA += tests/harness/sanitizers.py tests/harness/proc_usage.py \
+dist_noinst_DATA += tests/harness/sanitizers.py tests/harness/proc_usage.py tests/harness/replication.py \
 	tests/integration/test_exit_status.py tests/integration/test_quickstart.py \
 	tests/integration/test_secrets.py
 EXTRA_DIST += tests/lsan.supp

@@ -12,7 +12,6 @@ through the same multi-host string.
 
 import json
 import os
-import shutil
 import subprocess
 import tempfile
 import threading
@@ -20,6 +19,7 @@ import time
 import unittest
 
 from harness import services as hs
+from harness.replication import ReplicatedPostgres
 
 DB = "failover"
 MILTER_ROLE = "failover_mx"  # member of dmarc_milter: INSERT only
@@ -32,50 +32,23 @@ class FailoverTest(unittest.TestCase):
     def setUpClass(cls):
         cls.root = tempfile.mkdtemp(prefix="failover-test-")
         os.chmod(cls.root, 0o755)
-        cls.primary = hs.Postgres(cls.root, name="primary", tcp_port=hs.free_port())
-        cls.standby = hs.Postgres(cls.root, name="standby", tcp_port=hs.free_port())
+        cls.pair = ReplicatedPostgres(cls.root, DB)
+        cls.primary, cls.standby = cls.pair.primary, cls.pair.standby
         cls.tool = hs.binary("dmarc-reports")
         cls.driver = hs.binary("store-driver")
+        cls.pair.start()
         try:
-            cls.set_up_primary()
-            cls.set_up_standby()
+            cls.primary.psql("CREATE ROLE %s LOGIN IN ROLE dmarc_milter" % MILTER_ROLE)
         except BaseException:
-            cls.tearDownClass()
+            cls.pair.remove()
             raise
 
     @classmethod
-    def set_up_primary(cls):
-        cls.primary.start()
-        cls.primary.create_database(DB)
-        proc = subprocess.run([cls.tool, "db", "upgrade", "--database", cls.primary.dsn(DB), "--sql-dir",
-                               os.path.join(hs.top_srcdir(), "sql")], capture_output=True, text=True,
-                              timeout=120)
-        if proc.returncode != 0:
-            raise AssertionError("db upgrade: %s%s" % (proc.stdout, proc.stderr))
-        cls.primary.psql("CREATE ROLE %s LOGIN IN ROLE dmarc_milter" % MILTER_ROLE)
-
-    @classmethod
-    def set_up_standby(cls):
-        standby = cls.standby
-        os.makedirs(standby.dir, exist_ok=True)
-        standby._own(standby.dir)
-        hs.run([os.path.join(standby.bindir, "pg_basebackup"), "-h", "127.0.0.1", "-p", str(cls.primary.port),
-                "-U", "postgres", "-D", standby.data, "-R", "-X", "stream", "--no-sync"], user=standby.user)
-        standby.start()
-        hs.wait_until(lambda: cls.primary.psql("SELECT count(*) FROM pg_stat_replication WHERE state = "
-                                               "'streaming'") == "1", 60, "the standby to stream")
-        if standby.psql("SELECT pg_is_in_recovery()") != "t":
-            raise AssertionError("got a standby that is not in recovery")
-
-    @classmethod
     def tearDownClass(cls):
-        cls.standby.stop("immediate")
-        cls.primary.stop("immediate")
-        shutil.rmtree(cls.root, ignore_errors=True)
+        cls.pair.remove()
 
     def multi_host(self, user):
-        return ("host=127.0.0.1,127.0.0.1 port=%d,%d dbname=%s user=%s target_session_attrs=read-write" %
-                (self.primary.port, self.standby.port, DB, user))
+        return self.pair.multi_host(user)
 
     def count_on(self, node):
         return int(node.psql("SELECT count(*) FROM verdict", dbname=DB))
@@ -97,9 +70,7 @@ class FailoverTest(unittest.TestCase):
         # so nothing more can commit on the old primary.
         hs.wait_until(lambda: self.log_says(primary, READ_ONLY_ERROR), 60, "an insert refused as read-only")
         refused = time.monotonic()
-        end = primary.psql("SELECT pg_current_wal_lsn()")
-        hs.wait_until(lambda: standby.psql("SELECT pg_last_wal_replay_lsn() >= '%s'::pg_lsn" % end) == "t", 60,
-                      "the standby to replay the primary's last commit")
+        self.pair.wait_replayed()
         before = self.count_on(standby)
         hs.run([os.path.join(standby.bindir, "pg_ctl"), "-D", standby.data, "-w", "promote"], user=standby.user)
         promoted = time.monotonic()
