@@ -31,27 +31,34 @@ void overwrite(char* value, const std::string& shown)
 
 int hideDatabasePasswords(int argc, char** argv, std::ostream& warnings)
 {
-  static constexpr std::string_view s_option = "--database";
   int hidden = 0;
   for (int i = 1; i < argc; ++i) {
-    std::string_view arg = argv[i];
     char* value = nullptr;
-    if (arg == s_option && i + 1 < argc) {
-      value = argv[++i];
-    } else if (arg.size() > s_option.size() && arg.starts_with(s_option) &&
-               arg[s_option.size()] == '=') {
-      value = argv[i] + s_option.size() + 1;
+    std::string_view option;
+    for (std::string_view name : {"--database", "--read-database"}) {
+      std::string_view arg = argv[i];
+      if (arg == name && i + 1 < argc) {
+        value = argv[++i];
+      } else if (arg.size() > name.size() && arg.starts_with(name) && arg[name.size()] == '=') {
+        value = argv[i] + name.size() + 1;
+      }
+      if (value != nullptr) {
+        option = name;
+        break;
+      }
     }
     if (value == nullptr || !pgConnectionHasPassword(value)) {
       continue;
     }
     ++hidden;
     overwrite(value, redactedConnectionString(value));
-    warnings << "dmarc-reports: warning: the --database string holds a password, which other "
+    warnings << "dmarc-reports: warning: the " << option
+             << " string holds a password, which other "
                 "local users can read (ps, /proc); give it in a file instead: --password-file "
                 "FILE, passfile=FILE in the string or PGPASSFILE, or in the environment: "
-                "PGPASSWORD or DMARC_DATABASE (see dmarc-reports(8))"
-             << std::endl;
+                "PGPASSWORD or "
+             << (option == "--database" ? "DMARC_DATABASE" : "DMARC_READ_DATABASE")
+             << " (see dmarc-reports(8))" << std::endl;
   }
   return hidden;
 }

@@ -1,5 +1,6 @@
 // argv_secrets.hh: a database password given on the command line
-// (--database "... password=..." or a URI with user:password@), which every
+// (--database or --read-database "... password=..." or a URI with
+// user:password@), which every
 // local user can read with ps or in /proc/PID/cmdline. dmarc-reports warns,
 // then blanks the password in the process's own argument memory and runs
 // the subcommand on a private copy of the arguments.
@@ -28,7 +29,7 @@ private:
   std::vector<char*> d_pointers; // into d_args, then a null pointer
 };
 
-// Warns on `warnings` for each --database value that holds a password and
+// Warns on `warnings` for each --database or --read-database value that holds a password and
 // overwrites that value in argv (the process's argument memory, which ps
 // shows) with its redacted form. Call it with main()'s argv after taking a
 // CommandLineCopy. Returns how many values were hidden.

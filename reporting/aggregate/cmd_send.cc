@@ -24,6 +24,7 @@
 #include "lib/adapters/store/pg_connection.hh"
 #include "lib/adapters/trusted_file.hh"
 #include "lib/core/error.hh"
+#include "reporting/aggregate/read_database.hh"
 #include "reporting/aggregate/report_run.hh"
 #include "reporting/aggregate/textfile_metrics.hh"
 #include "reporting/report_naming.hh"
@@ -45,10 +46,16 @@ struct OptionSpec
 
 // The options of `send`. man/dmarc-reports.8.in lists the same; keep them
 // in step (tests/integration/test_reports_cli.py compares the two).
-constexpr std::array<OptionSpec, 34> s_options{{
+constexpr std::array<OptionSpec, 36> s_options{{
     {"database", "CONNINFO",
      "libpq connection string (default: $DMARC_DATABASE, then libpq's "
      "PG* environment)"},
+    {"read-database", "CONNINFO",
+     "a read-only standby for the verdict reads; the lock and the bookkeeping stay on "
+     "--database (default: $DMARC_READ_DATABASE; none: --database serves all)"},
+    {"read-lag-wait", "SECONDS",
+     "how long to wait for the standby to replay what the primary had written when the run "
+     "began, before reading from the primary instead (default 300)"},
     {"password-file", "FILE", "file whose first line is the database password"},
     {"email", "ADDRESS", "the reporting address: From: of report mail and <email> (required)"},
     {"receiver", "DOMAIN",
@@ -266,6 +273,7 @@ int runSend(int argc, char** argv, SendRecord& record)
   ReportRunOptions options;
   std::string database;
   std::string passwordFile;
+  ReadDatabaseOptions readDatabase;
   std::string transport;
   SmtpOptions smtp;
   std::string sendmailCommand;
@@ -284,6 +292,12 @@ int runSend(int argc, char** argv, SendRecord& record)
       database = std::getenv("DMARC_DATABASE");
     }
     passwordFile = single(parsed, "password-file");
+    readDatabase.connection = single(parsed, "read-database");
+    if (readDatabase.connection.empty() && std::getenv("DMARC_READ_DATABASE") != nullptr) {
+      readDatabase.connection = std::getenv("DMARC_READ_DATABASE");
+    }
+    readDatabase.passwordFile = passwordFile;
+    readDatabase.lagWait = std::chrono::seconds(number(parsed, "read-lag-wait", 300, 0, 86400));
     options.email = single(parsed, "email");
     if (options.email.empty()) {
       throw ConfigError("--email (the reporting address) is required");
@@ -410,7 +424,13 @@ int runSend(int argc, char** argv, SendRecord& record)
     const char* tmp = std::getenv("TMPDIR");
     WorkDir work(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp");
     options.workDir = work.path;
-    ReportStore store(*connection);
+    auto standby =
+        openReadDatabase(*connection, readDatabase, [&](int level, const std::string& line) {
+          if (level != 1 || options.verbose) {
+            logLine(level, line);
+          }
+        });
+    ReportStore store(*connection, standby ? *standby : *connection);
     ReportRun run(
         options, store, resolver.get(), mailer.get(), poster.get(), logLine,
         [] { return std::time(nullptr); }, [] { return randomAlnum(6); });

@@ -6,6 +6,8 @@ reporting_aggregate_libaggregate_a_CPPFLAGS = $(AM_CPPFLAGS) $(DM_ADAPTER_CFLAGS
 reporting_aggregate_libaggregate_a_SOURCES = \
 	reporting/aggregate/cmd_send.cc \
 	reporting/aggregate/cmd_send.hh \
+	reporting/aggregate/read_database.cc \
+	reporting/aggregate/read_database.hh \
 	reporting/aggregate/gzip_sink.cc \
 	reporting/aggregate/gzip_sink.hh \
 	reporting/aggregate/report_message.cc \
@@ -30,7 +32,7 @@ tests_unit_test_reporting_SOURCES += \
 
 # Integration tests (tests/integration/run.py discovers test_*.py) and their data.
 dist_noinst_DATA += tests/integration/test_reports.py tests/integration/reports_util.py \
-	tests/integration/test_reports_https.py \
+	tests/integration/test_reports_https.py tests/integration/test_reports_standby.py \
 	tests/integration/golden/reports_build_test.xml \
 	tests/integration/golden/reports_old_test_rfc7489.xml tests/bench/reports_load.sql
 dist_noinst_SCRIPTS += tests/bench/reports_bench.py

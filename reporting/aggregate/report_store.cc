@@ -132,12 +132,16 @@ void countFailure(pqxx::work& tx, const std::string& address, const std::string&
 }
 } // namespace
 
-ReportStore::ReportStore(pqxx::connection& connection) : d_connection(connection) {}
+ReportStore::ReportStore(pqxx::connection& connection) : ReportStore(connection, connection) {}
+
+ReportStore::ReportStore(pqxx::connection& connection, pqxx::connection& verdicts)
+    : d_connection(connection), d_verdicts(verdicts)
+{}
 
 std::vector<DomainActivity> ReportStore::domainsWithVerdicts(const ReportInterval& interval,
                                                              const std::string& onlyDomain)
 {
-  pqxx::read_transaction tx(d_connection);
+  pqxx::read_transaction tx(d_verdicts);
   // A loose index scan over verdict_policy_received_idx: one probe per
   // distinct policy domain instead of a scan of the whole interval (the
   // report pass scans it once anyway).
@@ -166,7 +170,7 @@ SELECT name FROM domains
 std::optional<DomainPolicy> ReportStore::latestPolicy(const std::string& domain,
                                                       const ReportInterval& interval)
 {
-  pqxx::read_transaction tx(d_connection);
+  pqxx::read_transaction tx(d_verdicts);
   auto result = tx.exec_params(
       "SELECT policy_p::text, policy_sp::text, policy_np::text, policy_adkim::text, "
       "       policy_aspf::text, COALESCE(policy_fo, '0'), policy_pct, "
@@ -208,7 +212,8 @@ ReportStore::streamRows(const ReportInterval& interval, const std::string& onlyD
                         const std::function<void(const std::string&, ReportRow&&)>& onRow,
                         std::size_t batch)
 {
-  pqxx::work tx(d_connection);
+  // Read-only: the connection may be a standby's.
+  pqxx::read_transaction tx(d_verdicts);
   // For this one big aggregation only: plan it as a whole query (a cursor
   // would otherwise favour fast-start plans); group in a hash table, never
   // by sorting the day's rows first: the planner overestimates the groups

@@ -92,7 +92,12 @@ struct RetryPolicy
 class ReportStore
 {
 public:
+  // Everything on one connection.
   explicit ReportStore(pqxx::connection& connection);
+  // The verdict reads (domainsWithVerdicts, latestPolicy, streamRows) on
+  // `verdicts`, a standby's read-only connection (read_database.hh); the
+  // bookkeeping on `connection`, the primary's.
+  ReportStore(pqxx::connection& connection, pqxx::connection& verdicts);
 
   std::vector<DomainActivity> domainsWithVerdicts(const ReportInterval& interval,
                                                   const std::string& onlyDomain);
@@ -137,6 +142,7 @@ public:
 
 private:
   pqxx::connection& d_connection;
+  pqxx::connection& d_verdicts;
 };
 
 std::string_view toString(DestinationStatus status);
