@@ -38,10 +38,6 @@ ALLOWED = {
         "the start-up order (bind, lock, drop privileges, threads) in one place",
     "reporting/aggregate/cmd_send.cc:runSend":
         "split when dmarc-reports gets one option table for every subcommand",
-    "reporting/aggregate/report_run.cc:ReportRun::plan":
-        "split with ReportRun's stores behind interfaces",
-    "reporting/aggregate/report_run.cc:ReportRun::run":
-        "split with ReportRun's stores behind interfaces",
 }
 
 QUALIFIERS = re.compile(

@@ -24,6 +24,7 @@
 #include "lib/adapters/store/pg_connection.hh"
 #include "lib/adapters/trusted_file.hh"
 #include "lib/core/error.hh"
+#include "reporting/aggregate/pg_report_store.hh"
 #include "reporting/aggregate/read_database.hh"
 #include "reporting/aggregate/report_run.hh"
 #include "reporting/aggregate/textfile_metrics.hh"
@@ -430,7 +431,7 @@ int runSend(int argc, char** argv, SendRecord& record)
             logLine(level, line);
           }
         });
-    ReportStore store(*connection, standby ? *standby : *connection);
+    PgReportStore store(*connection, standby ? *standby : *connection);
     ReportRun run(
         options, store, resolver.get(), mailer.get(), poster.get(), logLine,
         [] { return std::time(nullptr); }, [] { return randomAlnum(6); });

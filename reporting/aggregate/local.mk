@@ -10,6 +10,8 @@ reporting_aggregate_libaggregate_a_SOURCES = \
 	reporting/aggregate/read_database.hh \
 	reporting/aggregate/gzip_sink.cc \
 	reporting/aggregate/gzip_sink.hh \
+	reporting/aggregate/pg_report_store.cc \
+	reporting/aggregate/pg_report_store.hh \
 	reporting/aggregate/report_message.cc \
 	reporting/aggregate/report_message.hh \
 	reporting/aggregate/report_model.cc \
@@ -24,9 +26,11 @@ reporting_aggregate_libaggregate_a_SOURCES = \
 	reporting/aggregate/textfile_metrics.hh
 
 tests_unit_test_reporting_SOURCES += \
+	tests/unit/reporting/aggregate/fake_report_store.hh \
 	tests/unit/reporting/aggregate/test-gzip_sink_cc.cc \
 	tests/unit/reporting/aggregate/test-report_message_cc.cc \
 	tests/unit/reporting/aggregate/test-report_model_cc.cc \
+	tests/unit/reporting/aggregate/test-report_run_cc.cc \
 	tests/unit/reporting/aggregate/test-report_xml_writer_cc.cc \
 	tests/unit/reporting/aggregate/test-textfile_metrics_cc.cc
 

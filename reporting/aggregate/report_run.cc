@@ -155,68 +155,46 @@ void ReportRun::skip(const StoredDestination& destination, const std::string& wh
   }
 }
 
-std::optional<ReportRun::Planned> ReportRun::plan(const std::string& domain,
-                                                  const ReportInterval& interval)
+void ReportRun::giveUpExpired(const std::optional<StoredReport>& existing)
 {
-  const std::string where = "domain=" + logSafe(domain);
-  if (!isPlainDomainName(domain)) {
-    log(2, "skip " + where + " reason=\"not a plain domain name\"");
-    ++d_summary.skipped;
-    return std::nullopt;
+  if (!existing || d_options.dryRun) {
+    return;
   }
-  auto existing = d_store.findReport(domain, interval);
-  auto policy = d_store.latestPolicy(domain, interval);
-  if (!policy) {
-    // The verdicts of an old report are gone (expired): nothing to rebuild.
-    if (existing && !d_options.dryRun) {
-      for (const auto& dest : d_store.destinations(existing->id)) {
-        if (dest.status == DestinationStatus::Pending) {
-          d_store.giveUpDestination(dest, "the verdicts of the interval are gone", d_options.retry);
-          ++d_summary.failed;
-        }
-      }
+  for (const auto& dest : d_store.destinations(existing->id)) {
+    if (dest.status == DestinationStatus::Pending) {
+      d_store.giveUpDestination(dest, "the verdicts of the interval are gone", d_options.retry);
+      ++d_summary.failed;
     }
-    return std::nullopt;
   }
+}
 
-  // Report identity: reused when the report exists (a re-send keeps its
-  // Report-ID, filename and format), created otherwise; never in a dry run.
-  Planned planned;
-  planned.policy = std::move(*policy);
+std::optional<StoredReport> ReportRun::reportFor(const std::string& domain,
+                                                 const ReportInterval& interval,
+                                                 const std::optional<StoredReport>& existing,
+                                                 const DomainPolicy& policy)
+{
   if (existing) {
-    planned.report = *existing;
-  } else if (d_options.dryRun) {
-    planned.report.policyDomain = domain;
-    planned.report.interval = interval;
-    planned.report.format = d_options.format;
-    planned.report.reportId = "dryrun";
-    planned.report.filename = reportFilename(d_options.receiver, domain, interval.begin,
-                                             interval.end - 1, planned.report.reportId);
-  } else if (!d_options.outputDir.empty() || !planned.policy.rua.empty()) {
-    planned.report = d_store.createReport(domain, interval, d_options.format, d_options.receiver,
-                                          d_options.host, d_randomSuffix());
-  } else {
-    log(1, "no-rua " + where);
-    return std::nullopt;
+    return *existing;
   }
-  const std::string reportWhere = where + " report_id=" + planned.report.reportId;
+  if (d_options.dryRun) {
+    StoredReport report;
+    report.policyDomain = domain;
+    report.interval = interval;
+    report.format = d_options.format;
+    report.reportId = "dryrun";
+    report.filename = reportFilename(d_options.receiver, domain, interval.begin, interval.end - 1,
+                                     report.reportId);
+    return report;
+  }
+  if (!d_options.outputDir.empty() || !policy.rua.empty()) {
+    return d_store.createReport(domain, interval, d_options.format, d_options.receiver,
+                                d_options.host, d_randomSuffix());
+  }
+  return std::nullopt;
+}
 
-  if (!d_options.outputDir.empty()) {
-    // A dry run writes the same file too (the report as it would be sent,
-    // its Report-ID "dryrun" unless the report already exists), so that
-    // tomorrow's reports can be read without recording anything.
-    planned.path = d_options.outputDir + "/" + planned.report.filename;
-    return planned;
-  }
-
-  // Destinations: the published rua, recorded on the first build (or added
-  // to a report first written by --output-dir); known ones keep their state.
-  std::map<std::string, std::uint64_t> sizeLimits;
-  for (const auto& uri : ruaUrisFromRecord(planned.policy.record)) {
-    if (uri.maxBytes) {
-      sizeLimits[uri.uri] = *uri.maxBytes;
-    }
-  }
+std::vector<StoredDestination> ReportRun::destinationsFor(const Planned& planned)
+{
   if (!d_options.dryRun) {
     for (const auto& text : planned.policy.rua) {
       // The address column names what is delivered to: the mail address,
@@ -240,87 +218,152 @@ std::optional<ReportRun::Planned> ReportRun::plan(const std::string& domain,
       destinations.push_back(dest);
     }
   }
+  return destinations;
+}
 
-  for (auto dest : destinations) {
-    if (dest.status != DestinationStatus::Pending) {
-      log(1, "done " + reportWhere + " rua=\"" + logSafe(dest.uri) +
-                 "\" status=" + std::string(toString(dest.status)));
-      continue;
+std::optional<RuaUri> ReportRun::admit(StoredDestination& dest, const Planned& planned,
+                                       const std::string& reportWhere)
+{
+  if (dest.status != DestinationStatus::Pending) {
+    log(1, "done " + reportWhere + " rua=\"" + logSafe(dest.uri) +
+               "\" status=" + std::string(toString(dest.status)));
+    return std::nullopt;
+  }
+  if (!dest.due) {
+    ++d_summary.postponed;
+    log(1, "not-due " + reportWhere + " rua=\"" + logSafe(dest.uri) + "\"");
+    return std::nullopt;
+  }
+  if (planned.report.ageSeconds > d_options.retry.giveUpAge.count()) {
+    log(2, "give-up " + reportWhere + " rua=\"" + logSafe(dest.uri) + "\" reason=\"" +
+               logSafe(dest.reason) + "\"");
+    ++d_summary.failed;
+    if (!d_options.dryRun) {
+      d_store.giveUpDestination(
+          dest, "gave up after " + std::to_string(dest.attempts) + " attempts: " + dest.reason,
+          d_options.retry);
     }
-    if (!dest.due) {
-      ++d_summary.postponed;
-      log(1, "not-due " + reportWhere + " rua=\"" + logSafe(dest.uri) + "\"");
-      continue;
-    }
-    if (planned.report.ageSeconds > d_options.retry.giveUpAge.count()) {
-      log(2, "give-up " + reportWhere + " rua=\"" + logSafe(dest.uri) + "\" reason=\"" +
-                 logSafe(dest.reason) + "\"");
-      ++d_summary.failed;
-      if (!d_options.dryRun) {
-        d_store.giveUpDestination(
-            dest, "gave up after " + std::to_string(dest.attempts) + " attempts: " + dest.reason,
-            d_options.retry);
-      }
-      continue;
-    }
-    auto uri = parseRuaUri(dest.uri);
-    if (!uri) {
-      skip(dest, reportWhere, "malformed rua URI");
-      continue;
-    }
-    if (uri->scheme == RuaUri::Scheme::Https) {
-      if (d_poster == nullptr) {
-        skip(dest, reportWhere, "https rua recorded, not enabled");
-        continue;
-      }
-      if (dest.address.empty()) {
-        dest.address = toLowerAscii(uri->uri); // recorded before https was enabled
-      }
-    }
-    if (isOwnAddress(uri->address)) {
-      skip(dest, reportWhere, "our own reporting address");
-      continue;
-    }
-    if (d_store.isSuppressed(uri->scheme == RuaUri::Scheme::Https ? dest.address : uri->address)) {
-      skip(dest, reportWhere, "suppressed after repeated failures");
-      continue;
-    }
-    if (auto limit = sizeLimits.find(uri->uri); limit != sizeLimits.end() && !uri->maxBytes) {
-      uri->maxBytes = limit->second;
-    }
-    DestinationCheck check;
-    if (d_resolver != nullptr) {
-      check = checkDestination(*d_resolver, domain, planned.policy.orgDomain, *uri);
-    } else {
-      check.status = DestinationCheck::Status::TempError;
-      check.reason = "no DNS resolver";
-    }
-    if (check.status == DestinationCheck::Status::NotAuthorized) {
-      skip(dest, reportWhere, "external destination not verified: " + check.reason);
-      continue;
-    }
-    if (check.status == DestinationCheck::Status::TempError) {
-      log(2, "postpone " + reportWhere + " rua=\"" + logSafe(dest.uri) + "\" reason=\"" +
-                 logSafe(check.reason) + "\"");
-      ++d_summary.postponed;
-      if (!d_options.dryRun && dest.id != 0) {
-        d_store.postpone(dest, check.reason, d_options.retry);
-      }
-      continue;
-    }
-    // A destination of ours (the same address twice through a replacement)
-    // is checked again after the replacement.
-    if (isOwnAddress(check.destination.address)) {
-      skip(dest, reportWhere, "our own reporting address");
-      continue;
-    }
-    if (check.destination.scheme == RuaUri::Scheme::Https && d_poster == nullptr) {
+    return std::nullopt;
+  }
+  auto uri = parseRuaUri(dest.uri);
+  if (!uri) {
+    skip(dest, reportWhere, "malformed rua URI");
+    return std::nullopt;
+  }
+  if (uri->scheme == RuaUri::Scheme::Https) {
+    if (d_poster == nullptr) {
       skip(dest, reportWhere, "https rua recorded, not enabled");
-      continue;
+      return std::nullopt;
     }
-    log(1, "verified " + reportWhere + " rua=\"" + logSafe(dest.uri) +
-               "\" check=" + std::string(toString(check.status)));
-    planned.deliveries.push_back({dest, check.destination});
+    if (dest.address.empty()) {
+      dest.address = toLowerAscii(uri->uri); // recorded before https was enabled
+    }
+  }
+  if (isOwnAddress(uri->address)) {
+    skip(dest, reportWhere, "our own reporting address");
+    return std::nullopt;
+  }
+  if (d_store.isSuppressed(uri->scheme == RuaUri::Scheme::Https ? dest.address : uri->address)) {
+    skip(dest, reportWhere, "suppressed after repeated failures");
+    return std::nullopt;
+  }
+  return uri;
+}
+
+std::optional<ReportRun::Target>
+ReportRun::verify(const StoredDestination& dest, RuaUri uri, const std::string& domain,
+                  const Planned& planned, const std::map<std::string, std::uint64_t>& sizeLimits,
+                  const std::string& reportWhere)
+{
+  if (auto limit = sizeLimits.find(uri.uri); limit != sizeLimits.end() && !uri.maxBytes) {
+    uri.maxBytes = limit->second;
+  }
+  DestinationCheck check;
+  if (d_resolver != nullptr) {
+    check = checkDestination(*d_resolver, domain, planned.policy.orgDomain, uri);
+  } else {
+    check.status = DestinationCheck::Status::TempError;
+    check.reason = "no DNS resolver";
+  }
+  if (check.status == DestinationCheck::Status::NotAuthorized) {
+    skip(dest, reportWhere, "external destination not verified: " + check.reason);
+    return std::nullopt;
+  }
+  if (check.status == DestinationCheck::Status::TempError) {
+    log(2, "postpone " + reportWhere + " rua=\"" + logSafe(dest.uri) + "\" reason=\"" +
+               logSafe(check.reason) + "\"");
+    ++d_summary.postponed;
+    if (!d_options.dryRun && dest.id != 0) {
+      d_store.postpone(dest, check.reason, d_options.retry);
+    }
+    return std::nullopt;
+  }
+  // A destination of ours (the same address twice through a replacement)
+  // is checked again after the replacement.
+  if (isOwnAddress(check.destination.address)) {
+    skip(dest, reportWhere, "our own reporting address");
+    return std::nullopt;
+  }
+  if (check.destination.scheme == RuaUri::Scheme::Https && d_poster == nullptr) {
+    skip(dest, reportWhere, "https rua recorded, not enabled");
+    return std::nullopt;
+  }
+  log(1, "verified " + reportWhere + " rua=\"" + logSafe(dest.uri) +
+             "\" check=" + std::string(toString(check.status)));
+  return Target{dest, check.destination};
+}
+
+std::optional<ReportRun::Planned> ReportRun::plan(const std::string& domain,
+                                                  const ReportInterval& interval)
+{
+  const std::string where = "domain=" + logSafe(domain);
+  if (!isPlainDomainName(domain)) {
+    log(2, "skip " + where + " reason=\"not a plain domain name\"");
+    ++d_summary.skipped;
+    return std::nullopt;
+  }
+  auto existing = d_store.findReport(domain, interval);
+  auto policy = d_store.latestPolicy(domain, interval);
+  if (!policy) {
+    // The verdicts of an old report are gone (expired): nothing to rebuild.
+    giveUpExpired(existing);
+    return std::nullopt;
+  }
+
+  // Report identity: reused when the report exists (a re-send keeps its
+  // Report-ID, filename and format), created otherwise; never in a dry run.
+  Planned planned;
+  planned.policy = std::move(*policy);
+  auto report = reportFor(domain, interval, existing, planned.policy);
+  if (!report) {
+    log(1, "no-rua " + where);
+    return std::nullopt;
+  }
+  planned.report = std::move(*report);
+  const std::string reportWhere = where + " report_id=" + planned.report.reportId;
+
+  if (!d_options.outputDir.empty()) {
+    // A dry run writes the same file too (the report as it would be sent,
+    // its Report-ID "dryrun" unless the report already exists), so that
+    // tomorrow's reports can be read without recording anything.
+    planned.path = d_options.outputDir + "/" + planned.report.filename;
+    return planned;
+  }
+
+  // Destinations: the published rua, recorded on the first build (or added
+  // to a report first written by --output-dir); known ones keep their state.
+  std::map<std::string, std::uint64_t> sizeLimits;
+  for (const auto& uri : ruaUrisFromRecord(planned.policy.record)) {
+    if (uri.maxBytes) {
+      sizeLimits[uri.uri] = *uri.maxBytes;
+    }
+  }
+  for (auto dest : destinationsFor(planned)) {
+    if (auto uri = admit(dest, planned, reportWhere)) {
+      if (auto target = verify(dest, *uri, domain, planned, sizeLimits, reportWhere)) {
+        planned.deliveries.push_back(std::move(*target));
+      }
+    }
   }
   if (planned.deliveries.empty()) {
     return std::nullopt;
@@ -540,28 +583,16 @@ void ReportRun::recordOutcome(const Target& delivery, const std::string& transpo
   }
 }
 
-ReportRunSummary ReportRun::run()
+std::vector<ReportRun::Pass> ReportRun::passes()
 {
-  d_summary = {};
-  // Each interval: plan every domain, build all reports in one pass over
-  // the rows, then deliver. The run's own interval first, then earlier
-  // reports with deliveries due for a retry (one domain each).
-  struct Pass
-  {
-    ReportInterval interval;
-    std::vector<std::string> domains;
-    std::string onlyDomain;
-  };
   std::vector<Pass> passes;
-  {
-    Pass main{d_options.interval, {}, d_options.onlyDomain};
-    for (const auto& activity :
-         d_store.domainsWithVerdicts(d_options.interval, d_options.onlyDomain)) {
-      main.domains.push_back(activity.policyDomain);
-    }
-    d_summary.domains = main.domains.size();
-    passes.push_back(std::move(main));
+  Pass main{d_options.interval, {}, d_options.onlyDomain};
+  for (const auto& activity :
+       d_store.domainsWithVerdicts(d_options.interval, d_options.onlyDomain)) {
+    main.domains.push_back(activity.policyDomain);
   }
+  d_summary.domains = main.domains.size();
+  passes.push_back(std::move(main));
   if (d_options.outputDir.empty()) {
     for (const auto& report : d_store.reportsWithDueRetries(d_options.onlyDomain)) {
       if (report.interval.begin == d_options.interval.begin &&
@@ -572,41 +603,64 @@ ReportRunSummary ReportRun::run()
       passes.push_back({report.interval, {report.policyDomain}, report.policyDomain});
     }
   }
-  for (auto& pass : passes) {
-    std::vector<Planned> planned;
-    std::size_t done = 0;
-    for (const auto& domain : pass.domains) {
-      try {
-        if (auto p = plan(domain, pass.interval)) {
-          planned.push_back(std::move(*p));
-        }
-      } catch (const std::exception& error) {
-        // One domain's trouble (a bad row, a DNS oddity) never stops the others.
-        ++d_summary.failed;
-        log(2, "error domain=" + logSafe(domain) + " reason=\"" + logSafe(error.what()) + "\"");
+  return passes;
+}
+
+std::vector<ReportRun::Planned> ReportRun::planPass(const Pass& pass)
+{
+  std::vector<Planned> planned;
+  std::size_t done = 0;
+  for (const auto& domain : pass.domains) {
+    try {
+      if (auto p = plan(domain, pass.interval)) {
+        planned.push_back(std::move(*p));
       }
-      if (d_options.progress) {
-        d_options.progress(d_summary, done + 1, pass.domains.size());
-      }
-      if (++done % 100 == 0) {
-        log(1,
-            "progress planned=" + std::to_string(done) + "/" + std::to_string(pass.domains.size()));
+    } catch (const std::exception& error) {
+      // One domain's trouble (a bad row, a DNS oddity) never stops the others.
+      ++d_summary.failed;
+      log(2, "error domain=" + logSafe(domain) + " reason=\"" + logSafe(error.what()) + "\"");
+    }
+    if (d_options.progress) {
+      d_options.progress(d_summary, done + 1, pass.domains.size());
+    }
+    if (++done % 100 == 0) {
+      log(1,
+          "progress planned=" + std::to_string(done) + "/" + std::to_string(pass.domains.size()));
+    }
+  }
+  return planned;
+}
+
+bool ReportRun::buildPass(std::vector<Planned>& planned, const Pass& pass)
+{
+  try {
+    build(planned, pass.interval, pass.onlyDomain, pass.domains.size());
+    return true;
+  } catch (const std::exception& error) {
+    // A build failure (disk full, lost connection) leaves every report of
+    // the pass unsent; they stay pending and the next run retries them.
+    ++d_summary.failed;
+    log(2, "error building reports reason=\"" + logSafe(error.what()) + "\"");
+    for (const auto& p : planned) {
+      std::error_code ignored;
+      std::filesystem::remove(p.path + ".part", ignored);
+      if (d_options.outputDir.empty()) {
+        std::filesystem::remove(p.path, ignored);
       }
     }
-    try {
-      build(planned, pass.interval, pass.onlyDomain, pass.domains.size());
-    } catch (const std::exception& error) {
-      // A build failure (disk full, lost connection) leaves every report of
-      // the pass unsent; they stay pending and the next run retries them.
-      ++d_summary.failed;
-      log(2, "error building reports reason=\"" + logSafe(error.what()) + "\"");
-      for (const auto& p : planned) {
-        std::error_code ignored;
-        std::filesystem::remove(p.path + ".part", ignored);
-        if (d_options.outputDir.empty()) {
-          std::filesystem::remove(p.path, ignored);
-        }
-      }
+    return false;
+  }
+}
+
+ReportRunSummary ReportRun::run()
+{
+  d_summary = {};
+  // Each interval: plan every domain, build all reports in one pass over
+  // the rows, then deliver. The run's own interval first, then earlier
+  // reports with deliveries due for a retry (one domain each).
+  for (const auto& pass : passes()) {
+    auto planned = planPass(pass);
+    if (!buildPass(planned, pass)) {
       continue;
     }
     for (auto& p : planned) {
@@ -618,7 +672,7 @@ ReportRunSummary ReportRun::run()
                    logSafe(error.what()) + "\"");
       }
       if (d_options.progress) {
-        d_options.progress(d_summary, done, pass.domains.size());
+        d_options.progress(d_summary, pass.domains.size(), pass.domains.size());
       }
     }
   }

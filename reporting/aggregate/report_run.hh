@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <ctime>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -96,7 +97,38 @@ private:
     std::uint64_t messages = 0;
   };
 
+  // Domains of one interval to plan, build and deliver together.
+  struct Pass
+  {
+    ReportInterval interval;
+    std::vector<std::string> domains;
+    std::string onlyDomain;
+  };
+
+  // The run's own interval, then earlier reports with deliveries due.
+  std::vector<Pass> passes();
+  std::vector<Planned> planPass(const Pass& pass);
+  // False when the reports could not be built (their files are removed).
+  bool buildPass(std::vector<Planned>& planned, const Pass& pass);
   std::optional<Planned> plan(const std::string& domain, const ReportInterval& interval);
+  // Gives up the pending destinations of a report whose verdicts expired.
+  void giveUpExpired(const std::optional<StoredReport>& existing);
+  // The report to build: the existing one, a dry run's, or a new one;
+  // none when there is nowhere to send it.
+  std::optional<StoredReport> reportFor(const std::string& domain, const ReportInterval& interval,
+                                        const std::optional<StoredReport>& existing,
+                                        const DomainPolicy& policy);
+  // The report's destinations, recorded first (not in a dry run).
+  std::vector<StoredDestination> destinationsFor(const Planned& planned);
+  // The bookkeeping checks of one destination (state, age, URI, our own
+  // address, suppression); its URI when it may be tried now.
+  std::optional<RuaUri> admit(StoredDestination& dest, const Planned& planned,
+                              const std::string& reportWhere);
+  // The external destination check (DNS) of an admitted destination.
+  std::optional<Target> verify(const StoredDestination& dest, RuaUri uri, const std::string& domain,
+                               const Planned& planned,
+                               const std::map<std::string, std::uint64_t>& sizeLimits,
+                               const std::string& reportWhere);
   // Builds every planned report of one interval: one pass over its rows,
   // or one indexed query per domain when few of totalDomains need one.
   void build(std::vector<Planned>& planned, const ReportInterval& interval,

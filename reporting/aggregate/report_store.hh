@@ -1,12 +1,9 @@
-// report_store.hh: what `dmarc-reports send` reads from and writes to
-// PostgreSQL: the policy domains with verdicts in an interval, the last
-// policy seen for one, its grouped rows (streamed through a server-side
-// cursor, so memory stays flat), and the bookkeeping of sql/0003 (reports,
-// destinations, delivery attempts, suppression list).
-//
-// Trusts the schema (sql/0001, sql/0003); does not trust the stored text
-// (verdict rows came from mail and DNS): it is only ever bound as a
-// parameter, never spliced into SQL, and the report writer escapes it.
+// report_store.hh: what `dmarc-reports send` reads and writes: the policy
+// domains with verdicts in an interval, the last policy seen for one, its
+// grouped rows, and the bookkeeping of sql/0003 (reports, destinations,
+// delivery attempts, suppression list). An interface, so that the send run
+// (report_run.hh) is unit-tested against an in-memory store; the PostgreSQL
+// one is pg_report_store.hh.
 #pragma once
 
 #include <chrono>
@@ -15,8 +12,6 @@
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <pqxx/connection>
 
 #include "reporting/aggregate/report_model.hh"
 
@@ -92,57 +87,51 @@ struct RetryPolicy
 class ReportStore
 {
 public:
-  // Everything on one connection.
-  explicit ReportStore(pqxx::connection& connection);
-  // The verdict reads (domainsWithVerdicts, latestPolicy, streamRows) on
-  // `verdicts`, a standby's read-only connection (read_database.hh); the
-  // bookkeeping on `connection`, the primary's.
-  ReportStore(pqxx::connection& connection, pqxx::connection& verdicts);
+  virtual ~ReportStore() = default;
 
-  std::vector<DomainActivity> domainsWithVerdicts(const ReportInterval& interval,
-                                                  const std::string& onlyDomain);
-  std::optional<DomainPolicy> latestPolicy(const std::string& domain,
-                                           const ReportInterval& interval);
+  virtual std::vector<DomainActivity> domainsWithVerdicts(const ReportInterval& interval,
+                                                          const std::string& onlyDomain) = 0;
+  virtual std::optional<DomainPolicy> latestPolicy(const std::string& domain,
+                                                   const ReportInterval& interval) = 0;
   // Calls onRow(policyDomain, row) for each grouped row of the interval
   // (of one domain, or of all when onlyDomain is empty), ordered by domain,
   // then largest count first, then by key; fetched `batch` rows at a time
   // from a server-side cursor, so memory stays flat. Returns the rows.
-  std::uint64_t streamRows(const ReportInterval& interval, const std::string& onlyDomain,
-                           const std::function<void(const std::string&, ReportRow&&)>& onRow,
-                           std::size_t batch = 5000);
+  virtual std::uint64_t
+  streamRows(const ReportInterval& interval, const std::string& onlyDomain,
+             const std::function<void(const std::string&, ReportRow&&)>& onRow,
+             std::size_t batch = 5000) = 0;
 
-  std::optional<StoredReport> findReport(const std::string& domain, const ReportInterval& interval);
+  virtual std::optional<StoredReport> findReport(const std::string& domain,
+                                                 const ReportInterval& interval) = 0;
   // Creates the report row (or returns the one another run created).
-  StoredReport createReport(const std::string& domain, const ReportInterval& interval,
-                            ReportFormat format, const std::string& receiver,
-                            const std::string& host, const std::string& randomSuffix);
-  void updateReportStats(std::int64_t report, std::uint64_t records, std::uint64_t messages,
-                         std::uint64_t gzipBytes);
+  virtual StoredReport createReport(const std::string& domain, const ReportInterval& interval,
+                                    ReportFormat format, const std::string& receiver,
+                                    const std::string& host, const std::string& randomSuffix) = 0;
+  virtual void updateReportStats(std::int64_t report, std::uint64_t records, std::uint64_t messages,
+                                 std::uint64_t gzipBytes) = 0;
   // Reports of any interval with a pending destination that is due.
-  std::vector<StoredReport> reportsWithDueRetries(const std::string& onlyDomain);
+  virtual std::vector<StoredReport> reportsWithDueRetries(const std::string& onlyDomain) = 0;
 
-  std::vector<StoredDestination> destinations(std::int64_t report);
+  virtual std::vector<StoredDestination> destinations(std::int64_t report) = 0;
   // Adds a destination (pending) unless the report already has that URI.
-  void addDestination(std::int64_t report, const std::string& uri, const std::string& address);
-  void skipDestination(std::int64_t destination, const std::string& reason);
+  virtual void addDestination(std::int64_t report, const std::string& uri,
+                              const std::string& address) = 0;
+  virtual void skipDestination(std::int64_t destination, const std::string& reason) = 0;
   // Past the give-up age: gave_up, and one more failure for the address.
-  void giveUpDestination(const StoredDestination& destination, const std::string& reason,
-                         const RetryPolicy& retry);
+  virtual void giveUpDestination(const StoredDestination& destination, const std::string& reason,
+                                 const RetryPolicy& retry) = 0;
   // Records one attempt and moves the destination on: delivered; pending
   // with the next back-off (tempfail); skipped (permfail). Repeated
   // permanent failures put the address on the suppression list.
-  void recordAttempt(const StoredDestination& destination, const std::string& host,
-                     const std::string& transport, AttemptOutcome outcome,
-                     const std::string& detail, const RetryPolicy& retry);
+  virtual void recordAttempt(const StoredDestination& destination, const std::string& host,
+                             const std::string& transport, AttemptOutcome outcome,
+                             const std::string& detail, const RetryPolicy& retry) = 0;
   // A temporary reason not to try now (e.g. a DNS failure while verifying):
   // pending, retried after the back-off, no attempt recorded.
-  void postpone(const StoredDestination& destination, const std::string& reason,
-                const RetryPolicy& retry);
-  bool isSuppressed(const std::string& address);
-
-private:
-  pqxx::connection& d_connection;
-  pqxx::connection& d_verdicts;
+  virtual void postpone(const StoredDestination& destination, const std::string& reason,
+                        const RetryPolicy& retry) = 0;
+  virtual bool isSuppressed(const std::string& address) = 0;
 };
 
 std::string_view toString(DestinationStatus status);
