@@ -1,13 +1,13 @@
-// ingest_store.hh: stores parsed DMARC aggregate and TLS-RPT reports into
-// PostgreSQL (sql/0004_ingested_reports.sql, 0005_tlsrpt_dkim.sql), each report in one
-// transaction: the report and all its records, or nothing.
+// ingest_store.hh: where `dmarc-reports ingest` puts what it parsed: DMARC
+// aggregate, TLS-RPT and failure reports, each in one transaction (the
+// report and all its records, or nothing), and the inputs it rejected. An
+// interface, so that the ingestion run (ingestor.hh) is unit-tested against
+// an in-memory store; the PostgreSQL one is pg_ingest_store.hh.
 //
-// Trust: the values come from the parsers (bounded, normalised) but are
-// still untrusted text: every value travels as a query parameter, and text
-// goes through pgText (NUL and invalid UTF-8 become U+FFFD). The
-// connection is the administrator's. A duplicate (same reporter and report
-// id) is an outcome, not an error; database failures are pqxx exceptions
-// for the caller (the transaction has rolled back).
+// A duplicate (same reporter and report id) is an outcome, not an error. A
+// report the database refuses (a constraint, a value out of range) throws
+// pqxx::sql_error after its transaction rolled back: the caller rejects that
+// report alone. A lost connection throws pqxx::broken_connection.
 #pragma once
 
 #include <cstdint>
@@ -15,9 +15,8 @@
 #include <string>
 #include <string_view>
 
-#include <pqxx/connection>
-
 #include "reporting/ingest/dmarc_report_parser.hh"
+#include "reporting/ingest/feedback_report_parser.hh"
 #include "reporting/ingest/tlsrpt_parser.hh"
 
 namespace dmarc
@@ -51,19 +50,22 @@ using DmarcRecordReplay = std::function<bool(const DmarcRecordSink&)>;
 class IngestStore
 {
 public:
-  explicit IngestStore(pqxx::connection& db) : d_db(db) {}
+  virtual ~IngestStore() = default;
 
   // The report row from `report` (its records counted, not held), then its
   // records as `records` hands them over, in one transaction.
-  IngestStoreResult storeDmarc(const IngestedAggregateReport& report, std::string_view source,
-                               const DmarcRecordReplay& records);
-  IngestStoreResult storeTlsRpt(const TlsRptReport& report, std::string_view source,
-                                std::string_view headerDomain, std::string_view headerSubmitter,
-                                const TlsRptDkimCheck& dkim = {});
+  virtual IngestStoreResult storeDmarc(const IngestedAggregateReport& report,
+                                       std::string_view source,
+                                       const DmarcRecordReplay& records) = 0;
+  virtual IngestStoreResult storeTlsRpt(const TlsRptReport& report, std::string_view source,
+                                        std::string_view headerDomain,
+                                        std::string_view headerSubmitter,
+                                        const TlsRptDkimCheck& dkim) = 0;
+  // A failure report another receiver sent us; a duplicate when the same
+  // reporter's report with the same Message-ID is stored already.
+  virtual IngestStoreResult storeFailure(const ReceivedFailureReport& report) = 0;
   // kind: dmarc | tlsrpt | message
-  void recordRejection(std::string_view kind, std::string_view source, std::string_view reason);
-
-private:
-  pqxx::connection& d_db;
+  virtual void recordRejection(std::string_view kind, std::string_view source,
+                               std::string_view reason) = 0;
 };
 } // namespace dmarc

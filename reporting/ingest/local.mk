@@ -21,12 +21,15 @@ reporting_ingest_libingest_a_SOURCES = \
 	reporting/ingest/failure_report_store.hh \
 	reporting/ingest/feedback_report_parser.cc \
 	reporting/ingest/feedback_report_parser.hh \
-	reporting/ingest/ingest_store.cc \
 	reporting/ingest/ingest_store.hh \
+	reporting/ingest/ingestor.cc \
+	reporting/ingest/ingestor.hh \
 	reporting/ingest/maildir_name.cc \
 	reporting/ingest/maildir_name.hh \
 	reporting/ingest/mime_walk.cc \
 	reporting/ingest/mime_walk.hh \
+	reporting/ingest/pg_ingest_store.cc \
+	reporting/ingest/pg_ingest_store.hh \
 	reporting/ingest/report_extractor.cc \
 	reporting/ingest/report_extractor.hh \
 	reporting/ingest/tlsrpt_mail_auth.cc \
@@ -38,6 +41,8 @@ tests_unit_test_reporting_SOURCES += \
 	tests/unit/reporting/ingest/test-decompress_cc.cc \
 	tests/unit/reporting/ingest/test-dmarc_report_parser_cc.cc \
 	tests/unit/reporting/ingest/test-feedback_report_parser_cc.cc \
+	tests/unit/reporting/ingest/fake_ingest_store.hh \
+	tests/unit/reporting/ingest/test-ingestor_cc.cc \
 	tests/unit/reporting/ingest/test-maildir_name_cc.cc \
 	tests/unit/reporting/ingest/test-mime_walk_cc.cc \
 	tests/unit/reporting/ingest/test-report_extractor_cc.cc \

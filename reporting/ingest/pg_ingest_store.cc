@@ -1,8 +1,8 @@
-// ingest_store.cc: parameterised INSERTs of ingested reports; see
-// ingest_store.hh. Duplicates are found with INSERT ... ON CONFLICT DO
+// pg_ingest_store.cc: parameterised INSERTs of ingested reports; see
+// pg_ingest_store.hh. Duplicates are found with INSERT ... ON CONFLICT DO
 // NOTHING on the (reporter, report id) unique constraint, so two ingest
 // runs racing on the same report store it once.
-#include "reporting/ingest/ingest_store.hh"
+#include "reporting/ingest/pg_ingest_store.hh"
 
 #include <array>
 #include <optional>
@@ -12,6 +12,7 @@
 
 #include "lib/adapters/store/pg_verdict_sql.hh"
 #include "lib/core/error.hh"
+#include "reporting/ingest/failure_report_store.hh"
 
 namespace dmarc
 {
@@ -96,7 +97,7 @@ IngestStoreResult insertOrFindReport(pqxx::work& tx, const std::string& insertSq
   }
   return result;
 }
-// The parameters of s_insertReport (in IngestStore::storeDmarc), in its order.
+// The parameters of s_insertReport (in PgIngestStore::storeDmarc), in its order.
 std::vector<PgParam> reportParams(const IngestedAggregateReport& report, std::string_view source)
 {
   const IngestedPolicy& policy = report.policy;
@@ -180,8 +181,9 @@ std::vector<PgParam> recordRow(const std::string& reportRow, const IngestedRecor
 }
 } // namespace
 
-IngestStoreResult IngestStore::storeDmarc(const IngestedAggregateReport& report,
-                                          std::string_view source, const DmarcRecordReplay& records)
+IngestStoreResult PgIngestStore::storeDmarc(const IngestedAggregateReport& report,
+                                            std::string_view source,
+                                            const DmarcRecordReplay& records)
 {
   static const std::string s_insertReport =
       "INSERT INTO ingested_dmarc_report (org_name, report_id, email, extra_contact_info, shape, "
@@ -235,10 +237,10 @@ IngestStoreResult IngestStore::storeDmarc(const IngestedAggregateReport& report,
   return result;
 }
 
-IngestStoreResult IngestStore::storeTlsRpt(const TlsRptReport& report, std::string_view source,
-                                           std::string_view headerDomain,
-                                           std::string_view headerSubmitter,
-                                           const TlsRptDkimCheck& dkim)
+IngestStoreResult PgIngestStore::storeTlsRpt(const TlsRptReport& report, std::string_view source,
+                                             std::string_view headerDomain,
+                                             std::string_view headerSubmitter,
+                                             const TlsRptDkimCheck& dkim)
 {
   static const std::string s_insertReport =
       "INSERT INTO ingested_tlsrpt_report (organization_name, report_id, contact_info, date_begin, "
@@ -306,8 +308,13 @@ IngestStoreResult IngestStore::storeTlsRpt(const TlsRptReport& report, std::stri
   return result;
 }
 
-void IngestStore::recordRejection(std::string_view kind, std::string_view source,
-                                  std::string_view reason)
+IngestStoreResult PgIngestStore::storeFailure(const ReceivedFailureReport& report)
+{
+  return storeReceivedFailure(d_db, report);
+}
+
+void PgIngestStore::recordRejection(std::string_view kind, std::string_view source,
+                                    std::string_view reason)
 {
   pqxx::work tx(d_db);
   execute(tx, "INSERT INTO ingest_rejection (kind, source, reason) VALUES ($1, $2, $3)",
