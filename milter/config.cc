@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "lib/adapters/dkim/arc_sealer.hh"
 #include "lib/adapters/trusted_file.hh"
 #include "lib/core/ascii_text.hh"
 #include "lib/core/error.hh"
@@ -406,6 +407,47 @@ void deriveMetricsListen(Config& config, ErrorList& errors)
   }
 }
 
+// ARC sealing: all three keys or none; the key is read here, so that a
+// start-up or reload with a key that cannot be read or used fails with
+// the reason (a secret file, trusted_file.hh: the password file's rules).
+void deriveArcSealer(Config& config, ErrorList& errors)
+{
+  const auto& v = config.values;
+  config.arcSealer.reset();
+  const bool any =
+      !v.ArcSealDomain.empty() || !v.ArcSealSelector.empty() || !v.ArcSealKeyFile.empty();
+  if (!any) {
+    return;
+  }
+  if (v.ArcSealDomain.empty() || v.ArcSealSelector.empty() || v.ArcSealKeyFile.empty()) {
+    errors.add(v.ArcSealDomain.empty()     ? "ArcSealDomain"
+               : v.ArcSealSelector.empty() ? "ArcSealSelector"
+                                           : "ArcSealKeyFile",
+               "ARC sealing needs ArcSealDomain, ArcSealSelector and ArcSealKeyFile together");
+    return;
+  }
+  if (!v.ArcValidation) {
+    errors.add("ArcSealDomain", "ARC sealing needs ArcValidation true (the seal's cv= is the "
+                                "validation of the incoming chain)");
+    return;
+  }
+  ArcSealerSettings settings;
+  settings.domain = v.ArcSealDomain;
+  settings.selector = v.ArcSealSelector;
+  try {
+    settings.privateKeyPem =
+        readTrustedFile(v.ArcSealKeyFile, FileTrust::Secret, "ARC sealing key file", 64 * 1024);
+  } catch (const ConfigError& error) {
+    errors.add("ArcSealKeyFile", error.what());
+    return;
+  }
+  try {
+    config.arcSealer = std::make_shared<const ArcSealer>(std::move(settings));
+  } catch (const ConfigError& error) {
+    errors.add("ArcSealKeyFile", v.ArcSealKeyFile + ": " + error.what());
+  }
+}
+
 // Computes the derived fields and checks what depends on several keys.
 void derive(Config& config, ErrorList& errors)
 {
@@ -447,6 +489,7 @@ void derive(Config& config, ErrorList& errors)
   }
   deriveSitePolicy(config, errors);
   deriveMetricsListen(config, errors);
+  deriveArcSealer(config, errors);
   for (const auto& server : v.Nameservers) {
     auto at = server.find('@');
     if (!IpAddress::parse(server.substr(0, at))) {

@@ -27,6 +27,8 @@
 
 namespace dmarc
 {
+class ArcSealer;
+
 enum class ConfigKind
 {
   String,
@@ -125,6 +127,9 @@ public:
   int syslogFacility = 0;
   int logLevel = 0;                           // syslog priority, LOG_ERR..LOG_DEBUG
   std::optional<ListenAddress> metricsListen; // MetricsListen; nullopt: off
+  // ArcSealDomain, ArcSealSelector and ArcSealKeyFile, with the key read
+  // and checked when the file was; null: sealing off.
+  std::shared_ptr<const ArcSealer> arcSealer;
 };
 
 // Parses and validates text as if read from fileName. Throws ConfigError

@@ -10,6 +10,7 @@
 #include <optional>
 #include <random>
 
+#include "lib/adapters/dkim/arc_sealer.hh"
 #include "lib/adapters/dkim/arc_verifier.hh"
 #include "lib/adapters/dkim/body_hash_pool.hh"
 #include "lib/adapters/dns/spf_checker.hh"
@@ -79,6 +80,9 @@ public:
       ArcSettings settings;
       settings.minRsaKeyBits = owner.d_dkim.settings().minRsaKeyBits;
       settings.oldestPass = config.values.ArcOldestPass;
+      // Sealing signs the header as received and hashes the whole body
+      // relaxed: the verifier keeps the one copy of the header.
+      settings.keepHeader = config.arcSealer != nullptr;
       d_arc.emplace(d_dns, settings, &d_bodies);
     }
   }
@@ -97,6 +101,11 @@ public:
     if (d_arc) {
       d_arc->endOfHeaders();
     }
+    if (d_config.arcSealer && d_arc && !d_sealHash && !d_bodies.started()) {
+      // Shared with a DKIM signature or ARC-Message-Signature that is
+      // relaxed without l= (most are): then no second hash.
+      d_sealHash = d_bodies.request(DkimCanon::Relaxed);
+    }
   }
 
   void body(std::string_view chunk) override
@@ -105,6 +114,23 @@ public:
     if (d_arc) {
       d_arc->body(chunk);
     }
+    if (d_sealHash) {
+      // Only the bytes neither verifier passed yet are hashed again.
+      d_bodies.update(d_sealOffset, chunk);
+      d_sealOffset += chunk.size();
+    }
+  }
+
+  std::optional<ArcSealInput> arcSealInput() override
+  {
+    if (!d_sealHash || !d_arc) {
+      return std::nullopt;
+    }
+    auto fields = d_arc->headerFields();
+    if (!fields) {
+      return std::nullopt;
+    }
+    return ArcSealInput{std::move(*fields), d_bodies.result(*d_sealHash)};
   }
 
   CheckResult finish() override
@@ -165,6 +191,9 @@ private:
   BodyHashPool d_bodies;
   DkimVerifier d_dkim;
   std::optional<ArcVerifier> d_arc; // ArcValidation
+  // ARC sealing (Config::arcSealer): the relaxed body hash in the pool.
+  std::optional<BodyHashPool::Id> d_sealHash;
+  std::uint64_t d_sealOffset = 0;
 };
 
 DmarcChecker::DmarcChecker(TimedDnsResolver& resolver, const DkimLibrary& dkim,

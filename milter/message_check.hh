@@ -52,6 +52,15 @@ struct CheckResult
   std::vector<std::string> trace;
 };
 
+// What ARC sealing (lib/adapters/dkim/arc_sealer.hh) needs of the message: its
+// header fields as received, top to bottom ("Name: value", CRLF inside
+// folded fields), and the relaxed body hash of the whole body (base64).
+struct ArcSealInput
+{
+  std::vector<std::string> fields;
+  std::string relaxedBodyHash;
+};
+
 class MessageCheck
 {
 public:
@@ -67,6 +76,10 @@ public:
   virtual DecisionTools tools() = 0;
   // The DNS this message used so far, one line for the debug trace.
   virtual std::string dnsUsage() const = 0;
+  // After finish(), when the configuration seals (Config::arcSealer): what
+  // sealing needs, nullopt when the header exceeded the kept bounds. The
+  // default (a check that keeps nothing) never seals.
+  virtual std::optional<ArcSealInput> arcSealInput() { return std::nullopt; }
 };
 
 class MessageChecker

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <syslog.h>
 
+#include "lib/adapters/dkim/arc_sealer.hh"
 #include "lib/adapters/cpu_gate.hh"
 #include "lib/adapters/dkim/dkim_crypto.hh"
 #include "lib/core/ascii_text.hh"
@@ -372,16 +373,62 @@ Reply Session::finishMessage(MilterActions& actions, Message& message)
       decision.holdReason.reset();
     }
   }
+  std::string sealNote = sealMessage(message, decision);
   d_lastAuthResults = decision.authResults;
   d_lastVerdict = decision.verdict();
   d_lastArc = facts.arc;
   carryOut(actions, decision);
-  logDecision(message, decision, checked.trace, storeNote);
+  logDecision(message, decision, checked.trace, storeNote, sealNote);
   if (d_services.metrics != nullptr) {
     d_services.metrics->countMessage(decision.verdict(), metricsReply(decision),
                                      std::chrono::steady_clock::now() - started);
   }
   return replyFor(decision.action);
+}
+
+// ARC sealing (ArcSealDomain): an accepted message, held or not (a held
+// one leaves sealed when it is released), gets our ARC set on top, above
+// our Authentication-Results, whose value is the set's
+// ARC-Authentication-Results. A rejected or tempfailed message goes
+// nowhere and is not sealed. Returns the log note: "" when sealing is off,
+// else the instance or why not.
+std::string Session::sealMessage(Message& message, Decision& decision)
+{
+  const auto& sealer = message.config->arcSealer;
+  if (!sealer || decision.action != SmtpAction::Accept || decision.authResults.empty()) {
+    return {};
+  }
+  auto input = message.check->arcSealInput();
+  if (!input) {
+    return "no (the header exceeds local limits)";
+  }
+  const ArcResult chain = message.facts.arc ? message.facts.arc->result : ArcResult::None;
+  ArcSealOutcome sealed;
+  try {
+    sealed = sealer->seal(input->fields, input->relaxedBodyHash, chain, decision.authResults,
+                          std::chrono::system_clock::to_time_t(d_services.clock()));
+  } catch (const std::exception& error) {
+    // The message is delivered as decided; it leaves without our set.
+    return "no (" + std::string(error.what()) + ")";
+  }
+  if (!sealed.sealed) {
+    return "no (" + sealed.reason + ")";
+  }
+  // Inserted at the top one after the other: the seal ends up first.
+  for (const std::string* field : {&sealed.authResults, &sealed.messageSignature, &sealed.seal}) {
+    auto colon = field->find(':');
+    std::string value = field->substr(colon + 1);
+    value.erase(0, value.find_first_not_of(' '));
+    std::string lf;
+    for (char c : value) {
+      if (c != '\r') {
+        lf.push_back(c);
+      }
+    }
+    decision.headerEdits.push_back(
+        HeaderEdit{HeaderEdit::Kind::Insert, field->substr(0, colon), 0, std::move(lf)});
+  }
+  return "i=" + std::to_string(sealed.instance) + " cv=" + std::string(toString(sealed.cv));
 }
 
 void Session::carryOut(MilterActions& actions, const Decision& decision)
@@ -403,7 +450,8 @@ void Session::carryOut(MilterActions& actions, const Decision& decision)
 }
 
 void Session::logDecision(const Message& message, const Decision& decision,
-                          const std::vector<std::string>& checkTrace, const std::string& storeNote)
+                          const std::vector<std::string>& checkTrace, const std::string& storeNote,
+                          const std::string& sealNote)
 {
   auto& logger = d_services.logger;
   const Verdict& verdict = decision.verdict();
@@ -425,6 +473,9 @@ void Session::logDecision(const Message& message, const Decision& decision,
     }
     if (auto overrides = overrideSummary(verdict); !overrides.empty()) {
       line.add("override", overrides);
+    }
+    if (!sealNote.empty()) {
+      line.add("arc_seal", sealNote);
     }
     if (!message.facts.forgedAuthResults.empty()) {
       line.add("removed_ar", static_cast<long long>(message.facts.forgedAuthResults.size()));

@@ -121,8 +121,10 @@ private:
   void startMessage(MilterActions& actions);
   Reply finishMessage(MilterActions& actions, Message& message);
   void carryOut(MilterActions& actions, const Decision& decision);
+  std::string sealMessage(Message& message, Decision& decision);
   void logDecision(const Message& message, const Decision& decision,
-                   const std::vector<std::string>& checkTrace, const std::string& storeNote);
+                   const std::vector<std::string>& checkTrace, const std::string& storeNote,
+                   const std::string& sealNote);
 
   SessionServices& d_services;
   std::shared_ptr<const Config> d_config;

@@ -113,15 +113,19 @@ tests_unit_test_core_SOURCES += \
 
 # The scenario driver (STYLE.md convention 14): tests/scenarios/*.in -> .ref.
 check_PROGRAMS += tests/tools/dmarc-eval
-# It compiles the two PSL adapter files itself rather than linking the whole
+# It compiles the few adapter files it needs itself rather than linking the whole
 # adapter library, and takes the configuration parser from the daemon's
 # library (only its config and address list objects are linked in), so it
-# needs libpsl and libidn2 only. The configuration parser reads its file
-# through trusted_file (ownership and mode checks), compiled here too.
+# needs libpsl, libidn2 and OpenSSL only. The configuration parser reads
+# its file through trusted_file (ownership and mode checks) and loads the
+# ARC sealing key (ArcSealKeyFile) with arc_sealer and dkim_crypto, compiled
+# here too.
 tests_tools_dmarc_eval_SOURCES = tests/tools/dmarc-eval.cc lib/adapters/psl_idna.cc \
-	lib/adapters/psl_list.cc lib/adapters/trusted_file.cc
-tests_tools_dmarc_eval_CPPFLAGS = $(AM_CPPFLAGS) $(LIBPSL_CFLAGS)
-tests_tools_dmarc_eval_LDADD = milter/libdmarcmilter.a $(DM_CORE_LIB) $(LIBPSL_LIBS)
+	lib/adapters/psl_list.cc lib/adapters/trusted_file.cc lib/adapters/dkim/arc_sealer.cc \
+	lib/adapters/dkim/dkim_crypto.cc
+tests_tools_dmarc_eval_CPPFLAGS = $(AM_CPPFLAGS) $(LIBPSL_CFLAGS) $(OPENSSL_CFLAGS)
+tests_tools_dmarc_eval_LDADD = milter/libdmarcmilter.a $(DM_CORE_LIB) $(LIBPSL_LIBS) \
+	$(OPENSSL_LIBS)
 
 # Fuzz targets, one per hostile-input parser (STYLE.md convention 11); how
 # they are built, replayed and run is in tests/local.mk.

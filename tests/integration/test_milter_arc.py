@@ -8,18 +8,22 @@ deliver it when the list is one of TrustedArcSealers and reject it
 otherwise; the same through an untrusted sealer is rejected, a spoofed
 message with a forged List-Id naming a trusted list is rejected, and a
 forwarded message from a TrustedForwarders network is delivered with its
-reason in the Authentication-Results header. Every domain is under
+reason in the Authentication-Results header. With ArcSealDomain the
+milter seals what it accepts: python3-dkim validates the result, also after
+one more hop. Every domain is under
 arc.mt.example, which no other test uses.
 """
 
 import base64
+import os
 import subprocess
 import unittest
 
 import dkim
 
 from harness import services as hs
-from integration.milter_support import DkimKey, MilterProcess, auth_results, message
+from integration.milter_support import (DkimKey, MilterProcess, auth_results, headers_of,
+                                        message)
 from integration.test_milter_postfix import RCPT, allow_relay_to_rcpt_domain, xclient
 
 AUTHOR = "author.arc.mt.example"
@@ -35,22 +39,25 @@ CONFIG = "\n".join([
 
 
 class Sealer:
-    """A hop that seals with its own RSA key, published under arc._domainkey."""
+    """A hop that seals with its own RSA key, published under SELECTOR._domainkey."""
 
-    def __init__(self, dns, domain):
+    def __init__(self, dns, domain, selector="arc"):
         self.domain = domain
+        self.selector = selector
         self.key = subprocess.run(["openssl", "genrsa", "-traditional", "2048"], check=True,
                                   capture_output=True).stdout
         der = subprocess.run(["openssl", "rsa", "-pubout", "-outform", "DER"], input=self.key,
                              check=True, capture_output=True).stdout
-        dns.add("arc._domainkey." + domain, "TXT",
+        dns.add(selector + "._domainkey." + domain, "TXT",
                 "v=DKIM1; k=rsa; p=" + base64.b64encode(der).decode())
 
-    def seal(self, raw, results):
-        """What the hop saw (its Authentication-Results), then its ARC set on top."""
+    def seal(self, raw, results, arc=b"none"):
+        """What the hop saw (its Authentication-Results, whose arc= python3-dkim
+        takes as the new seal's cv=), then its ARC set on top."""
         server = ("mx." + self.domain).encode()
-        raw = b"Authentication-Results: " + server + b"; arc=none; " + results + b"\r\n" + raw
-        fields = dkim.arc_sign(raw, b"arc", self.domain.encode(), self.key, server)
+        raw = (b"Authentication-Results: " + server + b"; arc=" + arc + b"; " + results + b"\r\n"
+               + raw)
+        fields = dkim.arc_sign(raw, self.selector.encode(), self.domain.encode(), self.key, server)
         if len(fields) != 3:
             raise AssertionError("python3-dkim made no ARC set")
         return b"".join(fields) + raw
@@ -149,6 +156,112 @@ class TestPostfixArc(unittest.TestCase):
         self.assertEqual(len(ours), 1, ours)
         self.assertIn("override=trusted_forwarder", ours[0])
         self.assertIn("arc=pass (as[1].d=%s)" % RELAY, ours[0])
+
+
+SEALER = "mx.arc.mt.example"  # the milter's own ARC sealing domain
+SIGNER = "signer.arc.mt.example"  # an author whose mail passes DMARC (DKIM)
+
+
+def arc_instances(raw):
+    """The i= of every ARC-Seal in the header, in order."""
+    return [int(v.split("i=", 1)[1].split(";", 1)[0]) for v in fields(raw, "ARC-Seal")]
+
+
+def fields(raw, name):
+    """The unfolded values of the fields called name, top to bottom."""
+    return [v for k, v in headers_of(raw) if k.lower() == name.lower()]
+
+
+class TestPostfixArcSealing(unittest.TestCase):
+    """ArcSealDomain: what the milter accepts leaves with its ARC set on top,
+    which python3-dkim validates, also after another hop sealed it again."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.s = hs.current()
+        allow_relay_to_rcpt_domain(cls.s.postfix)
+        cls.s.dns.add_records([
+            (AUTHOR, "TXT", "v=spf1 -all"),
+            ("_dmarc." + AUTHOR, "TXT", "v=DMARC1; p=reject"),
+            (SIGNER, "TXT", "v=spf1 -all"),
+            ("_dmarc." + SIGNER, "TXT", "v=DMARC1; p=reject"),
+        ])
+        # Selectors of their own: the other classes published keys for the
+        # same domains.
+        cls.author = DkimKey(cls.s, AUTHOR, selector="sealing")
+        cls.signer = DkimKey(cls.s, SIGNER, selector="sealing")
+        cls.list = Sealer(cls.s.dns, LIST, "sealing")
+        cls.next_hop = Sealer(cls.s.dns, RELAY, "sealing")
+        cls.ours = Sealer(cls.s.dns, SEALER, "sealing")
+        cls.records = {}
+        for sealer in (cls.list, cls.next_hop, cls.ours):
+            der = subprocess.run(["openssl", "rsa", "-pubout", "-outform", "DER"], input=sealer.key,
+                                 check=True, capture_output=True).stdout
+            cls.records["sealing._domainkey." + sealer.domain] = (
+                b"v=DKIM1; k=rsa; p=" + base64.b64encode(der))
+        key_file = cls.s.path("arc-seal", "seal.pem")
+        with open(os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as out:
+            out.write(cls.ours.key)
+        cls.milter = MilterProcess(cls.s, cls.__name__, "\n".join([
+            CONFIG, "TrustedArcSealers " + LIST, "ArcSealDomain " + SEALER,
+            "ArcSealSelector sealing", "ArcSealKeyFile " + key_file]))
+        cls.milter.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        status = cls.milter.stop()
+        if status != 0:
+            raise AssertionError("milter exited with %r:\n%s" % (status, cls.milter.log()))
+
+    def dns(self, name, timeout=5):
+        """The sealers' key records, for dkim.arc_verify (which asks with a final dot)."""
+        name = name.decode() if isinstance(name, bytes) else name
+        return self.records.get(name.rstrip("."))
+
+    def verify(self, raw):
+        cv, _, reason = dkim.arc_verify(raw, dnsfunc=self.dns)
+        return cv, reason
+
+    def delivered(self, raw, marker, ip=LIST_IP, mail_from="bounce@" + LIST):
+        code, reply = self.s.postfix.send(raw, mail_from, RCPT, xclient=xclient(ip))
+        self.assertEqual(code, 250, reply)
+        return self.s.sink.wait_for(marker)
+
+    def test_list_message_sealed_on_top_of_the_chain(self):
+        text, marker = message("Alice <alice@%s>" % AUTHOR, subject="sealed")
+        seen = ("dkim=pass header.d=%s; dmarc=pass header.from=%s" % (AUTHOR, AUTHOR)).encode()
+        raw = self.delivered(self.list.seal(as_list(self.author.sign(text)), seen), marker)
+        self.assertEqual(arc_instances(raw), [2, 1])
+        cv, reason = self.verify(raw)
+        self.assertEqual(cv, dkim.CV_Pass, reason)
+        ours = fields(raw, "ARC-Seal")[0]
+        self.assertIn("d=" + SEALER, ours)
+        self.assertIn("cv=pass", ours)
+        aar = fields(raw, "ARC-Authentication-Results")[0]
+        self.assertTrue(aar.startswith("i=2; mx.harness.test;"), aar)
+        self.assertIn("override=mailing_list", aar)
+        # The next hop seals again: the chain of three still validates.
+        again = self.next_hop.seal(raw, b"dmarc=fail header.from=" + AUTHOR.encode(), arc=b"pass")
+        self.assertEqual(arc_instances(again), [3, 2, 1])
+        cv, reason = self.verify(again)
+        self.assertEqual(cv, dkim.CV_Pass, reason)
+
+    def test_message_without_chain_gets_instance_one(self):
+        text, marker = message("Bob <bob@%s>" % SIGNER, subject="first hop")
+        raw = self.delivered(self.signer.sign(text), marker, ip="192.0.2.77",
+                             mail_from="bob@" + SIGNER)
+        self.assertEqual(arc_instances(raw), [1])
+        ours = fields(raw, "ARC-Seal")[0]
+        self.assertIn("cv=none", ours)
+        cv, reason = self.verify(raw)
+        self.assertEqual(cv, dkim.CV_Pass, reason)
+        self.milter.wait_for_log("arc_seal=\"i=1 cv=none\"")
+
+    def test_rejected_message_not_sealed(self):
+        text, _ = message("Alice <alice@%s>" % AUTHOR, subject="spoof")
+        code, reply = self.s.postfix.send(text.encode(), "spoof@" + RELAY, RCPT,
+                                          xclient=xclient(LIST_IP))
+        self.assertEqual(code, 550, reply)
 
 
 if __name__ == "__main__":

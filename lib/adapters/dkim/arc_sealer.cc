@@ -23,8 +23,11 @@ std::string_view algorithmName(DkimKeyType type)
   return type == DkimKeyType::Rsa ? "rsa-sha256" : "ed25519-sha256";
 }
 
-// "Name: " then the tags, "; " between them written as ";" CRLF TAB: the
-// relaxed canonical form is the same as with a plain SP.
+// "Name: " then the tags, "; " between them written as ";" CRLF SP: the
+// relaxed canonical form is the same as with a plain SP, and unfolded the
+// field is exactly the one-line form. (python3-dkim, which Mailman and
+// others seal and validate with, finds a set's fields by " i=N;" in their
+// raw text: a TAB there makes it miss our fields.)
 std::string composeField(std::string_view name,
                          const std::vector<std::pair<std::string_view, std::string>>& tags)
 {
@@ -32,7 +35,7 @@ std::string composeField(std::string_view name,
   field += ": ";
   for (std::size_t i = 0; i < tags.size(); ++i) {
     if (i > 0) {
-      field += ";\r\n\t";
+      field += ";\r\n ";
     }
     field.append(tags[i].first).append("=").append(tags[i].second);
   }
@@ -42,10 +45,7 @@ std::string composeField(std::string_view name,
 // `field` with its (empty) b= value filled in.
 std::string withSignature(std::string field, std::string_view signature)
 {
-  auto at = field.find("\tb=;");
-  if (at == std::string::npos) {
-    at = field.find(" b=;");
-  }
+  auto at = field.find(" b=;");
   field.insert(at + 3, encodeBase64(signature));
   return field;
 }

@@ -52,7 +52,7 @@ struct ArcSealOutcome
   std::string reason; // why not, when not sealed
   unsigned instance = 0;
   ArcResult cv = ArcResult::None;
-  // The new fields, "Name: value", folded with CRLF + TAB, without a final
+  // The new fields, "Name: value", folded with CRLF + SP, without a final
   // line break. Put them in front of the header in this order: seal first
   // (top), then the message signature, then the authentication results.
   std::string seal;

@@ -81,7 +81,7 @@ void ArcVerifier::endOfHeaders()
     return;
   }
   d_eoh = true;
-  if (!d_anyArcField || d_overflow) {
+  if (d_overflow || (!d_anyArcField && !d_settings.keepHeader)) {
     // Nothing to validate: the header is not needed any more.
     d_header = std::string();
     d_spans = {};
@@ -90,6 +90,9 @@ void ArcVerifier::endOfHeaders()
   d_fields.reserve(d_spans.size());
   for (auto [offset, length] : d_spans) {
     d_fields.push_back(std::string_view(d_header).substr(offset, length));
+  }
+  if (!d_anyArcField) {
+    return;
   }
   d_shape = checkArcChain(d_fields);
   if (d_shape.status != ArcResult::Pass) {
@@ -109,6 +112,14 @@ void ArcVerifier::endOfHeaders()
       break;
     }
   }
+}
+
+std::optional<std::vector<std::string>> ArcVerifier::headerFields() const
+{
+  if (!d_eoh || d_overflow || (!d_anyArcField && !d_settings.keepHeader)) {
+    return std::nullopt;
+  }
+  return std::vector<std::string>(d_fields.begin(), d_fields.end());
 }
 
 void ArcVerifier::body(std::string_view chunk)

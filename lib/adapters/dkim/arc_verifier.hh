@@ -54,6 +54,10 @@ struct ArcSettings
   // chain costs about 2.9 DKIM verifications without it and 3.8 with it
   // (RSA-2048, tests/bench/arc-bench). Off unless asked for.
   bool oldestPass = false;
+  // Keep the header fields after the end of the header even when the
+  // message has no ARC field, for headerFields() (the milter seals with
+  // them, lib/adapters/dkim/arc_sealer.hh). Off: such a header is dropped there.
+  bool keepHeader = false;
 };
 
 class ArcVerifier
@@ -82,6 +86,10 @@ public:
   // Call once.
   ArcValidation finish();
 
+  // The header fields in SMTP form (CRLF), top to bottom, after
+  // endOfHeaders(): kept when the message has ARC fields or keepHeader is
+  // set. nullopt when not kept or when the header exceeded the bounds.
+  std::optional<std::vector<std::string>> headerFields() const;
   // True when the header exceeded maxHeaderFields or maxHeaderBytes.
   bool headerLimitExceeded() const noexcept { return d_overflow; }
   // DNS queries made for keys (each selector and domain once per message).

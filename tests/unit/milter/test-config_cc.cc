@@ -1,11 +1,15 @@
 // test-config_cc.cc: the dmarc-milter.conf key table, parser and validator
 // (STYLE.md 8 and 9).
+#include <fstream>
 #include <set>
+#include <sys/stat.h>
 
 #include <boost/test/unit_test.hpp>
 
+#include "lib/adapters/dkim/dkim_signer.hh"
 #include "lib/core/error.hh"
 #include "milter/config.hh"
+#include "tests/unit/temp_directory.hh"
 
 using namespace dmarc;
 
@@ -174,6 +178,35 @@ BOOST_AUTO_TEST_CASE(test_Reload_KeepsNonReloadableKeys)
   BOOST_CHECK_EQUAL(merged->values.LogLevel, "debug");
   BOOST_REQUIRE_EQUAL(ignored.size(), 1u);
   BOOST_CHECK_EQUAL(ignored.front(), "Socket");
+}
+
+BOOST_AUTO_TEST_CASE(test_ArcSeal_ThreeKeysAndAUsableSecretKey)
+{
+  TempDirectory dir;
+  const std::string path = dir.path() + "/seal.pem";
+  auto writeKey = [&path](const std::string& text, mode_t mode) {
+    std::ofstream(path, std::ios::trunc) << text;
+    ::chmod(path.c_str(), mode);
+  };
+  const std::string keys =
+      "ArcSealDomain seal.example\nArcSealSelector arc\nArcSealKeyFile " + path + "\n";
+  BOOST_CHECK(!parseConfig("", "")->arcSealer);
+  checkError("ArcSealDomain seal.example\nArcSealKeyFile " + path + "\n",
+             "ArcSealSelector: ARC sealing needs ArcSealDomain, ArcSealSelector and "
+             "ArcSealKeyFile together");
+  checkError(keys, "cannot read the ARC sealing key file " + path);
+  writeKey(DkimSigningKey::generate(DkimKeyType::Ed25519).privateKeyPem, 0644);
+  checkError(keys, "refusing the ARC sealing key file " + path +
+                       ": its mode 0644 lets every "
+                       "user read it");
+  ::chmod(path.c_str(), 0600);
+  auto config = parseConfig(keys, "test.conf");
+  BOOST_CHECK(config->arcSealer);
+  checkError(keys + "ArcValidation false\n", "ARC sealing needs ArcValidation true");
+  writeKey("not a key", 0600);
+  checkError(keys, "test.conf:3: ArcSealKeyFile: " + path + ": not a PEM private key");
+  writeKey(DkimSigningKey::generate(DkimKeyType::Rsa, 768).privateKeyPem, 0600);
+  checkError(keys, "RSA keys under 1024 bits are not accepted");
 }
 
 BOOST_AUTO_TEST_CASE(test_DomainPolicy_MostSpecificWins)

@@ -3,11 +3,15 @@
 // the history store and the log replaced by fakes. The decision itself is
 // the real one (lib/core/decision.hh).
 #include <arpa/inet.h>
+#include <fstream>
 #include <netinet/in.h>
+#include <sys/stat.h>
 #include <syslog.h>
 
 #include <boost/test/unit_test.hpp>
 
+#include "lib/adapters/dkim/arc_sealer.hh"
+#include "lib/adapters/dkim/dkim_signer.hh"
 #include "lib/core/error.hh"
 #include "milter/config.hh"
 #include "milter/logger.hh"
@@ -15,6 +19,7 @@
 #include "milter/session.hh"
 #include "tests/unit/fake_resolver.hh"
 #include "tests/unit/fake_verdict_store.hh"
+#include "tests/unit/temp_directory.hh"
 
 using namespace dmarc;
 
@@ -55,6 +60,7 @@ struct FakeChecker : MessageChecker
     }
     DecisionTools tools() override { return DecisionTools{d_owner.dns}; }
     std::string dnsUsage() const override { return "fake dns"; }
+    std::optional<ArcSealInput> arcSealInput() override { return d_owner.sealInput; }
     FakeChecker& d_owner;
     Fed& d_fed;
   };
@@ -69,6 +75,7 @@ struct FakeChecker : MessageChecker
   CheckResult outcomes; // SPF and DKIM
   test::FakeResolver dns;
   bool throwAtFinish = false;
+  std::optional<ArcSealInput> sealInput; // what ARC sealing gets
   std::vector<std::unique_ptr<Fed>> fed;
   std::vector<std::string> configs; // authserv-id of the config each message had
 };
@@ -227,6 +234,75 @@ BOOST_FIXTURE_TEST_CASE(test_ArcChain_TrustedSealerLiftsAndIsStored, Fixture)
   // Without the sealer trusted, the same message is rejected.
   config = parseConfig("AuthservID mx.test\n", "t.conf");
   BOOST_CHECK(message(session, {{"From", " a@example.com"}}) == Reply::Reject);
+}
+
+// ArcSealDomain: an accepted message gets the ARC set on top (seal, message
+// signature, our Authentication-Results as the AAR); a rejected one does
+// not, nor one whose chain an earlier hop's seal marked cv=fail.
+BOOST_FIXTURE_TEST_CASE(test_ArcSeal_AcceptedOnlyAndNeverOnAFailedChain, Fixture)
+{
+  TempDirectory dir;
+  const std::string keyFile = dir.path() + "/seal.pem";
+  std::ofstream(keyFile) << DkimSigningKey::generate(DkimKeyType::Ed25519).privateKeyPem;
+  ::chmod(keyFile.c_str(), 0600);
+  config = parseConfig("AuthservID mx.test\nArcSealDomain fwd.example\nArcSealSelector arc\n"
+                       "ArcSealKeyFile " +
+                           keyFile + "\n",
+                       "t.conf");
+  const std::vector<std::string> fields{"From: a@example.com", "Subject: hi"};
+  checker.sealInput = ArcSealInput{fields, "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="};
+  Session session(services);
+  open(*this, session);
+  BOOST_CHECK(message(session, {{"From", " a@example.com"}}) == Reply::Accept);
+  BOOST_REQUIRE_EQUAL(actions.headerChanges.size(), 4u);
+  const auto& ar = actions.headerChanges[0];
+  const auto& aar = actions.headerChanges[1];
+  BOOST_CHECK_EQUAL(aar.name, "ARC-Authentication-Results");
+  BOOST_CHECK_EQUAL(aar.value, "i=1; " + ar.value);
+  BOOST_CHECK_EQUAL(actions.headerChanges[2].name, "ARC-Message-Signature");
+  const auto& seal = actions.headerChanges[3];
+  BOOST_CHECK_EQUAL(seal.name, "ARC-Seal");
+  BOOST_CHECK_EQUAL(seal.index, 0u);
+  BOOST_CHECK(seal.value.starts_with("a=ed25519-sha256;"));
+  BOOST_CHECK_NE(seal.value.find("cv=none;"), std::string::npos);
+  BOOST_CHECK_EQUAL(seal.value.find('\r'), std::string::npos);
+  auto logged = [this](std::string_view text) {
+    for (const auto& line : logger.lines()) {
+      if (line.find(text) != std::string::npos) {
+        return true;
+      }
+    }
+    return false;
+  };
+  BOOST_CHECK(logged("arc_seal=\"i=1 cv=none\""));
+
+  // A rejected message goes nowhere: no seal.
+  actions.headerChanges.clear();
+  checker.outcomes.dkim.clear();
+  BOOST_CHECK(message(session, {{"From", " a@example.com"}}) == Reply::Reject);
+  BOOST_CHECK(actions.headerChanges.empty());
+
+  // The chain's newest seal says cv=fail: delivered, not sealed again
+  // (RFC 8617 section 5.1.2).
+  ArcSealerSettings settings;
+  settings.domain = "earlier.example";
+  settings.selector = "arc";
+  settings.privateKeyPem = DkimSigningKey::generate(DkimKeyType::Ed25519).privateKeyPem;
+  auto failed = ArcSealer(settings).seal(fields, checker.sealInput->relaxedBodyHash,
+                                         ArcResult::Fail, "earlier.example; arc=fail", 1700000000);
+  BOOST_REQUIRE(failed.sealed);
+  checker.sealInput->fields.insert(checker.sealInput->fields.begin(),
+                                   {failed.seal, failed.messageSignature, failed.authResults});
+  ArcValidation arc;
+  arc.result = ArcResult::Fail;
+  arc.instances = 1;
+  checker.outcomes.arc = arc;
+  publish("v=DMARC1; p=none");
+  actions.headerChanges.clear();
+  BOOST_CHECK(message(session, {{"From", " a@example.com"}}) == Reply::Accept);
+  BOOST_REQUIRE_EQUAL(actions.headerChanges.size(), 1u);
+  BOOST_CHECK_EQUAL(actions.headerChanges[0].name, "Authentication-Results");
+  BOOST_CHECK(logged("arc_seal=\"no (an earlier hop's seal says cv=fail)\""));
 }
 
 // A message sent again in a new session (new queue id) after its answer

@@ -41,8 +41,8 @@ BOOST_AUTO_TEST_CASE(test_seal_FirstAndSecondSets)
   ArcTestHop first(resolver, "lists.example");
   ArcTestHop second(resolver, "relay.example", DkimKeyType::Ed25519);
   ArcTestMessage message = first.seal(test::plainArcTestMessage(), ArcResult::None, 12345);
-  BOOST_CHECK_EQUAL(message.fields[0].rfind("ARC-Seal: a=rsa-sha256;\r\n\tb=", 0), 0U);
-  BOOST_CHECK_NE(message.fields[0].find("cv=none;\r\n\td=lists.example;\r\n\ti=1;"),
+  BOOST_CHECK_EQUAL(message.fields[0].rfind("ARC-Seal: a=rsa-sha256;\r\n b=", 0), 0U);
+  BOOST_CHECK_NE(message.fields[0].find("cv=none;\r\n d=lists.example;\r\n i=1;"),
                  std::string::npos);
   BOOST_CHECK_NE(message.fields[0].find("t=12345"), std::string::npos);
   BOOST_CHECK_EQUAL(
