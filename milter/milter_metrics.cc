@@ -25,6 +25,7 @@ static_assert(static_cast<std::size_t>(Disposition::Tempfail) == 4);
 static_assert(static_cast<std::size_t>(OverrideReason::SampledOut) == 6);
 static_assert(static_cast<std::size_t>(SpfResult::Permerror) == 6);
 static_assert(static_cast<std::size_t>(DkimResult::Permerror) == 6);
+static_assert(static_cast<std::size_t>(ArcResult::TempError) == 3);
 
 constexpr std::array<std::string_view, 4> s_replyNames{"accept", "reject", "tempfail", "hold"};
 
@@ -123,6 +124,11 @@ void MilterMetrics::countMessage(const Verdict& verdict, MessageReply reply,
   d_endOfMessage.observe(endOfMessage);
 }
 
+void MilterMetrics::countArc(ArcResult result) noexcept
+{
+  bump(d_arc, static_cast<std::size_t>(result));
+}
+
 void MilterMetrics::countInternalError() noexcept
 {
   d_internalErrors.fetch_add(1, std::memory_order_relaxed);
@@ -165,6 +171,10 @@ void MilterMetrics::renderMessages(PrometheusText& out) const
   out.family("dmarc_milter_dkim_results_total", MetricType::Counter,
              "DKIM results, per signature (none: a message without a signature).");
   renderByEnum<DkimResult>(out, "dmarc_milter_dkim_results_total", "result", d_dkim);
+  out.family("dmarc_milter_arc_results_total", MetricType::Counter,
+             "ARC chain validation results, per message (none: no ARC set; temperror: a key "
+             "lookup failed temporarily).");
+  renderByEnum<ArcResult>(out, "dmarc_milter_arc_results_total", "result", d_arc);
   out.family("dmarc_milter_replies_total", MetricType::Counter,
              "Replies to decided messages (hold: accepted into the hold queue).");
   for (std::size_t i = 0; i < s_replyNames.size(); ++i) {

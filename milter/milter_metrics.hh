@@ -23,6 +23,7 @@
 #include <string_view>
 
 #include "lib/adapters/store/verdict_writer.hh"
+#include "lib/core/arc_result.hh"
 #include "lib/core/latency_histogram.hh"
 #include "lib/core/verdict.hh"
 
@@ -54,6 +55,8 @@ public:
   // One decided message: its verdict, the reply, the end-of-message time.
   void countMessage(const Verdict& verdict, MessageReply reply,
                     std::chrono::nanoseconds endOfMessage) noexcept;
+  // The ARC chain validation of one decided message (ArcValidation on).
+  void countArc(ArcResult result) noexcept;
   // A message that got InternalErrorAction because the filter failed.
   void countInternalError() noexcept;
   // One resolver query: answered from the small cache in front of
@@ -72,6 +75,7 @@ private:
   std::array<Counter, 7> d_overrides{};    // OverrideReason
   std::array<Counter, 7> d_spf{};          // SpfResult
   std::array<Counter, 7> d_dkim{};         // DkimResult, one per signature; None: no signature
+  std::array<Counter, 4> d_arc{};          // ArcResult
   std::array<Counter, 4> d_replies{};      // MessageReply
   Counter d_internalErrors{0};
   std::array<Counter, 2> d_dnsQueries{}; // not cached, cached

@@ -382,6 +382,9 @@ Reply Session::finishMessage(MilterActions& actions, Message& message)
   if (d_services.metrics != nullptr) {
     d_services.metrics->countMessage(decision.verdict(), metricsReply(decision),
                                      std::chrono::steady_clock::now() - started);
+    if (facts.arc) {
+      d_services.metrics->countArc(facts.arc->result);
+    }
   }
   return replyFor(decision.action);
 }

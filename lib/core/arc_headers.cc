@@ -197,7 +197,7 @@ std::optional<ArcSeal> parseArcSeal(std::string_view value, std::string* why)
     return refuse(why, "no cv= tag");
   }
   auto status = arcResultFromString(*cv);
-  if (!status || *cv != toString(*status)) {
+  if (!status || *cv != toString(*status) || *status == ArcResult::TempError) {
     return refuse(why, "cv= is not none, pass or fail");
   }
   ArcSeal seal;

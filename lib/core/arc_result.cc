@@ -14,13 +14,16 @@ std::string_view toString(ArcResult result)
     return "pass";
   case ArcResult::Fail:
     return "fail";
+  case ArcResult::TempError:
+    return "temperror";
   }
   return "fail";
 }
 
 std::optional<ArcResult> arcResultFromString(std::string_view text)
 {
-  for (ArcResult result : {ArcResult::None, ArcResult::Pass, ArcResult::Fail}) {
+  for (ArcResult result :
+       {ArcResult::None, ArcResult::Pass, ArcResult::Fail, ArcResult::TempError}) {
     if (equalsIgnoreCase(text, toString(result))) {
       return result;
     }

@@ -15,15 +15,22 @@
 namespace dmarc
 {
 // The chain validation status (RFC 8617 §4.4, the cv= values and the
-// arc= results of RFC 8617 §7.2).
+// arc= results of RFC 8617 §7.2), and TempError: a key lookup failed
+// temporarily (DNS), so the same message may validate later. RFC 8617
+// registers only none, pass and fail for arc; temperror is the meaning
+// RFC 8601 §2.7 gives that word for the other methods. It is never a cv=
+// (parseArcSeal refuses it) and never sealed (ArcSealer does not seal on
+// it), and a temporary failure never lifts a policy (decision.cc).
 enum class ArcResult
 {
   None,
   Pass,
   Fail,
+  TempError,
 };
 
 std::string_view toString(ArcResult result);
+// Any of the four names, without regard to case.
 std::optional<ArcResult> arcResultFromString(std::string_view text);
 
 // One ARC set, as far as local policy needs it: who sealed it and what its
@@ -58,9 +65,6 @@ struct ArcValidation
   std::optional<unsigned> oldestPass;
   // Why the chain failed, for logs and the Authentication-Results comment.
   std::string reason;
-  // The failure came from DNS (a key lookup that failed or timed out),
-  // not from the message: the same message may pass later.
-  bool temporary = false;
   // The sets by instance (sets[0] is i=1), when the structure holds
   // (RFC 8617 §5.2 step 3); empty otherwise.
   std::vector<ArcSetSummary> sets;

@@ -121,6 +121,34 @@ Verdict evaluateWithSite(const DecisionFacts& facts, const SitePolicy& site,
   return verdict;
 }
 
+// A chain not validated because a key lookup failed temporarily never
+// lifts. When a pass would have lifted a reject (a trusted sealer's set
+// recorded a pass), the outcome depends on that lookup: under
+// TemperrorAction tempfail the message is deferred (451, disposition
+// tempfail) rather than rejected for good; it is decided again when it
+// comes back. Otherwise the policy applies as to a failed chain.
+void deferOnArcTempError(Decision& decision, const ArcValidation& arc, const SitePolicy& site,
+                         OrgDomainFinder& finder)
+{
+  Verdict& verdict = decision.record.verdict;
+  ArcValidation validated = arc;
+  validated.result = ArcResult::Pass;
+  ArcLiftCheck check = checkArcLift(validated, verdict, site, finder);
+  if (!check.lift) {
+    decision.trace.push_back("arc: temperror, and a pass would lift nothing: " + check.why);
+    return;
+  }
+  if (verdict.applied != Disposition::Reject || !site.engine.tempfailOnTemperror) {
+    decision.trace.push_back("arc: temperror, not deferred (TemperrorAction accept, or not a "
+                             "reject): the policy applies");
+    return;
+  }
+  verdict.applied = Disposition::Tempfail;
+  decision.why = "ARC chain not validated (temporary key lookup failure); " + check.lift->comment +
+                 " would lift the policy";
+  decision.trace.push_back("arc: temperror; " + check.why + ": deferred");
+}
+
 // The message's ARC chain into the record and, when the message failed
 // DMARC and is to be rejected or quarantined, a trusted sealer's lift
 // (arc_lift.hh): disposition none, override mailing_list when the message
@@ -143,6 +171,10 @@ void applyArc(Decision& decision, const DecisionFacts& facts, const SitePolicy& 
     return;
   }
   OrgDomainFinder finder(tools.dns, site.engine.mode, tools.psl);
+  if (arc.result == ArcResult::TempError) {
+    deferOnArcTempError(decision, arc, site, finder);
+    return;
+  }
   ArcLiftCheck check = checkArcLift(arc, verdict, site, finder);
   decision.trace.push_back("arc: " + check.why + (check.lift ? ": policy lifted" : ""));
   if (!check.lift) {

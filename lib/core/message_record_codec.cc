@@ -253,7 +253,7 @@ void encodeArc(Encoder& out, const MessageRecord& record)
 
 void decodeArc(Decoder& in, MessageRecord& record)
 {
-  record.arcResult = in.enumeration<ArcResult, ArcResult::Fail>();
+  record.arcResult = in.enumeration<ArcResult, ArcResult::TempError>();
   record.arcSealers = in.strs();
   record.arcTrustedSealer = in.str();
   record.overrideComment = in.str();

@@ -8,9 +8,10 @@ deliver it when the list is one of TrustedArcSealers and reject it
 otherwise; the same through an untrusted sealer is rejected, a spoofed
 message with a forged List-Id naming a trusted list is rejected, and a
 forwarded message from a TrustedForwarders network is delivered with its
-reason in the Authentication-Results header. With ArcSealDomain the
-milter seals what it accepts: python3-dkim validates the result, also after
-one more hop. Every domain is under
+reason in the Authentication-Results header; a trusted
+list whose ARC key cannot be looked up is deferred (451), not rejected.
+With ArcSealDomain the milter seals what it accepts: python3-dkim
+validates the result, also after one more hop. Every domain is under
 arc.mt.example, which no other test uses.
 """
 
@@ -156,6 +157,50 @@ class TestPostfixArc(unittest.TestCase):
         self.assertEqual(len(ours), 1, ours)
         self.assertIn("override=trusted_forwarder", ours[0])
         self.assertIn("arc=pass (as[1].d=%s)" % RELAY, ours[0])
+
+
+class TestPostfixArcKeyTrouble(unittest.TestCase):
+    """A trusted list whose ARC key cannot be looked up (REFUSED): a pass
+    would have lifted the reject, so the message is deferred (451), never
+    delivered on the strength of a chain nobody validated. Its own milter:
+    after a REFUSED answer the milter's resolver avoids the harness's
+    server for a while, which the other classes must not inherit."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.s = hs.current()
+        allow_relay_to_rcpt_domain(cls.s.postfix)
+        cls.s.dns.add_records([
+            (AUTHOR, "TXT", "v=spf1 -all"),
+            ("_dmarc." + AUTHOR, "TXT", "v=DMARC1; p=reject"),
+        ])
+        cls.author = DkimKey(cls.s, AUTHOR, selector="trouble")
+        cls.flaky = Sealer(cls.s.dns, "flaky.arc.mt.example")
+        cls.milter = MilterProcess(cls.s, cls.__name__,
+                                   CONFIG + "\nTrustedArcSealers " + cls.flaky.domain)
+        cls.milter.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        status = cls.milter.stop()
+        if status != 0:
+            raise AssertionError("milter exited with %r:\n%s" % (status, cls.milter.log()))
+
+    def test_key_lookup_down_defers_instead_of_rejecting(self):
+        text, _ = message("Alice <alice@%s>" % AUTHOR, subject="figures")
+        seen = ("dkim=pass header.d=%s; dmarc=pass header.from=%s" % (AUTHOR, AUTHOR)).encode()
+        raw = self.flaky.seal(as_list(self.author.sign(text)), seen)
+        self.s.dns.refuse_zone("arc._domainkey." + self.flaky.domain)
+        try:
+            code, reply = self.s.postfix.send(raw, "bounce@" + LIST, RCPT,
+                                              xclient=xclient(LIST_IP))
+        finally:
+            self.s.dns.unrefuse_zone("arc._domainkey." + self.flaky.domain)
+        self.assertEqual(code, 451, reply)
+        self.milter.wait_for_log("arc=temperror")
+        line = [l for l in self.milter.log().splitlines() if "arc=temperror" in l][-1]
+        self.assertIn("disposition=tempfail", line)
+        self.assertIn("reply=tempfail", line)
 
 
 SEALER = "mx.arc.mt.example"  # the milter's own ARC sealing domain

@@ -28,7 +28,8 @@
 //   auth <user>                     (SMTP AUTH identity)
 //   header <Name>: <value>          (as the milter sees it: From, List-Id,
 //                                    Authentication-Results, counts)
-//   arc pass|fail|none [oldest-pass=N]   (the milter's ARC chain validation)
+//   arc pass|fail|temperror|none [oldest-pass=N]   (the milter's ARC chain
+//                                    validation)
 //   arc-set <sealer> <ARC-Authentication-Results payload>
 //                                   (the next instance: its ARC-Seal d= and
 //                                    what its record says, "authserv-id; ...")
@@ -383,7 +384,7 @@ private:
     ArcValidation arc;
     auto result = arcResultFromString(args.empty() ? "" : args.front());
     if (!result) {
-      throw Error("arc needs pass, fail or none");
+      throw Error("arc needs pass, fail, temperror or none");
     }
     arc.result = *result;
     for (std::size_t i = 1; i < args.size(); ++i) {

@@ -75,6 +75,12 @@ ArcSealOutcome ArcSealer::seal(const std::vector<std::string>& fields,
                                std::string_view authResultsPayload, std::time_t now) const
 {
   ArcSealOutcome outcome;
+  if (chain == ArcResult::TempError) {
+    // Neither pass nor fail is known: a cv=fail would end the chain for
+    // every later hop because of this site's DNS (RFC 8617 §5.1.2).
+    outcome.reason = "the chain could not be validated (temporary key lookup failure)";
+    return outcome;
+  }
   std::vector<std::string> wire;
   wire.reserve(fields.size() + 2);
   for (const auto& field : fields) {

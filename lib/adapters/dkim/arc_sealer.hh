@@ -73,8 +73,9 @@ public:
   // validating the message's incoming chain (ArcVerifier); it becomes the
   // new seal's cv=. authResultsPayload: our Authentication-Results value
   // (authserv-id; results), without the field name. now: t=.
-  // Not sealed when the chain already has 50 sets (RFC 8617 §4.2.1) or an
-  // earlier hop's seal says cv=fail (the chain ended there).
+  // Not sealed when the chain already has 50 sets (RFC 8617 §4.2.1), an
+  // earlier hop's seal says cv=fail (the chain ended there), or chain is
+  // TempError (no cv= is known).
   ArcSealOutcome seal(const std::vector<std::string>& fields, std::string_view relaxedBodyHash,
                       ArcResult chain, std::string_view authResultsPayload, std::time_t now) const;
 

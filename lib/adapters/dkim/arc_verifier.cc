@@ -252,9 +252,8 @@ ArcValidation ArcVerifier::finish()
   }
   result.sets = summarizeArcSets(d_shape.sets);
   auto fail = [&result](std::string what, const CheckOutcome& outcome) {
-    result.result = ArcResult::Fail;
+    result.result = outcome.temporary ? ArcResult::TempError : ArcResult::Fail;
     result.reason = std::move(what) + ": " + outcome.reason;
-    result.temporary = outcome.temporary;
     return result;
   };
   const std::size_t newest = d_shape.sets.size() - 1;

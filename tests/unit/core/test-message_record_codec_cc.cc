@@ -122,7 +122,7 @@ BOOST_AUTO_TEST_CASE(test_Decode_Version1RecordNeverCarriesArcFacts)
 BOOST_AUTO_TEST_CASE(test_Encode_RoundTripsArcFacts)
 {
   auto record = sampleMessageRecord();
-  for (auto result : {ArcResult::None, ArcResult::Pass, ArcResult::Fail}) {
+  for (auto result : {ArcResult::None, ArcResult::Pass, ArcResult::Fail, ArcResult::TempError}) {
     record.arcResult = result;
     auto decoded = decodeMessageRecord(encodeMessageRecord(record));
     BOOST_REQUIRE(decoded);
@@ -139,8 +139,8 @@ BOOST_AUTO_TEST_CASE(test_Encode_RoundTripsArcFacts)
     resultOffset -= 4 + sealer.size();
   }
   resultOffset -= 1;
-  BOOST_REQUIRE_EQUAL(int(bytes[resultOffset]), int(ArcResult::Fail));
-  bytes[resultOffset] = 3;
+  BOOST_REQUIRE_EQUAL(int(bytes[resultOffset]), int(ArcResult::TempError));
+  bytes[resultOffset] = 4;
   BOOST_CHECK(!decodeMessageRecord(bytes));
 }
 

@@ -49,6 +49,9 @@ BOOST_AUTO_TEST_CASE(test_CountMessage_MovesItsSeries)
   metrics.countMessage(verdict, MessageReply::Accept, std::chrono::milliseconds(3));
   metrics.countMessage(Verdict{}, MessageReply::Hold, std::chrono::seconds(20));
   metrics.countInternalError();
+  metrics.countArc(ArcResult::TempError);
+  metrics.countArc(ArcResult::Pass);
+  metrics.countArc(ArcResult::Pass);
   auto page = metrics.render(MilterGauges{});
   BOOST_CHECK_EQUAL(
       valueOf(page, "dmarc_milter_messages_total{dmarc=\"fail\",disposition=\"none\"}"), "1");
@@ -58,6 +61,9 @@ BOOST_AUTO_TEST_CASE(test_CountMessage_MovesItsSeries)
   BOOST_CHECK_EQUAL(valueOf(page, "dmarc_milter_spf_results_total{result=\"softfail\"}"), "1");
   BOOST_CHECK_EQUAL(valueOf(page, "dmarc_milter_dkim_results_total{result=\"fail\"}"), "2");
   BOOST_CHECK_EQUAL(valueOf(page, "dmarc_milter_dkim_results_total{result=\"none\"}"), "1");
+  BOOST_CHECK_EQUAL(valueOf(page, "dmarc_milter_arc_results_total{result=\"temperror\"}"), "1");
+  BOOST_CHECK_EQUAL(valueOf(page, "dmarc_milter_arc_results_total{result=\"pass\"}"), "2");
+  BOOST_CHECK_EQUAL(valueOf(page, "dmarc_milter_arc_results_total{result=\"fail\"}"), "0");
   BOOST_CHECK_EQUAL(valueOf(page, "dmarc_milter_replies_total{reply=\"hold\"}"), "1");
   BOOST_CHECK_EQUAL(valueOf(page, "dmarc_milter_internal_errors_total"), "1");
   BOOST_CHECK_EQUAL(
