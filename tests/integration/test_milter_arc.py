@@ -8,7 +8,7 @@ deliver it when the list is one of TrustedArcSealers and reject it
 otherwise; the same through an untrusted sealer is rejected, a spoofed
 message with a forged List-Id naming a trusted list is rejected, and a
 forwarded message from a TrustedForwarders network is delivered with its
-reason in the Authentication-Results header; a trusted
+reason in the Authentication-Results header and the history; a trusted
 list whose ARC key cannot be looked up is deferred (451), not rejected.
 With ArcSealDomain the milter seals what it accepts: python3-dkim
 validates the result, also after one more hop. Every domain is under
@@ -24,7 +24,7 @@ import dkim
 
 from harness import services as hs
 from integration.milter_support import (DkimKey, MilterProcess, auth_results, headers_of,
-                                        message)
+                                        message, milter_history_database)
 from integration.test_milter_postfix import RCPT, allow_relay_to_rcpt_domain, xclient
 
 AUTHOR = "author.arc.mt.example"
@@ -33,6 +33,8 @@ RELAY = "relay.arc.mt.example"
 LIST_ID = "dev.lists.arc.mt.example"
 LIST_IP = "198.51.100.30"  # listed by no SPF record
 FORWARDER_IP = "192.0.2.200"  # in TrustedForwarders
+DB = "milterarc"
+ROLE = "milterarc_mx"
 CONFIG = "\n".join([
     "TrustedMailingLists %s" % LIST_ID,
     "TrustedForwarders %s/32" % FORWARDER_IP,
@@ -86,7 +88,10 @@ class TestPostfixArc(unittest.TestCase):
         cls.author = DkimKey(cls.s, AUTHOR)
         cls.list = Sealer(cls.s.dns, LIST)
         cls.relay = Sealer(cls.s.dns, RELAY)
-        cls.milter = MilterProcess(cls.s, cls.__name__, CONFIG + "\nTrustedArcSealers " + LIST)
+        milter_history_database(DB, ROLE)
+        cls.database = "\nDatabase %s" % cls.s.postgres.dsn(DB, ROLE)
+        cls.milter = MilterProcess(cls.s, cls.__name__,
+                                   CONFIG + cls.database + "\nTrustedArcSealers " + LIST)
         cls.milter.start()
 
     @classmethod
@@ -96,8 +101,21 @@ class TestPostfixArc(unittest.TestCase):
             raise AssertionError("milter exited with %r:\n%s" % (status, cls.milter.log()))
 
     def trust(self, sealers):
-        self.milter.write_config(CONFIG + "\nTrustedArcSealers " + sealers)
+        self.milter.write_config(CONFIG + self.database + "\nTrustedArcSealers " + sealers)
         self.milter.reload()
+
+    def stored(self, reply):
+        """The history row of the message the reply names: its override and ARC columns."""
+        where = "queue_id = '%s'" % reply.split()[-1]
+        hs.wait_until(lambda: self.s.postgres.psql("SELECT count(*) FROM verdict WHERE " + where,
+                                                   dbname=DB) == "1", 60, "the verdict row")
+        row = self.s.postgres.psql(
+            "SELECT dmarc_result, disposition_applied, array_to_string(override_reasons, ','), "
+            "array_to_string(override_comments, ','), arc_result, "
+            "array_to_string(arc_sealers, ','), arc_trusted_sealer, override_comment "
+            "FROM verdict WHERE " + where, dbname=DB)
+        return dict(zip(["dmarc", "disposition", "reasons", "comments", "arc", "sealers",
+                         "trusted_sealer", "comment"], row.split("|")))
 
     def listed(self, sealer):
         """The author's signed message, through a list that seals with `sealer`."""
@@ -157,6 +175,27 @@ class TestPostfixArc(unittest.TestCase):
         self.assertEqual(len(ours), 1, ours)
         self.assertIn("override=trusted_forwarder", ours[0])
         self.assertIn("arc=pass (as[1].d=%s)" % RELAY, ours[0])
+        # The history says why: the forwarder's network, not an ARC lift
+        # (its sealer is not trusted), with the chain it carried.
+        row = self.stored(reply)
+        self.assertEqual(row["dmarc"], "fail", row)
+        self.assertEqual(row["disposition"], "none", row)
+        self.assertEqual(row["reasons"], "trusted_forwarder", row)
+        self.assertEqual(row["arc"], "pass", row)
+        self.assertEqual(row["sealers"], RELAY, row)
+        self.assertEqual(row["trusted_sealer"], "", row)
+        self.assertEqual(row["comment"], "", row)
+
+    def test_list_through_trusted_sealer_lifted_in_history(self):
+        raw, _ = self.listed(self.list)
+        code, reply = self.send(raw)
+        self.assertEqual(code, 250, reply)
+        row = self.stored(reply)
+        self.assertEqual(row["reasons"], "mailing_list", row)
+        self.assertEqual(row["arc"], "pass", row)
+        self.assertEqual(row["trusted_sealer"], LIST, row)
+        self.assertEqual(row["comment"], "arc=pass as[1].d=%s" % LIST, row)
+        self.assertEqual(row["comments"], "arc=pass as[1].d=%s" % LIST, row)
 
 
 class TestPostfixArcKeyTrouble(unittest.TestCase):
