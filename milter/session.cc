@@ -11,8 +11,8 @@
 #include <algorithm>
 #include <syslog.h>
 
-#include "lib/adapters/dkim/arc_sealer.hh"
 #include "lib/adapters/cpu_gate.hh"
+#include "lib/adapters/dkim/arc_sealer.hh"
 #include "lib/adapters/dkim/dkim_crypto.hh"
 #include "lib/core/ascii_text.hh"
 #include "lib/core/error.hh"

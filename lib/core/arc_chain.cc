@@ -39,94 +39,79 @@ std::string instanceText(unsigned instance)
 {
   return "i=" + std::to_string(instance);
 }
-} // namespace
 
-ArcChainShape checkArcChain(const std::vector<std::string_view>& fields)
+// Step 1: the ARC fields of the header, parsed, by instance. Only
+// instances up to the limit are kept, so a hostile i=999999999 costs
+// nothing.
+struct CollectedFields
 {
-  ArcChainShape shape;
-  // Indexed by instance; only instances up to the limit are kept, so a
-  // hostile i=999999999 costs nothing.
-  std::vector<PendingSet> pending(g_maxArcInstance + 1);
-  std::string firstError;
+  std::vector<PendingSet> pending = std::vector<PendingSet>(g_maxArcInstance + 1);
+  unsigned highestInstance = 0;
   bool any = false;
-  bool duplicate = false;
-  std::string duplicateText;
+  std::string firstError;    // the first field that does not parse
+  std::string duplicateText; // the first instance with two fields of a kind
+};
+
+// A parsed field into its instance's slot. Returns its instance, 0 when it
+// did not parse; `seen`: the slot had a field already.
+template <class Field>
+unsigned keep(std::optional<Field> parsed, std::vector<PendingSet>& pending,
+              std::optional<Field> PendingSet::*slot, std::size_t PendingSet::*where,
+              std::size_t index, bool& seen)
+{
+  if (!parsed) {
+    return 0;
+  }
+  const unsigned instance = parsed->instance;
+  if (instance <= g_maxArcInstance) {
+    PendingSet& set = pending[instance];
+    seen = (set.*slot).has_value();
+    set.*slot = std::move(parsed);
+    set.*where = index;
+  }
+  return instance;
+}
+
+CollectedFields collectArcFields(const std::vector<std::string_view>& fields)
+{
+  CollectedFields out;
   for (std::size_t index = 0; index < fields.size(); ++index) {
     auto kind = arcFieldKind(headerFieldName(fields[index]));
     if (!kind) {
       continue;
     }
-    any = true;
+    out.any = true;
     std::string_view value = fieldValue(fields[index]);
     std::string why;
-    unsigned instance = 0;
     bool seen = false;
-    switch (*kind) {
-    case ArcFieldKind::Seal:
-      if (auto seal = parseArcSeal(value, &why)) {
-        instance = seal->instance;
-        if (instance <= g_maxArcInstance) {
-          seen = pending[instance].seal.has_value();
-          pending[instance].seal = std::move(seal);
-          pending[instance].sealField = index;
-        }
-      }
-      break;
-    case ArcFieldKind::MessageSignature:
-      if (auto signature = parseArcMessageSignature(value, &why)) {
-        instance = signature->instance;
-        if (instance <= g_maxArcInstance) {
-          seen = pending[instance].signature.has_value();
-          pending[instance].signature = std::move(signature);
-          pending[instance].signatureField = index;
-        }
-      }
-      break;
-    case ArcFieldKind::AuthResults:
-      if (auto authResults = parseArcAuthResults(value, &why)) {
-        instance = authResults->instance;
-        if (instance <= g_maxArcInstance) {
-          seen = pending[instance].authResults.has_value();
-          pending[instance].authResults = std::move(authResults);
-          pending[instance].authResultsField = index;
-        }
-      }
-      break;
-    }
+    unsigned instance =
+        *kind == ArcFieldKind::Seal ? keep(parseArcSeal(value, &why), out.pending,
+                                           &PendingSet::seal, &PendingSet::sealField, index, seen)
+        : *kind == ArcFieldKind::MessageSignature
+            ? keep(parseArcMessageSignature(value, &why), out.pending, &PendingSet::signature,
+                   &PendingSet::signatureField, index, seen)
+            : keep(parseArcAuthResults(value, &why), out.pending, &PendingSet::authResults,
+                   &PendingSet::authResultsField, index, seen);
     if (instance == 0) {
-      if (firstError.empty()) {
-        firstError = std::string(toString(*kind)) + ": " + why;
+      if (out.firstError.empty()) {
+        out.firstError = std::string(toString(*kind)) + ": " + why;
       }
       continue;
     }
-    shape.highestInstance = std::max(shape.highestInstance, instance);
-    if (seen && !duplicate) {
-      duplicate = true;
-      duplicateText =
+    out.highestInstance = std::max(out.highestInstance, instance);
+    if (seen && out.duplicateText.empty()) {
+      out.duplicateText =
           "more than one " + std::string(toString(*kind)) + " with " + instanceText(instance);
     }
   }
-  if (!any) {
-    return shape; // step 1: no ARC sets, cv=none
-  }
-  if (shape.highestInstance > g_maxArcInstance) {
-    shape.highestInstance = g_maxArcInstance;
-    return failed(std::move(shape), "more than " + std::to_string(g_maxArcInstance) +
-                                        " ARC sets (RFC 8617 §5.2 step 1)");
-  }
-  if (!firstError.empty()) {
-    return failed(std::move(shape), firstError);
-  }
+  return out;
+}
+
+// Step 3: every instance 1..N has exactly its three fields, cv=none on the
+// first seal and cv=pass above it.
+ArcChainShape checkSets(ArcChainShape shape, std::vector<PendingSet>& pending)
+{
   const unsigned newest = shape.highestInstance;
-  // Step 2: the newest seal says the chain already failed.
-  if (pending[newest].seal && pending[newest].seal->cv == ArcResult::Fail) {
-    shape.terminated = true;
-    return failed(std::move(shape), "ARC-Seal " + instanceText(newest) + " says cv=fail");
-  }
-  // Step 3: structure.
-  if (duplicate) {
-    return failed(std::move(shape), duplicateText);
-  }
   for (unsigned instance = 1; instance <= newest; ++instance) {
     PendingSet& set = pending[instance];
     if (!set.seal && !set.signature && !set.authResults) {
@@ -153,6 +138,36 @@ ArcChainShape checkArcChain(const std::vector<std::string_view>& fields)
   }
   shape.status = ArcResult::Pass;
   return shape;
+}
+} // namespace
+
+ArcChainShape checkArcChain(const std::vector<std::string_view>& fields)
+{
+  ArcChainShape shape;
+  CollectedFields collected = collectArcFields(fields);
+  if (!collected.any) {
+    return shape; // step 1: no ARC sets, cv=none
+  }
+  shape.highestInstance = collected.highestInstance;
+  if (shape.highestInstance > g_maxArcInstance) {
+    shape.highestInstance = g_maxArcInstance;
+    return failed(std::move(shape), "more than " + std::to_string(g_maxArcInstance) +
+                                        " ARC sets (RFC 8617 §5.2 step 1)");
+  }
+  if (!collected.firstError.empty()) {
+    return failed(std::move(shape), collected.firstError);
+  }
+  const unsigned newest = shape.highestInstance;
+  // Step 2: the newest seal says the chain already failed.
+  const auto& newestSeal = collected.pending[newest].seal;
+  if (newestSeal && newestSeal->cv == ArcResult::Fail) {
+    shape.terminated = true;
+    return failed(std::move(shape), "ARC-Seal " + instanceText(newest) + " says cv=fail");
+  }
+  if (!collected.duplicateText.empty()) {
+    return failed(std::move(shape), collected.duplicateText);
+  }
+  return checkSets(std::move(shape), collected.pending);
 }
 
 std::vector<ArcSetSummary> summarizeArcSets(const std::vector<ArcSetFields>& sets)

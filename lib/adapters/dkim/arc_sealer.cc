@@ -49,6 +49,36 @@ std::string withSignature(std::string field, std::string_view signature)
   field.insert(at + 3, encodeBase64(signature));
   return field;
 }
+
+// The new seal's cv= (what the caller's validation found, unless the sets
+// in the header say otherwise: a chain with sets is never "none"), or why
+// the message is not sealed (outcome.reason).
+ArcSealOutcome sealability(const ArcChainShape& shape, ArcResult chain)
+{
+  ArcSealOutcome outcome;
+  if (chain == ArcResult::TempError) {
+    // Neither pass nor fail is known: a cv=fail would end the chain for
+    // every later hop because of this site's DNS (RFC 8617 §5.1.2).
+    outcome.reason = "the chain could not be validated (temporary key lookup failure)";
+    return outcome;
+  }
+  outcome.cv = chain;
+  if (shape.highestInstance > 0 && (chain == ArcResult::None || shape.status != ArcResult::Pass)) {
+    outcome.cv = ArcResult::Fail;
+  }
+  if (shape.highestInstance == 0 && outcome.cv == ArcResult::Pass) {
+    outcome.cv = ArcResult::Fail;
+  }
+  if (shape.terminated) {
+    // RFC 8617 §5.1.2: a chain marked cv=fail is not sealed again.
+    outcome.reason = "an earlier hop's seal says cv=fail";
+  } else if (shape.highestInstance >= g_maxArcInstance) {
+    outcome.reason = "the chain has " + std::to_string(g_maxArcInstance) + " sets already";
+  } else {
+    outcome.instance = shape.highestInstance + 1;
+  }
+  return outcome;
+}
 } // namespace
 
 ArcSealer::ArcSealer(ArcSealerSettings settings) : d_settings(std::move(settings))
@@ -74,13 +104,6 @@ ArcSealOutcome ArcSealer::seal(const std::vector<std::string>& fields,
                                std::string_view relaxedBodyHash, ArcResult chain,
                                std::string_view authResultsPayload, std::time_t now) const
 {
-  ArcSealOutcome outcome;
-  if (chain == ArcResult::TempError) {
-    // Neither pass nor fail is known: a cv=fail would end the chain for
-    // every later hop because of this site's DNS (RFC 8617 §5.1.2).
-    outcome.reason = "the chain could not be validated (temporary key lookup failure)";
-    return outcome;
-  }
   std::vector<std::string> wire;
   wire.reserve(fields.size() + 2);
   for (const auto& field : fields) {
@@ -88,38 +111,35 @@ ArcSealOutcome ArcSealer::seal(const std::vector<std::string>& fields,
   }
   std::vector<std::string_view> views(wire.begin(), wire.end());
   ArcChainShape shape = checkArcChain(views);
-  // The new seal's cv=: what the caller's validation found, unless the
-  // sets in the header say otherwise (a chain with sets is never "none").
-  outcome.cv = chain;
-  if (shape.highestInstance > 0 && (chain == ArcResult::None || shape.status != ArcResult::Pass)) {
-    outcome.cv = ArcResult::Fail;
-  }
-  if (shape.highestInstance == 0 && outcome.cv == ArcResult::Pass) {
-    outcome.cv = ArcResult::Fail;
-  }
-  if (shape.terminated) {
-    // RFC 8617 §5.1.2: a chain marked cv=fail is not sealed again.
-    outcome.reason = "an earlier hop's seal says cv=fail";
+  ArcSealOutcome outcome = sealability(shape, chain);
+  if (outcome.instance == 0) {
     return outcome;
   }
-  if (shape.highestInstance >= g_maxArcInstance) {
-    outcome.reason = "the chain has " + std::to_string(g_maxArcInstance) + " sets already";
-    return outcome;
-  }
-  outcome.instance = shape.highestInstance + 1;
   const std::string instance = std::to_string(outcome.instance);
   const std::string timestamp = std::to_string(static_cast<long long>(now));
-
   outcome.authResults =
       "ARC-Authentication-Results: i=" + instance + "; " + withCrlf(trimSpace(authResultsPayload));
-
   // The ARC-Message-Signature, over the message with the new AAR on top
   // (it selects the bottom-most of its name when h= names it).
+  views.insert(views.begin(), outcome.authResults);
+  outcome.messageSignature = messageSignature(views, relaxedBodyHash, instance, timestamp);
+  outcome.seal = sealField(outcome, shape, wire, timestamp);
+  outcome.sealed = true;
+  return outcome;
+}
+
+std::string ArcSealer::messageSignature(const std::vector<std::string_view>& fields,
+                                        std::string_view relaxedBodyHash,
+                                        const std::string& instance,
+                                        const std::string& timestamp) const
+{
   std::string signedHeaders;
+  std::vector<std::string_view> names;
   for (const auto& name : d_settings.signedHeaders) {
     signedHeaders += (signedHeaders.empty() ? "" : ":") + toLowerAscii(name);
+    names.push_back(name);
   }
-  std::string messageSignature =
+  std::string field =
       composeField("ARC-Message-Signature", {{"a", std::string(algorithmName(d_type))},
                                              {"b", ""},
                                              {"bh", std::string(relaxedBodyHash)},
@@ -129,29 +149,28 @@ ArcSealOutcome ArcSealer::seal(const std::vector<std::string>& fields,
                                              {"i", instance},
                                              {"s", d_settings.selector},
                                              {"t", timestamp}});
-  views.insert(views.begin(), outcome.authResults);
-  std::vector<std::string_view> names;
-  for (const auto& name : d_settings.signedHeaders) {
-    names.push_back(name);
-  }
   std::string data;
-  for (std::size_t index : selectSignedFields(views, names)) {
-    appendCanonicalField(data, DkimCanon::Relaxed, views[index]);
+  for (std::size_t index : selectSignedFields(fields, names)) {
+    appendCanonicalField(data, DkimCanon::Relaxed, fields[index]);
   }
-  appendCanonicalField(data, DkimCanon::Relaxed, messageSignature, false);
-  outcome.messageSignature =
-      withSignature(std::move(messageSignature), signDkimData(d_key.get(), d_type, data));
+  appendCanonicalField(data, DkimCanon::Relaxed, field, false);
+  return withSignature(std::move(field), signDkimData(d_key.get(), d_type, data));
+}
 
-  // The ARC-Seal over the sets before it (none when the chain failed,
-  // RFC 8617 §5.1.2) and the new one.
+// The ARC-Seal over the sets before it (none when the chain failed,
+// RFC 8617 §5.1.2) and the new one.
+std::string ArcSealer::sealField(const ArcSealOutcome& outcome, const ArcChainShape& shape,
+                                 const std::vector<std::string>& wire,
+                                 const std::string& timestamp) const
+{
   std::string seal = composeField("ARC-Seal", {{"a", std::string(algorithmName(d_type))},
                                                {"b", ""},
                                                {"cv", std::string(toString(outcome.cv))},
                                                {"d", d_settings.domain},
-                                               {"i", instance},
+                                               {"i", std::to_string(outcome.instance)},
                                                {"s", d_settings.selector},
                                                {"t", timestamp}});
-  data.clear();
+  std::string data;
   if (outcome.cv != ArcResult::Fail) {
     for (const auto& set : shape.sets) {
       for (std::size_t index : {set.authResultsField, set.signatureField, set.sealField}) {
@@ -162,8 +181,6 @@ ArcSealOutcome ArcSealer::seal(const std::vector<std::string>& fields,
   appendCanonicalField(data, DkimCanon::Relaxed, outcome.authResults);
   appendCanonicalField(data, DkimCanon::Relaxed, outcome.messageSignature);
   appendCanonicalField(data, DkimCanon::Relaxed, seal, false);
-  outcome.seal = withSignature(std::move(seal), signDkimData(d_key.get(), d_type, data));
-  outcome.sealed = true;
-  return outcome;
+  return withSignature(std::move(seal), signDkimData(d_key.get(), d_type, data));
 }
 } // namespace dmarc

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "lib/adapters/c_handles.hh"
+#include "lib/core/arc_chain.hh"
 #include "lib/core/arc_result.hh"
 #include "lib/core/dkim_key_record.hh"
 
@@ -80,6 +81,14 @@ public:
                       ArcResult chain, std::string_view authResultsPayload, std::time_t now) const;
 
 private:
+  // The signed ARC-Message-Signature over fields (the new AAR on top).
+  std::string messageSignature(const std::vector<std::string_view>& fields,
+                               std::string_view relaxedBodyHash, const std::string& instance,
+                               const std::string& timestamp) const;
+  // The signed ARC-Seal of the new set (outcome's AAR and AMS).
+  std::string sealField(const ArcSealOutcome& outcome, const ArcChainShape& shape,
+                        const std::vector<std::string>& wire, const std::string& timestamp) const;
+
   ArcSealerSettings d_settings;
   EvpPkeyPtr d_key;
   DkimKeyType d_type = DkimKeyType::Rsa;
