@@ -13,5 +13,6 @@ dist_sql_DATA = \
 	sql/0008_failure_reports.sql \
 	sql/0009_posture_checks.sql \
 	sql/0010_overview_sums.sql \
+	sql/0011_verdict_partitions.sql \
 	sql/0012_arc_temperror.sql
 EXTRA_DIST += sql/README

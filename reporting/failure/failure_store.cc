@@ -19,7 +19,11 @@ constexpr const char* s_claimSql =
     " coalesce(v.policy_fo, '0'), v.org_domain, v.disposition_applied::text,"
     " v.spf_domain, v.spf_scope::text, v.spf_result::text,"
     " v.dkim_domains, v.dkim_selectors, v.dkim_results::text[], v.mail_from_domain"
-    " FROM failure_sample s JOIN verdict v USING (message_key)"
+    // Through verdict_key, whose received_at names the verdict's day
+    // partition (sql/0011_verdict_partitions.sql): one partition is read,
+    // not one index probe in each.
+    " FROM failure_sample s JOIN verdict_key k USING (message_key)"
+    " JOIN verdict v ON v.message_key = k.message_key AND v.received_at = k.received_at"
     " WHERE s.message_key = $1::uuid AND s.state = 'pending'"
     " FOR UPDATE OF s SKIP LOCKED";
 
