@@ -1,6 +1,7 @@
 // cmd_db.hh: `dmarc-reports db upgrade|version`, the schema migrations of
-// sql/ (see sql/README). Trusts the command line, the migration files and
-// the database; runs as the database owner.
+// sql/ (see sql/README), run as the database owner, and `db partitions`,
+// the verdict table's coming days, run daily as a member of dmarc_reports.
+// Trusts the command line, the migration files and the database.
 #pragma once
 
 namespace dmarc

@@ -19,7 +19,9 @@ reporting_dmarc_reports_SOURCES = \
 	reporting/command_line.cc \
 	reporting/command_line.hh \
 	reporting/main.cc \
-	reporting/subcommand.hh
+	reporting/subcommand.hh \
+	reporting/verdict_partitions.cc \
+	reporting/verdict_partitions.hh
 reporting_dmarc_reports_CPPFLAGS = $(AM_CPPFLAGS) $(DM_ADAPTER_CFLAGS)
 
 # What the jobs share: report names, rua URIs, the run lock, text arrays.

@@ -25,9 +25,11 @@ namespace
 {
 // To add a subcommand: include its header above and add one line here.
 constexpr dmarc::Subcommand s_subcommands[] = {
-    {"db", "db upgrade|version: apply the schema migrations / show the schema version",
+    {"db",
+     "db upgrade|version|partitions: apply the schema migrations / show the schema version / "
+     "create the coming days' verdict partitions",
      &dmarc::dbCommand},
-    {"expire", "delete stored verdicts older than --max-age days, in batches",
+    {"expire", "drop the stored verdicts of the days older than --max-age days",
      &dmarc::expireCommand},
     {"send", "build the aggregate reports of an interval and mail them (rua)", &dmarc::sendCommand},
     {"send-failures", "mail the failure reports (ruf) of stored failure samples, within caps",
