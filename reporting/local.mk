@@ -44,11 +44,11 @@ reporting_libreporting_a_SOURCES = \
 DM_REPORTS_LIBS = reporting/overview/liboverview.a reporting/failure/libfailure.a \
 	reporting/aggregate/libaggregate.a reporting/ingest/libingest.a \
 	reporting/check/libcheck.a reporting/transport/libtransport.a \
-	reporting/libreporting.a $(LIBARCHIVE_LIBS)
+	reporting/libreporting.a $(LIBARCHIVE_LIBS) $(GMIME_LIBS)
 reporting_dmarc_reports_LDADD = $(DM_REPORTS_LIBS) $(DM_LIBS)
 
-# Flags of the libraries the ingestion parsers use (libarchive, JSON).
-DM_INGEST_CFLAGS = $(DM_ADAPTER_CFLAGS) $(LIBARCHIVE_CFLAGS) $(NLOHMANN_JSON_CFLAGS)
+# Flags of the libraries the ingestion parsers use (libarchive, JSON, GMime).
+DM_INGEST_CFLAGS = $(DM_ADAPTER_CFLAGS) $(LIBARCHIVE_CFLAGS) $(NLOHMANN_JSON_CFLAGS) $(GMIME_CFLAGS)
 
 # The unit tests of every folder, in one runner; each folder adds its own.
 check_PROGRAMS += tests/unit/test-reporting

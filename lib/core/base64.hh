@@ -13,7 +13,7 @@ namespace dmarc
 {
 // The decoded bytes of `text`, ignoring SP, HTAB, CR and LF; nullopt when
 // it is not base64. (MIME bodies are decoded leniently, as RFC 2045 §6.8
-// asks, by reporting/mime_walk's decodeBase64.)
+// asks, by GMime in reporting/ingest/mime_walk.)
 std::optional<std::string> decodeStrictBase64(std::string_view text);
 // The base64 text of `bytes`, with padding, unbroken.
 std::string encodeBase64(std::string_view bytes);

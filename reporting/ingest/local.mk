@@ -4,7 +4,7 @@
 #
 # The ingestion code is a convenience library so that the dmarc-reports
 # program, the unit tests and the fuzz targets link the same objects.
-DM_INGEST_LIBS = reporting/ingest/libingest.a $(DM_LIBS) $(LIBARCHIVE_LIBS)
+DM_INGEST_LIBS = reporting/ingest/libingest.a $(DM_LIBS) $(LIBARCHIVE_LIBS) $(GMIME_LIBS)
 
 noinst_LIBRARIES += reporting/ingest/libingest.a
 reporting_ingest_libingest_a_CPPFLAGS = $(AM_CPPFLAGS) $(DM_INGEST_CFLAGS)

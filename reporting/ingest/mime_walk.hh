@@ -1,16 +1,17 @@
 // mime_walk.hh: a bounded walk over one RFC 5322 / MIME message (RFC 2045,
 // 2046, 2231) that yields its leaf parts, decoded, with their media types and
 // file names. Used by `dmarc-reports ingest` to find report attachments.
+// GMime parses the message and undoes the transfer encodings; this adapter
+// puts our bounds on what it found and copies out the leaves.
 //
 // Trusts nothing: the message comes from any sender on the Internet. Every
 // step is bounded (header size and count, nesting depth, number of parts,
 // total decoded bytes) and over a bound the walk stops with an error rather
-// than guessing. It never throws for bad input. It decodes base64 and
-// quoted-printable; it does not interpret charsets (reports are bytes).
+// than guessing. It never throws for bad input. It does not interpret
+// charsets (reports are bytes); file names are given in UTF-8.
 #pragma once
 
 #include <cstddef>
-#include <map>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -31,17 +32,6 @@ struct MimeLimits
   // Sum of all decoded leaf bodies; a report attachment is far smaller.
   std::size_t maxDecodedBytes = 64U * 1024U * 1024U;
 };
-
-// A parsed Content-Type or Content-Disposition value: the lower-cased token
-// ("multipart/mixed", "attachment") and its parameters (names lower-cased,
-// values unquoted, RFC 2231 extended values decoded).
-struct MimeHeaderValue
-{
-  std::string value;
-  std::map<std::string, std::string> params;
-};
-
-MimeHeaderValue parseMimeHeaderValue(std::string_view field);
 
 struct MimeHeaders
 {
@@ -67,8 +57,4 @@ struct MimeWalkResult
 };
 
 MimeWalkResult walkMime(std::string_view message, const MimeLimits& limits = {});
-
-// Transfer decodings, lenient with line breaks and stray characters.
-std::string decodeBase64(std::string_view text);
-std::string decodeQuotedPrintable(std::string_view text);
 } // namespace dmarc

@@ -1,5 +1,6 @@
-// test-mime_walk_cc.cc: unit tests of reporting/ingest/mime_walk.cc on the report
-// e-mails in the shared samples and on hostile structures.
+// test-mime_walk_cc.cc: unit tests of reporting/ingest/mime_walk.cc, the bounds and
+// leaves it takes from GMime, on the report e-mails in the shared samples
+// and on hostile structures.
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -103,22 +104,57 @@ BOOST_AUTO_TEST_CASE(test_walkMime_HeaderFlood)
   BOOST_CHECK(!walkMime(message).ok);
 }
 
-BOOST_AUTO_TEST_CASE(test_parseMimeHeaderValue_Rfc2231AndQuotes)
+BOOST_AUTO_TEST_CASE(test_walkMime_Rfc2231FileNames)
 {
-  const auto value =
-      parseMimeHeaderValue("attachment; filename*=UTF-8''r%C3%A9port.xml.gz; size=\"12\\\"3\"");
-  BOOST_CHECK_EQUAL(value.value, "attachment");
-  BOOST_CHECK_EQUAL(value.params.at("filename"), "r\xc3\xa9port.xml.gz");
-  BOOST_CHECK_EQUAL(value.params.at("size"), "12\"3");
-  const auto split = parseMimeHeaderValue("application/gzip; name*0=\"a!b\"; name*1=\".xml.gz\"");
-  BOOST_CHECK_EQUAL(split.params.at("name"), "a!b.xml.gz");
+  // An extended file name in Content-Disposition, and a Content-Type name
+  // split in sections: both joined and percent-decoded.
+  const auto result =
+      walkMime("Content-Type: multipart/mixed; boundary=b\n\n"
+               "--b\nContent-Type: application/gzip\n"
+               "Content-Disposition: attachment; filename*=UTF-8''r%C3%A9port.xml.gz\n"
+               "\nx\n"
+               "--b\nContent-Type: application/gzip; name*0=\"a!b\"; name*1=\".xml.gz\"\n"
+               "\ny\n--b--\n");
+  BOOST_REQUIRE_MESSAGE(result.ok, "got error " << result.error);
+  BOOST_REQUIRE_EQUAL(result.leaves.size(), 2U);
+  BOOST_CHECK_EQUAL(result.leaves[0].filename, "r\xc3\xa9port.xml.gz");
+  BOOST_CHECK_EQUAL(result.leaves[1].filename, "a!b.xml.gz");
 }
 
-BOOST_AUTO_TEST_CASE(test_decode_Base64AndQuotedPrintable)
+BOOST_AUTO_TEST_CASE(test_walkMime_TransferEncodingsUndone)
 {
-  BOOST_CHECK_EQUAL(decodeBase64("aGVs\r\nbG8=\n"), "hello");
-  BOOST_CHECK_EQUAL(decodeBase64("!!!"), "");
-  BOOST_CHECK_EQUAL(decodeQuotedPrintable("a=3Db=\nc=\r\nd="), "a=bcd=");
+  // base64 with line breaks, quoted-printable with soft breaks: the leaves
+  // hold the decoded bytes; an unknown type's name is lower-cased.
+  const auto result = walkMime("Content-Type: multipart/mixed; boundary=b\r\n\r\n"
+                               "--b\r\nContent-Type: Application/GZIP\r\n"
+                               "Content-Transfer-Encoding: base64\r\n\r\naGVs\r\nbG8=\r\n"
+                               "--b\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"
+                               "a=3Db=\r\nc\r\n--b--\r\n");
+  BOOST_REQUIRE_MESSAGE(result.ok, "got error " << result.error);
+  BOOST_REQUIRE_EQUAL(result.leaves.size(), 2U);
+  BOOST_CHECK_EQUAL(result.leaves[0].mediaType, "application/gzip");
+  BOOST_CHECK_EQUAL(result.leaves[0].body, "hello");
+  BOOST_CHECK_EQUAL(result.leaves[1].mediaType, "text/plain");
+  BOOST_CHECK_EQUAL(result.leaves[1].body, "a=bc");
+}
+
+BOOST_AUTO_TEST_CASE(test_walkMime_DecodedBytesBounded)
+{
+  MimeLimits limits;
+  limits.maxDecodedBytes = 10;
+  const auto result = walkMime("Content-Type: text/plain\n\n0123456789abcdef\n", limits);
+  BOOST_CHECK_MESSAGE(!result.ok, "got ok, want a size error");
+  BOOST_CHECK_MESSAGE(result.error.find("decoded parts larger") != std::string::npos,
+                      "got error " << result.error);
+}
+
+BOOST_AUTO_TEST_CASE(test_walkMime_FoldedHeaderUnfolded)
+{
+  // Unfolding removes the line break only (RFC 5322 §2.2.3); values are trimmed.
+  const auto result = walkMime("Subject: a\r\n  b\r\nTLS-Report-Domain:  ours.example \r\n\r\nx");
+  BOOST_REQUIRE_MESSAGE(result.ok, "got error " << result.error);
+  BOOST_CHECK_EQUAL(result.headers.get("subject"), "a  b");
+  BOOST_CHECK_EQUAL(result.headers.get("TLS-Report-Domain"), "ours.example");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
