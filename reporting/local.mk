@@ -44,7 +44,7 @@ reporting_libreporting_a_SOURCES = \
 DM_REPORTS_LIBS = reporting/overview/liboverview.a reporting/failure/libfailure.a \
 	reporting/aggregate/libaggregate.a reporting/ingest/libingest.a \
 	reporting/check/libcheck.a reporting/transport/libtransport.a \
-	reporting/libreporting.a $(LIBARCHIVE_LIBS) $(GMIME_LIBS)
+	reporting/libreporting.a $(LIBARCHIVE_LIBS) $(GMIME_LIBS) $(LIBCURL_LIBS)
 reporting_dmarc_reports_LDADD = $(DM_REPORTS_LIBS) $(DM_LIBS)
 
 # Flags of the libraries the ingestion parsers use (libarchive, JSON, GMime).

@@ -219,7 +219,7 @@ int checkCommand(int argc, char** argv)
   try {
     UnboundResolver resolver(o.dns);
     const PslPublicSuffixList psl(o.pslFile);
-    OpenSslHttpsFetcher fetcher(o.tls);
+    CurlHttpsFetcher fetcher(o.tls);
     OpenSslStarttlsProber prober(o.tls, o.helo);
     PostureChecker checker(resolver, psl, fetcher, prober, o.posture);
     Finding::Level worst = Finding::Level::Ok;

@@ -1,5 +1,5 @@
-// tls_probe.cc: the MTA-STS policy fetch and the MX STARTTLS probe, on the
-// shared TLS and HTTPS client (tls_client, https_client); see tls_probe.hh.
+// tls_probe.cc: the MTA-STS policy fetch, on the HTTPS client
+// (https_client), and the MX STARTTLS probe, on tls_client; see tls_probe.hh.
 #include "reporting/check/tls_probe.hh"
 
 #include <array>
@@ -88,8 +88,8 @@ struct PlainSmtp
 };
 } // namespace
 
-HttpsFetchResult OpenSslHttpsFetcher::get(const TlsEndpoint& endpoint, std::string_view path,
-                                          std::size_t maxBody)
+HttpsFetchResult CurlHttpsFetcher::get(const TlsEndpoint& endpoint, std::string_view path,
+                                       std::size_t maxBody)
 {
   HttpsFetchResult result;
   HttpsRequest request;

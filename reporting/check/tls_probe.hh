@@ -1,14 +1,17 @@
 // tls_probe.hh: the two TLS conversations `dmarc-reports check` has with
 // the outside: fetching the MTA-STS policy over HTTPS (RFC 8461 §3.3) and
 // trying STARTTLS on each MX (RFC 3207, RFC 8461 §4.2). Interfaces, so that
-// the posture checks can be tested with fakes; OpenSSL implementations.
+// the posture checks can be tested with fakes; the fetch is made by the
+// HTTPS client (libcurl), the probe on OpenSSL.
 //
 // Trusts: the CA file (or the system store) and the caller's addresses,
 // which come from our DnsResolver. Does not trust the servers: every read
 // is bounded in bytes and time, the certificate is checked for the name we
 // asked for (no partial wildcards), HTTP redirects are never followed and
 // only status 200 is a policy. TLS 1.2 is the minimum (RFC 8461 §7.2).
-// The TLS and HTTP code is the shared client of tls_client and https_client.
+// The probe stays our own SMTP dialogue: it must say at which step an MX
+// fails (greeting, EHLO, STARTTLS offered, data injected after the 220,
+// handshake, certificate), where libcurl gives one error for the session.
 #pragma once
 
 #include <cstddef>
@@ -59,10 +62,10 @@ public:
   virtual StarttlsResult probe(const TlsEndpoint& endpoint) = 0;
 };
 
-class OpenSslHttpsFetcher : public HttpsFetcher
+class CurlHttpsFetcher : public HttpsFetcher
 {
 public:
-  explicit OpenSslHttpsFetcher(TlsProbeOptions options) : d_options(std::move(options)) {}
+  explicit CurlHttpsFetcher(TlsProbeOptions options) : d_options(std::move(options)) {}
   HttpsFetchResult get(const TlsEndpoint& endpoint, std::string_view path,
                        std::size_t maxBody) override;
 

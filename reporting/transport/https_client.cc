@@ -1,13 +1,15 @@
-// https_client.cc: one HTTP/1.1 exchange over a verified TLS connection;
-// see https_client.hh.
+// https_client.cc: one HTTP/1.1 exchange over a verified TLS connection,
+// made by libcurl; see https_client.hh.
 #include "reporting/transport/https_client.hh"
 
 #include <algorithm>
 #include <array>
-#include <cctype>
-#include <optional>
+#include <string_view>
+
+#include <openssl/x509.h>
 
 #include "lib/core/ascii_text.hh"
+#include "reporting/transport/curl_easy.hh"
 
 namespace dmarc
 {
@@ -17,181 +19,95 @@ namespace
 // under 16 KiB for any server we talk to (a static policy file, a report
 // collector's reply). Anything longer is refused, not buffered.
 constexpr std::size_t s_maxHttpHeader = 16U * 1024U;
-// Room for the chunk-size lines of a chunked body of maxBody bytes.
-constexpr std::size_t s_chunkOverhead = 4096;
-// Body bytes written per TLS record batch.
-constexpr std::size_t s_bodyChunk = 64U * 1024U;
 
-// RFC 9112 §7.1 chunked body, decoded into out (at most maxBody bytes).
-// NeedMore while the last chunk and the trailer section have not arrived.
-HttpParse dechunk(std::string_view body, std::string& out, std::size_t maxBody, bool& tooLarge)
+// What the callbacks share with the exchange: the response being filled,
+// its bounds, and the request body being streamed.
+struct Transfer
 {
-  out.clear();
-  while (true) {
-    const auto lineEnd = body.find("\r\n");
-    if (lineEnd == std::string_view::npos) {
-      return HttpParse::NeedMore;
-    }
-    std::size_t size = 0;
-    std::size_t i = 0;
-    for (; i < lineEnd && hexDigitValue(body[i]) >= 0; ++i) {
-      if (size > maxBody) {
-        tooLarge = true;
-        return HttpParse::Bad;
-      }
-      size = size * 16 + static_cast<std::size_t>(hexDigitValue(body[i]));
-    }
-    if (i == 0) {
-      return HttpParse::Bad;
-    }
-    body.remove_prefix(lineEnd + 2);
-    if (size == 0) {
-      // Trailer fields (ignored), then an empty line.
-      while (true) {
-        const auto end = body.find("\r\n");
-        if (end == std::string_view::npos) {
-          return HttpParse::NeedMore;
-        }
-        if (end == 0) {
-          return HttpParse::Done;
-        }
-        body.remove_prefix(end + 2);
-      }
-    }
-    if (out.size() + size > maxBody) {
-      tooLarge = true;
-      return HttpParse::Bad;
-    }
-    if (body.size() < size + 2) {
-      return HttpParse::NeedMore;
-    }
-    if (body.substr(size, 2) != "\r\n") {
-      return HttpParse::Bad;
-    }
-    out.append(body.substr(0, size));
-    body.remove_prefix(size + 2);
-  }
-}
-
-// What the response header says about its body.
-struct Head
-{
-  std::size_t bodyStart = 0;
-  std::optional<std::uint64_t> contentLength;
-  bool chunked = false;
+  HttpsResponse& response;
+  std::size_t maxBody;
+  std::size_t headerBytes = 0;
+  bool headerTooLarge = false;
+  std::istream* body = nullptr;
+  std::uint64_t bodyLeft = 0;
+  bool bodyEndedEarly = false;
 };
 
-// Parses the final response header of `data` (interim 1xx responses are
-// skipped); NeedMore until the header ends.
-HttpParse parseHead(std::string_view data, HttpsResponse& response, Head& head, std::string& error)
+// One header line of a response. A status line starts a new response
+// (after an interim 1xx one), so the fields kept are the final response's.
+std::size_t keepHeader(std::string_view line, Transfer& transfer)
 {
-  std::size_t start = 0;
-  while (true) {
-    const auto headerEnd = data.find("\r\n\r\n", start);
-    if (headerEnd == std::string_view::npos) {
-      if (data.size() - start > s_maxHttpHeader) {
-        error = "oversized HTTP response header";
-        return HttpParse::Bad;
-      }
-      return HttpParse::NeedMore;
+  if (line.substr(0, 5) == "HTTP/") {
+    transfer.headerBytes = 0;
+    transfer.response.contentType.clear();
+    transfer.response.location.clear();
+  }
+  transfer.headerBytes += line.size();
+  if (transfer.headerBytes > s_maxHttpHeader) {
+    transfer.headerTooLarge = true;
+    return 0; // ends the transfer
+  }
+  const auto colon = line.find(':');
+  if (colon != std::string_view::npos) {
+    const std::string name = toLowerAscii(line.substr(0, colon));
+    const std::string_view value = trimSpace(line.substr(colon + 1));
+    if (name == "content-type") {
+      transfer.response.contentType = toLowerAscii(value.substr(0, 200));
+    } else if (name == "location") {
+      transfer.response.location = std::string(value.substr(0, 500));
     }
-    if (headerEnd - start > s_maxHttpHeader) {
-      error = "oversized HTTP response header";
-      return HttpParse::Bad;
-    }
-    const std::string_view header = data.substr(start, headerEnd - start);
-    // Status line: HTTP/1.x NNN reason
-    const auto space = header.find(' ');
-    if (header.substr(0, 5) != "HTTP/" || space == std::string_view::npos ||
-        header.size() < space + 4 ||
-        std::isdigit(static_cast<unsigned char>(header[space + 1])) == 0 ||
-        std::isdigit(static_cast<unsigned char>(header[space + 2])) == 0 ||
-        std::isdigit(static_cast<unsigned char>(header[space + 3])) == 0) {
-      error = "malformed HTTP status line";
-      return HttpParse::Bad;
-    }
-    const int status = (header[space + 1] - '0') * 100 + (header[space + 2] - '0') * 10 +
-                       (header[space + 3] - '0');
-    if (status >= 100 && status < 200) {
-      start = headerEnd + 4; // 100 Continue and the like: the final response follows
-      continue;
-    }
-    response.status = status;
-    head = {};
-    head.bodyStart = headerEnd + 4;
-    std::size_t pos = header.find("\r\n");
-    while (pos != std::string_view::npos) {
-      const auto next = header.find("\r\n", pos + 2);
-      const std::string_view line =
-          header.substr(pos + 2, next == std::string_view::npos ? next : next - pos - 2);
-      pos = next;
-      const auto colon = line.find(':');
-      if (colon == std::string_view::npos) {
-        continue;
-      }
-      const std::string name = toLowerAscii(line.substr(0, colon));
-      std::string_view value = line.substr(colon + 1);
-      while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) {
-        value.remove_prefix(1);
-      }
-      while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) {
-        value.remove_suffix(1);
-      }
-      if (name == "content-type") {
-        response.contentType = toLowerAscii(value.substr(0, 200));
-      } else if (name == "location") {
-        response.location = std::string(value.substr(0, 500));
-      } else if (name == "transfer-encoding" &&
-                 toLowerAscii(value).find("chunked") != std::string::npos) {
-        head.chunked = true;
-      } else if (name == "content-length") {
-        std::uint64_t length = 0;
-        bool digits = !value.empty() && value.size() <= 18;
-        for (const char c : value) {
-          digits = digits && c >= '0' && c <= '9';
-          length = length * 10 + static_cast<std::uint64_t>(c - '0');
-        }
-        if (!digits || (head.contentLength && *head.contentLength != length)) {
-          error = "malformed Content-Length";
-          return HttpParse::Bad;
-        }
-        head.contentLength = length;
-      }
-    }
-    return HttpParse::Done;
+  }
+  return line.size();
+}
+
+// libcurl's callbacks: no exception may leave them; one that would ends
+// the transfer instead (returning less than was given).
+std::size_t onHeader(char* data, std::size_t size, std::size_t count, void* user)
+{
+  try {
+    return keepHeader(std::string_view(data, size * count), *static_cast<Transfer*>(user));
+  } catch (...) {
+    return 0;
   }
 }
 
-// Whether the body after the header has fully arrived; fills response.body.
-HttpParse bodyProgress(std::string_view data, const Head& head, std::size_t maxBody,
-                       HttpsResponse& response)
+std::size_t onBody(char* data, std::size_t size, std::size_t count, void* user)
 {
-  const std::string_view body = data.substr(head.bodyStart);
-  if (response.status == 204 || response.status == 304) {
-    response.body.clear();
-    return HttpParse::Done;
+  auto& transfer = *static_cast<Transfer*>(user);
+  const std::size_t bytes = size * count;
+  if (transfer.response.body.size() + bytes > transfer.maxBody) {
+    transfer.response.bodyTooLarge = true;
+    return 0; // ends the transfer
   }
-  if (head.chunked) {
-    return dechunk(body, response.body, maxBody, response.bodyTooLarge);
+  try {
+    transfer.response.body.append(data, bytes);
+  } catch (...) {
+    return 0;
   }
-  if (head.contentLength) {
-    if (*head.contentLength > maxBody) {
-      response.bodyTooLarge = true;
-      return HttpParse::Bad;
-    }
-    if (body.size() < *head.contentLength) {
-      return HttpParse::NeedMore;
-    }
-    response.body = std::string(body.substr(0, *head.contentLength));
-    return HttpParse::Done;
+  return bytes;
+}
+
+std::size_t onRequestBody(char* buffer, std::size_t size, std::size_t count, void* user)
+{
+  auto& transfer = *static_cast<Transfer*>(user);
+  const auto want = static_cast<std::streamsize>(
+      std::min<std::uint64_t>(transfer.bodyLeft, static_cast<std::uint64_t>(size * count)));
+  if (want == 0) {
+    return 0;
   }
-  // Delimited by the end of the connection (RFC 9112 §6.3 item 8).
-  if (body.size() > maxBody) {
-    response.bodyTooLarge = true;
-    return HttpParse::Bad;
+  std::streamsize got = 0;
+  try {
+    transfer.body->read(buffer, want);
+    got = transfer.body->gcount();
+  } catch (...) {
+    got = 0;
   }
-  response.body = std::string(body);
-  return HttpParse::NeedMore;
+  if (got <= 0) {
+    transfer.bodyEndedEarly = true;
+    return CURL_READFUNC_ABORT;
+  }
+  transfer.bodyLeft -= static_cast<std::uint64_t>(got);
+  return static_cast<std::size_t>(got);
 }
 
 bool safeFieldText(std::string_view text)
@@ -216,12 +132,103 @@ bool safeTarget(std::string_view target)
 bool safeRequest(const TlsEndpoint& endpoint, const HttpsRequest& request)
 {
   bool safe = safeTarget(request.target) && safeFieldText(request.method) &&
-              safeFieldText(endpoint.host) && request.method.find(' ') == std::string::npos;
+              safeFieldText(endpoint.host) && request.method.find(' ') == std::string::npos &&
+              endpoint.host.find_first_of("/:@[]") == std::string::npos;
   for (const auto& [name, value] : request.headers) {
     safe = safe && !name.empty() && name.find(':') == std::string::npos &&
            name.find(' ') == std::string::npos && safeFieldText(name) && safeFieldText(value);
   }
   return safe;
+}
+
+// The request's method and body: GET, a POST of the body stream (or of
+// nothing, with Content-Length 0), or another method without a body.
+void setMethod(CURL* curl, const HttpsRequest& request, Transfer& transfer)
+{
+  if (request.method == "GET") {
+    curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
+    return;
+  }
+  if (request.method == "POST") {
+    curl_easy_setopt(curl, CURLOPT_POST, 1L);
+    if (request.body == nullptr) {
+      curl_easy_setopt(curl, CURLOPT_POSTFIELDS, "");
+      curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t{0});
+      return;
+    }
+    transfer.body = request.body;
+    transfer.bodyLeft = request.bodyLength;
+    curl_easy_setopt(curl, CURLOPT_READFUNCTION, &onRequestBody);
+    curl_easy_setopt(curl, CURLOPT_READDATA, &transfer);
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
+                     static_cast<curl_off_t>(request.bodyLength));
+    return;
+  }
+  curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+}
+
+// The header lines we add: the caller's, Connection: close (one request per
+// connection), and an empty Expect so that a body is sent without waiting
+// for a 100 Continue the server may never send.
+std::vector<std::string> headerLines(const HttpsRequest& request)
+{
+  std::vector<std::string> lines{"Connection: close", "Expect:"};
+  for (const auto& [name, value] : request.headers) {
+    lines.push_back(name + ": " + value);
+  }
+  return lines;
+}
+
+// Why the exchange ended without a whole response, in the words the
+// callers log and store.
+std::string failureText(CURL* curl, CURLcode code, const char* detail, const TlsEndpoint& endpoint,
+                        const TlsClientOptions& options, const Transfer& transfer,
+                        std::size_t maxBody)
+{
+  if (transfer.response.bodyTooLarge) {
+    return "response body larger than " + std::to_string(maxBody) + " bytes";
+  }
+  if (transfer.headerTooLarge) {
+    return "oversized HTTP response header";
+  }
+  if (transfer.bodyEndedEarly) {
+    return "the request body ended early";
+  }
+  if (code == CURLE_OPERATION_TIMEDOUT) {
+    curl_off_t secured = 0;
+    curl_easy_getinfo(curl, CURLINFO_APPCONNECT_TIME_T, &secured);
+    if (secured == 0) {
+      return "connection or TLS handshake with " + endpoint.host + " timed out";
+    }
+    return "timed out after " + std::to_string(options.timeout.count()) + " ms";
+  }
+  if (code == CURLE_PEER_FAILED_VERIFICATION) {
+    long verify = X509_V_OK;
+    curl_easy_getinfo(curl, CURLINFO_SSL_VERIFYRESULT, &verify);
+    const std::string why = verify != X509_V_OK ? X509_verify_cert_error_string(verify) : detail;
+    return "certificate of " + endpoint.host + " not valid: " + why;
+  }
+  return *detail != '\0' ? std::string(detail) : std::string(curl_easy_strerror(code));
+}
+
+// The handle's connection settings: our addresses for the host, TLS 1.2
+// or later verified against the CA file or the system's store, the limits.
+void setConnection(CURL* curl, const TlsEndpoint& endpoint, const TlsClientOptions& options,
+                   const HttpsRequest& request, curl_slist* resolve)
+{
+  const std::string url =
+      "https://" + endpoint.host + ":" + std::to_string(endpoint.port) + request.target;
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl, CURLOPT_RESOLVE, resolve);
+  curl_easy_setopt(curl, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
+  curl_easy_setopt(curl, CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
+  if (!options.caFile.empty()) {
+    curl_easy_setopt(curl, CURLOPT_CAINFO, options.caFile.c_str());
+  }
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
+                   static_cast<long>(std::min(options.connectTimeout, options.timeout).count()));
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(options.timeout.count()));
+  curl_easy_setopt(curl, CURLOPT_USERAGENT, "dmarc-reports");
 }
 } // namespace
 
@@ -230,132 +237,50 @@ std::string httpsHostField(const TlsEndpoint& endpoint)
   return endpoint.port == 443 ? endpoint.host : endpoint.host + ":" + std::to_string(endpoint.port);
 }
 
-namespace
-{
-// The request line and header section; one request per connection, and a
-// Content-Length whenever there is a body or the method expects one.
-std::string requestHead(const TlsEndpoint& endpoint, const HttpsRequest& request)
-{
-  std::string head = request.method + " " + request.target +
-                     " HTTP/1.1\r\nHost: " + httpsHostField(endpoint) +
-                     "\r\nUser-Agent: dmarc-reports\r\nConnection: close\r\n";
-  for (const auto& [name, value] : request.headers) {
-    head += name + ": " + value + "\r\n";
-  }
-  if (request.body != nullptr || request.method == "POST" || request.method == "PUT") {
-    head += "Content-Length: " + std::to_string(request.body != nullptr ? request.bodyLength : 0) +
-            "\r\n";
-  }
-  head += "\r\n";
-  return head;
-}
-} // namespace
-
 HttpsResponse httpsExchange(const TlsEndpoint& endpoint, const TlsClientOptions& options,
                             const HttpsRequest& request, std::size_t maxBody)
 {
   HttpsResponse response;
-  const auto start = TlsClock::now();
-  const auto deadline = start + options.timeout;
-  const auto connectDeadline = std::min(deadline, start + options.connectTimeout);
-
   if (!safeRequest(endpoint, request)) {
     response.error = "refusing to send a request with unsafe characters";
     return response;
   }
+  if (endpoint.addresses.empty()) {
+    response.error = "no address for " + endpoint.host;
+    return response;
+  }
+  const CurlPtr curl = newCurlHandle("https");
+  const CurlListPtr resolve =
+      curlList({curlResolveEntry(endpoint.host, endpoint.port, endpoint.addresses)});
+  const CurlListPtr headers = curlList(headerLines(request));
+  if (!curl || !resolve || !headers) {
+    response.error = "cannot set up libcurl";
+    return response;
+  }
+  Transfer transfer{response, maxBody};
+  std::array<char, CURL_ERROR_SIZE> detail{};
+  setConnection(curl.get(), endpoint, options, request, resolve.get());
+  setMethod(curl.get(), request, transfer);
+  curl_easy_setopt(curl.get(), CURLOPT_HTTPHEADER, headers.get());
+  curl_easy_setopt(curl.get(), CURLOPT_ERRORBUFFER, detail.data());
+  curl_easy_setopt(curl.get(), CURLOPT_HEADERFUNCTION, &onHeader);
+  curl_easy_setopt(curl.get(), CURLOPT_HEADERDATA, &transfer);
+  curl_easy_setopt(curl.get(), CURLOPT_WRITEFUNCTION, &onBody);
+  curl_easy_setopt(curl.get(), CURLOPT_WRITEDATA, &transfer);
 
-  const SslCtxPtr context = makeTlsContext(options, response.error);
-  if (!context) {
-    return response;
-  }
-  const FileDescriptor fd = connectTcp(endpoint, connectDeadline, response.error);
-  if (!fd.valid()) {
-    return response;
-  }
-  TlsStream tls;
-  if (!tls.start(context.get(), fd.get(), endpoint.host, connectDeadline, response.error)) {
-    return response;
-  }
-  tls.setDeadline(deadline);
-  if (const std::string invalid = tls.verifyError(); !invalid.empty()) {
-    // Nothing is sent over a connection we would not trust.
-    response.certificateRejected = true;
-    response.error = "certificate of " + endpoint.host + " not valid: " + invalid;
-    return response;
-  }
-
-  bool sent = tls.write(requestHead(endpoint, request));
-  if (sent && request.body != nullptr) {
-    std::string chunk(s_bodyChunk, '\0');
-    std::uint64_t left = request.bodyLength;
-    while (sent && left > 0) {
-      const auto want = static_cast<std::streamsize>(std::min<std::uint64_t>(left, chunk.size()));
-      request.body->read(chunk.data(), want);
-      const std::streamsize got = request.body->gcount();
-      if (got <= 0) {
-        response.error = "the request body ended early";
-        return response;
-      }
-      sent = tls.write(std::string_view(chunk.data(), static_cast<std::size_t>(got)));
-      left -= static_cast<std::uint64_t>(got);
-    }
-  }
-  // A server may answer (413, 503...) and close before taking the whole
-  // body: whatever it said is read and judged below.
-  const std::string sendError =
-      sent ? std::string()
-           : (remainingMs(deadline) == 0 ? "timed out sending the request"
-                                         : "sending the request failed: " + tls.failure());
-
-  std::string data;
-  const std::size_t limit = s_maxHttpHeader + maxBody + s_chunkOverhead;
-  HttpParse state = HttpParse::NeedMore;
-  while (true) {
-    const bool more = data.size() < limit && tls.read(data, limit - data.size());
-    // The peer closed the connection (not our deadline, not our limit).
-    const bool closed = !more && data.size() < limit && remainingMs(deadline) > 0;
-    state = parseHttpResponse(data, maxBody, closed, response);
-    if (state != HttpParse::NeedMore || !more) {
-      break;
-    }
-  }
-  if (state != HttpParse::NeedMore) {
-    return response;
-  }
-  if (remainingMs(deadline) == 0) {
-    response.error = "timed out after " + std::to_string(options.timeout.count()) + " ms";
-  } else if (!sendError.empty() && response.status == 0) {
-    response.error = sendError;
-  } else {
-    response.error = data.empty() ? "no HTTP response" : "incomplete HTTP response";
-  }
-  return response;
-}
-
-HttpParse parseHttpResponse(std::string_view data, std::size_t maxBody, bool closed,
-                            HttpsResponse& response)
-{
-  response.complete = false;
-  response.bodyTooLarge = false;
-  Head head;
-  std::string error;
-  const HttpParse headState = parseHead(data, response, head, error);
-  if (headState != HttpParse::Done) {
-    response.error = error;
-    return headState;
-  }
-  HttpParse bodyState = bodyProgress(data, head, maxBody, response);
-  if (bodyState == HttpParse::NeedMore && closed && !head.chunked && !head.contentLength) {
-    bodyState = HttpParse::Done; // the end of the connection ended the body
-  }
-  if (bodyState == HttpParse::Done) {
+  const CURLcode code = curl_easy_perform(curl.get());
+  long status = 0;
+  curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &status);
+  // A server may answer (413, 503...) before taking the whole body: its
+  // status is kept and judged by the caller.
+  response.status = static_cast<int>(status);
+  if (code == CURLE_OK) {
     response.complete = true;
-    response.error.clear();
-  } else if (bodyState == HttpParse::Bad) {
-    response.error = response.bodyTooLarge
-                         ? "response body larger than " + std::to_string(maxBody) + " bytes"
-                         : "malformed chunked body";
+    return response;
   }
-  return bodyState;
+  response.certificateRejected = code == CURLE_PEER_FAILED_VERIFICATION;
+  response.error =
+      failureText(curl.get(), code, detail.data(), endpoint, options, transfer, maxBody);
+  return response;
 }
 } // namespace dmarc

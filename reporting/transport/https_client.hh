@@ -1,7 +1,8 @@
 // https_client.hh: one HTTP/1.1 request over TLS (RFC 9110, RFC 9112), the
 // single HTTPS client of dmarc-reports: `check` fetches MTA-STS policies
 // with it (tls_probe, RFC 8461 §3.3) and `send` POSTs reports to https rua
-// destinations with it (https_poster).
+// destinations with it (https_poster). libcurl speaks HTTP and TLS; this
+// adapter gives it our addresses, our limits and our refusals.
 //
 // Trusts the caller's endpoint (addresses from our DnsResolver) and request
 // (method, target and header values are checked anyway: nothing with a
@@ -15,7 +16,6 @@
 #include <cstdint>
 #include <istream>
 #include <string>
-#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -43,20 +43,6 @@ struct HttpsResponse
   bool certificateRejected = false; // nothing was sent: the server's certificate is not valid
   std::string error; // connection, certificate, HTTP or size problem; "" when complete
 };
-
-enum class HttpParse
-{
-  NeedMore, // the response has not fully arrived
-  Done,     // complete: status, fields and body are in the response
-  Bad,      // malformed or over a bound: error says which
-};
-
-// Parses everything received so far of one response (interim 1xx responses
-// skipped), at most maxBody bytes of body; `closed`: the server has closed
-// the connection, which ends a body without length (RFC 9112 §6.3).
-// Pure: used by httpsExchange after every read, and by the unit tests.
-HttpParse parseHttpResponse(std::string_view data, std::size_t maxBody, bool closed,
-                            HttpsResponse& response);
 
 // Sends `request` to the endpoint and reads the response, at most maxBody
 // bytes of body. `options.connectTimeout` bounds TCP connect and TLS

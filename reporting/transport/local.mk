@@ -1,11 +1,13 @@
 # reporting/transport/local.mk: how the senders deliver: SMTP (mailer and its
-# options), HTTPS (client and report poster), TLS, the host's identity in
+# options), HTTPS (client and report poster), both on libcurl, TLS, the host's identity in
 # messages, and the byte sink reports are written into. Included by
 # Makefile.am.
 noinst_LIBRARIES += reporting/transport/libtransport.a
-reporting_transport_libtransport_a_CPPFLAGS = $(AM_CPPFLAGS) $(DM_ADAPTER_CFLAGS)
+reporting_transport_libtransport_a_CPPFLAGS = $(AM_CPPFLAGS) $(DM_ADAPTER_CFLAGS) $(LIBCURL_CFLAGS)
 reporting_transport_libtransport_a_SOURCES = \
 	reporting/transport/byte_sink.hh \
+	reporting/transport/curl_easy.cc \
+	reporting/transport/curl_easy.hh \
 	reporting/transport/host_identity.cc \
 	reporting/transport/host_identity.hh \
 	reporting/transport/https_client.cc \

@@ -150,7 +150,7 @@ BOOST_AUTO_TEST_CASE(test_Exchange_SilentServerTimesOut)
   const auto took = std::chrono::steady_clock::now() - start;
   BOOST_CHECK(!response.complete);
   BOOST_CHECK_EQUAL(response.status, 0);
-  BOOST_CHECK_EQUAL(response.error, "TLS handshake timed out");
+  BOOST_CHECK_EQUAL(response.error, "connection or TLS handshake with r.example timed out");
   BOOST_CHECK_LT(std::chrono::duration_cast<std::chrono::milliseconds>(took).count(), 4000);
 }
 
