@@ -1,7 +1,7 @@
 // mailer.cc: delivery through the local MTA's sendmail command or an SMTP
-// relay with STARTTLS and AUTH PLAIN (OpenSSL, through the shared TLS client
-// of reporting/tls_client). No shell is involved; no exception leaves a C
-// callback (there are none here: OpenSSL is called synchronously).
+// relay with STARTTLS and AUTH PLAIN, spoken by libcurl. No shell is
+// involved; no exception leaves a C callback (libcurl's callbacks catch
+// everything and end the transfer instead).
 #include "reporting/transport/mailer.hh"
 
 #include <algorithm>
@@ -10,30 +10,23 @@
 #include <cstring>
 #include <fcntl.h>
 #include <fstream>
-#include <netdb.h>
-#include <optional>
 #include <sstream>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <sysexits.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-
 #include "lib/adapters/c_handles.hh"
 #include "lib/core/error.hh"
-#include "reporting/transport/tls_client.hh"
+#include "reporting/transport/curl_easy.hh"
 
 namespace dmarc
 {
 namespace
 {
-using AddrInfoPtr = CHandle<addrinfo, &freeaddrinfo>;
-
-// Relay replies: RFC 5321 §4.5.3.1.5 allows 512 octets per reply line;
-// 4 KiB and 100 lines leave room for chatty servers and stop hostile ones.
-constexpr std::size_t s_maxReplyLine = 4096;
-constexpr int s_maxReplyLines = 100;
+// The relay's last reply as kept for the log (RFC 5321 §4.5.3.1.5 allows
+// 512 octets per reply line; a few lines are plenty).
+constexpr std::size_t s_maxReplyText = 2048;
 
 std::string printable(std::string_view text)
 {
@@ -74,117 +67,88 @@ bool writeAll(int fd, const char* data, std::size_t size)
   return true;
 }
 
-// A connection to the relay: plain socket first, TLS after STARTTLS. The
-// socket is blocking with SO_RCVTIMEO/SO_SNDTIMEO; each TLS operation also
-// gets the same per-operation time limit as its deadline.
-class SmtpChannel
+// What the SMTP callbacks share with the delivery: the message file, read
+// with LF turned into CRLF (libcurl adds the dot-stuffing and the final
+// dot), and the relay's last reply, kept for the log.
+struct SmtpTransfer
 {
-public:
-  SmtpChannel(FileDescriptor fd, std::chrono::seconds timeout)
-      : d_fd(std::move(fd)), d_timeout(timeout)
-  {}
-
-  // Throws when the handshake fails, or when `verify` and the relay's
-  // certificate is not valid for `host` (then nothing is sent over it).
-  void startTls(SSL_CTX* ctx, const std::string& host, bool verify)
-  {
-    auto tls = std::make_unique<TlsStream>();
-    std::string error;
-    if (!tls->start(ctx, d_fd.get(), host, TlsClock::now() + d_timeout, error)) {
-      throw Error(error);
-    }
-    if (verify) {
-      if (const std::string invalid = tls->verifyError(); !invalid.empty()) {
-        throw Error("certificate of the relay " + host + " not valid: " + invalid);
-      }
-    }
-    d_tls = std::move(tls);
-    d_buffer.clear();
-  }
-  bool tls() const { return d_tls != nullptr; }
-
-  void write(std::string_view data)
-  {
-    if (d_tls) {
-      d_tls->setDeadline(TlsClock::now() + d_timeout);
-      if (!d_tls->write(data)) {
-        throw Error("connection to the relay lost while writing");
-      }
-      return;
-    }
-    while (!data.empty()) {
-      const ssize_t n = ::send(d_fd.get(), data.data(), data.size(), MSG_NOSIGNAL);
-      if (n < 0 && errno == EINTR) {
-        continue;
-      }
-      if (n <= 0) {
-        throw Error("connection to the relay lost while writing");
-      }
-      data.remove_prefix(static_cast<std::size_t>(n));
-    }
-  }
-
-  // One reply: its code and its text (lines joined).
-  std::pair<int, std::string> reply()
-  {
-    std::string text;
-    for (int lines = 0; lines < s_maxReplyLines; ++lines) {
-      std::string line = readLine();
-      if (line.size() < 3 || !std::isdigit(static_cast<unsigned char>(line[0])) ||
-          !std::isdigit(static_cast<unsigned char>(line[1])) ||
-          !std::isdigit(static_cast<unsigned char>(line[2]))) {
-        throw Error("malformed reply from the relay: " + printable(line));
-      }
-      text += (text.empty() ? "" : "\n") + line;
-      if (line.size() == 3 || line[3] != '-') {
-        return {std::stoi(line.substr(0, 3)), text};
-      }
-    }
-    throw Error("reply from the relay has too many lines");
-  }
-
-private:
-  std::string readLine()
-  {
-    for (;;) {
-      auto lf = d_buffer.find('\n');
-      if (lf != std::string::npos) {
-        std::string line = d_buffer.substr(0, lf);
-        d_buffer.erase(0, lf + 1);
-        if (!line.empty() && line.back() == '\r') {
-          line.pop_back();
-        }
-        return line;
-      }
-      if (d_buffer.size() > s_maxReplyLine) {
-        throw Error("reply line from the relay too long");
-      }
-      if (d_tls) {
-        d_tls->setDeadline(TlsClock::now() + d_timeout);
-        if (!d_tls->read(d_buffer, 4096)) {
-          throw Error("connection to the relay closed or timed out");
-        }
-        continue;
-      }
-      std::array<char, 4096> chunk{};
-      const ssize_t n = ::recv(d_fd.get(), chunk.data(), chunk.size(), 0);
-      if (n < 0 && errno == EINTR) {
-        continue;
-      }
-      if (n <= 0) {
-        throw Error("connection to the relay closed or timed out");
-      }
-      d_buffer.append(chunk.data(), static_cast<std::size_t>(n));
-    }
-  }
-
-  FileDescriptor d_fd;
-  std::chrono::seconds d_timeout;
-  std::unique_ptr<TlsStream> d_tls;
-  std::string d_buffer;
+  std::istream& in;
+  std::string pending{}; // converted bytes not yet given to libcurl
+  std::size_t offset = 0;
+  bool pendingCr = false;
+  std::string lastReply{};
+  bool replyEnded = true;
+  bool quitting = false; // the reply to QUIT says nothing about the message
 };
 
-Delivery fromCode(int code, const std::string& text)
+std::size_t convertedMessage(char* buffer, std::size_t room, SmtpTransfer& transfer)
+{
+  std::array<char, 16384> chunk{};
+  while (transfer.pending.size() - transfer.offset < room && transfer.in) {
+    transfer.in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+    for (const char c :
+         std::string_view(chunk.data(), static_cast<std::size_t>(transfer.in.gcount()))) {
+      if (transfer.pendingCr && c != '\n') {
+        transfer.pending += '\r'; // a lone CR is kept
+      }
+      transfer.pendingCr = c == '\r';
+      if (c == '\n') {
+        transfer.pending += "\r\n";
+      } else if (c != '\r') {
+        transfer.pending += c;
+      }
+    }
+  }
+  const std::size_t take = std::min(room, transfer.pending.size() - transfer.offset);
+  std::memcpy(buffer, transfer.pending.data() + transfer.offset, take);
+  transfer.offset += take;
+  if (transfer.offset == transfer.pending.size()) {
+    transfer.pending.clear();
+    transfer.offset = 0;
+  }
+  return take;
+}
+
+std::size_t onMessage(char* buffer, std::size_t size, std::size_t count, void* user)
+{
+  try {
+    return convertedMessage(buffer, size * count, *static_cast<SmtpTransfer*>(user));
+  } catch (...) {
+    return CURL_READFUNC_ABORT;
+  }
+}
+
+// libcurl shows each reply line of the relay as CURLINFO_HEADER_IN and each
+// command as CURLINFO_HEADER_OUT (where the AUTH line is: never kept).
+void keepReply(curl_infotype type, std::string_view text, SmtpTransfer& transfer)
+{
+  if (type == CURLINFO_HEADER_OUT && text.substr(0, 4) == "QUIT") {
+    transfer.quitting = true;
+  }
+  if (type != CURLINFO_HEADER_IN || transfer.quitting) {
+    return;
+  }
+  const std::string_view line = text.substr(0, text.find_first_of("\r\n"));
+  if (transfer.replyEnded) {
+    transfer.lastReply.clear();
+  }
+  if (transfer.lastReply.size() < s_maxReplyText) {
+    transfer.lastReply += (transfer.lastReply.empty() ? "" : "\n") + std::string(line);
+  }
+  transfer.replyEnded = line.size() < 4 || line[3] != '-';
+}
+
+int onSmtpTrace(CURL* /*curl*/, curl_infotype type, char* data, std::size_t size, void* user)
+{
+  try {
+    keepReply(type, std::string_view(data, size), *static_cast<SmtpTransfer*>(user));
+  } catch (...) {
+    // Only the log line loses its text.
+  }
+  return 0;
+}
+
+Delivery fromCode(long code, const std::string& text)
 {
   Delivery delivery;
   delivery.detail = printable(text);
@@ -192,163 +156,69 @@ Delivery fromCode(int code, const std::string& text)
   return delivery;
 }
 
-std::string base64(std::string_view bytes)
+// STARTTLS as the options say. A configured user makes TLS required, so
+// that the password is never sent in clear text; only Verify checks the
+// relay's certificate and name.
+void setTls(CURL* curl, const SmtpOptions& options)
 {
-  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(bytes.data()),
-                          static_cast<int>(bytes.size()));
-  out.resize(static_cast<std::size_t>(n));
-  return out;
+  const bool required = options.tls == SmtpTls::Encrypt || options.tls == SmtpTls::Verify ||
+                        (options.tls == SmtpTls::May && !options.user.empty());
+  curl_easy_setopt(curl, CURLOPT_USE_SSL,
+                   static_cast<long>(options.tls == SmtpTls::None ? CURLUSESSL_NONE
+                                     : required                   ? CURLUSESSL_ALL
+                                                                  : CURLUSESSL_TRY));
+  curl_easy_setopt(curl, CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
+  const bool verify = options.tls == SmtpTls::Verify;
+  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, verify ? 1L : 0L);
+  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, verify ? 2L : 0L);
+  if (verify && !options.caFile.empty()) {
+    curl_easy_setopt(curl, CURLOPT_CAINFO, options.caFile.c_str());
+  }
+  if (!options.user.empty()) {
+    curl_easy_setopt(curl, CURLOPT_USERNAME, options.user.c_str());
+    curl_easy_setopt(curl, CURLOPT_PASSWORD, options.password.c_str());
+    curl_easy_setopt(curl, CURLOPT_LOGIN_OPTIONS, "AUTH=PLAIN");
+    curl_easy_setopt(curl, CURLOPT_SASL_IR, 1L);
+  }
 }
 
-FileDescriptor connectTo(const SmtpOptions& options)
+// The relay, our EHLO name, and the time limits: connecting, each reply,
+// and a transfer that stalls, each `timeout`.
+void setRelay(CURL* curl, const SmtpOptions& options)
 {
-  addrinfo hints{};
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* found = nullptr;
-  int rc = ::getaddrinfo(options.host.c_str(), options.port.c_str(), &hints, &found);
-  if (rc != 0) {
-    throw Error("relay " + options.host + ": " + gai_strerror(rc));
-  }
-  AddrInfoPtr list(found);
-  std::string lastError = "no address";
-  for (addrinfo* ai = list.get(); ai != nullptr; ai = ai->ai_next) {
-    FileDescriptor fd(::socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol));
-    if (!fd.valid()) {
-      continue;
-    }
-    timeval tv{};
-    tv.tv_sec = static_cast<time_t>(options.timeout.count());
-    // SO_SNDTIMEO also bounds connect() on Linux.
-    ::setsockopt(fd.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    ::setsockopt(fd.get(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-    if (::connect(fd.get(), ai->ai_addr, ai->ai_addrlen) == 0) {
-      return fd;
-    }
-    lastError = std::strerror(errno);
-  }
-  throw Error("relay " + options.host + ":" + options.port + ": " + lastError);
-}
-// The relay's greeting, EHLO, and STARTTLS when the options ask for it and
-// the relay offers it (then EHLO again, as RFC 3207 says). A delivery result
-// when the dialogue stops here.
-std::optional<Delivery> greetAndSecure(SmtpChannel& channel, const SmtpOptions& options)
-{
-  auto [code, text] = channel.reply();
-  if (code != 220) {
-    return fromCode(code, text);
-  }
-  auto ehlo = [&]() {
-    channel.write("EHLO " + options.heloName + "\r\n");
-    return channel.reply();
-  };
-  std::tie(code, text) = ehlo();
-  if (code != 250) {
-    return fromCode(code, text);
-  }
-  bool offersTls = text.find("STARTTLS") != std::string::npos;
-  bool needTls = options.tls == SmtpTls::Encrypt || options.tls == SmtpTls::Verify;
-  if (options.tls == SmtpTls::None || !offersTls) {
-    if (needTls) {
-      return Delivery{Delivery::Outcome::Tempfail, "the relay does not offer STARTTLS"};
-    }
-    return std::nullopt;
-  }
-  // The CA file matters only when the certificate is verified.
-  TlsClientOptions tlsOptions;
-  if (options.tls == SmtpTls::Verify) {
-    tlsOptions.caFile = options.caFile;
-  }
-  std::string error;
-  SslCtxPtr ctx = makeTlsContext(tlsOptions, error);
-  if (!ctx) {
-    return Delivery{Delivery::Outcome::Tempfail, "TLS: " + printable(error)};
-  }
-  channel.write("STARTTLS\r\n");
-  std::tie(code, text) = channel.reply();
-  if (code != 220) {
-    return fromCode(code < 500 ? code : 451, "STARTTLS refused: " + text);
-  }
-  channel.startTls(ctx.get(), options.host, options.tls == SmtpTls::Verify);
-  std::tie(code, text) = ehlo();
-  if (code != 250) {
-    return fromCode(code, text);
-  }
-  return std::nullopt;
+  const bool v6 = options.host.find(':') != std::string::npos;
+  const std::string url = "smtp://" + (v6 ? "[" + options.host + "]" : options.host) + ":" +
+                          options.port + "/" + options.heloName;
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  const long seconds = static_cast<long>(options.timeout.count());
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, seconds);
+  curl_easy_setopt(curl, CURLOPT_SERVER_RESPONSE_TIMEOUT, seconds);
+  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, seconds);
 }
 
-// AUTH PLAIN when a user is configured, never over a clear channel.
-std::optional<Delivery> authenticate(SmtpChannel& channel, const SmtpOptions& options)
+// What a delivery that libcurl ended with `code` means: the relay's own
+// refusal when it sent one, else the transport problem in plain words.
+Delivery failedDelivery(CURL* curl, CURLcode code, const char* detail, const SmtpOptions& options,
+                        const SmtpTransfer& transfer)
 {
-  if (options.user.empty()) {
-    return std::nullopt;
+  if (code == CURLE_USE_SSL_FAILED) {
+    return {Delivery::Outcome::Tempfail, options.tls == SmtpTls::May
+                                             ? "refusing AUTH without TLS: no STARTTLS"
+                                             : "the relay does not offer STARTTLS"};
   }
-  if (!channel.tls()) {
-    return Delivery{Delivery::Outcome::Tempfail, "refusing AUTH without TLS"};
+  if (code == CURLE_PEER_FAILED_VERIFICATION) {
+    return {Delivery::Outcome::Tempfail,
+            printable("certificate of the relay " + options.host + " not valid: " + detail)};
   }
-  std::string credentials;
-  credentials += '\0';
-  credentials += options.user;
-  credentials += '\0';
-  credentials += options.password;
-  channel.write("AUTH PLAIN " + base64(credentials) + "\r\n");
-  auto [code, text] = channel.reply();
-  if (code != 235) {
-    return fromCode(code, "AUTH: " + text);
+  long reply = 0;
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &reply);
+  if (reply >= 400 && !transfer.lastReply.empty()) {
+    return fromCode(reply, transfer.lastReply);
   }
-  return std::nullopt;
-}
-
-// MAIL FROM and one RCPT TO per recipient: the dialogue goes on when at
-// least one recipient is accepted, else it stops with the last refusal.
-std::optional<Delivery> sendEnvelope(SmtpChannel& channel, const std::string& envelopeFrom,
-                                     const std::vector<std::string>& recipients)
-{
-  channel.write("MAIL FROM:<" + envelopeFrom + ">\r\n");
-  auto [code, text] = channel.reply();
-  if (code != 250) {
-    return fromCode(code, text);
-  }
-  int accepted = 0;
-  Delivery refused{Delivery::Outcome::Permfail, "no recipient"};
-  for (const auto& rcpt : recipients) {
-    channel.write("RCPT TO:<" + rcpt + ">\r\n");
-    std::tie(code, text) = channel.reply();
-    if (code == 250 || code == 251) {
-      ++accepted;
-    } else {
-      refused = fromCode(code, text);
-    }
-  }
-  if (accepted == 0) {
-    return refused;
-  }
-  return std::nullopt;
-}
-
-// The message after DATA: LF -> CRLF, and dot-stuffing (RFC 5321 §4.5.2),
-// written in pieces of about 64 KiB, then the final dot.
-void writeMessageData(SmtpChannel& channel, std::istream& in)
-{
-  std::string line;
-  std::string out;
-  while (std::getline(in, line)) {
-    if (!line.empty() && line.back() == '\r') {
-      line.pop_back();
-    }
-    if (!line.empty() && line.front() == '.') {
-      out += '.';
-    }
-    out += line;
-    out += "\r\n";
-    if (out.size() > 65536) {
-      channel.write(out);
-      out.clear();
-    }
-  }
-  out += ".\r\n";
-  channel.write(out);
+  const std::string why = *detail != '\0' ? detail : curl_easy_strerror(code);
+  return {Delivery::Outcome::Tempfail,
+          printable("relay " + options.host + ":" + options.port + ": " + why)};
 }
 } // namespace
 
@@ -447,38 +317,36 @@ Delivery SmtpMailer::send(const std::string& envelopeFrom,
   if (!in) {
     return {Delivery::Outcome::Tempfail, "cannot read " + messageFile};
   }
-  try {
-    SmtpChannel channel(connectTo(d_options), d_options.timeout);
-    if (auto refused = greetAndSecure(channel, d_options)) {
-      return *refused;
-    }
-    if (auto refused = authenticate(channel, d_options)) {
-      return *refused;
-    }
-    if (auto refused = sendEnvelope(channel, envelopeFrom, recipients)) {
-      return *refused;
-    }
-    channel.write("DATA\r\n");
-    auto [code, text] = channel.reply();
-    if (code != 354) {
-      return fromCode(code, text);
-    }
-    writeMessageData(channel, in);
-    std::tie(code, text) = channel.reply();
-    if (code != 250) {
-      return fromCode(code, text);
-    }
-    Delivery delivered{Delivery::Outcome::Delivered, printable(text)};
-    try {
-      channel.write("QUIT\r\n");
-      channel.reply();
-    } catch (const Error&) {
-      // The message was accepted; a rude close after that changes nothing.
-    }
-    return delivered;
-  } catch (const Error& error) {
-    return {Delivery::Outcome::Tempfail, printable(error.what())};
+  std::vector<std::string> rcptLines;
+  for (const auto& rcpt : recipients) {
+    rcptLines.push_back("<" + rcpt + ">");
   }
+  const CurlPtr curl = newCurlHandle("smtp");
+  const CurlListPtr rcpt = curlList(rcptLines);
+  if (!curl || !rcpt) {
+    return {Delivery::Outcome::Tempfail, "cannot set up libcurl"};
+  }
+  SmtpTransfer transfer{in};
+  std::array<char, CURL_ERROR_SIZE> detail{};
+  const std::string from = "<" + envelopeFrom + ">";
+  setRelay(curl.get(), d_options);
+  setTls(curl.get(), d_options);
+  curl_easy_setopt(curl.get(), CURLOPT_MAIL_FROM, from.c_str());
+  curl_easy_setopt(curl.get(), CURLOPT_MAIL_RCPT, rcpt.get());
+  // The message goes on when at least one recipient is accepted.
+  curl_easy_setopt(curl.get(), CURLOPT_MAIL_RCPT_ALLLOWFAILS, 1L);
+  curl_easy_setopt(curl.get(), CURLOPT_UPLOAD, 1L);
+  curl_easy_setopt(curl.get(), CURLOPT_READFUNCTION, &onMessage);
+  curl_easy_setopt(curl.get(), CURLOPT_READDATA, &transfer);
+  curl_easy_setopt(curl.get(), CURLOPT_ERRORBUFFER, detail.data());
+  curl_easy_setopt(curl.get(), CURLOPT_DEBUGFUNCTION, &onSmtpTrace);
+  curl_easy_setopt(curl.get(), CURLOPT_DEBUGDATA, &transfer);
+  curl_easy_setopt(curl.get(), CURLOPT_VERBOSE, 1L); // the trace callback sees the replies
+  const CURLcode code = curl_easy_perform(curl.get());
+  if (code == CURLE_OK) {
+    return {Delivery::Outcome::Delivered, printable(transfer.lastReply)};
+  }
+  return failedDelivery(curl.get(), code, detail.data(), d_options, transfer);
 }
 
 SmtpTls smtpTlsFromString(const std::string& text)

@@ -1,6 +1,6 @@
 // mailer.hh: hands a composed report mail to the mail system: the local MTA
-// (`sendmail -t -oi`, configurable) or an SMTP relay (STARTTLS, AUTH PLAIN
-// through OpenSSL). Each delivery says delivered, temporary or permanent
+// (`sendmail -t -oi`, configurable) or an SMTP relay (STARTTLS, AUTH PLAIN,
+// spoken by libcurl). Each delivery says delivered, temporary or permanent
 // failure, so the caller can retry across runs.
 //
 // Trusts its configuration (command, relay, credentials). The message file

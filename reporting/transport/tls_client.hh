@@ -1,7 +1,8 @@
 // tls_client.hh: the client side of a TLS connection over a non-blocking
-// TCP socket, shared by every conversation dmarc-reports has with a TLS
-// server: the MTA-STS policy fetch and the MX STARTTLS probe of `check`
-// (tls_probe) and the HTTPS delivery of reports (https_client).
+// TCP socket, for the one conversation libcurl cannot have for us: the MX
+// STARTTLS probe of `check` (tls_probe), which names the step where an MX
+// fails. The endpoint and option types are also those of the HTTPS client
+// (https_client, on libcurl).
 //
 // Trusts the CA file (or the system store) and the caller's addresses.
 // Does not trust the server: every wait is a poll() bounded by a deadline,

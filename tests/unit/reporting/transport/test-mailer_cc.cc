@@ -1,14 +1,24 @@
 // test-mailer_cc.cc: the sendmail transport passes the message on stdin
 // with -f, and maps exit statuses to delivered / temporary / permanent.
 // The "MTA" is a shell script in a temp dir, so the test is hermetic.
+// The SMTP transport talks to a scripted relay in a thread on 127.0.0.1:
+// what it sends (envelope, CRLF lines, dot-stuffing) and what it makes of
+// the relay's replies (a refused recipient among accepted ones, all
+// refused, the reply that is logged).
+#include <arpa/inet.h>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sysexits.h>
+#include <thread>
 #include <unistd.h>
 
 #include <boost/test/unit_test.hpp>
 
+#include "lib/adapters/c_handles.hh"
 #include "lib/core/error.hh"
 #include "reporting/transport/mailer.hh"
 
@@ -40,6 +50,109 @@ struct TempDir
     std::ofstream(file) << text;
     return file;
   }
+};
+
+// A plain SMTP relay for one session: refuses RCPT for addresses starting
+// with "bad", keeps the commands and the message data it was given.
+class ScriptedRelay
+{
+public:
+  ScriptedRelay()
+  {
+    std::signal(SIGPIPE, SIG_IGN);
+    d_listener = FileDescriptor(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    BOOST_REQUIRE_EQUAL(
+        bind(d_listener.get(), reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
+    BOOST_REQUIRE_EQUAL(listen(d_listener.get(), 1), 0);
+    socklen_t length = sizeof(address);
+    getsockname(d_listener.get(), reinterpret_cast<sockaddr*>(&address), &length);
+    d_port = ntohs(address.sin_port);
+    d_thread = std::thread([this] { serve(); });
+  }
+  ScriptedRelay(const ScriptedRelay&) = delete;
+  ScriptedRelay& operator=(const ScriptedRelay&) = delete;
+  ~ScriptedRelay() { finish(); }
+
+  SmtpOptions options() const
+  {
+    SmtpOptions options;
+    options.port = std::to_string(d_port);
+    options.tls = SmtpTls::None;
+    options.heloName = "reporter.test";
+    options.timeout = std::chrono::seconds(10);
+    return options;
+  }
+  void finish()
+  {
+    if (d_thread.joinable()) {
+      shutdown(d_listener.get(), SHUT_RDWR);
+      d_thread.join();
+    }
+  }
+  std::vector<std::string> commands;
+  std::string data;
+
+private:
+  void serve()
+  {
+    const FileDescriptor connection(accept(d_listener.get(), nullptr, nullptr));
+    if (!connection.valid()) {
+      return;
+    }
+    d_fd = connection.get();
+    say("220 relay.test ESMTP");
+    std::string line;
+    while (readLine(line)) {
+      commands.push_back(line);
+      const std::string verb = line.substr(0, 4);
+      if (verb == "EHLO") {
+        say("250-relay.test\r\n250 8BITMIME");
+      } else if (verb == "RCPT") {
+        say(line.find("<bad") != std::string::npos ? "550 5.1.1 no such user" : "250 2.1.5 Ok");
+      } else if (verb == "DATA") {
+        say("354 go ahead");
+        while (readLine(line) && line != ".") {
+          data += line + "\r\n";
+        }
+        say("250 2.0.0 Ok: queued as ABC123");
+      } else if (verb == "QUIT") {
+        say("221 2.0.0 Bye");
+        return;
+      } else {
+        say("250 2.1.0 Ok");
+      }
+    }
+  }
+  void say(const std::string& reply)
+  {
+    const std::string text = reply + "\r\n";
+    BOOST_CHECK_EQUAL(send(d_fd, text.data(), text.size(), MSG_NOSIGNAL),
+                      static_cast<ssize_t>(text.size()));
+  }
+  bool readLine(std::string& line)
+  {
+    while (d_buffer.find("\r\n") == std::string::npos) {
+      std::array<char, 4096> chunk{};
+      const ssize_t got = recv(d_fd, chunk.data(), chunk.size(), 0);
+      if (got <= 0) {
+        return false;
+      }
+      d_buffer.append(chunk.data(), static_cast<std::size_t>(got));
+    }
+    const auto end = d_buffer.find("\r\n");
+    line = d_buffer.substr(0, end);
+    d_buffer.erase(0, end + 2);
+    return true;
+  }
+
+  FileDescriptor d_listener;
+  std::uint16_t d_port = 0;
+  int d_fd = -1;
+  std::string d_buffer;
+  std::thread d_thread;
 };
 
 std::string slurp(const std::string& file)
@@ -112,6 +225,38 @@ BOOST_AUTO_TEST_CASE(test_Smtp_RelayDown_IsTemporary)
   SmtpMailer mailer(options);
   auto delivery = mailer.send("a@r.example", {"b@example.com"}, dir.message("x\n"));
   BOOST_CHECK(delivery.outcome == Delivery::Outcome::Tempfail);
+}
+
+BOOST_AUTO_TEST_CASE(test_Smtp_MessageDotStuffedInCrlfLines)
+{
+  ScriptedRelay relay;
+  TempDir dir;
+  SmtpMailer mailer(relay.options());
+  const auto delivery = mailer.send("r@reporter.test", {"a@x.example", "bad@x.example"},
+                                    dir.message("Subject: t\n\n.leading dot\nlast"));
+  relay.finish();
+  BOOST_CHECK(delivery.outcome == Delivery::Outcome::Delivered);
+  // The reply to the message, not to QUIT, is what the log shows.
+  BOOST_CHECK_EQUAL(delivery.detail, "250 2.0.0 Ok: queued as ABC123");
+  BOOST_REQUIRE_GE(relay.commands.size(), 5U);
+  BOOST_CHECK_EQUAL(relay.commands[0], "EHLO reporter.test");
+  BOOST_CHECK_EQUAL(relay.commands[1].substr(0, 23), "MAIL FROM:<r@reporter.t");
+  BOOST_CHECK_EQUAL(relay.commands[2], "RCPT TO:<a@x.example>");
+  BOOST_CHECK_EQUAL(relay.commands[3], "RCPT TO:<bad@x.example>");
+  BOOST_CHECK_EQUAL(relay.data, "Subject: t\r\n\r\n..leading dot\r\nlast\r\n");
+}
+
+BOOST_AUTO_TEST_CASE(test_Smtp_EveryRecipientRefusedIsTheRelaysAnswer)
+{
+  ScriptedRelay relay;
+  TempDir dir;
+  SmtpMailer mailer(relay.options());
+  const auto delivery =
+      mailer.send("r@reporter.test", {"bad1@x.example", "bad2@x.example"}, dir.message("x\n"));
+  relay.finish();
+  BOOST_CHECK(delivery.outcome == Delivery::Outcome::Permfail);
+  BOOST_CHECK_EQUAL(delivery.detail, "550 5.1.1 no such user");
+  BOOST_CHECK(relay.data.empty());
 }
 
 BOOST_AUTO_TEST_SUITE_END()
