@@ -220,7 +220,7 @@ int checkCommand(int argc, char** argv)
     UnboundResolver resolver(o.dns);
     const PslPublicSuffixList psl(o.pslFile);
     CurlHttpsFetcher fetcher(o.tls);
-    OpenSslStarttlsProber prober(o.tls, o.helo);
+    CurlStarttlsProber prober(o.tls, o.helo);
     PostureChecker checker(resolver, psl, fetcher, prober, o.posture);
     Finding::Level worst = Finding::Level::Ok;
     std::vector<DomainPosture> postures;

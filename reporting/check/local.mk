@@ -2,7 +2,7 @@
 # DMARC, MTA-STS and STARTTLS posture, the external destination check the
 # senders use too, and the posture history store. Included by Makefile.am.
 noinst_LIBRARIES += reporting/check/libcheck.a
-reporting_check_libcheck_a_CPPFLAGS = $(AM_CPPFLAGS) $(DM_INGEST_CFLAGS)
+reporting_check_libcheck_a_CPPFLAGS = $(AM_CPPFLAGS) $(DM_INGEST_CFLAGS) $(LIBCURL_CFLAGS)
 reporting_check_libcheck_a_SOURCES = \
 	reporting/check/destination_check.cc \
 	reporting/check/destination_check.hh \
@@ -24,6 +24,7 @@ tests_unit_test_reporting_SOURCES += \
 	tests/unit/reporting/check/test-destination_check_cc.cc \
 	tests/unit/reporting/check/test-mta_sts_policy_cc.cc \
 	tests/unit/reporting/check/test-posture_check_cc.cc \
-	tests/unit/reporting/check/test-posture_rows_cc.cc
+	tests/unit/reporting/check/test-posture_rows_cc.cc \
+	tests/unit/reporting/check/test-tls_probe_cc.cc
 
 dist_noinst_DATA += tests/integration/test_check.py

@@ -1,17 +1,16 @@
 // tls_probe.hh: the two TLS conversations `dmarc-reports check` has with
 // the outside: fetching the MTA-STS policy over HTTPS (RFC 8461 §3.3) and
 // trying STARTTLS on each MX (RFC 3207, RFC 8461 §4.2). Interfaces, so that
-// the posture checks can be tested with fakes; the fetch is made by the
-// HTTPS client (libcurl), the probe on OpenSSL.
+// the posture checks can be tested with fakes; both are made by libcurl.
 //
 // Trusts: the CA file (or the system store) and the caller's addresses,
 // which come from our DnsResolver. Does not trust the servers: every read
 // is bounded in bytes and time, the certificate is checked for the name we
 // asked for (no partial wildcards), HTTP redirects are never followed and
 // only status 200 is a policy. TLS 1.2 is the minimum (RFC 8461 §7.2).
-// The probe stays our own SMTP dialogue: it must say at which step an MX
-// fails (greeting, EHLO, STARTTLS offered, data injected after the 220,
-// handshake, certificate), where libcurl gives one error for the session.
+// The probe says at which step an MX fails (greeting, EHLO, STARTTLS
+// offered, data injected after the 220, handshake, certificate): from the
+// replies libcurl traces and the OpenSSL session it hands over.
 #pragma once
 
 #include <cstddef>
@@ -73,11 +72,11 @@ private:
   TlsProbeOptions d_options;
 };
 
-class OpenSslStarttlsProber : public StarttlsProber
+class CurlStarttlsProber : public StarttlsProber
 {
 public:
   // heloName: the name we give in EHLO.
-  OpenSslStarttlsProber(TlsProbeOptions options, std::string heloName)
+  CurlStarttlsProber(TlsProbeOptions options, std::string heloName)
       : d_options(std::move(options)), d_heloName(std::move(heloName))
   {}
   StarttlsResult probe(const TlsEndpoint& endpoint) override;

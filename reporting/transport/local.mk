@@ -1,7 +1,7 @@
 # reporting/transport/local.mk: how the senders deliver: SMTP (mailer and its
-# options), HTTPS (client and report poster), both on libcurl, TLS, the host's identity in
-# messages, and the byte sink reports are written into. Included by
-# Makefile.am.
+# options) and HTTPS (client and report poster), both on libcurl, what a TLS
+# conversation is given, the host's identity in messages, and the byte sink
+# reports are written into. Included by Makefile.am.
 noinst_LIBRARIES += reporting/transport/libtransport.a
 reporting_transport_libtransport_a_CPPFLAGS = $(AM_CPPFLAGS) $(DM_ADAPTER_CFLAGS) $(LIBCURL_CFLAGS)
 reporting_transport_libtransport_a_SOURCES = \
@@ -18,11 +18,9 @@ reporting_transport_libtransport_a_SOURCES = \
 	reporting/transport/mailer.hh \
 	reporting/transport/mailer_options.cc \
 	reporting/transport/mailer_options.hh \
-	reporting/transport/tls_client.cc \
 	reporting/transport/tls_client.hh
 
 tests_unit_test_reporting_SOURCES += \
 	tests/unit/reporting/transport/test-https_client_cc.cc \
 	tests/unit/reporting/transport/test-https_poster_cc.cc \
-	tests/unit/reporting/transport/test-mailer_cc.cc \
-	tests/unit/reporting/transport/test-tls_client_cc.cc
+	tests/unit/reporting/transport/test-mailer_cc.cc

@@ -16,8 +16,10 @@
 #include <boost/test/unit_test.hpp>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include "lib/adapters/c_handles.hh"
 #include "reporting/transport/https_client.hh"
 #include "tests/unit/temp_directory.hh"
 
@@ -27,6 +29,8 @@ namespace
 {
 using PkeyPtr = CHandle<EVP_PKEY, &EVP_PKEY_free>;
 using X509Ptr = CHandle<X509, &X509_free>;
+using SslCtxPtr = CHandle<SSL_CTX, &SSL_CTX_free>;
+using SslPtr = CHandle<SSL, &SSL_free>;
 
 // A TLS server for "tls.test" that answers one connection with `reply` and
 // keeps what the client sent.
