@@ -215,8 +215,10 @@ class TestPostfixArcKeyTrouble(unittest.TestCase):
         ])
         cls.author = DkimKey(cls.s, AUTHOR, selector="trouble")
         cls.flaky = Sealer(cls.s.dns, "flaky.arc.mt.example")
-        cls.milter = MilterProcess(cls.s, cls.__name__,
-                                   CONFIG + "\nTrustedArcSealers " + cls.flaky.domain)
+        milter_history_database(DB + "_trouble", ROLE)
+        cls.milter = MilterProcess(cls.s, cls.__name__, "\n".join([
+            CONFIG, "TrustedArcSealers " + cls.flaky.domain,
+            "Database " + cls.s.postgres.dsn(DB + "_trouble", ROLE)]))
         cls.milter.start()
 
     @classmethod
@@ -240,6 +242,11 @@ class TestPostfixArcKeyTrouble(unittest.TestCase):
         line = [l for l in self.milter.log().splitlines() if "arc=temperror" in l][-1]
         self.assertIn("disposition=tempfail", line)
         self.assertIn("reply=tempfail", line)
+        # The history keeps the deferral with arc_result temperror (0012).
+        hs.wait_until(lambda: self.s.postgres.psql(
+            "SELECT count(*) FROM verdict WHERE arc_result = 'temperror' AND disposition_applied "
+            "= 'tempfail' AND arc_sealers = '{%s}'" % self.flaky.domain,
+            dbname=DB + "_trouble") == "1", 60, "the temperror verdict row")
 
 
 SEALER = "mx.arc.mt.example"  # the milter's own ARC sealing domain
