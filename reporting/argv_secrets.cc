@@ -9,14 +9,6 @@
 
 namespace dmarc
 {
-CommandLineCopy::CommandLineCopy(int argc, char** argv) : d_args(argv, argv + argc)
-{
-  for (auto& arg : d_args) {
-    d_pointers.push_back(arg.data());
-  }
-  d_pointers.push_back(nullptr);
-}
-
 namespace
 {
 // Overwrites the NUL-terminated `value` in place with `shown`, cut to the

@@ -9,29 +9,12 @@
 #pragma once
 
 #include <ostream>
-#include <string>
-#include <vector>
 
 namespace dmarc
 {
-class CommandLineCopy
-{
-public:
-  CommandLineCopy(int argc, char** argv);
-  CommandLineCopy(const CommandLineCopy&) = delete;
-  CommandLineCopy& operator=(const CommandLineCopy&) = delete;
-
-  int argc() const { return static_cast<int>(d_args.size()); }
-  char** argv() { return d_pointers.data(); }
-
-private:
-  std::vector<std::string> d_args;
-  std::vector<char*> d_pointers; // into d_args, then a null pointer
-};
-
 // Warns on `warnings` for each --database or --read-database value that holds a password and
 // overwrites that value in argv (the process's argument memory, which ps
-// shows) with its redacted form. Call it with main()'s argv after taking a
-// CommandLineCopy. Returns how many values were hidden.
+// shows) with its redacted form. Call it with main()'s argv after copying
+// the arguments. Returns how many values were hidden.
 int hideDatabasePasswords(int argc, char** argv, std::ostream& warnings);
 } // namespace dmarc

@@ -4,10 +4,12 @@
 // Trusts the command line, the migration files and the database.
 #pragma once
 
+#include "reporting/report_options.hh"
+
 namespace dmarc
 {
-// argv[0] is "db"; returns a sysexits.h status: 0, EX_USAGE, EX_CONFIG (no
+// Returns a sysexits.h status: 0, EX_USAGE, EX_CONFIG (no
 // migrations), EX_DATAERR (database newer than this program), EX_UNAVAILABLE
 // (database unreachable), EX_SOFTWARE (a migration failed).
-int dbCommand(int argc, char** argv);
+int dbCommand(const ReportArguments& args);
 } // namespace dmarc

@@ -14,26 +14,13 @@
 
 #include <pqxx/pqxx>
 
-#include "lib/adapters/store/pg_connection.hh"
-#include "lib/core/error.hh"
-#include "reporting/command_line.hh"
+#include "reporting/subcommand.hh"
 #include "reporting/verdict_partitions.hh"
 
 namespace dmarc
 {
 namespace
 {
-constexpr const char* s_usage =
-    "usage: dmarc-reports expire [--database CONNINFO] [--password-file FILE] [--max-age DAYS]\n"
-    "                            [--batch-size ROWS] [--dry-run] [-v]\n"
-    "  --max-age     drop the verdicts of the UTC days that ended more than DAYS days ago\n"
-    "                (default 180)\n"
-    "  --batch-size  rows deleted per transaction outside the day partitions (default 5000)\n"
-    "  --dry-run     only count what would be deleted\n";
-
-constexpr long long s_defaultMaxAgeDays = 180;
-constexpr long long s_defaultBatch = 5000;
-
 // Deletes the rows `batchSql` selects ($1 cutoff, $2 batch size) until a
 // batch comes back short; returns how many.
 long long deleteInBatches(pqxx::connection& db, const std::string& batchSql,
@@ -83,69 +70,30 @@ long long expire(pqxx::connection& db, const std::string& cutoff, long long batc
 }
 } // namespace
 
-int expireCommand(int argc, char** argv)
+int expireCommand(const ReportArguments& args)
 {
-  auto parsed =
-      parseCommandLine(argc, argv, {"--database", "--password-file", "--max-age", "--batch-size"},
-                       {"--dry-run", "-v", "--verbose", "-h", "--help"});
-  if (parsed.flags.count("-h") != 0 || parsed.flags.count("--help") != 0) {
-    std::cout << s_usage;
-    return EX_OK;
-  }
-  // Upper bounds: 100 years of history; a batch small enough to stay a
-  // short transaction.
-  auto maxAge = integerOption(parsed, "--max-age", 1, 36500).value_or(s_defaultMaxAgeDays);
-  auto batch = integerOption(parsed, "--batch-size", 1, 1000000).value_or(s_defaultBatch);
-  const std::string database = databaseOption(parsed);
-  if (parsed.error.empty() && !parsed.positional.empty()) {
-    parsed.error = "unexpected argument";
-  }
-  if (!parsed.error.empty()) {
-    std::cerr << "dmarc-reports expire: " << parsed.error << "\n" << s_usage;
-    return EX_USAGE;
-  }
-  const bool verbose = parsed.flags.count("-v") != 0 || parsed.flags.count("--verbose") != 0;
-
-  try {
-    std::unique_ptr<pqxx::connection> db;
-    try {
-      db = pgConnect(database, parsed.values["--password-file"], "dmarc-reports expire");
-    } catch (const pqxx::broken_connection& error) {
-      std::cerr << "dmarc-reports expire: " << pgConnectFailure(database, error) << "\n";
-      return EX_UNAVAILABLE;
+  const long long batch = *args.number(ReportOption::BatchSize);
+  const bool verbose = args.flag(ReportOption::Verbose);
+  const auto db = connectDatabase(args);
+  // The first day kept: today (UTC) minus --max-age days.
+  std::string cutoff;
+  {
+    pqxx::read_transaction tx(*db);
+    cutoff = tx.exec_params1("SELECT ((now() AT TIME ZONE 'UTC')::date - $1::integer)::text",
+                             static_cast<int>(*args.number(ReportOption::MaxAge)))[0]
+                 .as<std::string>();
+    if (args.flag(ReportOption::ExpireDryRun)) {
+      auto count = tx.exec_params1("SELECT count(*) FROM verdict WHERE received_at <"
+                                   " $1::date::timestamp AT TIME ZONE 'UTC'",
+                                   cutoff)[0]
+                       .as<long long>();
+      std::cout << count << " verdict(s) received before " << cutoff << " (UTC) would be deleted\n";
+      return EX_OK;
     }
-    // The first day kept: today (UTC) minus --max-age days.
-    std::string cutoff;
-    {
-      pqxx::read_transaction tx(*db);
-      cutoff = tx.exec_params1("SELECT ((now() AT TIME ZONE 'UTC')::date - $1::integer)::text",
-                               static_cast<int>(maxAge))[0]
-                   .as<std::string>();
-      if (parsed.flags.count("--dry-run") != 0) {
-        auto count = tx.exec_params1("SELECT count(*) FROM verdict WHERE received_at <"
-                                     " $1::date::timestamp AT TIME ZONE 'UTC'",
-                                     cutoff)[0]
-                         .as<long long>();
-        std::cout << count << " verdict(s) received before " << cutoff
-                  << " (UTC) would be deleted\n";
-        return EX_OK;
-      }
-    }
-    long long total = expire(*db, cutoff, batch, verbose);
-    std::cout << "expire: " << total << " verdict(s) received before " << cutoff
-              << " (UTC) deleted\n";
-    return EX_OK;
-  } catch (const ConfigError& error) {
-    std::cerr << "dmarc-reports expire: " << error.what() << "\n";
-    return EX_CONFIG;
-  } catch (const pqxx::broken_connection& error) {
-    std::cerr << "dmarc-reports expire: lost the database connection: "
-              << pgErrorText(error.what(), database) << "\n";
-    return EX_UNAVAILABLE;
-  } catch (const pqxx::sql_error& error) {
-    std::cerr << "dmarc-reports expire: database error [" << error.sqlstate()
-              << "]: " << pgErrorText(error.what(), database) << "\n";
-    return EX_SOFTWARE;
   }
+  long long total = expire(*db, cutoff, batch, verbose);
+  std::cout << "expire: " << total << " verdict(s) received before " << cutoff
+            << " (UTC) deleted\n";
+  return EX_OK;
 }
 } // namespace dmarc

@@ -4,8 +4,10 @@
 // Trusts the command line and the database.
 #pragma once
 
+#include "reporting/report_options.hh"
+
 namespace dmarc
 {
 // argv[0] is "expire"; returns a sysexits.h status.
-int expireCommand(int argc, char** argv);
+int expireCommand(const ReportArguments& args);
 } // namespace dmarc

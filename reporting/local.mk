@@ -7,7 +7,8 @@
 #   reporting/overview/   the overview page and summaries (overview, summary)
 #   reporting/transport/  mail, HTTPS and TLS delivery shared by the senders
 # This folder keeps main.cc (it only dispatches), the subcommands that own no
-# folder (db, expire), the command line and what every job shares.
+# folder (db, expire), the command line (every subcommand and option in
+# report_options.def) and what every job shares.
 sbin_PROGRAMS += reporting/dmarc-reports
 reporting_dmarc_reports_SOURCES = \
 	reporting/argv_secrets.cc \
@@ -16,15 +17,14 @@ reporting_dmarc_reports_SOURCES = \
 	reporting/cmd_db.hh \
 	reporting/cmd_expire.cc \
 	reporting/cmd_expire.hh \
-	reporting/command_line.cc \
-	reporting/command_line.hh \
 	reporting/main.cc \
-	reporting/subcommand.hh \
 	reporting/verdict_partitions.cc \
 	reporting/verdict_partitions.hh
 reporting_dmarc_reports_CPPFLAGS = $(AM_CPPFLAGS) $(DM_ADAPTER_CFLAGS)
 
-# What the jobs share: report names, rua URIs, the run lock, text arrays.
+# What the jobs share: the option table and its parser, how a subcommand
+# connects and fails, report names, rua URIs, the run lock, text arrays, the
+# senders' work directory.
 noinst_LIBRARIES += reporting/libreporting.a
 reporting_libreporting_a_CPPFLAGS = $(AM_CPPFLAGS) $(DM_ADAPTER_CFLAGS)
 reporting_libreporting_a_SOURCES = \
@@ -32,10 +32,17 @@ reporting_libreporting_a_SOURCES = \
 	reporting/pg_text_array.hh \
 	reporting/report_naming.cc \
 	reporting/report_naming.hh \
+	reporting/report_options.cc \
+	reporting/report_options.def \
+	reporting/report_options.hh \
 	reporting/rua_uri.cc \
 	reporting/rua_uri.hh \
 	reporting/run_lock.cc \
-	reporting/run_lock.hh
+	reporting/run_lock.hh \
+	reporting/subcommand.cc \
+	reporting/subcommand.hh \
+	reporting/work_dir.cc \
+	reporting/work_dir.hh
 
 # Each folder's code is a convenience library linked by dmarc-reports and by
 # tests/unit/test-reporting, so the tests exercise the production code. A
@@ -56,6 +63,7 @@ tests_unit_test_reporting_SOURCES = \
 	tests/unit/testrunner.cc \
 	tests/unit/reporting/aggregate/report_test_util.hh \
 	tests/unit/reporting/test-report_naming_cc.cc \
+	tests/unit/reporting/test-report_options_cc.cc \
 	tests/unit/reporting/test-rua_uri_cc.cc
 tests_unit_test_reporting_CPPFLAGS = $(AM_CPPFLAGS) $(DM_INGEST_CFLAGS)
 tests_unit_test_reporting_CXXFLAGS = $(DM_TEST_CXXFLAGS)

@@ -1,13 +1,15 @@
 // main.cc: dmarc-reports, the batch tool of dmarc-milter (aggregate reports,
 // ingestion, checks, retention, schema). Only dispatch happens here: each
-// subcommand is one line of s_subcommands and lives in reporting/cmd_<name>.cc.
+// subcommand is one line of s_subcommands and lives in reporting/[JOB/]cmd_<name>.cc;
+// its options come from report_options.def.
 // Trusts the command line; no exception escapes main.
-#include <algorithm>
 #include <csignal>
 #include <cstdio>
-#include <exception>
+#include <cstdlib>
 #include <iostream>
+#include <string>
 #include <sysexits.h>
+#include <vector>
 
 #include "lib/core/version.hh"
 #include "reporting/aggregate/cmd_send.hh"
@@ -23,40 +25,43 @@
 
 namespace
 {
-// To add a subcommand: include its header above and add one line here.
+// To add a subcommand: a DM_REPORT_COMMAND line and its options in
+// report_options.def, its header above and one line here.
 constexpr dmarc::Subcommand s_subcommands[] = {
-    {"db",
-     "db upgrade|version|partitions: apply the schema migrations / show the schema version / "
-     "create the coming days' verdict partitions",
-     &dmarc::dbCommand},
-    {"expire", "drop the stored verdicts of the days older than --max-age days",
-     &dmarc::expireCommand},
-    {"send", "build the aggregate reports of an interval and mail them (rua)", &dmarc::sendCommand},
-    {"send-failures", "mail the failure reports (ruf) of stored failure samples, within caps",
-     &dmarc::sendFailuresCommand},
-    {"ingest",
-     "store received DMARC aggregate and TLS-RPT reports (mail on stdin, files, Maildirs)",
-     &dmarc::ingestCommand},
-    {"check", "check our domains' DMARC, SPF, MX, MTA-STS, STARTTLS and TLS-RPT; --suggest",
-     &dmarc::checkCommand},
-    {"summary",
-     "pass rates, failing sources, TLS-RPT failures and inbound TLS over a period; --json",
-     &dmarc::summaryCommand},
-    {"overview", "one HTML page of charts and tables: reports, verdicts, TLS, posture",
-     &dmarc::overviewCommand},
+    {dmarc::ReportCommand::Db, &dmarc::dbCommand},
+    {dmarc::ReportCommand::Expire, &dmarc::expireCommand},
+    {dmarc::ReportCommand::Send, &dmarc::sendCommand},
+    {dmarc::ReportCommand::SendFailures, &dmarc::sendFailuresCommand},
+    // The MTA keeps the mail and retries while the database cannot be used.
+    {dmarc::ReportCommand::Ingest, &dmarc::ingestCommand, {EX_TEMPFAIL, EX_TEMPFAIL, EX_SOFTWARE}},
+    {dmarc::ReportCommand::Check, &dmarc::checkCommand},
+    {dmarc::ReportCommand::Summary, &dmarc::summaryCommand},
+    // Its own errors are the page it could not write.
+    {dmarc::ReportCommand::Overview,
+     &dmarc::overviewCommand,
+     {EX_UNAVAILABLE, EX_SOFTWARE, EX_CANTCREAT}},
 };
 
-void usage(std::ostream& out)
+// The command line after the subcommand's name, read by the option table;
+// --help, a usage error or the subcommand's own exit status.
+int runSubcommand(const dmarc::Subcommand& subcommand, const std::vector<std::string>& args)
 {
-  std::size_t width = 0;
-  for (const auto& subcommand : s_subcommands) {
-    width = std::max(width, subcommand.name.size());
+  dmarc::ReportArguments parsed;
+  try {
+    parsed = dmarc::parseReportArguments(subcommand.id, args, &std::getenv);
+  } catch (const dmarc::UsageError& error) {
+    std::cerr << dmarc::commandLabel(subcommand.id) << ": " << error.what() << " (see "
+              << dmarc::commandLabel(subcommand.id) << " --help)\n";
+    return EX_USAGE;
   }
-  out << "usage: dmarc-reports SUBCOMMAND [OPTIONS]   (SUBCOMMAND --help for its options)\n"
-         "subcommands:\n";
-  for (const auto& subcommand : s_subcommands) {
-    out << "  " << subcommand.name << std::string(width + 2 - subcommand.name.size(), ' ')
-        << subcommand.summary << "\n";
+  if (parsed.help()) {
+    dmarc::printCommandHelp(subcommand.id, std::cout);
+    return EX_OK;
+  }
+  try {
+    return subcommand.run(parsed);
+  } catch (...) {
+    return dmarc::failureStatus(parsed, subcommand.failures);
   }
 }
 } // namespace
@@ -64,16 +69,20 @@ void usage(std::ostream& out)
 int main(int argc, char** argv)
 {
   if (argc < 2) {
-    usage(std::cerr);
+    dmarc::printReportUsage(std::cerr);
     return EX_USAGE;
   }
   std::string_view name = argv[1];
   if (name == "-h" || name == "--help" || name == "help") {
-    usage(std::cout);
+    dmarc::printReportUsage(std::cout);
     return EX_OK;
   }
   if (name == "--version") {
     std::cout << "dmarc-reports " << dmarc::g_productVersion << "\n";
+    return EX_OK;
+  }
+  if (name == "--man-options") {
+    dmarc::printManOptions(std::cout);
     return EX_OK;
   }
   // Broken pipes (a sendmail that died, a relay, MX or HTTPS server that
@@ -82,18 +91,14 @@ int main(int argc, char** argv)
   std::signal(SIGPIPE, SIG_IGN);
   // The subcommands read a private copy: the process's own arguments are
   // what ps shows, and lose any database password.
-  dmarc::CommandLineCopy args(argc, argv);
+  const std::vector<std::string> args(argv + 2, argv + argc);
   dmarc::hideDatabasePasswords(argc, argv, std::cerr);
-  for (const auto& subcommand : s_subcommands) {
-    if (subcommand.name == name) {
-      try {
-        return subcommand.run(args.argc() - 1, args.argv() + 1);
-      } catch (const std::exception& error) {
-        std::cerr << "dmarc-reports " << subcommand.name << ": " << error.what() << "\n";
-      } catch (...) {
-        std::cerr << "dmarc-reports " << subcommand.name << ": unknown error\n";
+  const auto* command = dmarc::findReportCommand(name);
+  if (command != nullptr) {
+    for (const auto& subcommand : s_subcommands) {
+      if (subcommand.id == command->id) {
+        return runSubcommand(subcommand, args);
       }
-      return EX_SOFTWARE;
     }
   }
   std::cerr << "dmarc-reports: unknown subcommand (see dmarc-reports --help)\n";

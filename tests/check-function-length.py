@@ -32,8 +32,6 @@ ALLOWED = {
         "lock-sensitive batching loop; split with a stress test beside it",
     "milter/daemon.cc:runDaemon":
         "the start-up order (bind, lock, drop privileges, threads) in one place",
-    "reporting/aggregate/cmd_send.cc:runSend":
-        "split when dmarc-reports gets one option table for every subcommand",
 }
 
 QUALIFIERS = re.compile(

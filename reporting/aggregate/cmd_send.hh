@@ -2,7 +2,9 @@
 // argv[0] is "send"; returns a sysexits.h status.
 #pragma once
 
+#include "reporting/report_options.hh"
+
 namespace dmarc
 {
-int sendCommand(int argc, char** argv);
+int sendCommand(const ReportArguments& args);
 } // namespace dmarc

@@ -4,11 +4,8 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
-#include <cstdlib>
 #include <ctime>
 #include <iostream>
-#include <optional>
-#include <set>
 #include <string>
 #include <string_view>
 #include <sysexits.h>
@@ -17,7 +14,6 @@
 
 #include <pqxx/pqxx>
 
-#include "config.h"
 #include "lib/adapters/dns/unbound_resolver.hh"
 #include "lib/adapters/psl_list.hh"
 #include "lib/adapters/store/pg_connection.hh"
@@ -25,20 +21,12 @@
 #include "lib/core/error.hh"
 #include "reporting/check/posture_check.hh"
 #include "reporting/check/posture_store.hh"
+#include "reporting/subcommand.hh"
 
 namespace dmarc
 {
 namespace
 {
-const char* const s_usage =
-    "usage: dmarc-reports check [--dns-server ADDR[@PORT]]... [--ca-file FILE] [--psl-file FILE]\n"
-    "                           [--https-port N] [--smtp-port N] [--timeout SECONDS] [--helo "
-    "NAME]\n"
-    "                           [--no-starttls] [--suggest] [--database CONNINFO]\n"
-    "                           [--password-file FILE] [--no-store] DOMAIN...\n"
-    "Stores the results for the overview page when a database is given (--database or\n"
-    "$DMARC_DATABASE) and --no-store is not; otherwise only prints them.\n";
-
 // Untrusted text (from DNS, servers) shown on the terminal is bounded.
 constexpr std::size_t s_maxShownText = 2000;
 
@@ -60,21 +48,6 @@ std::string shownFinding(std::string_view message)
   return printableAscii(text, s_maxShownText);
 }
 
-bool parsePort(const std::string& text, std::uint16_t& port)
-{
-  try {
-    std::size_t used = 0;
-    const long value = std::stol(text, &used);
-    if (used != text.size() || value < 1 || value > 65535) {
-      return false;
-    }
-    port = static_cast<std::uint16_t>(value);
-    return true;
-  } catch (const std::exception&) {
-    return false;
-  }
-}
-
 std::string hostName()
 {
   std::array<char, 256> name{};
@@ -87,15 +60,18 @@ std::string hostName()
 // Stores the run when a database is configured. The findings are printed
 // first either way: a database that cannot be reached must not hide them.
 // Returns 0, or the exit status of the failure (which it has reported).
-int storeRun(const std::string& database, const std::string& passwordFile,
-             const std::vector<DomainPosture>& postures)
+int storeRun(const ReportArguments& args, const std::vector<DomainPosture>& postures)
 {
+  const std::string& database = args.text(ReportOption::Database);
   try {
-    const auto db = pgConnect(database, passwordFile, "dmarc-reports check");
+    const auto db = connectDatabase(args);
     storePostureRun(*db, hostName(), postures);
+  } catch (const DatabaseUnreachable& error) {
+    std::cerr << "dmarc-reports check: results not stored: " << error.what() << "\n";
+    return EX_UNAVAILABLE;
   } catch (const pqxx::broken_connection& error) {
-    std::cerr << "dmarc-reports check: results not stored: " << pgConnectFailure(database, error)
-              << "\n";
+    std::cerr << "dmarc-reports check: results not stored: lost the database connection: "
+              << pgErrorText(error.what(), database) << "\n";
     return EX_UNAVAILABLE;
   } catch (const pqxx::sql_error& error) {
     std::cerr << "dmarc-reports check: results not stored: database error [" << error.sqlstate()
@@ -124,125 +100,44 @@ void printPosture(const DomainPosture& posture, bool suggest)
     std::cout << "\n" << suggestPublication(posture.domain, posture.mxHosts, id.data()) << "\n";
   }
 }
-struct CheckOptions
-{
-  UnboundResolverOptions dns;
-  TlsProbeOptions tls;
-  PostureOptions posture;
-  std::string pslFile = DM_DEFAULT_PSL_FILE;
-  std::string helo = "dmarc-reports.invalid";
-  bool suggest = false;
-  bool store = true;
-  std::string database; // empty: $DMARC_DATABASE, else print only
-  std::string passwordFile;
-  std::vector<std::string> domains;
-};
-
-// An option that takes a value; false with `why` set for a bad value.
-bool setValue(CheckOptions& o, const std::string& arg, const std::string& value, std::string& why)
-{
-  if (arg == "--database") {
-    o.database = value;
-  } else if (arg == "--password-file") {
-    o.passwordFile = value;
-  } else if (arg == "--dns-server") {
-    o.dns.nameservers.push_back(value);
-  } else if (arg == "--ca-file") {
-    o.tls.caFile = value;
-  } else if (arg == "--psl-file") {
-    o.pslFile = value;
-  } else if (arg == "--helo") {
-    o.helo = value;
-  } else if (arg == "--timeout") {
-    std::uint16_t seconds = 0;
-    if (!parsePort(value, seconds) || seconds > 600) {
-      why = "--timeout takes 1 to 600 seconds";
-      return false;
-    }
-    o.tls.timeout = std::chrono::seconds(seconds);
-    o.dns.queryTimeout = std::min<std::chrono::milliseconds>(o.dns.queryTimeout, o.tls.timeout);
-  } else if (!parsePort(value, arg == "--https-port" ? o.posture.httpsPort : o.posture.smtpPort)) {
-    why = arg + " takes a port number 1-65535";
-    return false;
-  }
-  return true;
-}
-
-// The exit status when the command line ends the run (help, usage error).
-std::optional<int> parseOptions(int argc, char** argv, CheckOptions& o)
-{
-  static const std::set<std::string> withValue = {"--dns-server", "--ca-file",   "--psl-file",
-                                                  "--https-port", "--smtp-port", "--timeout",
-                                                  "--helo",       "--database",  "--password-file"};
-  auto bad = [](const std::string& why) {
-    std::cerr << "dmarc-reports check: " << why << "\n" << s_usage;
-    return EX_USAGE;
-  };
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    if (withValue.count(arg) != 0) {
-      if (i + 1 >= argc) {
-        return bad(arg + " needs a value");
-      }
-      std::string why;
-      if (!setValue(o, arg, argv[++i], why)) {
-        return bad(why);
-      }
-    } else if (arg == "--no-starttls") {
-      o.posture.checkStarttls = false;
-    } else if (arg == "--suggest") {
-      o.suggest = true;
-    } else if (arg == "--no-store") {
-      o.store = false;
-    } else if (arg == "-h" || arg == "--help") {
-      std::cout << s_usage;
-      return EX_OK;
-    } else if (!arg.empty() && arg[0] == '-') {
-      return bad("unknown option " + printableAscii(arg, s_maxShownText));
-    } else {
-      o.domains.push_back(arg);
-    }
-  }
-  if (o.domains.empty()) {
-    return bad("no DOMAIN given");
-  }
-  return std::nullopt;
-}
 } // namespace
 
-int checkCommand(int argc, char** argv)
+int checkCommand(const ReportArguments& args)
 {
-  CheckOptions o;
-  if (const auto stop = parseOptions(argc, argv, o)) {
-    return *stop;
+  const std::vector<std::string>& domains = args.operands();
+  if (domains.empty()) {
+    throw UsageError("no DOMAIN given");
   }
-  try {
-    UnboundResolver resolver(o.dns);
-    const PslPublicSuffixList psl(o.pslFile);
-    CurlHttpsFetcher fetcher(o.tls);
-    CurlStarttlsProber prober(o.tls, o.helo);
-    PostureChecker checker(resolver, psl, fetcher, prober, o.posture);
-    Finding::Level worst = Finding::Level::Ok;
-    std::vector<DomainPosture> postures;
-    for (const auto& domain : o.domains) {
-      postures.push_back(checker.check(domain));
-      printPosture(postures.back(), o.suggest);
-      worst = std::max(worst, postures.back().worst());
-    }
-    if (o.database.empty()) {
-      if (const char* fromEnvironment = std::getenv("DMARC_DATABASE")) {
-        o.database = fromEnvironment;
-      }
-    }
-    if (o.store && !o.database.empty()) {
-      if (const int failed = storeRun(o.database, o.passwordFile, postures)) {
-        return failed;
-      }
-    }
-    return worst == Finding::Level::Error ? 2 : worst == Finding::Level::Warning ? 1 : 0;
-  } catch (const ConfigError& error) {
-    std::cerr << "dmarc-reports check: " << error.what() << "\n";
-    return EX_CONFIG;
+  UnboundResolverOptions dns;
+  dns.nameservers = args.list(ReportOption::DnsServer);
+  TlsProbeOptions tls;
+  tls.caFile = args.text(ReportOption::CaFile);
+  tls.timeout = std::chrono::seconds(*args.number(ReportOption::Timeout));
+  dns.queryTimeout = std::min<std::chrono::milliseconds>(dns.queryTimeout, tls.timeout);
+  PostureOptions posture;
+  posture.httpsPort = static_cast<std::uint16_t>(*args.number(ReportOption::HttpsPort));
+  posture.smtpPort = static_cast<std::uint16_t>(*args.number(ReportOption::SmtpPort));
+  posture.checkStarttls = !args.flag(ReportOption::NoStarttls);
+
+  UnboundResolver resolver(dns);
+  const PslPublicSuffixList psl(args.text(ReportOption::PslFile));
+  CurlHttpsFetcher fetcher(tls);
+  CurlStarttlsProber prober(tls, args.text(ReportOption::CheckHelo));
+  PostureChecker checker(resolver, psl, fetcher, prober, posture);
+  Finding::Level worst = Finding::Level::Ok;
+  std::vector<DomainPosture> postures;
+  for (const auto& domain : domains) {
+    postures.push_back(checker.check(domain));
+    printPosture(postures.back(), args.flag(ReportOption::Suggest));
+    worst = std::max(worst, postures.back().worst());
   }
+  // libpq's PG* variables alone do not count: checking a domain by hand
+  // stores nothing by surprise.
+  if (!args.flag(ReportOption::NoStore) && !args.text(ReportOption::Database).empty()) {
+    if (const int failed = storeRun(args, postures)) {
+      return failed;
+    }
+  }
+  return worst == Finding::Level::Error ? 2 : worst == Finding::Level::Warning ? 1 : 0;
 }
 } // namespace dmarc

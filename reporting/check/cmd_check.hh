@@ -5,9 +5,11 @@
 // read from DNS and from the servers is untrusted (see posture_check.hh).
 #pragma once
 
+#include "reporting/report_options.hh"
+
 namespace dmarc
 {
 // Exit status: 0 no problem, 1 warnings only, 2 at least one error,
 // EX_USAGE (64) or EX_CONFIG (78) for a bad command line.
-int checkCommand(int argc, char** argv);
+int checkCommand(const ReportArguments& args);
 } // namespace dmarc

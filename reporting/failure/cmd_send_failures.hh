@@ -3,7 +3,9 @@
 // sysexits.h status.
 #pragma once
 
+#include "reporting/report_options.hh"
+
 namespace dmarc
 {
-int sendFailuresCommand(int argc, char** argv);
+int sendFailuresCommand(const ReportArguments& args);
 } // namespace dmarc

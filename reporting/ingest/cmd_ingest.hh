@@ -10,20 +10,14 @@
 // the database; everything read from mail is untrusted and bounded.
 #pragma once
 
-#include <iosfwd>
-#include <string>
-#include <vector>
+#include "reporting/report_options.hh"
 
 namespace dmarc
 {
 // Exit status: 0 every report stored (or already stored), EX_DATAERR (65)
 // some input or report rejected, EX_TEMPFAIL (75) the database could not be
-// used (Postfix's pipe(8) then defers and retries the mail), EX_USAGE (64),
-// EX_NOINPUT (66) an input could not be read, EX_IOERR (74) a handled
-// Maildir message could not be moved to cur/.
-int runIngest(const std::vector<std::string>& args, std::istream& in, std::ostream& out,
-              std::ostream& err);
-
-// The entry of the subcommand table (reporting/main.cc): argv[0] is "ingest".
-int ingestCommand(int argc, char** argv);
+// used (Postfix's pipe(8) then defers and retries the mail; the failure
+// statuses of reporting/main.cc), EX_NOINPUT (66) an input could not be
+// read, EX_IOERR (74) a handled Maildir message could not be moved to cur/.
+int ingestCommand(const ReportArguments& args);
 } // namespace dmarc

@@ -10,7 +10,9 @@
 // from reports, DNS or SMTP clients is escaped on the page.
 #pragma once
 
+#include "reporting/report_options.hh"
+
 namespace dmarc
 {
-int overviewCommand(int argc, char** argv);
+int overviewCommand(const ReportArguments& args);
 } // namespace dmarc

@@ -3,13 +3,10 @@
 #include "reporting/overview/cmd_summary.hh"
 
 #include <algorithm>
-#include <cstdlib>
 #include <ctime>
 #include <iostream>
 #include <nlohmann/json.hpp>
-#include <optional>
 #include <regex>
-#include <set>
 #include <string>
 #include <sysexits.h>
 #include <vector>
@@ -23,21 +20,13 @@
 #include "reporting/overview/overview_queries.hh"
 #include "reporting/overview/report_period.hh"
 #include "reporting/overview/source_name_cache.hh"
+#include "reporting/subcommand.hh"
 
 namespace dmarc
 {
 namespace
 {
 using Json = nlohmann::json;
-
-const char* const s_usage =
-    "usage: dmarc-reports summary [--database CONNINFO] [--password-file FILE] [--domain "
-    "DOMAIN]...\n"
-    "                             [--days N | --begin YYYY-MM-DD --end YYYY-MM-DD] "
-    "[--time-zone ZONE]\n"
-    "                             [--limit N] [--json]\n"
-    "Period: the last --days days (default 7, today included) or [begin, end), in the time\n"
-    "zone ZONE (default: $TZ, else the system's zone, else UTC), as for overview.\n";
 
 struct QuerySection
 {
@@ -398,77 +387,6 @@ void emitQuery(Output& output, pqxx::transaction_base& tx, const QuerySection& s
   emit(output, section.name, section.title, columns, rows);
 }
 
-struct SummaryOptions
-{
-  std::string database;
-  std::string passwordFile;
-  std::vector<std::string> domains;
-  PeriodArgs period;
-  long limit = 20;
-  bool json = false;
-};
-
-// An option that takes a value; why it is bad, or "".
-std::string setValue(SummaryOptions& o, const std::string& arg, const std::string& value)
-{
-  if (arg == "--database") {
-    o.database = value;
-  } else if (arg == "--password-file") {
-    o.passwordFile = value;
-  } else if (arg == "--domain") {
-    o.domains.push_back(toLowerAscii(value));
-  } else if (arg == "--begin") {
-    o.period.begin = value;
-  } else if (arg == "--end") {
-    o.period.end = value;
-  } else if (arg == "--time-zone") {
-    o.period.timeZone = value;
-  } else {
-    char* rest = nullptr;
-    const long number = std::strtol(value.c_str(), &rest, 10);
-    const long most = arg == "--days" ? g_maxPeriodDays : 100000;
-    if (rest == value.c_str() || *rest != '\0' || number < 1 || number > most) {
-      return arg + " takes a number from 1 to " + std::to_string(most);
-    }
-    (arg == "--days" ? o.period.days.emplace() : o.limit) = number;
-  }
-  return "";
-}
-
-// The command line; an exit status when it ends the run (help, usage).
-std::optional<int> parseOptions(int argc, char** argv, SummaryOptions& o)
-{
-  static const std::set<std::string> withValue = {"--database", "--password-file", "--domain",
-                                                  "--begin",    "--end",           "--days",
-                                                  "--limit",    "--time-zone"};
-  auto bad = [](const std::string& why) {
-    std::cerr << "dmarc-reports summary: " << why << "\n" << s_usage;
-    return EX_USAGE;
-  };
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    if (arg == "--json") {
-      o.json = true;
-    } else if (arg == "-h" || arg == "--help") {
-      std::cout << s_usage;
-      return EX_OK;
-    } else if (withValue.count(arg) != 0) {
-      if (i + 1 >= argc) {
-        return bad(arg + " needs a value");
-      }
-      if (const std::string why = setValue(o, arg, argv[++i]); !why.empty()) {
-        return bad(why);
-      }
-    } else {
-      return bad("unknown argument " + printable(arg));
-    }
-  }
-  if (const std::string why = periodArgsError(o.period); !why.empty()) {
-    return bad(why);
-  }
-  return std::nullopt;
-}
-
 // Every section, in the order printed: the report tables of the summary's
 // own queries, the sources by organisation, the milter's own outcomes (the
 // overview's figures, the same queries) and the TLS tables.
@@ -496,68 +414,45 @@ void summarise(pqxx::transaction_base& tx, const OverviewQuery& query, Output& o
 }
 } // namespace
 
-int summaryCommand(int argc, char** argv)
+int summaryCommand(const ReportArguments& args)
 {
-  SummaryOptions o;
-  if (const auto stop = parseOptions(argc, argv, o)) {
-    return *stop;
+  const PeriodArgs periodArgs = periodArguments(args);
+  std::vector<std::string> domains;
+  for (const auto& domain : args.list(ReportOption::PeriodDomain)) {
+    domains.push_back(toLowerAscii(domain));
   }
-  if (o.database.empty()) {
-    if (const char* fromEnvironment = std::getenv("DMARC_DATABASE")) {
-      o.database = fromEnvironment;
-    }
+  const bool json = args.flag(ReportOption::Json);
+  const auto db = connectDatabase(args);
+  pqxx::work tx(*db); // read only, but the overview's queries make temporary tables
+  const auto period = sessionPeriod(tx, periodArgs, 7);
+  if (!period) {
+    throw UsageError(
+        "unknown time zone " +
+        printable(periodArgs.timeZone.empty() ? defaultTimeZone() : periodArgs.timeZone) +
+        " (an IANA name such as Europe/Berlin)");
   }
-  try {
-    std::unique_ptr<pqxx::connection> db;
-    try {
-      db = pgConnect(o.database, o.passwordFile, "dmarc-reports summary");
-    } catch (const pqxx::broken_connection& error) {
-      std::cerr << "dmarc-reports summary: " << pgConnectFailure(o.database, error) << "\n";
-      return EX_UNAVAILABLE;
-    }
-    pqxx::work tx(*db); // read only, but the overview's queries make temporary tables
-    const auto period = sessionPeriod(tx, o.period, 7);
-    if (!period) {
-      std::cerr << "dmarc-reports summary: unknown time zone "
-                << printable(o.period.timeZone.empty() ? defaultTimeZone() : o.period.timeZone)
-                << " (an IANA name such as Europe/Berlin)\n";
-      return EX_USAGE;
-    }
-    const OverviewQuery query{period->firstDay, period->endDay, o.domains,
-                              static_cast<std::size_t>(o.limit)};
-    Output output;
-    output.json = o.json;
-    const auto bounds = tx.exec_params("SELECT extract(epoch FROM $1::date::timestamptz)::bigint,"
-                                       " extract(epoch FROM $2::date::timestamptz)::bigint",
-                                       query.firstDay, query.endDay)
-                            .front();
-    output.document = {{"begin", bounds[0].as<long long>()}, {"end", bounds[1].as<long long>()},
-                       {"first_day", query.firstDay},        {"end_day", query.endDay},
-                       {"time_zone", period->timeZone},      {"domains", o.domains}};
-    if (!o.json) {
-      std::cout << "Summary for "
-                << (o.domains.empty() ? std::string("all domains")
-                                      : printable(pgArrayLiteral(o.domains)))
-                << ", " << query.firstDay << " to " << query.endDay << " ("
-                << printable(period->timeZone) << " days, [begin, end))\n";
-    }
-    summarise(tx, query, output);
-    if (o.json) {
-      // error_handler replace: text from reports is stored as valid UTF-8
-      // (pgText), but never let one byte make the output invalid JSON.
-      std::cout << output.document.dump(2, ' ', false, Json::error_handler_t::replace) << "\n";
-    }
-  } catch (const pqxx::broken_connection& error) {
-    std::cerr << "dmarc-reports summary: lost the database connection: "
-              << pgErrorText(error.what(), o.database) << "\n";
-    return EX_UNAVAILABLE;
-  } catch (const pqxx::sql_error& error) {
-    std::cerr << "dmarc-reports summary: database error [" << error.sqlstate()
-              << "]: " << pgErrorText(error.what(), o.database) << "\n";
-    return EX_SOFTWARE;
-  } catch (const ConfigError& error) {
-    std::cerr << "dmarc-reports summary: " << error.what() << "\n";
-    return EX_CONFIG;
+  const OverviewQuery query{period->firstDay, period->endDay, domains,
+                            static_cast<std::size_t>(*args.number(ReportOption::SummaryLimit))};
+  Output output;
+  output.json = json;
+  const auto bounds = tx.exec_params("SELECT extract(epoch FROM $1::date::timestamptz)::bigint,"
+                                     " extract(epoch FROM $2::date::timestamptz)::bigint",
+                                     query.firstDay, query.endDay)
+                          .front();
+  output.document = {{"begin", bounds[0].as<long long>()}, {"end", bounds[1].as<long long>()},
+                     {"first_day", query.firstDay},        {"end_day", query.endDay},
+                     {"time_zone", period->timeZone},      {"domains", domains}};
+  if (!json) {
+    std::cout << "Summary for "
+              << (domains.empty() ? std::string("all domains") : printable(pgArrayLiteral(domains)))
+              << ", " << query.firstDay << " to " << query.endDay << " ("
+              << printable(period->timeZone) << " days, [begin, end))\n";
+  }
+  summarise(tx, query, output);
+  if (json) {
+    // error_handler replace: text from reports is stored as valid UTF-8
+    // (pgText), but never let one byte make the output invalid JSON.
+    std::cout << output.document.dump(2, ' ', false, Json::error_handler_t::replace) << "\n";
   }
   return EX_OK;
 }

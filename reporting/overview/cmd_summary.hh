@@ -10,7 +10,9 @@
 // or SMTP clients are printed sanitised (text) or JSON-escaped (--json).
 #pragma once
 
+#include "reporting/report_options.hh"
+
 namespace dmarc
 {
-int summaryCommand(int argc, char** argv);
+int summaryCommand(const ReportArguments& args);
 } // namespace dmarc

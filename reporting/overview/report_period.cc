@@ -35,6 +35,19 @@ std::string defaultTimeZone()
   return "UTC";
 }
 
+PeriodArgs periodArguments(const ReportArguments& args)
+{
+  PeriodArgs period;
+  period.begin = args.text(ReportOption::PeriodBegin);
+  period.end = args.text(ReportOption::PeriodEnd);
+  period.days = args.number(ReportOption::Days);
+  period.timeZone = args.text(ReportOption::TimeZone);
+  if (const std::string why = periodArgsError(period); !why.empty()) {
+    throw UsageError(why);
+  }
+  return period;
+}
+
 std::string periodArgsError(const PeriodArgs& args)
 {
   if ((args.begin.empty() != args.end.empty()) || (!args.begin.empty() && args.days)) {

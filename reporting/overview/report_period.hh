@@ -12,6 +12,8 @@
 
 #include <pqxx/transaction_base>
 
+#include "reporting/report_options.hh"
+
 namespace dmarc
 {
 // The most days a period may have (ten years).
@@ -41,6 +43,10 @@ std::string defaultTimeZone();
 // --end together or --days, valid dates, end after begin, at most
 // g_maxPeriodDays days.
 std::string periodArgsError(const PeriodArgs& args);
+
+// --begin, --end, --days and --time-zone of summary and overview; throws
+// UsageError for arguments that do not make a period.
+PeriodArgs periodArguments(const ReportArguments& args);
 
 // Sets the transaction's TimeZone and works out the period in it, the
 // last `defaultDays` days when the arguments name none. std::nullopt when

@@ -1,6 +1,7 @@
 // mailer_options.cc: relay address parsing and the transport choice.
 #include "reporting/transport/mailer_options.hh"
 
+#include "lib/adapters/trusted_file.hh"
 #include "lib/core/error.hh"
 
 namespace dmarc
@@ -21,6 +22,26 @@ void setSmtpRelay(SmtpOptions& smtp, const std::string& relay)
   } else {
     smtp.host = relay;
   }
+}
+
+MailerSettings mailerSettings(const ReportArguments& args, const std::string& heloName)
+{
+  MailerSettings settings;
+  settings.transport = args.text(ReportOption::Transport);
+  settings.sendmailCommand = args.text(ReportOption::Sendmail);
+  if (settings.transport != "smtp") {
+    return settings;
+  }
+  SmtpOptions& smtp = settings.smtp;
+  setSmtpRelay(smtp, args.text(ReportOption::SmtpRelay));
+  smtp.tls = smtpTlsFromString(args.text(ReportOption::SmtpTls));
+  smtp.caFile = args.text(ReportOption::SmtpCaFile);
+  smtp.user = args.text(ReportOption::SmtpUser);
+  if (const auto& file = args.text(ReportOption::SmtpPasswordFile); !file.empty()) {
+    smtp.password = readSecretLine(file, "SMTP password file");
+  }
+  smtp.heloName = heloName;
+  return settings;
 }
 
 std::unique_ptr<Mailer> makeMailer(const MailerSettings& settings)
