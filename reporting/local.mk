@@ -69,3 +69,13 @@ tests_unit_test_reporting_CPPFLAGS = $(AM_CPPFLAGS) $(DM_INGEST_CFLAGS)
 tests_unit_test_reporting_CXXFLAGS = $(DM_TEST_CXXFLAGS)
 tests_unit_test_reporting_LDADD = $(DM_REPORTS_LIBS) $(DM_LIBS) $(BOOST_TEST_LIBS)
 TESTS += tests/unit/test-reporting
+
+# The option lists of dmarc-reports(8) agree with the option table.
+TESTS += tests/check-report-options.sh
+dist_noinst_SCRIPTS += tests/check-report-options.sh
+update-man-options: reporting/dmarc-reports
+	{ sed '/^\.\\" BEGIN OPTIONS$$/q' $(srcdir)/man/dmarc-reports.8.in; \
+	  reporting/dmarc-reports --man-options; \
+	  sed -n '/^\.\\" END OPTIONS$$/,$$p' $(srcdir)/man/dmarc-reports.8.in; } > man/options.tmp && \
+	mv man/options.tmp $(srcdir)/man/dmarc-reports.8.in
+.PHONY: update-man-options
