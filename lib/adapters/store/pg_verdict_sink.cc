@@ -1,8 +1,16 @@
 // pg_verdict_sink.cc: batches of verdict rows into PostgreSQL.
-// A whole batch is one execution of one prepared statement whose
-// parameters are per-column arrays (INSERT ... SELECT FROM unnest), which
-// costs the server far less than a multi-row VALUES list: one short plan,
-// 54 parameters whatever the batch size.
+// A whole batch is one execution of one statement whose parameters are
+// per-column arrays (INSERT ... SELECT FROM unnest), which costs the server
+// far less than a multi-row VALUES list: one short plan, 54 parameters
+// whatever the batch size.
+//
+// The statement is not prepared by name: it goes as the unnamed statement,
+// parsed and planned once per batch. A named prepared statement lives in
+// one server session, and a pooler in transaction mode (PgBouncer before
+// 1.21, Debian 12 has 1.18) runs each transaction on whichever server
+// connection is free, where the name is missing or was prepared by another
+// writer (SQLSTATE 26000, 42P05). One plan per batch of up to hundreds of
+// rows costs little (tests/bench/bench_store.py).
 #include "lib/adapters/store/pg_verdict_sink.hh"
 
 #include <pqxx/pqxx>
@@ -15,8 +23,6 @@ namespace dmarc
 {
 namespace
 {
-constexpr const char* s_insertStatement = "dm_verdict_insert";
-
 // Only errors about the rows themselves may make the writer skip rows:
 // SQLSTATE class 22 (data exception: a value the type refuses) and 23
 // (integrity constraint violation). Anything else (connection loss, a
@@ -59,7 +65,6 @@ void PgVerdictSink::connect()
 void PgVerdictSink::disconnect() noexcept
 {
   d_db.reset();
-  d_prepared = false;
   d_knownHosts.clear();
 }
 
@@ -93,12 +98,9 @@ void PgVerdictSink::insert(const std::vector<const MessageRecord*>& records)
                        cleanHost);
       }
     }
-    if (!d_prepared) {
-      d_db->prepare(s_insertStatement, verdictInsertSql());
-      d_prepared = true;
-    }
     auto params = verdictBatchParams(records, d_defaultHost);
-    tx.exec_prepared(s_insertStatement, pqxx::prepare::make_dynamic_params(params));
+    static const std::string s_insert = verdictInsertSql();
+    tx.exec_params(s_insert, pqxx::prepare::make_dynamic_params(params));
     // Failure samples (sql/0008) only when the batch has any, so that a
     // site without FailureReports needs no newer schema.
     if (auto failures = failureBatchParams(records); !failures.empty()) {

@@ -1,5 +1,5 @@
 // pg_verdict_sink.hh: the VerdictSink that writes to PostgreSQL with
-// libpqxx: one prepared INSERT ... SELECT FROM unnest(per-column arrays)
+// libpqxx: one INSERT ... SELECT FROM unnest(per-column arrays)
 // ... ON CONFLICT DO NOTHING per batch (idempotent on message_key), one
 // transaction per batch.
 //
@@ -34,7 +34,6 @@ private:
   const std::string d_passwordFile;
   const std::string d_defaultHost;
   std::unique_ptr<pqxx::connection> d_db;
-  bool d_prepared = false;            // the insert statement is prepared on d_db
   std::set<std::string> d_knownHosts; // reporting_host rows ensured on this connection
 };
 } // namespace dmarc
