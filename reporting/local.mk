@@ -23,8 +23,8 @@ reporting_dmarc_reports_SOURCES = \
 reporting_dmarc_reports_CPPFLAGS = $(AM_CPPFLAGS) $(DM_ADAPTER_CFLAGS)
 
 # What the jobs share: the option table and its parser, how a subcommand
-# connects and fails, report names, rua URIs, the run lock, text arrays, the
-# senders' work directory.
+# connects and fails, report names, rua URIs, the run lock and its session
+# check, text arrays, the senders' work directory.
 noinst_LIBRARIES += reporting/libreporting.a
 reporting_libreporting_a_CPPFLAGS = $(AM_CPPFLAGS) $(DM_ADAPTER_CFLAGS)
 reporting_libreporting_a_SOURCES = \
@@ -39,6 +39,8 @@ reporting_libreporting_a_SOURCES = \
 	reporting/rua_uri.hh \
 	reporting/run_lock.cc \
 	reporting/run_lock.hh \
+	reporting/session_check.cc \
+	reporting/session_check.hh \
 	reporting/subcommand.cc \
 	reporting/subcommand.hh \
 	reporting/work_dir.cc \

@@ -26,6 +26,7 @@
 #include "reporting/aggregate/textfile_metrics.hh"
 #include "reporting/report_naming.hh"
 #include "reporting/run_lock.hh"
+#include "reporting/session_check.hh"
 #include "reporting/subcommand.hh"
 #include "reporting/transport/host_identity.hh"
 #include "reporting/transport/https_poster.hh"
@@ -190,6 +191,9 @@ int runSend(const ReportArguments& args, SendSettings& settings,
             std::optional<ReportRunSummary>& summary)
 {
   const auto connection = connectDatabase(args);
+  // The lock lives in the server session: a pooler in transaction mode
+  // would hand it on to another client.
+  requireOwnSession(*connection, *connectDatabase(args));
   RunLock lock(*connection, settings.lockWait);
   if (!lock.held()) {
     std::cerr << "dmarc-reports send: another run holds the lock; giving up after "

@@ -22,6 +22,7 @@
 #include "reporting/failure/failure_run.hh"
 #include "reporting/report_naming.hh"
 #include "reporting/run_lock.hh"
+#include "reporting/session_check.hh"
 #include "reporting/subcommand.hh"
 #include "reporting/transport/host_identity.hh"
 #include "reporting/transport/mailer_options.hh"
@@ -108,6 +109,7 @@ Settings failureSettings(const ReportArguments& args)
 int runWithSettings(const ReportArguments& args, Settings& settings)
 {
   const auto connection = connectDatabase(args);
+  requireOwnSession(*connection, *connectDatabase(args));
   RunLock lock(*connection, settings.lockWait, s_failureRunLockKey);
   if (!lock.held()) {
     std::cerr << "dmarc-reports send-failures: another run holds the lock\n";

@@ -294,6 +294,60 @@ class Postgres(Service):
         return self.dsn(name)
 
 
+class PgBouncer(Service):
+    """PgBouncer on 127.0.0.1 in front of one database of a harness
+    PostgreSQL, as two pools: `transaction` (pool_mode = transaction) of
+    `pool_size` server connections and `session` of four. Users in `users`
+    log in without a password (auth_type = trust still wants them listed)."""
+
+    name = "pgbouncer"
+
+    def __init__(self, root, postgres, dbname, users, pool_size=1):
+        super().__init__(root)
+        self.postgres, self.dbname, self.users, self.pool_size = postgres, dbname, users, pool_size
+        self.port = free_port()
+        self.ini = os.path.join(self.dir, "pgbouncer.ini")
+        self.logfile = os.path.join(self.dir, "pgbouncer.log")
+        self.user = "postgres" if is_root() else None  # PgBouncer refuses to run as root
+
+    def log_files(self):
+        return [self.logfile]
+
+    def start(self):
+        binary = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
+        if not os.path.exists(binary):
+            raise HarnessError("pgbouncer not found: apt-get install pgbouncer")
+        server = "host=%s port=%d dbname=%s" % (self.postgres.sockdir, self.postgres.port, self.dbname)
+        with open(os.path.join(self.dir, "userlist.txt"), "w") as handle:
+            handle.writelines('"%s" ""\n' % user for user in self.users)
+        with open(self.ini, "w") as handle:
+            handle.write("[databases]\ntransaction = %s pool_mode=transaction\nsession = %s pool_mode=session pool_size=4\n"
+                         "[pgbouncer]\nlisten_addr = 127.0.0.1\nlisten_port = %d\nunix_socket_dir =\n"
+                         "auth_type = trust\nauth_file = %s\ndefault_pool_size = %d\nmax_client_conn = 100\n"
+                         "logfile = %s\nadmin_users = postgres\n" % (
+                             server, server, self.port, os.path.join(self.dir, "userlist.txt"), self.pool_size,
+                             self.logfile))
+        if self.user:
+            pw = pwd.getpwnam(self.user)
+            os.chown(self.dir, pw.pw_uid, pw.pw_gid)
+        self.proc = subprocess.Popen([binary, "-q", self.ini], user=self.user, group=self.user,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.started = True
+
+        def listening():
+            if self.proc.poll() is not None:
+                raise HarnessError("pgbouncer exited with %d; see %s" % (self.proc.returncode, self.logfile))
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", self.port), 1):
+                return True
+            return False
+
+        wait_until(listening, 30, "pgbouncer to listen")
+
+    def dsn(self, pool, user):
+        """A connection string through one pool ("transaction" or "session")."""
+        return "host=127.0.0.1 port=%d dbname=%s user=%s" % (self.port, pool, user)
+
+
 # --------------------------------------------------------------------------
 # DNS: unbound serving local data on loopback
 # --------------------------------------------------------------------------
