@@ -226,11 +226,13 @@ class Postgres(Service):
     name = "postgres"
     superuser = "postgres"
 
-    def __init__(self, root, name=None, tcp_port=None):
+    def __init__(self, root, name=None, tcp_port=None, durable=False):
         # A second cluster (a standby) needs its own name; tcp_port: listen on
-        # 127.0.0.1 at that port too (replication, multi-host strings).
+        # 127.0.0.1 at that port too (replication, multi-host strings);
+        # durable: fsync on, as in production (the benchmarks), else off.
         self.name = name or self.name
         self.tcp_port = tcp_port
+        self.durable = durable
         super().__init__(root)
         self.bindir = postgres_bindir()
         self.data = os.path.join(self.dir, "data")
@@ -257,8 +259,9 @@ class Postgres(Service):
             run([os.path.join(self.bindir, "initdb"), "-D", self.data, "-A", "trust", "-U",
                  self.superuser, "-E", "UTF8", "--no-sync", "--locale=C"], user=self.user)
         listen = "127.0.0.1" if self.tcp_port else ""
-        options = "-k %s -c listen_addresses='%s' -p %d -c fsync=off -c full_page_writes=off" % (
-            self.sockdir, listen, self.port)
+        options = "-k %s -c listen_addresses='%s' -p %d" % (self.sockdir, listen, self.port)
+        if not self.durable:
+            options += " -c fsync=off -c full_page_writes=off"
         # pg_ctl -w waits until the server accepts connections.
         run([os.path.join(self.bindir, "pg_ctl"), "-D", self.data, "-l", self.logfile, "-w", "-t",
              "180", "-o", options, "start"], user=self.user)

@@ -53,5 +53,5 @@ tests_tools_store_driver_LDADD = $(DM_LIBS)
 EXTRA_DIST += tests/integration/test_store.py tests/integration/golden/spool_record_v1.hex \
 	tests/integration/test_failover.py tests/integration/test_partitions.py \
 	tests/integration/test_pooler.py
-EXTRA_DIST += tests/bench/bench_store.py tests/bench/bench_milter_store.py \
+EXTRA_DIST += tests/bench/bench_store.py tests/bench/bench_milter_store.py tests/bench/bench_capacity.py \
 	tests/bench/bench_failure_reports.py tests/bench/bench_failure_send.py
