@@ -211,6 +211,160 @@ DomainOutcome temperror(Verdict verdict, const EngineOptions& options, std::stri
   return DomainOutcome{std::move(verdict), worstCase};
 }
 
+// Policy options: t=y (RFC 9989 §4.7) one level lower; an RFC 7489
+// receiver does not know t.
+Policy afterTestMode(Policy chosen, const PublishedPolicy& policy, const EngineOptions& options)
+{
+  return policy.testing && chosen != Policy::None && options.mode == DmarcMode::Rfc9989
+             ? lower(chosen)
+             : chosen;
+}
+
+// Alignment (RFC 9989 §4.4): any aligned pass, DKIM first (no DNS in the
+// common case of d= equal to the author domain). Sets dkimAligned and
+// spfAligned; returns whether an identifier could not be ruled out because
+// of a temporary error (an aligned temperror, or a pass whose alignment is
+// unknown), since that leaves the result unknown rather than a fail.
+bool checkIdentifierAlignment(const std::string& author, Verdict& verdict,
+                              const PublishedPolicy& policy, OrgDomainFinder& finder)
+{
+  bool tempError = false;
+  std::size_t checked = 0;
+  for (const auto& signature : verdict.dkim) {
+    if (++checked > s_maxSignaturesChecked || verdict.dkimAligned) {
+      break;
+    }
+    if (signature.result != DkimResult::Pass && signature.result != DkimResult::Temperror) {
+      continue;
+    }
+    Alignment aligned = checkAlignment(author, signature.domain, policy.adkim, finder);
+    if (signature.result == DkimResult::Pass && aligned == Alignment::Aligned) {
+      verdict.dkimAligned = true;
+    } else if (aligned != Alignment::NotAligned) {
+      tempError = true; // an aligned temperror, or a pass whose alignment is unknown
+    }
+  }
+  if (verdict.spf.result == SpfResult::Pass || verdict.spf.result == SpfResult::Temperror) {
+    Alignment aligned = checkAlignment(author, verdict.spf.domain, policy.aspf, finder);
+    if (verdict.spf.result == SpfResult::Pass && aligned == Alignment::Aligned) {
+      verdict.spfAligned = true;
+    } else if (aligned != Alignment::NotAligned) {
+      tempError = true;
+    }
+  }
+  return tempError;
+}
+
+// The policy chosen for an author domain, and the np that may apply instead
+// when the author domain's existence could not be learnt (either applies,
+// so a temperror).
+struct SelectedPolicy
+{
+  Policy published = Policy::None;
+  std::optional<Policy> unknownNp;
+  std::string existenceError;
+};
+
+// Policy selection (RFC 9989 §4.10.1): p at the author domain, else sp for
+// an existing and np for a non-existent author domain (RFC 7489: sp). It
+// is made for a temperror too: whether the message is deferred depends
+// on what the policy could do. The existence query is only made when np
+// would change the outcome of a message that did not pass.
+SelectedPolicy selectPolicy(const std::string& author, Verdict& verdict,
+                            const PublishedPolicy& policy, PolicyLocation::Kind kind, bool passed,
+                            const MessageFacts& facts, DnsResolver& dns,
+                            const EngineOptions& options)
+{
+  SelectedPolicy selected;
+  selected.published = policy.p;
+  verdict.policyTag = PolicyTag::P;
+  if (kind == PolicyLocation::Kind::Author) {
+    return selected;
+  }
+  Policy subdomain = policy.sp.value_or(policy.p);
+  selected.published = subdomain;
+  verdict.policyTag = policy.sp ? PolicyTag::Sp : PolicyTag::P;
+  bool npMatters =
+      options.mode == DmarcMode::Rfc9989 && policy.np && *policy.np != subdomain && !passed;
+  if (npMatters) {
+    std::optional<bool> exists = facts.authorDomainExists;
+    if (!exists) {
+      DnsAnswer answer = dns.query(author, DnsType::A);
+      if (answer.status == DnsStatus::Failure) {
+        selected.unknownNp = *policy.np;
+        selected.existenceError = answer.error.empty() ? std::string("DNS failure") : answer.error;
+      } else {
+        exists = answer.status != DnsStatus::NxDomain;
+      }
+    }
+    if (exists) {
+      verdict.authorDomainExists = *exists;
+      if (!*exists) {
+        selected.published = *policy.np;
+        verdict.policyTag = PolicyTag::Np;
+      }
+    }
+  } else if (facts.authorDomainExists) {
+    verdict.authorDomainExists = *facts.authorDomainExists;
+    if (!verdict.authorDomainExists && options.mode == DmarcMode::Rfc9989 && policy.np) {
+      verdict.policyTag = PolicyTag::Np; // same value as sp, but np is the tag that applies
+    }
+  }
+  return selected;
+}
+
+// The result or the policy is unknown: the strictest outcome a failure
+// could have under each policy that may apply, after t, pct and local
+// policy, decides whether the message is deferred.
+Disposition worstFailureOutcome(const SelectedPolicy& selected, const PublishedPolicy& policy,
+                                const EngineOptions& options, const LocalPolicy& local)
+{
+  std::optional<unsigned> roll; // RFC 7489 pct, one roll per author domain
+  Disposition worst = Disposition::None;
+  for (Policy candidate : {selected.published, selected.unknownNp.value_or(selected.published)}) {
+    Policy outcome = afterTestMode(candidate, policy, options);
+    if (outcome != Policy::None && sampledOut(policy, options, roll)) {
+      outcome = lower(outcome);
+    }
+    Disposition applied = applyLocalPolicy(toDisposition(outcome), local, options.mode, nullptr);
+    if (actionRank(applied) > actionRank(worst)) {
+      worst = applied;
+    }
+  }
+  return worst;
+}
+
+// A known failure: the published policy, lowered by t=y and then by pct,
+// then local policy. Each lowering is recorded as an override so that the
+// reports and the Authentication-Results say why less was done.
+void applyFailurePolicy(Verdict& verdict, Policy published, const PublishedPolicy& policy,
+                        const EngineOptions& options, const LocalPolicy& local)
+{
+  verdict.requested = toDisposition(published);
+  Policy effective = afterTestMode(published, policy, options);
+  if (effective != published) {
+    addOverride(verdict, OverrideReason::PolicyTestMode,
+                "t=y: " + std::string(toString(published)) + " applied as " +
+                    std::string(toString(effective)),
+                LocalPolicy{});
+  }
+  // RFC 7489 §6.6.4 pct: outside the sample, one level lower.
+  std::optional<unsigned> roll; // RFC 7489 pct, one roll per author domain
+  if (effective != Policy::None && sampledOut(policy, options, roll)) {
+    Policy sampled = lower(effective);
+    addOverride(verdict, OverrideReason::SampledOut,
+                "pct=" + std::to_string(policy.pct) + ": " + std::string(toString(effective)) +
+                    " applied as " + std::string(toString(sampled)),
+                LocalPolicy{});
+    effective = sampled;
+  }
+  verdict.effectivePolicy = effective;
+  // Local policy, in a fixed order; each change of disposition gets its reason.
+  verdict.applied = applyLocalPolicy(toDisposition(effective), local, options.mode, &verdict);
+}
+
+// One author domain, in the RFC 9989 order: policy discovery, alignment,
+// policy selection, then the policy options and local policy for a failure.
 DomainOutcome evaluateDomain(const std::string& author, Verdict verdict, const MessageFacts& facts,
                              DnsResolver& dns, const EngineOptions& options,
                              const LocalPolicy& local)
@@ -245,32 +399,7 @@ DomainOutcome evaluateDomain(const std::string& author, Verdict verdict, const M
   }
   const PublishedPolicy& policy = *verdict.policy;
 
-  // Alignment (RFC 9989 §4.4): any aligned pass, DKIM first (no DNS in the
-  // common case of d= equal to the author domain).
-  bool tempError = false;
-  std::size_t checked = 0;
-  for (const auto& signature : verdict.dkim) {
-    if (++checked > s_maxSignaturesChecked || verdict.dkimAligned) {
-      break;
-    }
-    if (signature.result != DkimResult::Pass && signature.result != DkimResult::Temperror) {
-      continue;
-    }
-    Alignment aligned = checkAlignment(author, signature.domain, policy.adkim, finder);
-    if (signature.result == DkimResult::Pass && aligned == Alignment::Aligned) {
-      verdict.dkimAligned = true;
-    } else if (aligned != Alignment::NotAligned) {
-      tempError = true; // an aligned temperror, or a pass whose alignment is unknown
-    }
-  }
-  if (verdict.spf.result == SpfResult::Pass || verdict.spf.result == SpfResult::Temperror) {
-    Alignment aligned = checkAlignment(author, verdict.spf.domain, policy.aspf, finder);
-    if (verdict.spf.result == SpfResult::Pass && aligned == Alignment::Aligned) {
-      verdict.spfAligned = true;
-    } else if (aligned != Alignment::NotAligned) {
-      tempError = true;
-    }
-  }
+  bool tempError = checkIdentifierAlignment(author, verdict, policy, finder);
   verdict.orgDomain = finder.knownOrganizationalDomain(author);
   if (verdict.orgDomain.empty() && options.mode == DmarcMode::Rfc7489) {
     verdict.orgDomain = finder.organizationalDomain(author).domain;
@@ -285,105 +414,23 @@ DomainOutcome evaluateDomain(const std::string& author, Verdict verdict, const M
     verdict.reason = "no aligned DKIM or SPF pass";
   }
 
-  // Policy selection (RFC 9989 §4.10.1): p at the author domain, else sp for
-  // an existing and np for a non-existent author domain (RFC 7489: sp). It
-  // is made for a temperror too: whether the message is deferred depends
-  // on what the policy could do.
-  Policy published = policy.p;
-  verdict.policyTag = PolicyTag::P;
-  // np, when the author domain's existence could not be learnt: either
-  // applies, so a temperror.
-  std::optional<Policy> unknownNp;
-  std::string existenceError;
-  if (location.kind != PolicyLocation::Kind::Author) {
-    Policy subdomain = policy.sp.value_or(policy.p);
-    published = subdomain;
-    verdict.policyTag = policy.sp ? PolicyTag::Sp : PolicyTag::P;
-    bool npMatters =
-        options.mode == DmarcMode::Rfc9989 && policy.np && *policy.np != subdomain && !passed;
-    if (npMatters) {
-      std::optional<bool> exists = facts.authorDomainExists;
-      if (!exists) {
-        DnsAnswer answer = dns.query(author, DnsType::A);
-        if (answer.status == DnsStatus::Failure) {
-          unknownNp = *policy.np;
-          existenceError = answer.error.empty() ? std::string("DNS failure") : answer.error;
-        } else {
-          exists = answer.status != DnsStatus::NxDomain;
-        }
-      }
-      if (exists) {
-        verdict.authorDomainExists = *exists;
-        if (!*exists) {
-          published = *policy.np;
-          verdict.policyTag = PolicyTag::Np;
-        }
-      }
-    } else if (facts.authorDomainExists) {
-      verdict.authorDomainExists = *facts.authorDomainExists;
-      if (!verdict.authorDomainExists && options.mode == DmarcMode::Rfc9989 && policy.np) {
-        verdict.policyTag = PolicyTag::Np; // same value as sp, but np is the tag that applies
-      }
-    }
-  }
-
-  // Policy options: t=y (RFC 9989 §4.7) one level lower; an RFC 7489
-  // receiver does not know t.
-  auto afterTestMode = [&](Policy chosen) {
-    return policy.testing && chosen != Policy::None && options.mode == DmarcMode::Rfc9989
-               ? lower(chosen)
-               : chosen;
-  };
-  Policy effective = afterTestMode(published);
+  SelectedPolicy selected =
+      selectPolicy(author, verdict, policy, location.kind, passed, facts, dns, options);
   if (passed) {
-    verdict.effectivePolicy = effective;
-    verdict.requested = published == Policy::None ? Disposition::None : Disposition::Pass;
+    verdict.effectivePolicy = afterTestMode(selected.published, policy, options);
+    verdict.requested = selected.published == Policy::None ? Disposition::None : Disposition::Pass;
     verdict.applied = verdict.requested;
     Disposition applied = verdict.applied;
     return DomainOutcome{std::move(verdict), applied};
   }
-
-  std::optional<unsigned> roll; // RFC 7489 pct, one roll per author domain
-  if (tempError || unknownNp) {
-    // The result or the policy is unknown: the strictest outcome a failure
-    // could have under each policy that may apply, after t, pct and local
-    // policy, decides whether the message is deferred.
-    Disposition worst = Disposition::None;
-    for (Policy candidate : {published, unknownNp.value_or(published)}) {
-      Policy outcome = afterTestMode(candidate);
-      if (outcome != Policy::None && sampledOut(policy, options, roll)) {
-        outcome = lower(outcome);
-      }
-      Disposition applied = applyLocalPolicy(toDisposition(outcome), local, options.mode, nullptr);
-      if (actionRank(applied) > actionRank(worst)) {
-        worst = applied;
-      }
-    }
+  if (tempError || selected.unknownNp) {
+    Disposition worst = worstFailureOutcome(selected, policy, options, local);
     return temperror(std::move(verdict), options,
                      tempError ? "no aligned pass, and an aligned identifier had a temporary error"
-                               : "author domain existence: " + existenceError,
+                               : "author domain existence: " + selected.existenceError,
                      worst);
   }
-
-  verdict.requested = toDisposition(published);
-  if (effective != published) {
-    addOverride(verdict, OverrideReason::PolicyTestMode,
-                "t=y: " + std::string(toString(published)) + " applied as " +
-                    std::string(toString(effective)),
-                LocalPolicy{});
-  }
-  // RFC 7489 §6.6.4 pct: outside the sample, one level lower.
-  if (effective != Policy::None && sampledOut(policy, options, roll)) {
-    Policy sampled = lower(effective);
-    addOverride(verdict, OverrideReason::SampledOut,
-                "pct=" + std::to_string(policy.pct) + ": " + std::string(toString(effective)) +
-                    " applied as " + std::string(toString(sampled)),
-                LocalPolicy{});
-    effective = sampled;
-  }
-  verdict.effectivePolicy = effective;
-  // Local policy, in a fixed order; each change of disposition gets its reason.
-  verdict.applied = applyLocalPolicy(toDisposition(effective), local, options.mode, &verdict);
+  applyFailurePolicy(verdict, selected.published, policy, options, local);
   Disposition applied = verdict.applied;
   return DomainOutcome{std::move(verdict), applied};
 }
