@@ -14,6 +14,7 @@
 
 #include <pqxx/pqxx>
 
+#include "lib/adapters/store/verdict_schema.hh"
 #include "reporting/subcommand.hh"
 #include "reporting/verdict_partitions.hh"
 
@@ -53,18 +54,11 @@ long long expire(pqxx::connection& db, const std::string& cutoff, long long batc
   });
   // After the drops, the only rows left before the cutoff are in the
   // default partition.
-  deleteInBatches(db,
-                  "DELETE FROM verdict WHERE (id, received_at) IN ("
-                  " SELECT id, received_at FROM verdict WHERE received_at < $1::date::timestamp"
-                  " AT TIME ZONE 'UTC' ORDER BY received_at LIMIT $2 FOR UPDATE SKIP LOCKED)",
-                  cutoff, batch, "row(s) of the default partition", verbose);
+  deleteInBatches(db, verdictDeleteBeforeDaySql(), cutoff, batch, "row(s) of the default partition",
+                  verbose);
   // One key per stored verdict: their number is the number expired.
   long long verdicts =
-      deleteInBatches(db,
-                      "DELETE FROM verdict_key WHERE message_key IN ("
-                      " SELECT message_key FROM verdict_key WHERE received_at < $1::date::timestamp"
-                      " AT TIME ZONE 'UTC' ORDER BY received_at LIMIT $2 FOR UPDATE SKIP LOCKED)",
-                      cutoff, batch, "verdict key(s)", verbose);
+      deleteInBatches(db, verdictKeyDeleteBeforeDaySql(), cutoff, batch, "verdict key(s)", verbose);
   std::cout << "expire: " << dropped << " day partition(s) dropped\n";
   return verdicts;
 }
@@ -83,10 +77,7 @@ int expireCommand(const ReportArguments& args)
                              static_cast<int>(*args.number(ReportOption::MaxAge)))[0]
                  .as<std::string>();
     if (args.flag(ReportOption::ExpireDryRun)) {
-      auto count = tx.exec_params1("SELECT count(*) FROM verdict WHERE received_at <"
-                                   " $1::date::timestamp AT TIME ZONE 'UTC'",
-                                   cutoff)[0]
-                       .as<long long>();
+      auto count = tx.exec_params1(verdictCountBeforeDaySql(), cutoff)[0].as<long long>();
       std::cout << count << " verdict(s) received before " << cutoff << " (UTC) would be deleted\n";
       return EX_OK;
     }

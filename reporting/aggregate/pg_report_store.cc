@@ -5,6 +5,7 @@
 
 #include <pqxx/pqxx>
 
+#include "lib/adapters/store/verdict_schema.hh"
 #include "lib/core/error.hh"
 #include "reporting/pg_text_array.hh"
 #include "reporting/report_naming.hh"
@@ -13,43 +14,6 @@ namespace dmarc
 {
 namespace
 {
-Policy policyFrom(std::string_view text)
-{
-  return text == "reject"       ? Policy::Reject
-         : text == "quarantine" ? Policy::Quarantine
-                                : Policy::None;
-}
-
-Disposition dispositionFrom(std::string_view text)
-{
-  if (text == "pass") {
-    return Disposition::Pass;
-  }
-  if (text == "quarantine") {
-    return Disposition::Quarantine;
-  }
-  if (text == "reject") {
-    return Disposition::Reject;
-  }
-  if (text == "tempfail") {
-    return Disposition::Tempfail;
-  }
-  return Disposition::None;
-}
-
-OverrideReason overrideFrom(std::string_view text)
-{
-  for (auto reason :
-       {OverrideReason::LocalPolicy, OverrideReason::MailingList, OverrideReason::TrustedForwarder,
-        OverrideReason::PolicyTestMode, OverrideReason::Other, OverrideReason::Forwarded,
-        OverrideReason::SampledOut}) {
-    if (toString(reason) == text) {
-      return reason;
-    }
-  }
-  return OverrideReason::Other;
-}
-
 DestinationStatus statusFrom(std::string_view text)
 {
   if (text == "delivered") {
@@ -63,33 +27,6 @@ DestinationStatus statusFrom(std::string_view text)
   }
   return DestinationStatus::Pending;
 }
-
-// The grouping of RFC 9990 "Aggregate Reports": one record per (source IP,
-// evaluated results, reasons, identifiers, auth results). Human-readable
-// results are left out of the key: they vary per message and would split
-// the groups. Grouping is on the stored types (enums, inet), which hash and
-// compare faster than their text forms; text sorts in "C" order. Rows come ordered by policy
-// domain, so that a run over many domains is one scan of the interval (one report open at a time),
-// and within a domain by size, then by key, so that a rebuild is identical. $3 = '' selects every
-// domain; a single domain uses the (policy_domain, received_at) index.
-constexpr const char* s_rowsQuery = R"SQL(
-DECLARE report_rows NO SCROLL CURSOR FOR
-SELECT policy_domain, COALESCE(host(client_ip), '0.0.0.0'), disposition_applied::text,
-       dkim_aligned, spf_aligned, override_reasons::text[], override_comments,
-       from_domain, mail_from_domain, dkim_domains, dkim_selectors, dkim_results::text[],
-       spf_domain, spf_scope::text, spf_result::text, count(*) AS n
-  FROM verdict
- WHERE policy_domain IS NOT NULL AND ($3 = '' OR policy_domain = $3)
-   AND received_at >= to_timestamp($1::bigint) AND received_at < to_timestamp($2::bigint)
-   AND disposition_applied <> 'tempfail'
- GROUP BY policy_domain, client_ip, disposition_applied, dkim_aligned, spf_aligned,
-          override_reasons, override_comments, from_domain, mail_from_domain,
-          dkim_domains, dkim_selectors, dkim_results, spf_domain, spf_scope, spf_result
- ORDER BY policy_domain COLLATE "C", n DESC, client_ip, disposition_applied, from_domain COLLATE "C",
-          mail_from_domain COLLATE "C", dkim_aligned, spf_aligned, override_reasons,
-          override_comments, dkim_domains, dkim_selectors, dkim_results, spf_domain COLLATE "C",
-          spf_scope, spf_result
-)SQL";
 
 constexpr const char* s_reportColumns =
     "id, policy_domain, extract(epoch FROM period_begin)::bigint, "
@@ -143,30 +80,7 @@ std::vector<DomainActivity> PgReportStore::domainsWithVerdicts(const ReportInter
                                                                const std::string& onlyDomain)
 {
   pqxx::read_transaction tx(d_verdicts);
-  // A loose index scan over verdict_policy_received_idx: one probe per
-  // distinct policy domain instead of a scan of the whole interval (the
-  // report pass scans it once anyway). The received_at range keeps each
-  // probe in the interval's day partitions (sql/0011_verdict_partitions.sql)
-  // instead of one probe in every partition.
-  auto result = tx.exec_params(R"SQL(
-WITH RECURSIVE domains(name) AS (
-  SELECT min(policy_domain) FROM verdict
-   WHERE policy_domain IS NOT NULL
-     AND received_at >= to_timestamp($1::bigint) AND received_at < to_timestamp($2::bigint)
-  UNION ALL
-  SELECT (SELECT min(v.policy_domain) FROM verdict v
-           WHERE v.policy_domain > d.name
-             AND v.received_at >= to_timestamp($1::bigint)
-             AND v.received_at < to_timestamp($2::bigint))
-    FROM domains d WHERE d.name IS NOT NULL)
-SELECT name FROM domains
- WHERE name IS NOT NULL AND ($3 = '' OR name = $3)
-   AND EXISTS (SELECT 1 FROM verdict v WHERE v.policy_domain = domains.name
-                  AND v.received_at >= to_timestamp($1::bigint)
-                  AND v.received_at < to_timestamp($2::bigint))
- ORDER BY name COLLATE "C"
-)SQL",
-                               interval.begin, interval.end, onlyDomain);
+  auto result = tx.exec_params(verdictPolicyDomainsSql(), interval.begin, interval.end, onlyDomain);
   std::vector<DomainActivity> domains;
   domains.reserve(result.size());
   for (const auto& row : result) {
@@ -179,15 +93,7 @@ std::optional<DomainPolicy> PgReportStore::latestPolicy(const std::string& domai
                                                         const ReportInterval& interval)
 {
   pqxx::read_transaction tx(d_verdicts);
-  auto result = tx.exec_params(
-      "SELECT policy_p::text, policy_sp::text, policy_np::text, policy_adkim::text, "
-      "       policy_aspf::text, COALESCE(policy_fo, '0'), policy_pct, "
-      "       COALESCE(policy_testing, false), discovery_method::text, policy_rua, "
-      "       COALESCE(policy_record, ''), org_domain "
-      "  FROM verdict WHERE policy_domain = $1 "
-      "   AND received_at >= to_timestamp($2::bigint) AND received_at < to_timestamp($3::bigint) "
-      " ORDER BY received_at DESC LIMIT 1",
-      domain, interval.begin, interval.end);
+  auto result = tx.exec_params(verdictLatestPolicySql(), domain, interval.begin, interval.end);
   if (result.empty()) {
     return std::nullopt;
   }
@@ -195,20 +101,19 @@ std::optional<DomainPolicy> PgReportStore::latestPolicy(const std::string& domai
   DomainPolicy found;
   auto& policy = found.published.policy;
   policy.domain = domain;
-  policy.p = policyFrom(row[0].as<std::string>());
+  policy.p = policyFromSql(row[0].as<std::string>());
   if (!row[1].is_null()) {
-    policy.sp = policyFrom(row[1].as<std::string>());
+    policy.sp = policyFromSql(row[1].as<std::string>());
   }
   if (!row[2].is_null()) {
-    policy.np = policyFrom(row[2].as<std::string>());
+    policy.np = policyFromSql(row[2].as<std::string>());
   }
-  policy.adkim = row[3].as<std::string>() == "s" ? AlignmentMode::Strict : AlignmentMode::Relaxed;
-  policy.aspf = row[4].as<std::string>() == "s" ? AlignmentMode::Strict : AlignmentMode::Relaxed;
+  policy.adkim = alignmentFromSql(row[3].as<std::string>());
+  policy.aspf = alignmentFromSql(row[4].as<std::string>());
   policy.fo = row[5].as<std::string>();
   policy.pct = row[6].as<unsigned>();
   policy.testing = row[7].as<bool>();
-  found.published.discoveryMethod =
-      row[8].as<std::string>() == "psl" ? DiscoveryMethod::Psl : DiscoveryMethod::TreeWalk;
+  found.published.discoveryMethod = discoveryMethodFromSql(row[8].as<std::string>());
   found.rua = textArray(row[9]);
   found.record = row[10].as<std::string>();
   found.orgDomain = row[11].as<std::string>();
@@ -233,7 +138,7 @@ PgReportStore::streamRows(const ReportInterval& interval, const std::string& onl
   tx.exec("SET LOCAL work_mem = '256MB'");
   tx.exec("SET LOCAL enable_sort = off");
   tx.exec("SET LOCAL jit = off");
-  tx.exec_params(s_rowsQuery, interval.begin, interval.end, onlyDomain);
+  tx.exec_params(verdictReportRowsCursorSql(), interval.begin, interval.end, onlyDomain);
   const std::string fetch =
       "FETCH " + std::to_string(std::max<std::size_t>(batch, 1)) + " FROM report_rows";
   std::uint64_t rows = 0;
@@ -249,13 +154,14 @@ PgReportStore::streamRows(const ReportInterval& interval, const std::string& onl
       }
       ReportRow row;
       row.sourceIp = r[1].as<std::string>();
-      row.disposition = dispositionFrom(r[2].c_str());
+      row.disposition = dispositionFromSql(r[2].c_str());
       row.dkimAligned = r[3].as<bool>();
       row.spfAligned = r[4].as<bool>();
       auto reasons = textArray(r[5]);
       auto comments = textArray(r[6]);
       for (std::size_t i = 0; i < reasons.size(); ++i) {
-        row.reasons.push_back({overrideFrom(reasons[i]), i < comments.size() ? comments[i] : ""});
+        row.reasons.push_back(
+            {overrideReasonFromSql(reasons[i]), i < comments.size() ? comments[i] : ""});
       }
       row.headerFrom = r[7].as<std::string>();
       row.envelopeFrom = r[8].as<std::string>();
@@ -272,7 +178,7 @@ PgReportStore::streamRows(const ReportInterval& interval, const std::string& onl
       }
       SpfOutcome spf;
       spf.domain = r[12].as<std::string>();
-      spf.scope = std::string_view(r[13].c_str()) == "helo" ? SpfScope::Helo : SpfScope::Mfrom;
+      spf.scope = spfScopeFromSql(r[13].c_str());
       spf.result = spfResultFromString(r[14].c_str()).value_or(SpfResult::None);
       row.spf = std::move(spf);
       row.count = r[15].as<std::uint64_t>();

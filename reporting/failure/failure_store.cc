@@ -4,49 +4,18 @@
 
 #include <pqxx/pqxx>
 
+#include "lib/adapters/store/verdict_schema.hh"
 #include "reporting/pg_text_array.hh"
 
 namespace dmarc
 {
 namespace
 {
-constexpr const char* s_claimSql =
-    "SELECT s.mail_from, s.rcpt_to, s.headers, s.headers_truncated, s.attempts,"
-    " extract(epoch FROM now() - s.stored_at)::bigint,"
-    " extract(epoch FROM v.received_at)::bigint, v.reporting_host,"
-    " coalesce(host(v.client_ip), ''), v.queue_id, v.from_domain, v.dmarc_result::text,"
-    " v.dkim_aligned, v.spf_aligned, coalesce(v.policy_domain, ''), v.policy_ruf,"
-    " coalesce(v.policy_fo, '0'), v.org_domain, v.disposition_applied::text,"
-    " v.spf_domain, v.spf_scope::text, v.spf_result::text,"
-    " v.dkim_domains, v.dkim_selectors, v.dkim_results::text[], v.mail_from_domain"
-    // Through verdict_key, whose received_at names the verdict's day
-    // partition (sql/0011_verdict_partitions.sql): one partition is read,
-    // not one index probe in each.
-    " FROM failure_sample s JOIN verdict_key k USING (message_key)"
-    " JOIN verdict v ON v.message_key = k.message_key AND v.received_at = k.received_at"
-    " WHERE s.message_key = $1::uuid AND s.state = 'pending'"
-    " FOR UPDATE OF s SKIP LOCKED";
-
-// The stored enum text back to the engine's value (the same names
-// toString() wrote); an unknown name gives the first value.
-template <typename E, std::size_t N>
-E enumFrom(std::string_view text, const E (&values)[N])
-{
-  for (E value : values) {
-    if (toString(value) == text) {
-      return value;
-    }
-  }
-  return values[0];
-}
-
 void readVerdict(const pqxx::row& row, Verdict& verdict)
 {
   verdict.fromDomain = row[10].as<std::string>();
   verdict.fromDomains = {verdict.fromDomain};
-  verdict.result =
-      enumFrom(row[11].as<std::string>(), {DmarcResult::None, DmarcResult::Pass, DmarcResult::Fail,
-                                           DmarcResult::Temperror, DmarcResult::Permerror});
+  verdict.result = dmarcResultFromSql(row[11].as<std::string>());
   verdict.dkimAligned = row[12].as<bool>();
   verdict.spfAligned = row[13].as<bool>();
   PublishedPolicy policy;
@@ -55,11 +24,9 @@ void readVerdict(const pqxx::row& row, Verdict& verdict)
   policy.fo = row[16].as<std::string>();
   verdict.policy = std::move(policy);
   verdict.orgDomain = row[17].as<std::string>();
-  verdict.applied = enumFrom(row[18].as<std::string>(),
-                             {Disposition::None, Disposition::Pass, Disposition::Quarantine,
-                              Disposition::Reject, Disposition::Tempfail});
+  verdict.applied = dispositionFromSql(row[18].as<std::string>());
   verdict.spf.domain = row[19].as<std::string>();
-  verdict.spf.scope = enumFrom(row[20].as<std::string>(), {SpfScope::Mfrom, SpfScope::Helo});
+  verdict.spf.scope = spfScopeFromSql(row[20].as<std::string>());
   verdict.spf.result = spfResultFromString(row[21].as<std::string>()).value_or(SpfResult::None);
   auto domains = textArray(row[22]);
   auto selectors = textArray(row[23]);
@@ -113,7 +80,7 @@ std::vector<std::string> FailureStore::dueKeys(std::size_t limit)
 
 std::optional<PendingFailure> FailureStore::claim(pqxx::work& tx, const std::string& key)
 {
-  auto result = tx.exec_params(s_claimSql, key);
+  auto result = tx.exec_params(verdictFailureClaimSql(), key);
   if (result.empty()) {
     return std::nullopt;
   }

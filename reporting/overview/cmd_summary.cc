@@ -15,6 +15,7 @@
 
 #include "lib/adapters/store/pg_connection.hh"
 #include "lib/adapters/store/pg_verdict_sql.hh"
+#include "lib/adapters/store/verdict_schema.hh"
 #include "lib/core/ascii_text.hh"
 #include "lib/core/error.hh"
 #include "reporting/overview/overview_queries.hh"
@@ -41,9 +42,6 @@ struct QuerySection
 constexpr const char* s_reportFilter =
     " WHERE r.date_begin >= $1::date AND r.date_begin < $2::date"
     " AND (cardinality($3::text[]) = 0 OR r.policy_domain = ANY($3::text[]))";
-constexpr const char* s_verdictFilter =
-    " WHERE v.received_at >= $1::date AND v.received_at < $2::date"
-    " AND (cardinality($3::text[]) = 0 OR v.rcpt_domains && $3::text[])";
 
 // What receivers said when they delivered our failing mail anyway (RFC
 // 9990 PolicyOverrideReason: a trusted forwarder, a mailing list, ...).
@@ -55,21 +53,6 @@ const std::string& reportedOverridesSql()
                   " FROM ingested_dmarc_report r JOIN ingested_dmarc_record c ON c.report = r.id,"
                   " unnest(c.reason_types, c.reason_comments) AS o(type, comment)") +
       s_reportFilter + " GROUP BY 1, 2, 3, 4 ORDER BY messages DESC, 1, 2, 3, 4 LIMIT $4::bigint";
-  return sql;
-}
-
-// Our own overrides: which reason, and for an ARC override which trusted
-// sealer vouched (sql/0007_arc.sql), with the comment the aggregate report
-// carries.
-const std::string& inboundOverridesSql()
-{
-  static const std::string sql =
-      std::string("SELECT o.reason::text AS reason,"
-                  " nullif(v.arc_trusted_sealer, '') AS trusted_sealer, o.comment,"
-                  " count(*) AS messages, count(DISTINCT v.from_domain) AS from_domains"
-                  " FROM verdict v, unnest(v.override_reasons, v.override_comments)"
-                  " AS o(reason, comment)") +
-      s_verdictFilter + " GROUP BY 1, 2, 3 ORDER BY messages DESC, 1, 2, 3 LIMIT $4::bigint";
   return sql;
 }
 
@@ -165,52 +148,21 @@ std::vector<QuerySection> laterSections()
                   " WHERE r.date_begin >= $1::date AND r.date_begin < $2::date"
                   " AND (cardinality($3::text[]) = 0 OR p.policy_domain = ANY($3::text[]))") +
       " GROUP BY 1, 2, 3 ORDER BY failed_sessions DESC, 1, 2, 3 LIMIT $4::bigint";
-  static const std::string tlsByDay =
-      std::string("SELECT v.received_at::date::text AS day,"
-                  " v.from_domain AS sending_domain, count(*) AS messages,"
-                  " count(*) FILTER (WHERE v.tls_version IS NOT NULL) AS over_tls,"
-                  " round(100.0 * count(*) FILTER (WHERE v.tls_version IS NOT NULL) / count(*), 1) "
-                  "AS tls_pct"
-                  " FROM verdict v") +
-      s_verdictFilter + " GROUP BY 1, 2 ORDER BY 1, messages DESC, 2 LIMIT $4::bigint";
-  static const std::string tlsVersions =
-      std::string(
-          "SELECT v.received_at::date::text AS day,"
-          " coalesce(v.tls_version, 'cleartext') AS version, count(*) AS messages FROM verdict v") +
-      s_verdictFilter + " GROUP BY 1, 2 ORDER BY 1, messages DESC, 2 LIMIT $4::bigint";
-  static const std::string tlsCiphers =
-      std::string("SELECT v.tls_version AS version, v.tls_cipher AS cipher, v.tls_bits AS bits, "
-                  "count(*) AS messages"
-                  " FROM verdict v") +
-      s_verdictFilter +
-      " AND v.tls_version IS NOT NULL GROUP BY 1, 2, 3 ORDER BY messages DESC, 1, 2, 3"
-      " LIMIT $4::bigint";
-  static const std::string tlsVerify =
-      std::string(
-          "SELECT coalesce(nullif(v.tls_verify, ''), 'unknown') AS verify, count(*) AS messages"
-          " FROM verdict v") +
-      s_verdictFilter +
-      " AND v.tls_version IS NOT NULL GROUP BY 1 ORDER BY messages DESC, 1 LIMIT $4::bigint";
-  static const std::string cleartext =
-      std::string(
-          "SELECT v.from_domain AS sending_domain, count(*) AS messages,"
-          " count(DISTINCT v.client_ip) AS sources, host(min(v.client_ip)) AS example_source,"
-          " max(v.received_at)::text AS last_seen FROM verdict v") +
-      s_verdictFilter +
-      " AND v.tls_version IS NULL GROUP BY 1 ORDER BY messages DESC, 1 LIMIT $4::bigint";
   return {
       {"tlsrpt_sessions", "TLS-RPT sessions by reporter", tlsrptTotals.c_str()},
       {"tlsrpt_failures", "TLS-RPT failures by type and MX", tlsrptFailures.c_str()},
       {"inbound_tls_by_day", "Inbound TLS per day and sending domain (our verdicts)",
-       tlsByDay.c_str()},
-      {"inbound_tls_versions", "Inbound protocol versions per day", tlsVersions.c_str()},
-      {"inbound_tls_ciphers", "Inbound ciphers", tlsCiphers.c_str()},
-      {"inbound_tls_verify", "Inbound client certificate verification", tlsVerify.c_str()},
+       verdictTlsByDaySql().c_str()},
+      {"inbound_tls_versions", "Inbound protocol versions per day",
+       verdictTlsVersionsSql().c_str()},
+      {"inbound_tls_ciphers", "Inbound ciphers", verdictTlsCiphersSql().c_str()},
+      {"inbound_tls_verify", "Inbound client certificate verification",
+       verdictTlsVerifySql().c_str()},
       {"inbound_cleartext_senders", "Sending domains that delivered in cleartext",
-       cleartext.c_str()},
+       verdictCleartextSendersSql().c_str()},
       {"inbound_overrides",
        "Inbound verdicts not applied as published, by reason (and trusted ARC sealer)",
-       inboundOverridesSql().c_str()},
+       verdictOverridesSql().c_str()},
   };
 }
 

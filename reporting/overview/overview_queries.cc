@@ -10,6 +10,7 @@
 #include <pqxx/pqxx>
 
 #include "lib/adapters/store/pg_verdict_sql.hh"
+#include "lib/adapters/store/verdict_schema.hh"
 
 namespace dmarc
 {
@@ -18,10 +19,6 @@ namespace
 constexpr const char* s_reportFilter =
     " WHERE date_begin >= $1::date AND date_begin < $2::date"
     " AND (cardinality($3::text[]) = 0 OR domain = ANY($3::text[]))";
-// Mail to our domains, as `summary` counts it.
-constexpr const char* s_verdictFilter =
-    " WHERE received_at >= $1::date AND received_at < $2::date"
-    " AND (cardinality($3::text[]) = 0 OR rcpt_domains && $3::text[])";
 
 // Text from a report or a client shown in a table cell is cut here; the
 // page must stay readable and bounded whatever a reporter wrote.
@@ -164,8 +161,8 @@ void countVerdictDays(pqxx::transaction_base& tx, const Params& p)
   tx.exec_params(
       std::string("INSERT INTO ") + s_verdictDays +
           " SELECT day, dmarc_result::text, disposition_applied::text, tls_version,"
-          " over_tls, cardinality(override_reasons) > 0, count(*) FROM overview_verdict" +
-          s_verdictFilter +
+          " over_tls, cardinality(override_reasons) > 0, count(*) FROM overview_verdict v" +
+          verdictPeriodFilter() +
           // By the enum values, not their text: cast once per group.
           " GROUP BY day, dmarc_result, disposition_applied, tls_version, over_tls, 6",
       p.firstDay, p.endDay, p.domains);
@@ -617,15 +614,15 @@ Figure inboundDispositionsFigure(pqxx::transaction_base& tx, const Params& p,
 
 Figure failingFromFigure(pqxx::transaction_base& tx, const Params& p)
 {
-  const auto result =
-      runLimited(tx, p,
-                 std::string("SELECT from_domain, count(*), count(DISTINCT client_ip),"
-                             " count(*) FILTER (WHERE disposition_applied = 'reject'),"
-                             " count(*) FILTER (WHERE disposition_applied = 'quarantine'),"
-                             " count(*) FILTER (WHERE disposition_applied = 'tempfail'),"
-                             " count(*) FILTER (WHERE disposition_applied IN ('none', 'pass'))"
-                             " FROM overview_verdict") +
-                     s_verdictFilter + " AND dmarc_result = 'fail' GROUP BY 1 ORDER BY 2 DESC, 1");
+  const auto result = runLimited(
+      tx, p,
+      std::string("SELECT from_domain, count(*), count(DISTINCT client_ip),"
+                  " count(*) FILTER (WHERE disposition_applied = 'reject'),"
+                  " count(*) FILTER (WHERE disposition_applied = 'quarantine'),"
+                  " count(*) FILTER (WHERE disposition_applied = 'tempfail'),"
+                  " count(*) FILTER (WHERE disposition_applied IN ('none', 'pass'))"
+                  " FROM overview_verdict v") +
+          verdictPeriodFilter() + " AND dmarc_result = 'fail' GROUP BY 1 ORDER BY 2 DESC, 1");
   std::vector<std::string> categories;
   ChartSeries rejected{"rejected", {}, Tone::Bad};
   ChartSeries held{"held", {}, Tone::Warn};
@@ -657,7 +654,7 @@ Figure overridesFigure(pqxx::transaction_base& tx, const Params& p)
                   "''))[1:3], '; ')"
                   " FROM overview_verdict v, unnest(v.override_reasons, v.override_comments)"
                   " AS o(reason, comment)") +
-          s_verdictFilter +
+          verdictPeriodFilter() +
           // The predicate of sql/0010's partial index: only the few
           // verdicts with an override are read.
           " AND cardinality(override_reasons) > 0 GROUP BY 1 ORDER BY 2 DESC, 1");

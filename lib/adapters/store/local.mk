@@ -23,6 +23,8 @@ lib_libdmarcadapters_a_SOURCES += \
 	lib/adapters/store/pg_verdict_sql.cc \
 	lib/adapters/store/pg_verdict_sql.hh \
 	lib/adapters/store/store_options.hh \
+	lib/adapters/store/verdict_schema.cc \
+	lib/adapters/store/verdict_schema.hh \
 	lib/adapters/store/verdict_sink.hh \
 	lib/adapters/store/verdict_spool.cc \
 	lib/adapters/store/verdict_spool.hh \
@@ -38,6 +40,7 @@ tests_unit_test_adapters_SOURCES += \
 	tests/unit/adapters/store/test-pg_failure_sql_cc.cc \
 	tests/unit/adapters/store/test-pg_migrator_cc.cc \
 	tests/unit/adapters/store/test-pg_verdict_sql_cc.cc \
+	tests/unit/adapters/store/test-verdict_schema_cc.cc \
 	tests/unit/adapters/store/test-verdict_spool_cc.cc \
 	tests/unit/adapters/store/test-verdict_writer_cc.cc
 

@@ -1,7 +1,7 @@
 // pg_verdict_sql.cc: column list, placeholders and row values of the
-// verdict INSERT. The column table below is the one place that maps
-// MessageRecord fields to the columns of sql/0001_verdicts.sql and
-// sql/0007_arc.sql.
+// verdict INSERT. The columns are verdictColumns() (verdict_schema.hh);
+// appendVerdictParams is the one place that maps MessageRecord fields to
+// them, in their order.
 #include "lib/adapters/store/pg_verdict_sql.hh"
 
 #include <arpa/inet.h>
@@ -9,80 +9,13 @@
 #include <cstdio>
 #include <ctime>
 
+#include "lib/adapters/store/verdict_schema.hh"
 #include "lib/core/error.hh"
 
 namespace dmarc
 {
 namespace
 {
-struct Column
-{
-  std::string_view name;
-  std::string_view cast; // SQL type the text parameter is cast to
-};
-
-// Order = order of appendVerdictParams.
-constexpr std::array<Column, 58> s_columns{{
-    {"message_key", "uuid"},
-    {"received_at", "timestamptz"},
-    {"reporting_host", "text"},
-    {"queue_id", "text"},
-    {"client_ip", "inet"},
-    {"helo", "text"},
-    {"mail_from_domain", "text"},
-    {"rcpt_domains", "text[]"},
-    {"from_domain", "text"},
-    {"from_domains", "text[]"},
-    {"dmarc_result", "dmarc_result"},
-    {"reason", "text"},
-    {"dkim_aligned", "boolean"},
-    {"spf_aligned", "boolean"},
-    {"policy_domain", "text"},
-    {"policy_record", "text"},
-    {"policy_p", "dmarc_policy"},
-    {"policy_sp", "dmarc_policy"},
-    {"policy_np", "dmarc_policy"},
-    {"policy_adkim", "dmarc_alignment"},
-    {"policy_aspf", "dmarc_alignment"},
-    {"policy_fo", "text"},
-    {"policy_pct", "smallint"},
-    {"policy_testing", "boolean"},
-    {"policy_psd", "dmarc_psd"},
-    {"policy_rua", "text[]"},
-    {"policy_ruf", "text[]"},
-    {"org_domain", "text"},
-    {"discovery_method", "dmarc_discovery_method"},
-    {"policy_tag", "dmarc_policy_tag"},
-    {"author_domain_exists", "boolean"},
-    {"effective_policy", "dmarc_policy"},
-    {"disposition_requested", "dmarc_disposition"},
-    {"disposition_applied", "dmarc_disposition"},
-    {"override_reasons", "dmarc_override_reason[]"},
-    {"override_comments", "text[]"},
-    {"spf_domain", "text"},
-    {"spf_scope", "spf_scope"},
-    {"spf_result", "spf_result"},
-    {"spf_explanation", "text"},
-    {"spf_helo_domain", "text"},
-    {"spf_helo_result", "spf_result"},
-    {"dkim_domains", "text[]"},
-    {"dkim_selectors", "text[]"},
-    {"dkim_results", "dkim_result[]"},
-    {"dkim_algorithms", "text[]"},
-    {"dkim_human_results", "text[]"},
-    {"dkim_key_bits", "integer[]"},
-    {"tls_version", "text"},
-    {"tls_cipher", "text"},
-    {"tls_bits", "integer"},
-    {"tls_verify", "text"},
-    {"tls_cert_subject", "text"},
-    {"tls_cert_issuer", "text"},
-    {"arc_result", "arc_result"},
-    {"arc_sealers", "text[]"},
-    {"arc_trusted_sealer", "text"},
-    {"override_comment", "text"},
-}};
-
 PgParam text(std::string_view value)
 {
   return pgText(value);
@@ -211,7 +144,7 @@ void appendArcParams(const MessageRecord& record, std::vector<PgParam>& out)
 
 std::size_t verdictColumnCount()
 {
-  return s_columns.size();
+  return verdictColumns().size();
 }
 
 std::string verdictInsertSql()
@@ -221,20 +154,20 @@ std::string verdictInsertSql()
   std::string unnested;
   std::string aliases;
   std::size_t parameter = 1;
-  for (const auto& column : s_columns) {
+  for (const auto& column : verdictColumns()) {
     const bool first = parameter == 1;
     const std::string alias = "c" + std::to_string(parameter);
     names += (first ? "" : ", ") + std::string(column.name);
     aliases += (first ? "" : ", ") + alias;
     // An array column arrives as text[] of array literals (unnest would
     // flatten a two-dimensional array) and is cast back per row.
-    const bool isArray = column.cast.ends_with("[]");
+    const bool isArray = column.type.ends_with("[]");
     selected += (first ? "" : ", ") + alias;
     if (isArray) {
-      selected += "::" + std::string(column.cast);
+      selected += "::" + std::string(column.type);
     }
     unnested += (first ? "$" : ", $") + std::to_string(parameter) + "::";
-    unnested += isArray ? std::string("text[]") : std::string(column.cast) + "[]";
+    unnested += isArray ? std::string("text[]") : std::string(column.type) + "[]";
     ++parameter;
   }
   return "INSERT INTO verdict (" + names + ") SELECT " + selected + " FROM unnest(" + unnested +
