@@ -80,5 +80,6 @@ dist_noinst_DATA += tests/integration/milter_support.py tests/integration/test_m
 	tests/integration/test_milter_protocol.py tests/integration/test_milter_lifecycle.py \
 	tests/integration/test_milter_sendmail.py tests/integration/test_milter_history.py \
 	tests/integration/test_milter_spool.py tests/integration/test_milter_restart.py \
-	tests/integration/test_milter_retry.py tests/integration/test_milter_metrics.py
+	tests/integration/test_milter_retry.py tests/integration/test_milter_metrics.py \
+	tests/integration/test_milter_schema.py
 dist_noinst_SCRIPTS += tests/bench/milter_throughput.py

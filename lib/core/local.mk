@@ -73,6 +73,8 @@ lib_libdmarccore_a_SOURCES += \
 	lib/core/quoted_printable.hh \
 	lib/core/retry_backoff.cc \
 	lib/core/retry_backoff.hh \
+	lib/core/schema_requirement.cc \
+	lib/core/schema_requirement.hh \
 	lib/core/site_policy.cc \
 	lib/core/site_policy.hh \
 	lib/core/spf_result.hh \
@@ -109,6 +111,7 @@ tests_unit_test_core_SOURCES += \
 	tests/unit/core/test-policy_engine_cc.cc \
 	tests/unit/core/test-prometheus_text_cc.cc \
 	tests/unit/core/test-retry_backoff_cc.cc \
+	tests/unit/core/test-schema_requirement_cc.cc \
 	tests/unit/core/test-verdict_cc.cc
 
 # The scenario driver (STYLE.md convention 14): tests/scenarios/*.in -> .ref.

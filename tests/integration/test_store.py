@@ -23,7 +23,7 @@ import zlib
 from harness import services as hs
 
 DB = "store"
-MILTER_ROLE = "store_mx"      # member of dmarc_milter: INSERT only
+MILTER_ROLE = "store_mx"      # member of dmarc_milter: INSERT, and reads the schema version
 REPORTS_ROLE = "store_reports"  # member of dmarc_reports
 
 
@@ -219,18 +219,21 @@ class StoreTest(unittest.TestCase):
         self.assertEqual(per_host.split(), ["mx-a.test|5000", "mx-b.test|5000"])
 
     def test_06_milter_role_cannot_read_change_or_delete(self):
-        """The milter's role may insert, and nothing else."""
+        """The milter's role may insert and read the schema version, and nothing else."""
         self.run_driver(self.spool("role"), 10)
         for statement in ("SELECT count(*) FROM verdict", "DELETE FROM verdict",
                           "UPDATE verdict SET helo = 'x'", "TRUNCATE verdict",
                           "SELECT count(*) FROM reporting_host", "DELETE FROM reporting_host",
-                          "SELECT count(*) FROM schema_migration", "DROP TABLE verdict"):
+                          "DELETE FROM schema_migration", "DROP TABLE verdict"):
             with self.subTest(statement):
                 proc = subprocess.run([os.path.join(self.pg.bindir, "psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1",
                                        "-d", self.milter_dsn, "-c", statement], capture_output=True, text=True)
                 self.assertNotEqual(proc.returncode, 0, "got success for %r, want a refusal" % statement)
                 self.assertTrue("permission denied" in proc.stderr or "must be owner" in proc.stderr, proc.stderr)
         self.assertEqual(self.rows(), (10, 10))
+        # It reads the schema version before it writes (sql/0013).
+        self.assertEqual(self.pg.psql("SELECT max(version) > 0 FROM schema_migration", dbname=DB,
+                                      user=MILTER_ROLE), "t")
         # The reports role reads everything.
         self.assertEqual(self.sql("SELECT count(*) FROM verdict", user=REPORTS_ROLE), "10")
 
@@ -371,7 +374,8 @@ class StoreTest(unittest.TestCase):
                    "--drain", "2"]
             proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
             self.assertEqual(proc.returncode, 75, "got %d, want 75 (nothing committed)" % proc.returncode)
-            self.assertIn("arc_result", proc.stderr)
+            self.assertIn("database schema is version 6, this dmarc-milter needs", proc.stderr)
+            self.assertIn("run dmarc-reports db upgrade", proc.stderr)
             self.upgrade_database(dsn)
             proc = subprocess.run(cmd[:5] + ["--count", "0", "--drain", "120"], capture_output=True, text=True,
                                   timeout=180)

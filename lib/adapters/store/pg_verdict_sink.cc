@@ -13,11 +13,15 @@
 // rows costs little (tests/bench/bench_store.py).
 #include "lib/adapters/store/pg_verdict_sink.hh"
 
+#include <optional>
+
 #include <pqxx/pqxx>
 
 #include "lib/adapters/store/pg_connection.hh"
 #include "lib/adapters/store/pg_failure_sql.hh"
+#include "lib/adapters/store/pg_migrator.hh"
 #include "lib/adapters/store/pg_verdict_sql.hh"
+#include "lib/core/schema_requirement.hh"
 
 namespace dmarc
 {
@@ -33,6 +37,17 @@ bool isDataError(const pqxx::sql_error& error)
 {
   const std::string& state = error.sqlstate();
   return state.starts_with("22") || state.starts_with("23");
+}
+
+// The schema version, or s_schemaVersionUnreadable when this role may not
+// read it (a schema older than sql/0013, which grants it).
+int readSchemaVersion(pqxx::connection& db)
+{
+  try {
+    return schemaVersion(db);
+  } catch (const pqxx::insufficient_privilege&) {
+    return s_schemaVersionUnreadable;
+  }
 }
 } // namespace
 
@@ -59,6 +74,21 @@ void PgVerdictSink::connect()
   } catch (const std::exception& error) {
     d_db.reset();
     throw SinkUnavailable("cannot connect: " + pgErrorText(error.what(), d_connection));
+  }
+  // An older schema would refuse new values as bad rows, which the writer
+  // skips: until it is upgraded, nothing is written and the verdicts wait
+  // in the spool, as they do while the database is down.
+  std::optional<std::string> tooOld;
+  try {
+    tooOld = schemaTooOld(readSchemaVersion(*d_db));
+  } catch (const std::exception& error) {
+    disconnect();
+    throw SinkUnavailable("cannot read the schema version: " +
+                          pgErrorText(error.what(), d_connection));
+  }
+  if (tooOld) {
+    disconnect();
+    throw SinkUnavailable(*tooOld);
   }
 }
 
