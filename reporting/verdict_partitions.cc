@@ -74,9 +74,9 @@ PartitionsAdded addVerdictPartitions(pqxx::connection& connection, int aheadDays
 int dropVerdictPartitionsBefore(pqxx::connection& connection, const std::string& cutoffDay,
                                 const std::function<void(const std::string&)>& progress)
 {
-  auto old = days(connection,
-                  "SELECT day::text FROM verdict_partition WHERE day < $1::date ORDER BY day",
-                  cutoffDay);
+  auto old =
+      days(connection, "SELECT day::text FROM verdict_partition WHERE day < $1::date ORDER BY day",
+           cutoffDay);
   int dropped = 0;
   for (const auto& day : old) {
     const auto started = std::chrono::steady_clock::now();

@@ -16,7 +16,7 @@ namespace dmarc
 {
 struct PartitionsAdded
 {
-  int created = 0;           // partitions created by this call
+  int created = 0;             // partitions created by this call
   long long leftInDefault = 0; // rows still in verdict_default afterwards
 };
 
