@@ -265,121 +265,160 @@ void dropPrivileges(const Identity& identity)
     throw StartupError(EX_SOFTWARE, "UserID: root could be regained after the switch");
   }
 }
+// The instance lock on `socket`, or a start-up error: EX_TEMPFAIL while
+// another instance holds it, EX_UNAVAILABLE when it cannot be taken.
+InstanceLock acquireInstanceLock(const std::string& socket)
+{
+  try {
+    return InstanceLock::acquire(socket);
+  } catch (const InstanceRunning& error) {
+    throw StartupError(EX_TEMPFAIL, error.what());
+  } catch (const Error& error) {
+    throw StartupError(EX_UNAVAILABLE, error.what());
+  }
+}
+
+// MetricsListen bound (nullptr when unset); a failure to bind stops the
+// start-up like the milter socket's does.
+std::unique_ptr<MetricsListener> openMetricsListener(const Config& config)
+{
+  try {
+    return bindMetricsListener(config);
+  } catch (const Error& error) {
+    throw StartupError(EX_UNAVAILABLE, error.what());
+  }
+}
+
+// Registers the filter and opens libmilter's socket, as root (before the
+// switch to UserID); a Unix socket is given to the UserID account. Returns
+// the Unix socket's path ("" for inet), removed at stop.
+std::string openMilterSocket(const ConfigValues& v, const std::optional<Identity>& identity)
+{
+  if (!registerFilter()) {
+    throw StartupError(EX_SOFTWARE, "smfi_register failed");
+  }
+  if (smfi_setconn(const_cast<char*>(v.Socket.c_str())) != MI_SUCCESS) {
+    throw StartupError(EX_CONFIG, "Socket: libmilter refused " + v.Socket);
+  }
+  if (v.MilterDebug > 0) {
+    smfi_setdbg(static_cast<int>(v.MilterDebug));
+  }
+  // Read by smfi_main for every connection (MTATimeout in config_keys.def:
+  // why 900 s); without it libmilter waits 7210 s for a stalled peer.
+  smfi_settimeout(static_cast<int>(v.MTATimeout));
+  // true: remove a stale Unix socket left by an earlier run.
+  if (smfi_opensocket(true) != MI_SUCCESS) {
+    throw StartupError(EX_UNAVAILABLE, "Socket: cannot listen on " + v.Socket);
+  }
+  auto path = unixSocketPath(v.Socket);
+  if (identity && geteuid() == 0 && !path.empty() &&
+      chown(path.c_str(), identity->uid, identity->gid) != 0) {
+    throw StartupError(EX_OSERR, "Socket: chown " + path + ": " + errnoText());
+  }
+  return path;
+}
+
+// SIGTERM/SIGHUP: libmilter stopped accepting connections and commands;
+// let the callbacks in progress finish under the configuration they
+// started with (see waitForIdle for why idle connections cannot be).
+// Returns the exit status for smfi_main's `result`; exits at once when
+// callbacks are still running, since they still use the services.
+int drainAndStop(int result, Runtime& runtime, SyslogLogger& logger, const std::string& pidFile)
+{
+  auto drain = std::chrono::seconds(currentConfig()->values.DrainTimeout);
+  logger.log(LOG_NOTICE, "stopping: " + std::to_string(activeConnections()) +
+                             " connections open, " + std::to_string(busyCallbacks()) +
+                             " callbacks in progress, waiting up to " +
+                             std::to_string(drain.count()) + " s");
+  bool drained = waitForIdle(drain);
+  runtime.stop(std::chrono::seconds(5));
+  int status = result == MI_SUCCESS ? EX_OK : EX_SOFTWARE;
+  if (!drained) {
+    // Threads still use the services: do not destroy them under their feet.
+    logger.log(LOG_WARNING,
+               std::to_string(busyCallbacks()) + " callbacks still running at stop; exiting");
+    if (!pidFile.empty()) {
+      unlink(pidFile.c_str());
+    }
+    _exit(status);
+  }
+  return status;
+}
+
+// The start-up in its order (lock, then as root the socket and the PID
+// file, the switch to the unprivileged user, then the threads), smfi_main,
+// and the stop. Returns the exit status; `pidFile` names the PID file once
+// written, for the caller to remove whatever happens.
+int serveUntilStopped(const DaemonOptions& options, const Config& config, Background& background,
+                      std::string& pidFile)
+{
+  const auto& v = config.values;
+  if (v.Background && !options.foreground) {
+    background.detach();
+  }
+  SyslogLogger logger(config.syslogFacility, config.logLevel, v.Syslog, options.logStderr);
+  // Before anything touches the socket (instance_lock.hh: why); held
+  // until the process ends.
+  InstanceLock instance = acquireInstanceLock(v.Socket);
+  // The counters outlive the runtime (the resolver counts into them); the
+  // listener does not (it reads the history store).
+  auto metrics = metricsFor(config);
+  Runtime runtime;
+
+  // --- preDropInit: as root: socket, PID file, root-only files ------------
+  umask(static_cast<mode_t>(v.UMask));
+  runtime.preDropInit(config, logger);
+  std::unique_ptr<MetricsListener> metricsListener = openMetricsListener(config);
+  auto identity = targetIdentity(config);
+  auto path = openMilterSocket(v, identity);
+  if (!v.PidFile.empty()) {
+    writePidFile(v.PidFile);
+    pidFile = v.PidFile;
+  }
+
+  // --- the switch to the unprivileged user --------------------------------
+  if (identity) {
+    dropPrivileges(*identity);
+  }
+
+  // --- postDropInit: threads, resolver, DKIM, history ---------------------
+  runtime.postDropInit(config, logger, true, metrics.get());
+  SessionServices services{currentConfig, runtime.checker(), logger, runtime.store()};
+  services.metrics = metrics.get();
+  CpuGate verifyGate(v.VerifyConcurrency > 0 ? static_cast<unsigned>(v.VerifyConcurrency)
+                                             : CpuGate::defaultSlots());
+  services.verifyGate = &verifyGate;
+  setSessionServices(&services);
+  ReloadThread reload(options.configFile, logger, metrics.get());
+  if (metricsListener) {
+    serveMetrics(*metricsListener, *metrics, runtime.writer(), std::chrono::system_clock::now());
+    logger.log(LOG_NOTICE, "metrics at http://" + config.metricsListen->toString() + "/metrics");
+  }
+  logger.log(LOG_NOTICE, std::string("dmarc-milter ") + g_productVersion + " listening on " +
+                             sanitize(v.Socket) + " authserv-id " + config.authservId);
+  announceReady(options);
+  background.report(EX_OK);
+
+  int result = smfi_main();
+
+  int status = drainAndStop(result, runtime, logger, pidFile);
+  if (!path.empty()) {
+    unlink(path.c_str()); // may fail after the switch to UserID: harmless
+  }
+  logger.log(LOG_NOTICE, "stopped");
+  setSessionServices(nullptr);
+  return status;
+}
 } // namespace
 
 int runDaemon(const DaemonOptions& options, std::shared_ptr<const Config> config)
 {
-  const auto& v = config->values;
   installConfig(config);
   Background background;
   std::string pidFile;
   int status = EX_OK;
   try {
-    if (v.Background && !options.foreground) {
-      background.detach();
-    }
-    SyslogLogger logger(config->syslogFacility, config->logLevel, v.Syslog, options.logStderr);
-    // Before anything touches the socket (instance_lock.hh: why); held
-    // until the process ends.
-    InstanceLock instance;
-    try {
-      instance = InstanceLock::acquire(v.Socket);
-    } catch (const InstanceRunning& error) {
-      throw StartupError(EX_TEMPFAIL, error.what());
-    } catch (const Error& error) {
-      throw StartupError(EX_UNAVAILABLE, error.what());
-    }
-    // The counters outlive the runtime (the resolver counts into them); the
-    // listener does not (it reads the history store).
-    auto metrics = metricsFor(*config);
-    Runtime runtime;
-
-    // --- preDropInit: as root: socket, PID file, root-only files ------------
-    umask(static_cast<mode_t>(v.UMask));
-    runtime.preDropInit(*config, logger);
-    std::unique_ptr<MetricsListener> metricsListener;
-    try {
-      metricsListener = bindMetricsListener(*config);
-    } catch (const Error& error) {
-      throw StartupError(EX_UNAVAILABLE, error.what());
-    }
-    auto identity = targetIdentity(*config);
-    if (!registerFilter()) {
-      throw StartupError(EX_SOFTWARE, "smfi_register failed");
-    }
-    if (smfi_setconn(const_cast<char*>(v.Socket.c_str())) != MI_SUCCESS) {
-      throw StartupError(EX_CONFIG, "Socket: libmilter refused " + v.Socket);
-    }
-    if (v.MilterDebug > 0) {
-      smfi_setdbg(static_cast<int>(v.MilterDebug));
-    }
-    // Read by smfi_main for every connection (MTATimeout in config_keys.def:
-    // why 900 s); without it libmilter waits 7210 s for a stalled peer.
-    smfi_settimeout(static_cast<int>(v.MTATimeout));
-    // true: remove a stale Unix socket left by an earlier run.
-    if (smfi_opensocket(true) != MI_SUCCESS) {
-      throw StartupError(EX_UNAVAILABLE, "Socket: cannot listen on " + v.Socket);
-    }
-    auto path = unixSocketPath(v.Socket);
-    if (identity && geteuid() == 0 && !path.empty() &&
-        chown(path.c_str(), identity->uid, identity->gid) != 0) {
-      throw StartupError(EX_OSERR, "Socket: chown " + path + ": " + errnoText());
-    }
-    if (!v.PidFile.empty()) {
-      writePidFile(v.PidFile);
-      pidFile = v.PidFile;
-    }
-
-    // --- the switch to the unprivileged user --------------------------------
-    if (identity) {
-      dropPrivileges(*identity);
-    }
-
-    // --- postDropInit: threads, resolver, DKIM, history ---------------------
-    runtime.postDropInit(*config, logger, true, metrics.get());
-    SessionServices services{currentConfig, runtime.checker(), logger, runtime.store()};
-    services.metrics = metrics.get();
-    CpuGate verifyGate(v.VerifyConcurrency > 0 ? static_cast<unsigned>(v.VerifyConcurrency)
-                                               : CpuGate::defaultSlots());
-    services.verifyGate = &verifyGate;
-    setSessionServices(&services);
-    ReloadThread reload(options.configFile, logger, metrics.get());
-    if (metricsListener) {
-      serveMetrics(*metricsListener, *metrics, runtime.writer(), std::chrono::system_clock::now());
-      logger.log(LOG_NOTICE, "metrics at http://" + config->metricsListen->toString() + "/metrics");
-    }
-    logger.log(LOG_NOTICE, std::string("dmarc-milter ") + g_productVersion + " listening on " +
-                               sanitize(v.Socket) + " authserv-id " + config->authservId);
-    announceReady(options);
-    background.report(EX_OK);
-
-    int result = smfi_main();
-
-    // SIGTERM/SIGHUP: libmilter stopped accepting connections and commands;
-    // let the callbacks in progress finish under the configuration they
-    // started with (see waitForIdle for why idle connections cannot be).
-    auto drain = std::chrono::seconds(currentConfig()->values.DrainTimeout);
-    logger.log(LOG_NOTICE, "stopping: " + std::to_string(activeConnections()) +
-                               " connections open, " + std::to_string(busyCallbacks()) +
-                               " callbacks in progress, waiting up to " +
-                               std::to_string(drain.count()) + " s");
-    bool drained = waitForIdle(drain);
-    runtime.stop(std::chrono::seconds(5));
-    status = result == MI_SUCCESS ? EX_OK : EX_SOFTWARE;
-    if (!drained) {
-      // Threads still use the services: do not destroy them under their feet.
-      logger.log(LOG_WARNING,
-                 std::to_string(busyCallbacks()) + " callbacks still running at stop; exiting");
-      if (!pidFile.empty()) {
-        unlink(pidFile.c_str());
-      }
-      _exit(status);
-    }
-    if (!path.empty()) {
-      unlink(path.c_str()); // may fail after the switch to UserID: harmless
-    }
-    logger.log(LOG_NOTICE, "stopped");
-    setSessionServices(nullptr);
+    status = serveUntilStopped(options, *config, background, pidFile);
   } catch (const StartupError& error) {
     status = error.status;
     std::fprintf(stderr, "dmarc-milter: %s\n", error.what());

@@ -28,8 +28,6 @@ DIRS = ("lib", "milter", "reporting")
 ALLOWED = {
     "lib/adapters/store/verdict_writer.cc:VerdictWriter::runLoop":
         "lock-sensitive batching loop; split with a stress test beside it",
-    "milter/daemon.cc:runDaemon":
-        "the start-up order (bind, lock, drop privileges, threads) in one place",
 }
 
 QUALIFIERS = re.compile(
