@@ -23,4 +23,5 @@ reporting_transport_libtransport_a_SOURCES = \
 tests_unit_test_reporting_SOURCES += \
 	tests/unit/reporting/transport/test-https_client_cc.cc \
 	tests/unit/reporting/transport/test-https_poster_cc.cc \
-	tests/unit/reporting/transport/test-mailer_cc.cc
+	tests/unit/reporting/transport/test-mailer_cc.cc \
+	tests/unit/self_signed_certificate.hh

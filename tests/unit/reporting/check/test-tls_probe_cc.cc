@@ -13,12 +13,12 @@
 
 #include <boost/test/unit_test.hpp>
 #include <openssl/evp.h>
-#include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
 #include "lib/adapters/c_handles.hh"
 #include "reporting/check/tls_probe.hh"
+#include "tests/unit/self_signed_certificate.hh"
 #include "tests/unit/temp_directory.hh"
 
 using namespace dmarc;
@@ -79,19 +79,7 @@ public:
 private:
   void makeCertificate()
   {
-    d_key.reset(EVP_EC_gen("P-256"));
-    d_cert.reset(X509_new());
-    ASN1_INTEGER_set(X509_get_serialNumber(d_cert.get()), 1);
-    X509_gmtime_adj(X509_getm_notBefore(d_cert.get()), -60);
-    X509_gmtime_adj(X509_getm_notAfter(d_cert.get()), 3600);
-    X509_set_pubkey(d_cert.get(), d_key.get());
-    X509_NAME* name = X509_get_subject_name(d_cert.get());
-    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                               reinterpret_cast<const unsigned char*>("mx.test"), -1, -1, 0);
-    X509_set_issuer_name(d_cert.get(), name);
-    BOOST_REQUIRE(X509_sign(d_cert.get(), d_key.get(), EVP_sha256()) > 0);
-    BioPtr out(BIO_new_file((d_directory.path() + "/ca.pem").c_str(), "w"));
-    BOOST_REQUIRE(out && PEM_write_bio_X509(out.get(), d_cert.get()) == 1);
+    makeSelfSignedCertificate(d_key, d_cert, "mx.test", d_directory.path() + "/ca.pem");
   }
 
   void serve()
