@@ -18,6 +18,7 @@
 
 #include "lib/adapters/c_handles.hh"
 #include "reporting/check/tls_probe.hh"
+#include "tests/unit/loopback_listener.hh"
 #include "tests/unit/self_signed_certificate.hh"
 #include "tests/unit/temp_directory.hh"
 
@@ -47,16 +48,7 @@ public:
   {
     std::signal(SIGPIPE, SIG_IGN);
     makeCertificate();
-    d_listener = FileDescriptor(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    BOOST_REQUIRE_EQUAL(
-        bind(d_listener.get(), reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
-    BOOST_REQUIRE_EQUAL(listen(d_listener.get(), 1), 0);
-    socklen_t length = sizeof(address);
-    getsockname(d_listener.get(), reinterpret_cast<sockaddr*>(&address), &length);
-    d_port = ntohs(address.sin_port);
+    d_listener = listenOnLoopback(1, d_port);
     d_thread = std::thread([this] { serve(); });
   }
   ScriptedMx(const ScriptedMx&) = delete;

@@ -21,6 +21,7 @@
 #include "lib/adapters/c_handles.hh"
 #include "lib/core/error.hh"
 #include "reporting/transport/mailer.hh"
+#include "tests/unit/loopback_listener.hh"
 
 using namespace dmarc;
 
@@ -60,16 +61,7 @@ public:
   ScriptedRelay()
   {
     std::signal(SIGPIPE, SIG_IGN);
-    d_listener = FileDescriptor(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    BOOST_REQUIRE_EQUAL(
-        bind(d_listener.get(), reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
-    BOOST_REQUIRE_EQUAL(listen(d_listener.get(), 1), 0);
-    socklen_t length = sizeof(address);
-    getsockname(d_listener.get(), reinterpret_cast<sockaddr*>(&address), &length);
-    d_port = ntohs(address.sin_port);
+    d_listener = listenOnLoopback(1, d_port);
     d_thread = std::thread([this] { serve(); });
   }
   ScriptedRelay(const ScriptedRelay&) = delete;
