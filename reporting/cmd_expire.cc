@@ -1,16 +1,17 @@
 // cmd_expire.cc: `dmarc-reports expire`. The verdict table is partitioned
 // by UTC day (sql/0011_verdict_partitions.sql), so expiring is dropping
-// the partitions of whole days older than --max-age: quick, whatever the
-// day's size. Rows of those days in the default partition (days that never
-// got a partition) are deleted in batches, and so are the days' keys in
-// verdict_key (with their failure samples), each batch one short
-// transaction that locks only the old rows it deletes, so the milters'
-// concurrent inserts never wait on it; lock_timeout bounds what expire
-// itself waits for.
+// the partitions of whole days older than --max-age (with their failure
+// samples; nothing else keeps a day's keys since sql/0014_resend_window.sql):
+// quick, whatever the day's size. Rows of those days in the default
+// partition (days that never got a partition) are deleted in batches, each
+// batch one short transaction that locks only the old rows it deletes, so
+// the milters' concurrent inserts never wait on it; lock_timeout bounds
+// what expire itself waits for.
 #include "reporting/cmd_expire.hh"
 
 #include <iostream>
 #include <sysexits.h>
+#include <utility>
 
 #include <pqxx/pqxx>
 
@@ -44,8 +45,10 @@ long long deleteInBatches(pqxx::connection& db, const std::string& batchSql,
   }
 }
 
-// The expiry itself; returns the number of verdicts expired.
-long long expire(pqxx::connection& db, const std::string& cutoff, long long batch, bool verbose)
+// The expiry itself: the number of day partitions dropped, and of the
+// verdicts deleted from the default partition.
+std::pair<int, long long> expire(pqxx::connection& db, const std::string& cutoff, long long batch,
+                                 bool verbose)
 {
   int dropped = dropVerdictPartitionsBefore(db, cutoff, [verbose](const std::string& line) {
     if (verbose) {
@@ -54,13 +57,9 @@ long long expire(pqxx::connection& db, const std::string& cutoff, long long batc
   });
   // After the drops, the only rows left before the cutoff are in the
   // default partition.
-  deleteInBatches(db, verdictDeleteBeforeDaySql(), cutoff, batch, "row(s) of the default partition",
-                  verbose);
-  // One key per stored verdict: their number is the number expired.
-  long long verdicts =
-      deleteInBatches(db, verdictKeyDeleteBeforeDaySql(), cutoff, batch, "verdict key(s)", verbose);
-  std::cout << "expire: " << dropped << " day partition(s) dropped\n";
-  return verdicts;
+  long long deleted = deleteInBatches(db, verdictDeleteBeforeDaySql(), cutoff, batch,
+                                      "row(s) of the default partition", verbose);
+  return {dropped, deleted};
 }
 } // namespace
 
@@ -82,9 +81,12 @@ int expireCommand(const ReportArguments& args)
       return EX_OK;
     }
   }
-  long long total = expire(*db, cutoff, batch, verbose);
-  std::cout << "expire: " << total << " verdict(s) received before " << cutoff
-            << " (UTC) deleted\n";
+  // A dropped partition's rows are not counted: that would read the whole
+  // day (--dry-run counts them).
+  auto [dropped, deleted] = expire(*db, cutoff, batch, verbose);
+  std::cout << "expire: " << dropped << " day partition(s) dropped and " << deleted
+            << " verdict(s) deleted from the default partition, received before " << cutoff
+            << " (UTC)\n";
   return EX_OK;
 }
 } // namespace dmarc

@@ -15,5 +15,6 @@ dist_sql_DATA = \
 	sql/0010_overview_sums.sql \
 	sql/0011_verdict_partitions.sql \
 	sql/0012_arc_temperror.sql \
-	sql/0013_milter_schema_version.sql
+	sql/0013_milter_schema_version.sql \
+	sql/0014_resend_window.sql
 EXTRA_DIST += sql/README

@@ -13,7 +13,7 @@
 
 namespace dmarc
 {
-inline constexpr int s_requiredSchemaVersion = 13;
+inline constexpr int s_requiredSchemaVersion = 14;
 
 // The version of a schema whose version the connecting role may not read:
 // the grant that lets it (sql/0013) is missing, so the schema is older (or

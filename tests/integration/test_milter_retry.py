@@ -116,6 +116,24 @@ class RetryTest(unittest.TestCase):
                 self.assertEqual(self.stored_queue_ids(first, retry), [first],
                                  "got these rows for one message sent twice, want the first attempt's")
 
+    def test_retry_after_the_window_keeps_its_own_row(self):
+        """The resend window (sql/0014_resend_window.sql) is three days: a
+        retry within it keeps the stored row whichever day it arrives, a
+        retry later than that is stored again (documented in sql/README and
+        dmarc-reports(8)). The stored attempt is moved back in time, as if
+        the retry came that much later."""
+        for back, rows in (("2 days 23 hours", 1), ("3 days 1 hour", 2)):
+            with self.subTest(back=back):
+                headers = self.message()
+                first, retry = self.queue_id("W"), self.queue_id("X")
+                self.attempt(headers, first, answered=False)
+                self.settle()
+                self.pg.psql("UPDATE verdict SET received_at = received_at - interval '%s' WHERE queue_id = '%s'"
+                             % (back, first), dbname=DB)
+                self.assertEqual(self.attempt(headers, retry), "accept")
+                self.settle()
+                self.assertEqual(self.rows(first, retry), rows)
+
     def test_other_messages_keep_their_own_rows(self):
         # Another Message-ID, no Message-ID at all (nothing says two
         # transactions carry the same message), another client address: a

@@ -119,6 +119,10 @@ void PgVerdictSink::insert(const std::vector<const MessageRecord*>& records)
   connect();
   try {
     pqxx::work tx(*d_db);
+    // The resend check (sql/0014_resend_window.sql) waits for another
+    // writer's rows of the same message, then must see them: a new snapshot
+    // per statement, whatever default the server or role has.
+    tx.exec("SET TRANSACTION ISOLATION LEVEL READ COMMITTED");
     for (const auto* record : records) {
       const std::string& host =
           record->reportingHost.empty() ? d_defaultHost : record->reportingHost;

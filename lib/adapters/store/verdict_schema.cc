@@ -304,11 +304,11 @@ const char* verdictFailureClaimSql()
          " coalesce(v.policy_fo, '0'), v.org_domain, v.disposition_applied::text,"
          " v.spf_domain, v.spf_scope::text, v.spf_result::text,"
          " v.dkim_domains, v.dkim_selectors, v.dkim_results::text[], v.mail_from_domain"
-         // Through verdict_key, whose received_at names the verdict's day
-         // partition (sql/0011_verdict_partitions.sql): one partition is read,
-         // not one index probe in each.
-         " FROM failure_sample s JOIN verdict_key k USING (message_key)"
-         " JOIN verdict v ON v.message_key = k.message_key AND v.received_at = k.received_at"
+         // The sample's received_at names the verdict's day partition
+         // (sql/0014_resend_window.sql): one partition is read, not one index
+         // probe in each.
+         " FROM failure_sample s"
+         " JOIN verdict v ON v.message_key = s.message_key AND v.received_at = s.received_at"
          " WHERE s.message_key = $1::uuid AND s.state = 'pending'"
          " FOR UPDATE OF s SKIP LOCKED";
 }
@@ -323,15 +323,6 @@ const char* verdictDeleteBeforeDaySql()
 {
   return "DELETE FROM verdict WHERE (id, received_at) IN ("
          " SELECT id, received_at FROM verdict WHERE received_at < $1::date::timestamp"
-         " AT TIME ZONE 'UTC' ORDER BY received_at LIMIT $2 FOR UPDATE SKIP LOCKED)";
-}
-
-// One key per stored verdict (verdict_key, sql/0011): their number is the
-// number of verdicts expired.
-const char* verdictKeyDeleteBeforeDaySql()
-{
-  return "DELETE FROM verdict_key WHERE message_key IN ("
-         " SELECT message_key FROM verdict_key WHERE received_at < $1::date::timestamp"
          " AT TIME ZONE 'UTC' ORDER BY received_at LIMIT $2 FOR UPDATE SKIP LOCKED)";
 }
 } // namespace dmarc

@@ -67,10 +67,9 @@ const std::string& verdictOverridesSql();
 // holds.
 const char* verdictFailureClaimSql();
 
-// `expire`, after the day partitions before day $1 (YYYY-MM-DD, UTC) were
-// dropped: the verdicts left before that day (in the default partition),
-// counted; deleted, $2 at a time; and their keys, $2 at a time.
+// `expire`: the verdicts received before day $1 (YYYY-MM-DD, UTC), counted
+// (--dry-run); and, after the day partitions before that day were dropped,
+// those left in the default partition, deleted $2 at a time.
 const char* verdictCountBeforeDaySql();
 const char* verdictDeleteBeforeDaySql();
-const char* verdictKeyDeleteBeforeDaySql();
 } // namespace dmarc

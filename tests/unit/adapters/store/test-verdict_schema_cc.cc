@@ -74,8 +74,7 @@ BOOST_AUTO_TEST_CASE(the_statements_read_the_verdict_table_with_parameters)
     BOOST_TEST(sql.find("$1") != std::string::npos);
   }
   for (const std::string& sql :
-       {std::string(verdictCountBeforeDaySql()), std::string(verdictDeleteBeforeDaySql()),
-        std::string(verdictKeyDeleteBeforeDaySql())}) {
+       {std::string(verdictCountBeforeDaySql()), std::string(verdictDeleteBeforeDaySql())}) {
     BOOST_TEST(sql.find("$1::date") != std::string::npos);
   }
   for (const auto* sql :
