@@ -6,9 +6,10 @@ Not part of make check. Starts a private PostgreSQL 15 with fsync on
 schema, and prints:
   writers   sustained verdicts/s of four writers at once (four simulated MX
             hosts: tests/tools/store-driver, the milter's VerdictWriter and
-            spool, fsync durability), until every verdict is committed
-  bytes     bytes per stored verdict: verdict's partitions and verdict_key,
-            tables and indexes (pg_total_relation_size / rows)
+            spool, fsync durability), until every verdict is committed; once
+            with identity keys (looked up in the resend window), once random
+  bytes     bytes per stored verdict: verdict's partitions, tables and
+            indexes (pg_total_relation_size / rows)
   report    `dmarc-reports send --output-dir` over one day of --verdicts
             verdicts and --domains domains (tests/bench/reports_load.sql,
             generated server-side): wall time and the tool's peak RSS
@@ -38,15 +39,19 @@ DAY = "2026-11-27"
 DB = "capacity"
 
 
-def writers(dsn, root, total):
-    """Four store-drivers at once; returns verdicts/s until all committed."""
+def writers(dsn, root, total, keys):
+    """Four store-drivers at once; returns verdicts/s until all committed.
+    keys "identity": every verdict has a version 8 key, as a message with a
+    Message-ID gets, which the database looks up in the resend window
+    (sql/0014_resend_window.sql); "random": version 4, not looked up."""
     procs, results = [], {}
     start = time.monotonic()
     for n in range(4):
         procs.append(subprocess.Popen(
-            [hs.binary("store-driver"), "--database", dsn, "--spool", os.path.join(root, "spool-%d" % n), "--host",
-             "mx%d.example" % n, "--durability", "fsync", "--count", str(total // 4), "--threads", "16", "--queue",
-             str(total), "--drain", "1200", "--quiet"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+            [hs.binary("store-driver"), "--database", dsn, "--spool", os.path.join(root, "spool-%s-%d" % (keys, n)),
+             "--host", "mx%d.example" % n, "--durability", "fsync", "--count", str(total // 4), "--threads", "16",
+             "--queue", str(total), "--drain", "1200", "--quiet"] + (["--identity-keys"] if keys == "identity" else []),
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
 
     def wait(n, proc):
         results[n] = proc.communicate()
@@ -64,8 +69,8 @@ def writers(dsn, root, total):
 
 
 def bytes_per_verdict(pg):
-    size, rows = pg.psql("SELECT (SELECT sum(pg_total_relation_size(relid)) FROM pg_partition_tree('verdict'))"
-                         " + pg_total_relation_size('verdict_key'), (SELECT count(*) FROM verdict)",
+    size, rows = pg.psql("SELECT (SELECT sum(pg_total_relation_size(relid)) FROM pg_partition_tree('verdict')),"
+                         " (SELECT count(*) FROM verdict)",
                          dbname=DB).split("|")
     return int(size) / int(rows), int(rows)
 
@@ -103,9 +108,10 @@ def main():
         print("capacity benchmark: load average %s, PostgreSQL fsync on" % " ".join(
             open("/proc/loadavg").read().split()[:3]), flush=True)
 
-        rate, seconds = writers(dsn, root, args.writer_verdicts)
-        print("  writers  4 x %d verdicts in %.1f s: %.0f verdicts/s committed" % (
-            args.writer_verdicts // 4, seconds, rate), flush=True)
+        for keys in ("identity", "random"):
+            rate, seconds = writers(dsn, root, args.writer_verdicts, keys)
+            print("  writers  4 x %d verdicts, %s keys, in %.1f s: %.0f verdicts/s committed" % (
+                args.writer_verdicts // 4, keys, seconds, rate), flush=True)
         per, rows = bytes_per_verdict(pg)
         print("  bytes    %.0f bytes per verdict (tables and indexes, %d rows)" % (per, rows), flush=True)
 

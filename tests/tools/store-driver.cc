@@ -30,7 +30,7 @@ constexpr const char* s_usage =
     "         [--durability fsync|relaxed|memory] [--count N] [--threads T] [--host NAME]\n"
     "         [--queue N] [--batch N] [--spool-limit BYTES] [--full-action accept|tempfail]\n"
     "         [--drain SECONDS] [--rate PER_SECOND] [--helo TEXT] [--from-domain TEXT]\n"
-    "         [--arc-sealer TEXT] [--bad-key-every N] [--quiet]\n";
+    "         [--arc-sealer TEXT] [--bad-key-every N] [--identity-keys] [--quiet]\n";
 
 struct Args
 {
@@ -42,7 +42,8 @@ struct Args
   std::string fromDomain;                      // empty: d<i % 1000>.example
   std::string arcSealer = "lists.example.org"; // the trusted sealer of ARC records
   long badKeyEvery = 0;                        // every Nth record gets a key the database refuses
-  double rate = 0; // messages per second over all threads; 0: as fast as possible
+  double rate = 0;           // messages per second over all threads; 0: as fast as possible
+  bool identityKeys = false; // version 8 keys, as a message with a Message-ID gets
   bool quiet = false;
 };
 
@@ -83,6 +84,11 @@ MessageRecord makeRecord(const Args& args, long i)
 {
   MessageRecord r;
   r.messageKey = VerdictWriter::newMessageKey();
+  if (args.identityKeys) {
+    // The version digit: the database looks such a key up in the resend
+    // window (sql/0014_resend_window.sql), as it does a real message's.
+    r.messageKey[14] = '8';
+  }
   if (args.badKeyEvery > 0 && i % args.badKeyEvery == 0) {
     r.messageKey = "not-a-uuid-" + std::to_string(i);
   }
@@ -138,6 +144,10 @@ bool parse(int argc, char** argv, Args& args)
     std::string arg = argv[i];
     if (arg == "--quiet") {
       args.quiet = true;
+      continue;
+    }
+    if (arg == "--identity-keys") {
+      args.identityKeys = true;
       continue;
     }
     if (i + 1 >= argc) {
