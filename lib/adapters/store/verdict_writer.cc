@@ -10,6 +10,7 @@
 #include "lib/adapters/store/verdict_writer.hh"
 
 #include <algorithm>
+#include <functional>
 #include <sys/random.h>
 #include <unistd.h>
 
@@ -323,7 +324,7 @@ VerdictWriterStats VerdictWriter::stats() const
   stats.queueDepth = d_queue.size();
   stats.connected = d_connected;
   stats.spoolBytes = d_spool ? d_spool->bytes() : 0;
-  const std::uint64_t last = d_spool ? d_spool->lastSequence() : d_nextMemorySequence - 1;
+  const std::uint64_t last = lastStored();
   stats.unsent = last > d_committed ? last - d_committed : 0;
   if (stats.unsent != 0) {
     // The oldest unsent verdict is the first after d_committed: in the
@@ -342,10 +343,8 @@ VerdictWriterStats VerdictWriter::stats() const
 bool VerdictWriter::waitIdle(std::chrono::milliseconds timeout)
 {
   std::unique_lock lock(d_mutex);
-  return d_progress.wait_for(lock, timeout, [&] {
-    std::uint64_t last = d_spool ? d_spool->lastSequence() : d_nextMemorySequence - 1;
-    return d_queue.empty() && d_committed >= last;
-  });
+  return d_progress.wait_for(lock, timeout,
+                             [&] { return d_queue.empty() && d_committed >= lastStored(); });
 }
 
 void VerdictWriter::noteCommitted(std::uint64_t sequence, std::size_t records)
@@ -400,6 +399,22 @@ bool VerdictWriter::insertWithFallback(const std::vector<const MessageRecord*>& 
   return true;
 }
 
+bool VerdictWriter::commitRecords(const std::vector<const MessageRecord*>& records,
+                                  std::uint64_t last, const char* during)
+{
+  try {
+    if (!insertWithFallback(records)) {
+      return false;
+    }
+  } catch (const SinkUnavailable& error) {
+    log(StoreLogLevel::Warning, std::string("history database unavailable") + during + ": " +
+                                    printableAscii(error.what(), s_maxShownText));
+    return false;
+  }
+  noteCommitted(last, records.size());
+  return true;
+}
+
 bool VerdictWriter::shipBatch(std::vector<Item>& batch)
 {
   std::vector<const MessageRecord*> records;
@@ -407,16 +422,9 @@ bool VerdictWriter::shipBatch(std::vector<Item>& batch)
   for (const auto& item : batch) {
     records.push_back(&item.record);
   }
-  try {
-    if (!insertWithFallback(records)) {
-      return false;
-    }
-  } catch (const SinkUnavailable& error) {
-    log(StoreLogLevel::Warning,
-        "history database unavailable: " + printableAscii(error.what(), s_maxShownText));
+  if (!commitRecords(records, batch.back().sequence, "")) {
     return false;
   }
-  noteCommitted(batch.back().sequence, batch.size());
   std::lock_guard lock(d_mutex);
   d_stats.lastBatchLag = std::chrono::steady_clock::now() - batch.front().queued;
   return true;
@@ -452,16 +460,9 @@ bool VerdictWriter::replaySpool(std::uint64_t upto)
     for (const auto& record : records) {
       pointers.push_back(&record);
     }
-    try {
-      if (!insertWithFallback(pointers)) {
-        return false;
-      }
-    } catch (const SinkUnavailable& error) {
-      log(StoreLogLevel::Warning, "history database unavailable during replay: " +
-                                      printableAscii(error.what(), s_maxShownText));
+    if (!commitRecords(pointers, lastInBatch, " during replay")) {
       return false;
     }
-    noteCommitted(lastInBatch, records.size());
     records.clear();
     return true;
   };
@@ -517,9 +518,7 @@ void VerdictWriter::run()
 
 void VerdictWriter::runLoop()
 {
-  std::vector<Item>& batch = d_pending; // kept across a restart of the loop
-  auto lastSync = std::chrono::steady_clock::now();
-  bool wasUnavailable = false;
+  LoopState loop;
   std::unique_lock lock(d_mutex);
   while (true) {
     const auto now = std::chrono::steady_clock::now();
@@ -530,130 +529,167 @@ void VerdictWriter::runLoop()
     if (d_stopping && now >= d_drainDeadline) {
       break;
     }
-    if (d_spool && d_options.durability == StoreDurability::Relaxed &&
-        now - lastSync >= d_options.relaxedSyncInterval) {
-      lock.unlock();
-      d_spool->syncAll();
-      lock.lock();
-      lastSync = now;
-    }
+    syncRelaxedSpool(lock, now, loop.lastSync);
     while (!d_queue.empty() && d_queue.front().sequence <= d_committed) {
       d_queue.pop_front(); // already shipped by a spool replay
     }
-    const std::uint64_t last = d_spool ? d_spool->lastSequence() : d_nextMemorySequence - 1;
-    if (batch.empty() && d_queue.empty() && d_committed >= last) {
-      d_stats.idle = d_connected;
-      d_caughtUpAt = now;
-      d_progress.notify_all();
-      if (d_stopping) {
+    const std::uint64_t last = lastStored();
+    if (d_pending.empty() && d_queue.empty() && d_committed >= last) {
+      if (!waitForWork(lock, now)) {
         break;
       }
-      auto wait = d_spool && d_options.durability == StoreDurability::Relaxed
-                      ? d_options.relaxedSyncInterval
-                      : std::chrono::milliseconds(1000);
-      d_wake.wait_for(lock, wait);
       continue;
     }
     d_stats.idle = false;
-
-    bool ok = true;
-    if (batch.empty() && d_spool &&
+    std::optional<bool> ok;
+    if (d_pending.empty() && d_spool &&
         (d_queue.empty() || d_queue.front().sequence > d_committed + 1)) {
-      // A gap: records that are only in the spool (start-up, queue overflow).
-      const std::uint64_t upto = d_queue.empty() ? last : d_queue.front().sequence - 1;
-      lock.unlock();
-      try {
-        d_sink->connect();
-        ok = replaySpool(upto);
-      } catch (const SinkUnavailable& error) {
-        if (!wasUnavailable) {
-          log(StoreLogLevel::Warning,
-              "history database unavailable: " + printableAscii(error.what(), s_maxShownText) +
-                  "; verdicts are kept in the spool");
-        }
-        ok = false;
-      }
-      lock.lock();
+      ok = replayGap(lock, last, loop.wasUnavailable);
     } else {
-      if (batch.empty() && !d_stopping && !d_queue.empty() &&
-          d_queue.size() < d_options.batchSize) {
-        // Let a batch that is not full gather more (StoreOptions::batchLinger).
-        const auto deadline = d_queue.front().queued + d_options.batchLinger;
-        if (now < deadline) {
-          d_wake.wait_until(lock, deadline,
-                            [&] { return d_stopping || d_queue.size() >= d_options.batchSize; });
-          continue;
-        }
-      }
-      if (batch.empty()) {
-        std::uint64_t previous = d_committed;
-        while (!d_queue.empty() && batch.size() < d_options.batchSize &&
-               (!d_spool || d_queue.front().sequence == previous + 1)) {
-          previous = d_queue.front().sequence;
-          batch.push_back(std::move(d_queue.front()));
-          d_queue.pop_front();
-        }
-      }
-      if (!batch.empty()) {
-        d_shippingFirst = batch.front().sequence;
-        d_shippingQueued = batch.front().queued;
-      }
-      lock.unlock();
-      try {
-        d_sink->connect();
-        ok = shipBatch(batch);
-      } catch (const SinkUnavailable& error) {
-        if (!wasUnavailable) {
-          log(StoreLogLevel::Warning,
-              "history database unavailable: " + printableAscii(error.what(), s_maxShownText) +
-                  (d_spool ? "; verdicts are kept in the spool"
-                           : "; verdicts are queued in memory"));
-        }
-        ok = false;
-      }
-      if (ok) {
-        batch.clear();
-      }
-      lock.lock();
+      ok = shipQueued(lock, now, loop.wasUnavailable);
     }
-
-    if (ok) {
-      if (wasUnavailable) {
+    if (!ok) {
+      continue; // a batch that is not full lingered
+    }
+    if (*ok) {
+      if (loop.wasUnavailable) {
         log(StoreLogLevel::Info, "history database reachable again" + atPeer(d_sink->peer()));
       }
-      wasUnavailable = false;
+      loop.wasUnavailable = false;
       d_connected = true;
       d_backoff = std::chrono::milliseconds(0);
       continue;
     }
-    // Back off: the failed batch stays in `batch` (memory mode) or is
-    // replayed from the spool later (spool modes keep it too, which is
-    // cheaper than a re-read).
-    wasUnavailable = true;
-    d_connected = false;
-    d_stats.idle = false;
-    ++d_stats.failures;
-    d_sink->disconnect();
-    d_backoff = nextBackoff(d_backoff, d_options.reconnectMin, d_options.reconnectMax);
-    const auto failedAt = std::chrono::steady_clock::now();
-    const std::uint32_t random = randomBits();
-    const auto until = failedAt + withJitter(d_backoff, random);
-    const auto untilWhenFull =
-        failedAt + withJitter(std::min(d_backoff, s_fullReconnectMax), random);
-    // Woken by stop(), or by store() when the spool fills: the wait is
-    // then shorter (s_fullReconnectMax).
-    while (true) {
-      auto deadline = d_full ? std::min(until, untilWhenFull) : until;
-      if (d_stopping) {
-        deadline = std::min(deadline, d_drainDeadline);
-      }
-      if (std::chrono::steady_clock::now() >= deadline) {
-        break;
-      }
-      d_wake.wait_until(lock, deadline);
-    }
+    loop.wasUnavailable = true;
+    backoff(lock);
   }
   d_connected = false;
   d_progress.notify_all();
+}
+
+std::uint64_t VerdictWriter::lastStored() const
+{
+  return d_spool ? d_spool->lastSequence() : d_nextMemorySequence - 1;
+}
+
+bool VerdictWriter::relaxedSpool() const
+{
+  return d_spool && d_options.durability == StoreDurability::Relaxed;
+}
+
+void VerdictWriter::syncRelaxedSpool(std::unique_lock<std::mutex>& lock,
+                                     std::chrono::steady_clock::time_point now,
+                                     std::chrono::steady_clock::time_point& lastSync)
+{
+  if (relaxedSpool() && now - lastSync >= d_options.relaxedSyncInterval) {
+    lock.unlock();
+    d_spool->syncAll();
+    lock.lock();
+    lastSync = now;
+  }
+}
+
+bool VerdictWriter::waitForWork(std::unique_lock<std::mutex>& lock,
+                                std::chrono::steady_clock::time_point now)
+{
+  d_stats.idle = d_connected;
+  d_caughtUpAt = now;
+  d_progress.notify_all();
+  if (d_stopping) {
+    return false;
+  }
+  auto wait = relaxedSpool() ? d_options.relaxedSyncInterval : std::chrono::milliseconds(1000);
+  d_wake.wait_for(lock, wait);
+  return true;
+}
+
+bool VerdictWriter::connectAndShip(bool wasUnavailable, const std::function<bool()>& ship)
+{
+  try {
+    d_sink->connect();
+    return ship();
+  } catch (const SinkUnavailable& error) {
+    if (!wasUnavailable) {
+      log(StoreLogLevel::Warning,
+          "history database unavailable: " + printableAscii(error.what(), s_maxShownText) +
+              (d_spool ? "; verdicts are kept in the spool" : "; verdicts are queued in memory"));
+    }
+    return false;
+  }
+}
+
+bool VerdictWriter::replayGap(std::unique_lock<std::mutex>& lock, std::uint64_t last,
+                              bool wasUnavailable)
+{
+  // A gap: records that are only in the spool (start-up, queue overflow).
+  const std::uint64_t upto = d_queue.empty() ? last : d_queue.front().sequence - 1;
+  lock.unlock();
+  const bool ok = connectAndShip(wasUnavailable, [&] { return replaySpool(upto); });
+  lock.lock();
+  return ok;
+}
+
+std::optional<bool> VerdictWriter::shipQueued(std::unique_lock<std::mutex>& lock,
+                                              std::chrono::steady_clock::time_point now,
+                                              bool wasUnavailable)
+{
+  std::vector<Item>& batch = d_pending; // kept across a restart of the loop
+  if (batch.empty() && !d_stopping && !d_queue.empty() && d_queue.size() < d_options.batchSize) {
+    // Let a batch that is not full gather more (StoreOptions::batchLinger).
+    const auto deadline = d_queue.front().queued + d_options.batchLinger;
+    if (now < deadline) {
+      d_wake.wait_until(lock, deadline,
+                        [&] { return d_stopping || d_queue.size() >= d_options.batchSize; });
+      return std::nullopt;
+    }
+  }
+  if (batch.empty()) {
+    std::uint64_t previous = d_committed;
+    while (!d_queue.empty() && batch.size() < d_options.batchSize &&
+           (!d_spool || d_queue.front().sequence == previous + 1)) {
+      previous = d_queue.front().sequence;
+      batch.push_back(std::move(d_queue.front()));
+      d_queue.pop_front();
+    }
+  }
+  if (!batch.empty()) {
+    d_shippingFirst = batch.front().sequence;
+    d_shippingQueued = batch.front().queued;
+  }
+  lock.unlock();
+  const bool ok = connectAndShip(wasUnavailable, [&] { return shipBatch(batch); });
+  if (ok) {
+    batch.clear();
+  }
+  lock.lock();
+  return ok;
+}
+
+void VerdictWriter::backoff(std::unique_lock<std::mutex>& lock)
+{
+  // The failed batch stays in d_pending (memory mode) or is replayed from
+  // the spool later (spool modes keep it too, which is cheaper than a
+  // re-read).
+  d_connected = false;
+  d_stats.idle = false;
+  ++d_stats.failures;
+  d_sink->disconnect();
+  d_backoff = nextBackoff(d_backoff, d_options.reconnectMin, d_options.reconnectMax);
+  const auto failedAt = std::chrono::steady_clock::now();
+  const std::uint32_t random = randomBits();
+  const auto until = failedAt + withJitter(d_backoff, random);
+  const auto untilWhenFull = failedAt + withJitter(std::min(d_backoff, s_fullReconnectMax), random);
+  // Woken by stop(), or by store() when the spool fills: the wait is
+  // then shorter (s_fullReconnectMax).
+  while (true) {
+    auto deadline = d_full ? std::min(until, untilWhenFull) : until;
+    if (d_stopping) {
+      deadline = std::min(deadline, d_drainDeadline);
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
+      break;
+    }
+    d_wake.wait_until(lock, deadline);
+  }
 }
 } // namespace dmarc

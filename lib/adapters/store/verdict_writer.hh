@@ -31,8 +31,10 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "lib/adapters/store/store_options.hh"
@@ -100,13 +102,41 @@ private:
     std::chrono::steady_clock::time_point queued; // when store() queued it
   };
 
+  // The writer thread's steps. Those taking `lock` (on d_mutex) release it
+  // around the database and the disk.
+  struct LoopState
+  {
+    std::chrono::steady_clock::time_point lastSync = std::chrono::steady_clock::now();
+    bool wasUnavailable = false; // the last attempt failed: said once, not per retry
+  };
   void run();
   void runLoop();
+  void syncRelaxedSpool(std::unique_lock<std::mutex>& lock,
+                        std::chrono::steady_clock::time_point now,
+                        std::chrono::steady_clock::time_point& lastSync);
+  // Caught up: wakes waitIdle() and waits for work; false when stopping.
+  bool waitForWork(std::unique_lock<std::mutex>& lock, std::chrono::steady_clock::time_point now);
+  // Ships the records only in the spool before the queue's front.
+  bool replayGap(std::unique_lock<std::mutex>& lock, std::uint64_t last, bool wasUnavailable);
+  // Ships d_pending, filled from the queue; nothing (std::nullopt) while a
+  // batch that is not full lingers.
+  std::optional<bool> shipQueued(std::unique_lock<std::mutex>& lock,
+                                 std::chrono::steady_clock::time_point now, bool wasUnavailable);
+  // Connects and runs `ship`; a database unavailable is logged (unless
+  // already said) and is false.
+  bool connectAndShip(bool wasUnavailable, const std::function<bool()>& ship);
+  // After a failed attempt: waits out the backoff (shorter while full).
+  void backoff(std::unique_lock<std::mutex>& lock);
   bool shipBatch(std::vector<Item>& batch);
   bool writerWanted() const; // with d_mutex held, after queueing a verdict
   bool replaySpool(std::uint64_t upto);
   bool insertWithFallback(const std::vector<const MessageRecord*>& records);
-  void backoff();
+  // Inserts the records and notes them committed up to `last`; false when
+  // the database is unavailable (logged with `during`).
+  bool commitRecords(const std::vector<const MessageRecord*>& records, std::uint64_t last,
+                     const char* during);
+  std::uint64_t lastStored() const; // the last sequence store() kept, with d_mutex held
+  bool relaxedSpool() const;        // a spool synced by time, not by each verdict
   void noteCommitted(std::uint64_t sequence, std::size_t records);
   void checkThresholds(std::uint64_t bytes);
   // With d_mutex held: a verdict that cannot be kept (counted, logged
