@@ -409,6 +409,15 @@ int serveUntilStopped(const DaemonOptions& options, const Config& config, Backgr
   setSessionServices(nullptr);
   return status;
 }
+
+// The exit status for a failure to start or serve (sysexits.h).
+int startupFailureStatus(const std::exception& error)
+{
+  if (const auto* startup = dynamic_cast<const StartupError*>(&error)) {
+    return startup->status;
+  }
+  return dynamic_cast<const ConfigError*>(&error) ? EX_CONFIG : EX_SOFTWARE;
+}
 } // namespace
 
 int runDaemon(const DaemonOptions& options, std::shared_ptr<const Config> config)
@@ -419,16 +428,8 @@ int runDaemon(const DaemonOptions& options, std::shared_ptr<const Config> config
   int status = EX_OK;
   try {
     status = serveUntilStopped(options, *config, background, pidFile);
-  } catch (const StartupError& error) {
-    status = error.status;
-    std::fprintf(stderr, "dmarc-milter: %s\n", error.what());
-    syslog(LOG_ERR, "%s", sanitize(error.what(), 1000).c_str());
-  } catch (const ConfigError& error) {
-    status = EX_CONFIG;
-    std::fprintf(stderr, "dmarc-milter: %s\n", error.what());
-    syslog(LOG_ERR, "%s", sanitize(error.what(), 1000).c_str());
   } catch (const std::exception& error) {
-    status = EX_SOFTWARE;
+    status = startupFailureStatus(error);
     std::fprintf(stderr, "dmarc-milter: %s\n", error.what());
     syslog(LOG_ERR, "%s", sanitize(error.what(), 1000).c_str());
   }
