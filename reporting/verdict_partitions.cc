@@ -1,5 +1,6 @@
 // verdict_partitions.cc: calls of verdict_partition_add and
-// verdict_partition_drop (sql/0011_verdict_partitions.sql).
+// verdict_partition_drop (sql/0011_verdict_partitions.sql), whose
+// statements are in lib/adapters/store/verdict_schema.
 #include "reporting/verdict_partitions.hh"
 
 #include <chrono>
@@ -7,6 +8,8 @@
 #include <vector>
 
 #include <pqxx/pqxx>
+
+#include "lib/adapters/store/verdict_schema.hh"
 
 namespace dmarc
 {
@@ -48,39 +51,27 @@ std::vector<std::string> days(pqxx::connection& connection, const std::string& s
 PartitionsAdded addVerdictPartitions(pqxx::connection& connection, int aheadDays,
                                      const std::function<void(const std::string&)>& progress)
 {
-  // The default partition is small (only rows of days nobody created), so
-  // reading its days is cheap.
-  auto wanted = days(connection,
-                     "SELECT day::text FROM ("
-                     " SELECT (now() AT TIME ZONE 'UTC')::date + n AS day"
-                     "   FROM generate_series(0, $1::integer) AS n"
-                     " UNION SELECT DISTINCT (received_at AT TIME ZONE 'UTC')::date"
-                     "   FROM verdict_default) AS d"
-                     " WHERE NOT EXISTS (SELECT 1 FROM verdict_partition p WHERE p.day = d.day)"
-                     " ORDER BY day",
-                     std::to_string(aheadDays));
+  auto wanted = days(connection, verdictPartitionDaysWantedSql(), std::to_string(aheadDays));
   PartitionsAdded added;
   for (const auto& day : wanted) {
-    if (lockedStep(connection, "SELECT verdict_partition_add($1::date)", day)) {
+    if (lockedStep(connection, verdictPartitionAddSql(), day)) {
       ++added.created;
       progress("created the partition of " + day);
     }
   }
   pqxx::read_transaction tx(connection);
-  added.leftInDefault = tx.exec1("SELECT count(*) FROM verdict_default")[0].as<long long>();
+  added.leftInDefault = tx.exec1(verdictDefaultPartitionCountSql())[0].as<long long>();
   return added;
 }
 
 int dropVerdictPartitionsBefore(pqxx::connection& connection, const std::string& cutoffDay,
                                 const std::function<void(const std::string&)>& progress)
 {
-  auto old =
-      days(connection, "SELECT day::text FROM verdict_partition WHERE day < $1::date ORDER BY day",
-           cutoffDay);
+  auto old = days(connection, verdictPartitionDaysBeforeSql(), cutoffDay);
   int dropped = 0;
   for (const auto& day : old) {
     const auto started = std::chrono::steady_clock::now();
-    if (lockedStep(connection, "SELECT verdict_partition_drop($1::date)", day)) {
+    if (lockedStep(connection, verdictPartitionDropSql(), day)) {
       ++dropped;
       const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
       char seconds[32];

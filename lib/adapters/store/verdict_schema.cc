@@ -211,6 +211,39 @@ const char* verdictReportRowsCursorSql()
   return s_reportRows;
 }
 
+const char* verdictPartitionDaysWantedSql()
+{
+  // The default partition is small (only rows of days nobody created), so
+  // reading its days is cheap.
+  return "SELECT day::text FROM ("
+         " SELECT (now() AT TIME ZONE 'UTC')::date + n AS day"
+         "   FROM generate_series(0, $1::integer) AS n"
+         " UNION SELECT DISTINCT (received_at AT TIME ZONE 'UTC')::date"
+         "   FROM verdict_default) AS d"
+         " WHERE NOT EXISTS (SELECT 1 FROM verdict_partition p WHERE p.day = d.day)"
+         " ORDER BY day";
+}
+
+const char* verdictPartitionDaysBeforeSql()
+{
+  return "SELECT day::text FROM verdict_partition WHERE day < $1::date ORDER BY day";
+}
+
+const char* verdictPartitionAddSql()
+{
+  return "SELECT verdict_partition_add($1::date)";
+}
+
+const char* verdictPartitionDropSql()
+{
+  return "SELECT verdict_partition_drop($1::date)";
+}
+
+const char* verdictDefaultPartitionCountSql()
+{
+  return "SELECT count(*) FROM verdict_default";
+}
+
 const char* verdictPeriodFilter()
 {
   return s_periodFilter;

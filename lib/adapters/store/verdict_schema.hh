@@ -6,8 +6,8 @@
 // programs run on it: the writer's INSERT is built from the columns
 // (pg_verdict_sql.hh); the report queries of `send`, the verdict tables of
 // `summary`, the period filter `summary` and `overview` share, the claim of
-// `send-failures` and the deletion of `expire` are here (the day
-// partitions themselves: reporting/verdict_partitions.hh).
+// `send-failures`, the day partitions of `db partitions` and `expire` and
+// the deletion of `expire` are here.
 //
 // Every value travels as a parameter; the statements say what each $n is.
 #pragma once
@@ -48,6 +48,19 @@ const char* verdictLatestPolicySql();
 // `send`: declares the cursor report_rows over the grouped report rows of
 // [$1, $2) (epoch seconds), of every domain when $3 is '', else of $3.
 const char* verdictReportRowsCursorSql();
+
+// `db partitions` and `expire`: the day partitions (sql/0011), each added
+// or dropped by its SECURITY DEFINER function in a transaction of its own.
+// The days (YYYY-MM-DD text, ordered) still without a partition among today
+// (UTC), the $1 days after it and the days with rows in verdict_default.
+const char* verdictPartitionDaysWantedSql();
+// The days (YYYY-MM-DD text, ordered) with a partition, before day $1.
+const char* verdictPartitionDaysBeforeSql();
+// Adds / drops the partition of day $1; one boolean: whether it did.
+const char* verdictPartitionAddSql();
+const char* verdictPartitionDropSql();
+// The rows in verdict_default.
+const char* verdictDefaultPartitionCountSql();
 
 // `summary` and `overview`: mail received from day $1 to before day $2 to
 // the domains $3 (text[], every domain when empty); the table's alias is v.
