@@ -25,4 +25,5 @@ tests_unit_test_reporting_SOURCES += \
 	tests/unit/reporting/transport/test-https_poster_cc.cc \
 	tests/unit/reporting/transport/test-mailer_cc.cc \
 	tests/unit/loopback_listener.hh \
-	tests/unit/self_signed_certificate.hh
+	tests/unit/self_signed_certificate.hh \
+	tests/unit/smtp_lines.hh

@@ -20,6 +20,7 @@
 #include "reporting/check/tls_probe.hh"
 #include "tests/unit/loopback_listener.hh"
 #include "tests/unit/self_signed_certificate.hh"
+#include "tests/unit/smtp_lines.hh"
 #include "tests/unit/temp_directory.hh"
 
 using namespace dmarc;
@@ -81,23 +82,24 @@ private:
       return;
     }
     d_fd = connection.get();
-    say("220 mx.test ESMTP");
+    SmtpLines smtp(d_fd);
+    smtp.say("220 mx.test ESMTP");
     if (d_kind == Mx::HangsUp) {
       return;
     }
     std::string line;
-    while (readLine(line)) {
+    while (smtp.readLine(line)) {
       if (line.rfind("EHLO", 0) == 0) {
-        say(d_kind == Mx::NoStarttls ? "250-mx.test\r\n250 8BITMIME"
-                                     : "250-mx.test\r\n250-STARTTLS\r\n250 8BITMIME");
+        smtp.say(d_kind == Mx::NoStarttls ? "250-mx.test\r\n250 8BITMIME"
+                                          : "250-mx.test\r\n250-STARTTLS\r\n250 8BITMIME");
       } else if (line == "STARTTLS" && d_kind == Mx::Refuses) {
-        say("454 4.7.0 TLS not available");
+        smtp.say("454 4.7.0 TLS not available");
       } else if (line == "STARTTLS") {
-        say(d_kind == Mx::Injects ? "220 go ahead\r\n250 injected" : "220 go ahead");
+        smtp.say(d_kind == Mx::Injects ? "220 go ahead\r\n250 injected" : "220 go ahead");
         handshake();
         return;
       } else {
-        say("221 bye");
+        smtp.say("221 bye");
         return;
       }
     }
@@ -125,28 +127,6 @@ private:
     }
   }
 
-  void say(const std::string& reply)
-  {
-    const std::string text = reply + "\r\n";
-    send(d_fd, text.data(), text.size(), MSG_NOSIGNAL);
-  }
-
-  bool readLine(std::string& line)
-  {
-    while (d_buffer.find("\r\n") == std::string::npos) {
-      std::array<char, 512> chunk{};
-      const ssize_t got = recv(d_fd, chunk.data(), chunk.size(), 0);
-      if (got <= 0) {
-        return false;
-      }
-      d_buffer.append(chunk.data(), static_cast<std::size_t>(got));
-    }
-    const auto end = d_buffer.find("\r\n");
-    line = d_buffer.substr(0, end);
-    d_buffer.erase(0, end + 2);
-    return true;
-  }
-
   Mx d_kind;
   TempDirectory d_directory;
   PkeyPtr d_key;
@@ -154,7 +134,6 @@ private:
   FileDescriptor d_listener;
   std::uint16_t d_port = 0;
   int d_fd = -1;
-  std::string d_buffer;
   std::thread d_thread;
 };
 } // namespace

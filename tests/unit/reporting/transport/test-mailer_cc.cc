@@ -22,6 +22,7 @@
 #include "lib/core/error.hh"
 #include "reporting/transport/mailer.hh"
 #include "tests/unit/loopback_listener.hh"
+#include "tests/unit/smtp_lines.hh"
 
 using namespace dmarc;
 
@@ -94,10 +95,11 @@ private:
     if (!connection.valid()) {
       return;
     }
-    d_fd = connection.get();
+    SmtpLines smtp(connection.get());
+    auto say = [&](const std::string& reply) { BOOST_CHECK(smtp.say(reply)); };
     say("220 relay.test ESMTP");
     std::string line;
-    while (readLine(line)) {
+    while (smtp.readLine(line)) {
       commands.push_back(line);
       const std::string verb = line.substr(0, 4);
       if (verb == "EHLO") {
@@ -106,7 +108,7 @@ private:
         say(line.find("<bad") != std::string::npos ? "550 5.1.1 no such user" : "250 2.1.5 Ok");
       } else if (verb == "DATA") {
         say("354 go ahead");
-        while (readLine(line) && line != ".") {
+        while (smtp.readLine(line) && line != ".") {
           data += line + "\r\n";
         }
         say("250 2.0.0 Ok: queued as ABC123");
@@ -118,32 +120,8 @@ private:
       }
     }
   }
-  void say(const std::string& reply)
-  {
-    const std::string text = reply + "\r\n";
-    BOOST_CHECK_EQUAL(send(d_fd, text.data(), text.size(), MSG_NOSIGNAL),
-                      static_cast<ssize_t>(text.size()));
-  }
-  bool readLine(std::string& line)
-  {
-    while (d_buffer.find("\r\n") == std::string::npos) {
-      std::array<char, 4096> chunk{};
-      const ssize_t got = recv(d_fd, chunk.data(), chunk.size(), 0);
-      if (got <= 0) {
-        return false;
-      }
-      d_buffer.append(chunk.data(), static_cast<std::size_t>(got));
-    }
-    const auto end = d_buffer.find("\r\n");
-    line = d_buffer.substr(0, end);
-    d_buffer.erase(0, end + 2);
-    return true;
-  }
-
   FileDescriptor d_listener;
   std::uint16_t d_port = 0;
-  int d_fd = -1;
-  std::string d_buffer;
   std::thread d_thread;
 };
 
