@@ -10,7 +10,7 @@
 // the message was changed after that sealer saw it: nothing is lifted.
 //
 // Pure: DNS only through the OrgDomainFinder for relaxed alignment. Trusts
-// the chain validation (lib/adapters/arc_verifier) and the site policy;
+// the chain validation (lib/adapters/dkim/arc_verifier) and the site policy;
 // what an ARC-Authentication-Results says is trusted only because a
 // trusted sealer's seal over it verified.
 #pragma once

@@ -2,7 +2,7 @@
 // Received Chain (RFC 8617 §5.2), as a fact of the message for the DMARC
 // decision, the Authentication-Results writer (RFC 8617 §7.2: arc=,
 // header.oldest-pass) and the history store.
-// Pure: values only. Produced by lib/adapters/arc_verifier.
+// Pure: values only. Produced by lib/adapters/dkim/arc_verifier.
 #pragma once
 
 #include <optional>

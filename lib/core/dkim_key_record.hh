@@ -5,7 +5,7 @@
 // Pure: the record is text from DNS, hence hostile; the parser rejects
 // rather than guesses (tag_list.hh rules, then the tags below). Decoding
 // the key bytes into an OpenSSL key is the adapters' job
-// (lib/adapters/dkim_public_key).
+// (lib/adapters/dkim/dkim_public_key).
 #pragma once
 
 #include <optional>

@@ -1,7 +1,7 @@
 // dkim_result.hh: the outcome of verifying one DKIM signature (RFC 6376,
 // RFC 8463), as the DMARC engine, the Authentication-Results writer and the
 // history store need it.
-// Pure: values only. Produced by lib/adapters/dkim_verifier.
+// Pure: values only. Produced by lib/adapters/dkim/dkim_verifier.
 #pragma once
 
 #include <optional>

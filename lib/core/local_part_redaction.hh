@@ -3,7 +3,7 @@
 // that the domain owner can still see that two reports concern the same
 // mailbox without learning which one.
 //
-// Pure: the keyed hash is injected (lib/adapters/keyed_hash.hh gives
+// Pure: the keyed hash is injected (reporting/failure/keyed_hash.hh gives
 // HMAC-SHA256 under the site's secret). Trusts nothing in the text: it is
 // the header section of a hostile message. Finds every addr-spec (dot-atom
 // or quoted local part before '@' and a domain), and every further

@@ -1,6 +1,6 @@
 // spf_result.hh: the outcome of one SPF check (RFC 7208), as the DMARC engine,
 // the Authentication-Results writer and the history store need it.
-// Pure: values only. Produced by lib/adapters/spf_checker.
+// Pure: values only. Produced by lib/adapters/dns/spf_checker.
 #pragma once
 
 #include <optional>

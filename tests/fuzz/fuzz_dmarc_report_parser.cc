@@ -1,5 +1,5 @@
 // fuzz_dmarc_report_parser.cc: libFuzzer target for the aggregate report
-// parser (reporting/dmarc_report_parser). Checks that an accepted report
+// parser (reporting/ingest/dmarc_report_parser). Checks that an accepted report
 // keeps every promise the database schema relies on (an identity, at least
 // one record, canonical addresses, bounded counts) and that a rejected one
 // carries a reason and no records.

@@ -1,5 +1,5 @@
 // fuzz_feedback_report.cc: libFuzzer target for the feedback report part
-// of failure reports others send us (reporting/feedback_report_parser).
+// of failure reports others send us (reporting/ingest/feedback_report_parser).
 // Checks that an accepted part has a Feedback-Type and bounded, printable
 // values, and that a refused one says why.
 #include <cstddef>

@@ -1,6 +1,6 @@
 // fuzz_mime_walk.cc: libFuzzer target for the bounded MIME walk
-// (reporting/mime_walk) and the report extraction built on it
-// (reporting/report_extractor). Checks that the walk's bounds hold for any
+// (reporting/ingest/mime_walk) and the report extraction built on it
+// (reporting/ingest/report_extractor). Checks that the walk's bounds hold for any
 // input: part count, decoded size.
 #include <cstddef>
 #include <cstdint>

@@ -1,5 +1,5 @@
 // fuzz_tlsrpt_parser.cc: libFuzzer target for the TLS-RPT report parser
-// (reporting/tlsrpt_parser). Checks that an accepted report has its
+// (reporting/ingest/tlsrpt_parser). Checks that an accepted report has its
 // identity, a known policy type per policy, bounded lists and counts, and
 // that a rejected one carries a reason.
 #include <cstddef>

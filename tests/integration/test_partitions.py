@@ -294,7 +294,7 @@ class PartitionsTest(unittest.TestCase):
         for day in ("2026-11-26", DAY, "2026-11-28"):
             self.pg.psql(verdict_sql("prune.example", received_at="%sT12:00:00Z" % day, count=20), dbname=db)
         partition = "verdict_" + DAY.replace("-", "")
-        # The report rows query's shape (reporting/report_store.cc): the
+        # The report rows query's shape (lib/adapters/store/verdict_schema.cc): the
         # planner keeps the day's partition only.
         plan = self.pg.psql(
             "EXPLAIN SELECT policy_domain, count(*) FROM verdict"

@@ -1,5 +1,5 @@
 // dkim-sign.cc: a test tool that makes DKIM keys and signs messages with
-// lib/adapters/dkim_signer (libopendkim's signing side), for the end-to-end
+// lib/adapters/dkim/dkim_signer (libopendkim's signing side), for the end-to-end
 // tests of dmarc-milter (tests/integration/test_milter*.py).
 //
 //   dkim-sign keygen rsa|ed25519 KEYFILE    writes the PEM key, prints the
