@@ -16,9 +16,14 @@ namespace dmarc
 {
 namespace
 {
-constexpr const char* s_reportFilter =
-    " WHERE date_begin >= $1::date AND date_begin < $2::date"
-    " AND (cardinality($3::text[]) = 0 OR domain = ANY($3::text[]))";
+// The period ($1, $2: the day a report's period begins) and domains ($3)
+// of the ingested reports, DMARC and TLS-RPT, by their domain column.
+std::string reportFilter(const std::string& domainColumn = "domain")
+{
+  return " WHERE date_begin >= $1::date AND date_begin < $2::date"
+         " AND (cardinality($3::text[]) = 0 OR " +
+         domainColumn + " = ANY($3::text[]))";
+}
 
 // Text from a report or a client shown in a table cell is cut here; the
 // page must stay readable and bounded whatever a reporter wrote.
@@ -114,6 +119,34 @@ Figure rankingFigure(const std::string& id, const std::string& title, const std:
   return figure;
 }
 
+// A ranking straight from a query's rows: the first column names each bar,
+// the columns `series` pairs with a series make its parts, and the table
+// shows every column as it came.
+Figure rankingOfRows(const std::string& id, const std::string& title, const std::string& note,
+                     std::vector<std::string> columns, const pqxx::result& result,
+                     std::vector<std::pair<pqxx::row::size_type, ChartSeries>> series)
+{
+  std::vector<std::string> categories;
+  Table table;
+  table.columns = std::move(columns);
+  for (const auto& row : result) {
+    categories.push_back(cell(row[0]));
+    for (auto& [column, parts] : series) {
+      parts.values.emplace_back(number(row[column]));
+    }
+    std::vector<std::string> cells;
+    for (pqxx::row::size_type i = 0; i < row.size(); ++i) {
+      cells.push_back(cell(row[i]));
+    }
+    table.rows.push_back(std::move(cells));
+  }
+  std::vector<ChartSeries> bars;
+  for (auto& one : series) {
+    bars.push_back(std::move(one.second));
+  }
+  return rankingFigure(id, title, note, categories, std::move(bars), std::move(table));
+}
+
 Figure tableFigure(const std::string& title, const std::string& note, Table table)
 {
   Figure figure;
@@ -126,13 +159,20 @@ Figure tableFigure(const std::string& title, const std::string& note, Table tabl
 // Per `key` (a column of ingested_dmarc_report), its reports and the
 // number of distinct `other` values, by two hash aggregations instead of
 // count(DISTINCT ...), which sorts every group.
-std::string reportCounts(const std::string& key, const std::string& other)
+using ReportCounts = std::map<std::string, std::pair<std::string, std::string>>;
+
+ReportCounts reportCounts(pqxx::transaction_base& tx, const Params& p, const std::string& key,
+                          const std::string& other)
 {
-  return "SELECT " + key + ", sum(reports), count(*) FROM (SELECT " + key + ", " + other +
-         ", count(*) AS reports FROM ingested_dmarc_report"
-         " WHERE date_begin >= $1::date AND date_begin < $2::date"
-         " AND (cardinality($3::text[]) = 0 OR policy_domain = ANY($3::text[]))"
-         " GROUP BY 1, 2) AS pairs GROUP BY 1";
+  ReportCounts counts;
+  for (const auto& row : run(tx, p,
+                             "SELECT " + key + ", sum(reports), count(*) FROM (SELECT " + key +
+                                 ", " + other + ", count(*) AS reports FROM ingested_dmarc_report" +
+                                 reportFilter("policy_domain") +
+                                 " GROUP BY 1, 2) AS pairs GROUP BY 1")) {
+    counts[cell(row[0])] = {cell(row[1]), cell(row[2])};
+  }
+  return counts;
 }
 
 std::vector<std::string> daysOf(const OverviewQuery& query)
@@ -172,6 +212,18 @@ pqxx::result fromVerdictDays(pqxx::transaction_base& tx, const std::string& sele
                              const std::string& rest = "")
 {
   return tx.exec(select + " FROM " + s_verdictDays + rest);
+}
+
+// A daily chart of the verdicts counted per day: `select` gives (day,
+// series, value[, total]) rows, grouped by `groupBy`.
+Figure verdictDailyFigure(pqxx::transaction_base& tx, const Params& p,
+                          const std::vector<std::string>& days, const DailyChartSpec& spec,
+                          const std::string& select, const std::string& groupBy,
+                          const std::string& note, bool withTotal = false)
+{
+  countVerdictDays(tx, p);
+  return dailyFigure(spec, days, dailyPoints(fromVerdictDays(tx, select, groupBy), withTotal),
+                     note);
 }
 
 // The four figures that need no source address (pass rate, domains,
@@ -214,7 +266,7 @@ ReportSums sumReports(pqxx::transaction_base& tx, const Params& p)
                        " sum(disposition_quarantine), sum(disposition_reject),"
                        " sum(disposition_other), sum(disposition_not_stated)"
                        " FROM overview_dmarc_report") +
-               s_reportFilter +
+               reportFilter() +
                " GROUP BY GROUPING SETS ((day, domain), (domain), (reporter), (day))")) {
     const int grouping = row[0].as<int>();
     const double messages = number(row[4]);
@@ -325,10 +377,7 @@ Figure domainsFigure(pqxx::transaction_base& tx, const Params& p, const ReportSu
 {
   // Counted without DISTINCT aggregates (each one a sort per group): the
   // messages from the rows, the reports and reporters from the reports.
-  std::map<std::string, std::pair<std::string, std::string>> reports;
-  for (const auto& row : run(tx, p, reportCounts("policy_domain", "org_name"))) {
-    reports[cell(row[0])] = {cell(row[1]), cell(row[2])};
-  }
+  ReportCounts reports = reportCounts(tx, p, "policy_domain", "org_name");
   Table table;
   table.columns = {"domain", "reports", "reporters", "messages", "passed", "pass %", "failed"};
   for (const auto& domain : sums.domains) {
@@ -361,7 +410,7 @@ std::vector<Source> countSources(pqxx::transaction_base& tx, const Params& p)
                " coalesce(sum(messages) FILTER (WHERE spf_aligned AND NOT dkim_aligned), 0)"
                " FROM overview_dmarc_record") +
                // By the address, not its text: hashing an inet is cheaper.
-               s_reportFilter + " GROUP BY source_ip ORDER BY 2 DESC, 1")) {
+               reportFilter() + " GROUP BY source_ip ORDER BY 2 DESC, 1")) {
     sources.push_back({cell(row[0]), number(row[1]), number(row[2]), number(row[3]), number(row[4]),
                        number(row[5])});
   }
@@ -470,7 +519,7 @@ Figure failingSourcesFigure(pqxx::transaction_base& tx, const Params& p,
                          " array_to_string((array_agg(DISTINCT reporter))[1:3], ', ')"
                          "   || CASE WHEN count(DISTINCT reporter) > 3 THEN ', ...' ELSE '' END"
                          " FROM overview_dmarc_record") +
-                 s_reportFilter + " AND source_ip = ANY($4::inet[]) GROUP BY 1",
+                 reportFilter() + " AND source_ip = ANY($4::inet[]) GROUP BY 1",
              p.firstDay, p.endDay, p.domains, pgArrayLiteral(shown))) {
       seenBy[cell(row[0])] = {cell(row[1]), cell(row[2])};
     }
@@ -522,10 +571,7 @@ Figure receiverPolicyFigure(const ReportSums& sums, const std::vector<std::strin
 Figure reportersFigure(pqxx::transaction_base& tx, const Params& p, const ReportSums& sums,
                        std::size_t limit)
 {
-  std::map<std::string, std::pair<std::string, std::string>> reports;
-  for (const auto& row : run(tx, p, reportCounts("org_name", "policy_domain"))) {
-    reports[cell(row[0])] = {cell(row[1]), cell(row[2])};
-  }
+  ReportCounts reports = reportCounts(tx, p, "org_name", "policy_domain");
   std::vector<std::string> categories;
   ChartSeries passed{"passed", {}, Tone::Good};
   ChartSeries failed{"failed", {}, Tone::Bad};
@@ -545,10 +591,6 @@ Figure reportersFigure(pqxx::transaction_base& tx, const Params& p, const Report
                        "Who sent the reports, and how much mail they saw.", categories,
                        {passed, failed}, std::move(table));
 }
-
-constexpr const char* s_tlsrptFilter =
-    " WHERE date_begin >= $1::date AND date_begin < $2::date"
-    " AND (cardinality($3::text[]) = 0 OR domain = ANY($3::text[]))";
 
 Figure inboundKeyFigure(pqxx::transaction_base& tx, const Params& p)
 {
@@ -580,21 +622,17 @@ Figure inboundKeyFigure(pqxx::transaction_base& tx, const Params& p)
 Figure inboundResultsFigure(pqxx::transaction_base& tx, const Params& p,
                             const std::vector<std::string>& days)
 {
-  countVerdictDays(tx, p);
   DailyChartSpec results;
   results.id = "inbound-dmarc-results";
   results.title = "Messages per day by DMARC result";
   results.order = {{"pass", Tone::Good}, {"fail", Tone::Bad}, {"none", Tone::Muted}};
-  return dailyFigure(results, days,
-                     dailyPoints(fromVerdictDays(
-                         tx, "SELECT day::text, dmarc_result, sum(messages)", " GROUP BY 1, 2")),
-                     "none: the From domain publishes no DMARC record.");
+  return verdictDailyFigure(tx, p, days, results, "SELECT day::text, dmarc_result, sum(messages)",
+                            " GROUP BY 1, 2", "none: the From domain publishes no DMARC record.");
 }
 
 Figure inboundDispositionsFigure(pqxx::transaction_base& tx, const Params& p,
                                  const std::vector<std::string>& days)
 {
-  countVerdictDays(tx, p);
   DailyChartSpec dispositions;
   dispositions.id = "inbound-dispositions";
   dispositions.title = "Messages per day by what we did";
@@ -602,12 +640,11 @@ Figure inboundDispositionsFigure(pqxx::transaction_base& tx, const Params& p,
                         {"quarantine", Tone::Warn},
                         {"reject", Tone::Bad},
                         {"tempfail", Tone::Auto}};
-  return dailyFigure(
-      dispositions, days,
-      dailyPoints(fromVerdictDays(tx,
-                                  "SELECT day::text, CASE WHEN disposition IN ('none', 'pass')"
-                                  " THEN 'delivered' ELSE disposition END, sum(messages)",
-                                  " GROUP BY 1, 2")),
+  return verdictDailyFigure(
+      tx, p, days, dispositions,
+      "SELECT day::text, CASE WHEN disposition IN ('none', 'pass')"
+      " THEN 'delivered' ELSE disposition END, sum(messages)",
+      " GROUP BY 1, 2",
       "The disposition applied after local overrides: quarantine is held in the MTA's queue, "
       "tempfail deferred the message.");
 }
@@ -623,26 +660,14 @@ Figure failingFromFigure(pqxx::transaction_base& tx, const Params& p)
                   " count(*) FILTER (WHERE disposition_applied IN ('none', 'pass'))"
                   " FROM overview_verdict v") +
           verdictPeriodFilter() + " AND dmarc_result = 'fail' GROUP BY 1 ORDER BY 2 DESC, 1");
-  std::vector<std::string> categories;
-  ChartSeries rejected{"rejected", {}, Tone::Bad};
-  ChartSeries held{"held", {}, Tone::Warn};
-  ChartSeries deferred{"deferred", {}, Tone::Auto};
-  ChartSeries delivered{"delivered", {}, Tone::Muted};
-  Table table;
-  table.columns = {"From domain", "messages", "sources",  "rejected",
-                   "held",        "deferred", "delivered"};
-  for (const auto& row : result) {
-    categories.push_back(cell(row[0]));
-    rejected.values.emplace_back(number(row[3]));
-    held.values.emplace_back(number(row[4]));
-    deferred.values.emplace_back(number(row[5]));
-    delivered.values.emplace_back(number(row[6]));
-    table.rows.push_back({cell(row[0]), cell(row[1]), cell(row[2]), cell(row[3]), cell(row[4]),
-                          cell(row[5]), cell(row[6])});
-  }
-  return rankingFigure("inbound-failing-from", "Top failing From domains",
-                       "Author domains of mail that failed DMARC, and what happened to it.",
-                       categories, {rejected, held, deferred, delivered}, std::move(table));
+  return rankingOfRows(
+      "inbound-failing-from", "Top failing From domains",
+      "Author domains of mail that failed DMARC, and what happened to it.",
+      {"From domain", "messages", "sources", "rejected", "held", "deferred", "delivered"}, result,
+      {{3, {"rejected", {}, Tone::Bad}},
+       {4, {"held", {}, Tone::Warn}},
+       {5, {"deferred", {}, Tone::Auto}},
+       {6, {"delivered", {}, Tone::Muted}}});
 }
 
 Figure overridesFigure(pqxx::transaction_base& tx, const Params& p)
@@ -658,20 +683,12 @@ Figure overridesFigure(pqxx::transaction_base& tx, const Params& p)
           // The predicate of sql/0010's partial index: only the few
           // verdicts with an override are read.
           " AND cardinality(override_reasons) > 0 GROUP BY 1 ORDER BY 2 DESC, 1");
-  std::vector<std::string> categories;
-  ChartSeries messages{"messages", {}, Tone::Auto};
-  Table table;
-  table.columns = {"reason", "messages", "From domains", "comments (first three)"};
-  for (const auto& row : result) {
-    categories.push_back(cell(row[0]));
-    messages.values.emplace_back(number(row[1]));
-    table.rows.push_back({cell(row[0]), cell(row[1]), cell(row[2]), cell(row[3])});
-  }
-  table.emptyText = "No verdict was overridden in this period.";
-  Figure figure = rankingFigure("inbound-overrides", "Overrides and their reasons",
+  Figure figure = rankingOfRows("inbound-overrides", "Overrides and their reasons",
                                 "Messages whose DMARC policy was not applied as published, by "
                                 "the reason recorded (local policy, trusted forwarder, ...).",
-                                categories, {messages}, std::move(table));
+                                {"reason", "messages", "From domains", "comments (first three)"},
+                                result, {{1, {"messages", {}, Tone::Auto}}});
+  figure.table.emptyText = "No verdict was overridden in this period.";
   return figure;
 }
 
@@ -682,7 +699,7 @@ Figure tlsrptSessionsFigure(pqxx::transaction_base& tx, const Params& p,
   for (const auto& row : run(tx, p,
                              std::string("SELECT day::text, policy_type, sum(successful_sessions),"
                                          " sum(failed_sessions) FROM overview_tlsrpt_policy") +
-                                 s_tlsrptFilter + " GROUP BY 1, 2")) {
+                                 reportFilter() + " GROUP BY 1, 2")) {
     points.push_back({cell(row[0]), cell(row[1]) + " successful", number(row[2]), 0});
     points.push_back({cell(row[0]), cell(row[1]) + " failed", number(row[3]), 0});
   }
@@ -707,7 +724,7 @@ Figure tlsrptFailureTypesFigure(pqxx::transaction_base& tx, const Params& p,
       dailyPoints(run(tx, p,
                       std::string("SELECT day::text, policy_type || ': ' || result_type,"
                                   " sum(failed_sessions) FROM overview_tlsrpt_failure") +
-                          s_tlsrptFilter + " GROUP BY 1, 2")),
+                          reportFilter() + " GROUP BY 1, 2")),
       "Failed sessions by policy type and result type (RFC 8460 section 4.3).");
 }
 
@@ -719,20 +736,12 @@ Figure tlsrptMxFigure(pqxx::transaction_base& tx, const Params& p)
                   " count(DISTINCT reporter),"
                   " array_to_string((array_agg(DISTINCT domain))[1:3], ', ')"
                   " FROM overview_tlsrpt_failure") +
-          s_tlsrptFilter + " AND mx <> '' GROUP BY 1 ORDER BY 2 DESC, 1");
-  std::vector<std::string> categories;
-  ChartSeries failed{"failed sessions", {}, Tone::Bad};
-  Table table;
-  table.columns = {"MX host", "failed sessions", "result types", "reporters", "domains"};
-  for (const auto& row : result) {
-    categories.push_back(cell(row[0]));
-    failed.values.emplace_back(number(row[1]));
-    table.rows.push_back({cell(row[0]), cell(row[1]), cell(row[2]), cell(row[3]), cell(row[4])});
-  }
-  Figure figure = rankingFigure("tlsrpt-mx", "MX hosts named in failures",
-                                "The receiving MX hosts that reporters could not reach "
-                                "securely.",
-                                categories, {failed}, std::move(table));
+          reportFilter() + " AND mx <> '' GROUP BY 1 ORDER BY 2 DESC, 1");
+  Figure figure = rankingOfRows(
+      "tlsrpt-mx", "MX hosts named in failures",
+      "The receiving MX hosts that reporters could not reach securely.",
+      {"MX host", "failed sessions", "result types", "reporters", "domains"}, result,
+      {{1, {"failed sessions", {}, Tone::Bad}}});
   figure.chart->unit = "sessions";
   return figure;
 }
@@ -743,7 +752,7 @@ Figure tlsrptPoliciesFigure(pqxx::transaction_base& tx, const Params& p)
       tx, p,
       std::string("SELECT domain, policy_type, sum(successful_sessions), sum(failed_sessions),"
                   " count(DISTINCT reporter) FROM overview_tlsrpt_policy") +
-          s_tlsrptFilter + " GROUP BY 1, 2 ORDER BY 4 DESC, 3 DESC, 1, 2");
+          reportFilter() + " GROUP BY 1, 2 ORDER BY 4 DESC, 3 DESC, 1, 2");
   Table table;
   table.columns = {"domain", "policy", "successful", "failed", "failed %", "reporters"};
   for (const auto& row : result) {
@@ -758,34 +767,28 @@ Figure tlsrptPoliciesFigure(pqxx::transaction_base& tx, const Params& p)
 Figure inboundTlsShareFigure(pqxx::transaction_base& tx, const Params& p,
                              const std::vector<std::string>& days)
 {
-  countVerdictDays(tx, p);
   DailyChartSpec share;
   share.id = "inbound-tls-share";
   share.title = "Share of our inbound sessions over TLS per day";
   share.kind = ChartKind::Line;
   share.rate = true;
-  return dailyFigure(
-      share, days,
-      dailyPoints(fromVerdictDays(tx,
-                                  "SELECT day::text, 'over TLS', coalesce(sum(messages) FILTER"
-                                  " (WHERE over_tls), 0), sum(messages)",
-                                  " GROUP BY 1"),
-                  true),
-      "Messages to our domains that arrived over TLS, in percent of all.");
+  return verdictDailyFigure(tx, p, days, share,
+                            "SELECT day::text, 'over TLS', coalesce(sum(messages) FILTER"
+                            " (WHERE over_tls), 0), sum(messages)",
+                            " GROUP BY 1",
+                            "Messages to our domains that arrived over TLS, in percent of all.",
+                            true);
 }
 
 Figure inboundTlsVersionsFigure(pqxx::transaction_base& tx, const Params& p,
                                 const std::vector<std::string>& days)
 {
-  countVerdictDays(tx, p);
   DailyChartSpec versions;
   versions.id = "inbound-tls-versions";
   versions.title = "Inbound messages per day by TLS version";
   versions.order = {{"cleartext", Tone::Bad}};
-  return dailyFigure(versions, days,
-                     dailyPoints(fromVerdictDays(tx, "SELECT day::text, tls_version, sum(messages)",
-                                                 " GROUP BY 1, 2")),
-                     "");
+  return verdictDailyFigure(tx, p, days, versions, "SELECT day::text, tls_version, sum(messages)",
+                            " GROUP BY 1, 2", "");
 }
 
 } // namespace
