@@ -165,11 +165,11 @@ ReportCounts reportCounts(pqxx::transaction_base& tx, const Params& p, const std
                           const std::string& other)
 {
   ReportCounts counts;
-  for (const auto& row : run(tx, p,
-                             "SELECT " + key + ", sum(reports), count(*) FROM (SELECT " + key +
-                                 ", " + other + ", count(*) AS reports FROM ingested_dmarc_report" +
-                                 reportFilter("policy_domain") +
-                                 " GROUP BY 1, 2) AS pairs GROUP BY 1")) {
+  for (const auto& row :
+       run(tx, p,
+           "SELECT " + key + ", sum(reports), count(*) FROM (SELECT " + key + ", " + other +
+               ", count(*) AS reports FROM ingested_dmarc_report" + reportFilter("policy_domain") +
+               " GROUP BY 1, 2) AS pairs GROUP BY 1")) {
     counts[cell(row[0])] = {cell(row[1]), cell(row[2])};
   }
   return counts;
@@ -737,11 +737,11 @@ Figure tlsrptMxFigure(pqxx::transaction_base& tx, const Params& p)
                   " array_to_string((array_agg(DISTINCT domain))[1:3], ', ')"
                   " FROM overview_tlsrpt_failure") +
           reportFilter() + " AND mx <> '' GROUP BY 1 ORDER BY 2 DESC, 1");
-  Figure figure = rankingOfRows(
-      "tlsrpt-mx", "MX hosts named in failures",
-      "The receiving MX hosts that reporters could not reach securely.",
-      {"MX host", "failed sessions", "result types", "reporters", "domains"}, result,
-      {{1, {"failed sessions", {}, Tone::Bad}}});
+  Figure figure =
+      rankingOfRows("tlsrpt-mx", "MX hosts named in failures",
+                    "The receiving MX hosts that reporters could not reach securely.",
+                    {"MX host", "failed sessions", "result types", "reporters", "domains"}, result,
+                    {{1, {"failed sessions", {}, Tone::Bad}}});
   figure.chart->unit = "sessions";
   return figure;
 }
@@ -772,12 +772,11 @@ Figure inboundTlsShareFigure(pqxx::transaction_base& tx, const Params& p,
   share.title = "Share of our inbound sessions over TLS per day";
   share.kind = ChartKind::Line;
   share.rate = true;
-  return verdictDailyFigure(tx, p, days, share,
-                            "SELECT day::text, 'over TLS', coalesce(sum(messages) FILTER"
-                            " (WHERE over_tls), 0), sum(messages)",
-                            " GROUP BY 1",
-                            "Messages to our domains that arrived over TLS, in percent of all.",
-                            true);
+  return verdictDailyFigure(
+      tx, p, days, share,
+      "SELECT day::text, 'over TLS', coalesce(sum(messages) FILTER"
+      " (WHERE over_tls), 0), sum(messages)",
+      " GROUP BY 1", "Messages to our domains that arrived over TLS, in percent of all.", true);
 }
 
 Figure inboundTlsVersionsFigure(pqxx::transaction_base& tx, const Params& p,

@@ -35,8 +35,7 @@ public:
   bool say(const std::string& reply)
   {
     const std::string text = reply + "\r\n";
-    return send(d_fd, text.data(), text.size(), MSG_NOSIGNAL) ==
-           static_cast<ssize_t>(text.size());
+    return send(d_fd, text.data(), text.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(text.size());
   }
 
 private:
