@@ -21,8 +21,12 @@ every sample was sent exactly once: send-failures' summary counts
 exactly one message for each of those rows' report Message-IDs and no
 other. Not part of make check.
 
+--build NAME=PATH runs another build's dmarc-reports in the same run (each
+run on a fresh database loaded the same way, the schema this tree's);
+--repeat N alternates the builds N times.
+
 Usage (as root): TOP_BUILDDIR=. TOP_SRCDIR=.. python3 ../tests/bench/bench_failure_send.py
-                 [--samples 10000] [--domains 200]
+                 [--samples 10000] [--domains 200] [--build NAME=PATH]... [--repeat N]
 Needs make reporting/dmarc-reports.
 """
 
@@ -98,11 +102,52 @@ def check_once(pg, dbname, sink, samples):
     return problems
 
 
+def send_once(tool, name, args, pg, dns, sink, key):
+    """One send-failures run of `tool` on a fresh database; prints its figures, returns its CPU seconds."""
+    dbname = "bench_" + "".join(c if c.isalnum() else "_" for c in name)
+    dsn = pg.create_database(dbname)
+    subprocess.run([tool, "db", "upgrade", "--database", dsn, "--sql-dir", os.path.join(hs.top_srcdir(), "sql")],
+                   check=True, capture_output=True)
+    dns.add_records(load(pg, dbname, args.samples, args.domains), ttl=300)
+    for entry in os.listdir(sink.dumpdir):  # the sink holds this run's messages only
+        os.unlink(os.path.join(sink.dumpdir, entry))
+    cmd = [tool, "send-failures", "--database", dsn, "--email", REPORTER, "--receiver", "receiver.test",
+           "--nameserver", dns.nameserver, "--redaction-key-file", key, "--max-per-domain-hour", CAP,
+           "--max-per-domain-day", CAP, "--max-per-hour", CAP, "--transport", "smtp",
+           "--smtp-relay", "127.0.0.1:%d" % sink.port, "--smtp-tls", "none"]
+    load_average = " ".join(open("/proc/loadavg").read().split()[:3])
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.monotonic()
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=1800)
+    elapsed = time.monotonic() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if proc.returncode != 0:
+        sys.exit("%s: send-failures exited with %d:\n%s%s" % (name, proc.returncode, proc.stdout[-2000:],
+                                                               proc.stderr[-2000:]))
+    got = summary(proc)
+    user, system = after.ru_utime - before.ru_utime, after.ru_stime - before.ru_stime
+    print("%s: wall %.2f s, dmarc-reports CPU %.2f s (user %.2f, system %.2f), %.0f reports/s, "
+          "load average %s; summary %s" % (name, elapsed, user + system, user, system, got["reports"] / elapsed,
+                                           load_average, " ".join("%s=%d" % kv for kv in got.items())),
+          flush=True)
+    problems = ([] if got["reports"] == args.samples else ["summary reports=%d" % got["reports"]]) + \
+        check_once(pg, dbname, sink, args.samples)
+    if problems:
+        sys.exit("%s: not every sample was sent exactly once, the figures above are not valid: %s"
+                 % (name, "; ".join(problems)))
+    pg.psql('DROP DATABASE "%s" WITH (FORCE)' % dbname)
+    return user + system
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--samples", type=int, default=10000)
     parser.add_argument("--domains", type=int, default=200)
+    parser.add_argument("--build", metavar="NAME=PATH", action="append", default=[],
+                        help="also run this dmarc-reports (another build) in the same run")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per build, alternating builds")
     args = parser.parse_args()
+    builds = [("this", hs.binary("dmarc-reports"))] + [tuple(b.split("=", 1)) for b in args.build]
 
     root = tempfile.mkdtemp(prefix="failure-send-bench-")
     os.chmod(root, 0o755)
@@ -111,40 +156,21 @@ def main():
         dns.start()
         pg.start()
         sink.start()
-        dsn = pg.create_database("bench")
-        tool = hs.binary("dmarc-reports")
-        subprocess.run([tool, "db", "upgrade", "--database", dsn, "--sql-dir", os.path.join(hs.top_srcdir(), "sql")],
-                       check=True, capture_output=True)
-        dns.add_records(load(pg, "bench", args.samples, args.domains), ttl=300)
         key = os.path.join(root, "redaction.key")
         with open(key, "w") as handle:
             handle.write("bench-redaction-key-0123456789\n")
         os.chmod(key, 0o600)
-        cmd = [tool, "send-failures", "--database", dsn, "--email", REPORTER, "--receiver", "receiver.test",
-               "--nameserver", dns.nameserver, "--redaction-key-file", key, "--max-per-domain-hour", CAP,
-               "--max-per-domain-day", CAP, "--max-per-hour", CAP, "--transport", "smtp",
-               "--smtp-relay", "127.0.0.1:%d" % sink.port, "--smtp-tls", "none"]
-        print("send-failures: %d queued samples, %d policy domains (half to %s), SMTP to smtp-sink on "
-              "127.0.0.1, load average %s" % (args.samples, args.domains, PROVIDER,
-                                              " ".join(open("/proc/loadavg").read().split()[:3])), flush=True)
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        start = time.monotonic()
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=1800)
-        elapsed = time.monotonic() - start
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        if proc.returncode != 0:
-            sys.exit("send-failures exited with %d:\n%s%s" % (proc.returncode, proc.stdout[-2000:],
-                                                              proc.stderr[-2000:]))
-        got = summary(proc)
-        user, system = after.ru_utime - before.ru_utime, after.ru_stime - before.ru_stime
-        print("wall %.2f s, dmarc-reports CPU %.2f s (user %.2f, system %.2f), %.0f reports/s; summary %s" % (
-            elapsed, user + system, user, system, got["reports"] / elapsed,
-            " ".join("%s=%d" % kv for kv in got.items())))
-        problems = ([] if got["reports"] == args.samples else ["summary reports=%d" % got["reports"]]) + \
-            check_once(pg, "bench", sink, args.samples)
-        if problems:
-            sys.exit("not every sample was sent exactly once, the figures above are not valid: " + "; ".join(problems))
-        print("checked: %d reports at the sink, each sample's report exactly once" % args.samples)
+        print("send-failures: %d queued samples, %d policy domains (half to %s), SMTP to smtp-sink on 127.0.0.1"
+              % (args.samples, args.domains, PROVIDER), flush=True)
+        cpu = {name: [] for name, _ in builds}
+        for round_ in range(args.repeat):
+            # Every other round in reverse order, so that no build always runs first.
+            for name, tool in (builds if round_ % 2 == 0 else builds[::-1]):
+                cpu[name].append(send_once(tool, name, args, pg, dns, sink, key))
+        for name, seconds in cpu.items():
+            print("%s: CPU per 1,000 reports, median of %d: %.3f s" % (
+                name, len(seconds), sorted(seconds)[len(seconds) // 2] * 1000 / args.samples))
+        print("checked: %d reports at the sink per run, each sample's report exactly once" % args.samples)
     finally:
         sink.stop()
         pg.stop()
