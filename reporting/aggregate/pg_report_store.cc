@@ -2,9 +2,11 @@
 #include "reporting/aggregate/pg_report_store.hh"
 
 #include <algorithm>
+#include <map>
 
 #include <pqxx/pqxx>
 
+#include "lib/adapters/store/pg_verdict_sql.hh"
 #include "lib/adapters/store/verdict_schema.hh"
 #include "lib/core/error.hh"
 #include "reporting/pg_text_array.hh"
@@ -47,6 +49,32 @@ StoredReport reportFrom(const pqxx::row& row)
   report.ageSeconds = row[7].as<std::int64_t>();
   return report;
 }
+// The columns of verdictLatestPolicySql(), from row[first] on.
+DomainPolicy policyFrom(const pqxx::row& row, pqxx::row::size_type first, const std::string& domain)
+{
+  const auto at = [&](pqxx::row::size_type i) { return row[first + i]; };
+  DomainPolicy found;
+  auto& policy = found.published.policy;
+  policy.domain = domain;
+  policy.p = policyFromSql(at(0).as<std::string>());
+  if (!at(1).is_null()) {
+    policy.sp = policyFromSql(at(1).as<std::string>());
+  }
+  if (!at(2).is_null()) {
+    policy.np = policyFromSql(at(2).as<std::string>());
+  }
+  policy.adkim = alignmentFromSql(at(3).as<std::string>());
+  policy.aspf = alignmentFromSql(at(4).as<std::string>());
+  policy.fo = at(5).as<std::string>();
+  policy.pct = at(6).as<unsigned>();
+  policy.testing = at(7).as<bool>();
+  found.published.discoveryMethod = discoveryMethodFromSql(at(8).as<std::string>());
+  found.rua = textArray(at(9));
+  found.record = at(10).as<std::string>();
+  found.orgDomain = at(11).as<std::string>();
+  return found;
+}
+
 // One more failure of an address; at permfailsToSuppress failures in a row
 // the address is suppressed for suppressFor.
 void countFailure(pqxx::work& tx, const std::string& address, const std::string& reason,
@@ -97,26 +125,23 @@ std::optional<DomainPolicy> PgReportStore::latestPolicy(const std::string& domai
   if (result.empty()) {
     return std::nullopt;
   }
-  const auto& row = result[0];
-  DomainPolicy found;
-  auto& policy = found.published.policy;
-  policy.domain = domain;
-  policy.p = policyFromSql(row[0].as<std::string>());
-  if (!row[1].is_null()) {
-    policy.sp = policyFromSql(row[1].as<std::string>());
+  return policyFrom(result[0], 0, domain);
+}
+
+std::vector<std::optional<DomainPolicy>>
+PgReportStore::latestPolicies(const std::vector<std::string>& domains,
+                              const ReportInterval& interval)
+{
+  std::vector<std::optional<DomainPolicy>> found(domains.size());
+  if (domains.empty()) {
+    return found;
   }
-  if (!row[2].is_null()) {
-    policy.np = policyFromSql(row[2].as<std::string>());
+  pqxx::read_transaction tx(d_verdicts);
+  for (const auto& row : tx.exec_params(verdictLatestPoliciesSql(), pgArrayLiteral(domains),
+                                        interval.begin, interval.end)) {
+    const auto i = row[0].as<std::size_t>() - 1;
+    found.at(i) = policyFrom(row, 1, domains.at(i));
   }
-  policy.adkim = alignmentFromSql(row[3].as<std::string>());
-  policy.aspf = alignmentFromSql(row[4].as<std::string>());
-  policy.fo = row[5].as<std::string>();
-  policy.pct = row[6].as<unsigned>();
-  policy.testing = row[7].as<bool>();
-  found.published.discoveryMethod = discoveryMethodFromSql(row[8].as<std::string>());
-  found.rua = textArray(row[9]);
-  found.record = row[10].as<std::string>();
-  found.orgDomain = row[11].as<std::string>();
   return found;
 }
 
@@ -206,6 +231,32 @@ std::optional<StoredReport> PgReportStore::findReport(const std::string& domain,
   return reportFrom(result[0]);
 }
 
+std::vector<std::optional<StoredReport>>
+PgReportStore::findReports(const std::vector<std::string>& domains, const ReportInterval& interval)
+{
+  std::vector<std::optional<StoredReport>> found(domains.size());
+  if (domains.empty()) {
+    return found;
+  }
+  std::map<std::string, std::size_t> position;
+  for (std::size_t i = 0; i < domains.size(); ++i) {
+    position.emplace(domains[i], i);
+  }
+  pqxx::read_transaction tx(d_connection);
+  auto result = tx.exec_params(std::string("SELECT ") + s_reportColumns +
+                                   " FROM aggregate_report WHERE policy_domain = ANY($1::text[]) "
+                                   "   AND period_begin = to_timestamp($2::bigint) "
+                                   "   AND period_end = to_timestamp($3::bigint)",
+                               pgArrayLiteral(domains), interval.begin, interval.end);
+  for (const auto& row : result) {
+    auto report = reportFrom(row);
+    for (auto [i, end] = position.equal_range(report.policyDomain); i != end; ++i) {
+      found[i->second] = report;
+    }
+  }
+  return found;
+}
+
 StoredReport PgReportStore::createReport(const std::string& domain, const ReportInterval& interval,
                                          ReportFormat format, const std::string& receiver,
                                          const std::string& host, const std::string& randomSuffix)
@@ -236,6 +287,60 @@ StoredReport PgReportStore::createReport(const std::string& domain, const Report
   return *created;
 }
 
+std::vector<StoredReport> PgReportStore::createReports(const std::vector<NewReport>& reports,
+                                                       const ReportInterval& interval,
+                                                       ReportFormat format,
+                                                       const std::string& receiver,
+                                                       const std::string& host)
+{
+  if (reports.empty()) {
+    return {};
+  }
+  std::vector<std::string> domains;
+  {
+    pqxx::work tx(d_connection);
+    // The serials in order, so that the Report-IDs follow the domains as
+    // when each report was created on its own.
+    auto serials =
+        tx.exec_params("SELECT nextval(pg_get_serial_sequence('aggregate_report', 'id')) "
+                       "  FROM generate_series(1, $1::integer) AS n ORDER BY n",
+                       static_cast<int>(reports.size()));
+    std::vector<std::string> ids, reportIds, filenames;
+    for (std::size_t i = 0; i < reports.size(); ++i) {
+      const auto serial = serials.at(i)[0].as<std::int64_t>();
+      const auto& domain = reports[i].policyDomain;
+      ids.push_back(std::to_string(serial));
+      reportIds.push_back(makeReportId(interval.begin, static_cast<std::uint64_t>(serial),
+                                       reports[i].randomSuffix));
+      // The XML's <end> and the filename's end are inclusive (end - 1
+      // second), as in the RFC 9990 sample report.
+      filenames.push_back(
+          reportFilename(receiver, domain, interval.begin, interval.end - 1, reportIds.back()));
+      domains.push_back(domain);
+    }
+    tx.exec_params("INSERT INTO aggregate_report (id, policy_domain, period_begin, period_end, "
+                   "  report_id, filename, format, created_by) OVERRIDING SYSTEM VALUE "
+                   "SELECT u.id, u.domain, to_timestamp($5::bigint), to_timestamp($6::bigint), "
+                   "       u.report_id, u.filename, $7::report_format, $8 "
+                   "  FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) "
+                   "    AS u(id, domain, report_id, filename) "
+                   "ON CONFLICT ON CONSTRAINT aggregate_report_domain_period_uq DO NOTHING",
+                   pgArrayLiteral(ids), pgArrayLiteral(domains), pgArrayLiteral(reportIds),
+                   pgArrayLiteral(filenames), interval.begin, interval.end,
+                   std::string(toString(format)), host);
+    tx.commit();
+  }
+  // Another run may have created some first: theirs are the reports.
+  std::vector<StoredReport> created;
+  for (auto& report : findReports(domains, interval)) {
+    if (!report) {
+      throw Error("report store: the report row vanished after insert");
+    }
+    created.push_back(std::move(*report));
+  }
+  return created;
+}
+
 void PgReportStore::updateReportStats(std::int64_t report, std::uint64_t records,
                                       std::uint64_t messages, std::uint64_t gzipBytes)
 {
@@ -243,6 +348,29 @@ void PgReportStore::updateReportStats(std::int64_t report, std::uint64_t records
   tx.exec_params("UPDATE aggregate_report SET records = $2, messages = $3, gzip_bytes = $4 "
                  " WHERE id = $1",
                  report, records, messages, gzipBytes);
+  tx.commit();
+}
+
+void PgReportStore::recordReportStats(const std::vector<ReportStats>& stats)
+{
+  if (stats.empty()) {
+    return;
+  }
+  std::vector<std::string> ids, records, messages, bytes;
+  for (const auto& s : stats) {
+    ids.push_back(std::to_string(s.report));
+    records.push_back(std::to_string(s.records));
+    messages.push_back(std::to_string(s.messages));
+    bytes.push_back(std::to_string(s.gzipBytes));
+  }
+  pqxx::work tx(d_connection);
+  tx.exec_params("UPDATE aggregate_report r SET records = u.records, messages = u.messages, "
+                 "  gzip_bytes = u.gzip_bytes "
+                 "  FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[]) "
+                 "    AS u(id, records, messages, gzip_bytes) "
+                 " WHERE r.id = u.id",
+                 pgArrayLiteral(ids), pgArrayLiteral(records), pgArrayLiteral(messages),
+                 pgArrayLiteral(bytes));
   tx.commit();
 }
 

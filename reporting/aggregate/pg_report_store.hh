@@ -27,6 +27,8 @@ public:
                                                   const std::string& onlyDomain) override;
   std::optional<DomainPolicy> latestPolicy(const std::string& domain,
                                            const ReportInterval& interval) override;
+  std::vector<std::optional<DomainPolicy>> latestPolicies(const std::vector<std::string>& domains,
+                                                          const ReportInterval& interval) override;
   std::uint64_t streamRows(const ReportInterval& interval, const std::string& onlyDomain,
                            const std::function<void(const std::string&, ReportRow&&)>& onRow,
                            std::size_t batch = 5000) override;
@@ -37,6 +39,13 @@ public:
                             const std::string& host, const std::string& randomSuffix) override;
   void updateReportStats(std::int64_t report, std::uint64_t records, std::uint64_t messages,
                          std::uint64_t gzipBytes) override;
+  std::vector<std::optional<StoredReport>> findReports(const std::vector<std::string>& domains,
+                                                       const ReportInterval& interval) override;
+  std::vector<StoredReport> createReports(const std::vector<NewReport>& reports,
+                                          const ReportInterval& interval, ReportFormat format,
+                                          const std::string& receiver,
+                                          const std::string& host) override;
+  void recordReportStats(const std::vector<ReportStats>& stats) override;
   std::vector<StoredReport> reportsWithDueRetries(const std::string& onlyDomain) override;
   std::vector<StoredDestination> destinations(std::int64_t report) override;
   void addDestination(std::int64_t report, const std::string& uri,

@@ -1,6 +1,7 @@
 // report_run.cc: the send run: plan, build once, deliver, record.
 #include "reporting/aggregate/report_run.hh"
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -49,6 +50,10 @@ public:
 private:
   std::ofstream d_out;
 };
+
+// Domains looked up, reports created and figures recorded per round trip
+// or transaction.
+constexpr std::size_t s_batch = 1000;
 
 std::string lower(std::string text)
 {
@@ -170,8 +175,7 @@ void ReportRun::giveUpExpired(const std::optional<StoredReport>& existing)
 
 std::optional<StoredReport> ReportRun::reportFor(const std::string& domain,
                                                  const ReportInterval& interval,
-                                                 const std::optional<StoredReport>& existing,
-                                                 const DomainPolicy& policy)
+                                                 const std::optional<StoredReport>& existing)
 {
   if (existing) {
     return *existing;
@@ -186,11 +190,45 @@ std::optional<StoredReport> ReportRun::reportFor(const std::string& domain,
                                      report.reportId);
     return report;
   }
-  if (!d_options.outputDir.empty() || !policy.rua.empty()) {
-    return d_store.createReport(domain, interval, d_options.format, d_options.receiver,
-                                d_options.host, d_randomSuffix());
-  }
   return std::nullopt;
+}
+
+std::vector<ReportRun::Known> ReportRun::lookUp(const std::vector<std::string>& domains,
+                                                const ReportInterval& interval)
+{
+  std::vector<std::string> plain;
+  for (const auto& domain : domains) {
+    if (isPlainDomainName(domain)) {
+      plain.push_back(domain);
+    }
+  }
+  auto existing = d_store.findReports(plain, interval);
+  auto policies = d_store.latestPolicies(plain, interval);
+  // A new report for a domain with verdicts and somewhere to send (or
+  // write) it; never in a dry run. Random suffixes in domain order, as
+  // when each was created on its own.
+  std::vector<NewReport> fresh;
+  std::vector<std::size_t> freshAt;
+  for (std::size_t i = 0; i < plain.size(); ++i) {
+    if (!existing[i] && policies[i] && !d_options.dryRun &&
+        (!d_options.outputDir.empty() || !policies[i]->rua.empty())) {
+      fresh.push_back({plain[i], d_randomSuffix()});
+      freshAt.push_back(i);
+    }
+  }
+  auto created =
+      d_store.createReports(fresh, interval, d_options.format, d_options.receiver, d_options.host);
+  for (std::size_t j = 0; j < created.size() && j < freshAt.size(); ++j) {
+    existing[freshAt[j]] = std::move(created[j]);
+  }
+  std::vector<Known> known(domains.size());
+  for (std::size_t i = 0, p = 0; i < domains.size() && p < plain.size(); ++i) {
+    if (domains[i] == plain[p]) {
+      known[i] = {std::move(existing[p]), std::move(policies[p])};
+      ++p;
+    }
+  }
+  return known;
 }
 
 std::vector<StoredDestination> ReportRun::destinationsFor(const Planned& planned)
@@ -314,7 +352,7 @@ ReportRun::verify(const StoredDestination& dest, RuaUri uri, const std::string& 
 }
 
 std::optional<ReportRun::Planned> ReportRun::plan(const std::string& domain,
-                                                  const ReportInterval& interval)
+                                                  const ReportInterval& interval, Known known)
 {
   const std::string where = "domain=" + logSafe(domain);
   if (!isPlainDomainName(domain)) {
@@ -322,19 +360,18 @@ std::optional<ReportRun::Planned> ReportRun::plan(const std::string& domain,
     ++d_summary.skipped;
     return std::nullopt;
   }
-  auto existing = d_store.findReport(domain, interval);
-  auto policy = d_store.latestPolicy(domain, interval);
-  if (!policy) {
+  if (!known.policy) {
     // The verdicts of an old report are gone (expired): nothing to rebuild.
-    giveUpExpired(existing);
+    giveUpExpired(known.existing);
     return std::nullopt;
   }
 
   // Report identity: reused when the report exists (a re-send keeps its
-  // Report-ID, filename and format), created otherwise; never in a dry run.
+  // Report-ID, filename and format), created by lookUp otherwise; never in
+  // a dry run.
   Planned planned;
-  planned.policy = std::move(*policy);
-  auto report = reportFor(domain, interval, existing, planned.policy);
+  planned.policy = std::move(*known.policy);
+  auto report = reportFor(domain, interval, known.existing);
   if (!report) {
     log(1, "no-rua " + where);
     return std::nullopt;
@@ -452,15 +489,30 @@ void ReportRun::build(std::vector<Planned>& planned, const ReportInterval& inter
   close();
 }
 
+void ReportRun::recordStats(const std::vector<Planned>& planned)
+{
+  if (d_options.dryRun) {
+    return;
+  }
+  std::vector<ReportStats> stats;
+  for (const auto& p : planned) {
+    if (p.report.id == 0) {
+      continue;
+    }
+    stats.push_back({p.report.id, p.records, p.messages,
+                     std::filesystem::exists(p.path) ? std::filesystem::file_size(p.path) : 0});
+    if (stats.size() == s_batch) {
+      d_store.recordReportStats(stats);
+      stats.clear();
+    }
+  }
+  d_store.recordReportStats(stats);
+}
+
 void ReportRun::deliver(Planned& planned)
 {
   const std::string reportWhere =
       "domain=" + logSafe(planned.report.policyDomain) + " report_id=" + planned.report.reportId;
-  if (!d_options.dryRun && planned.report.id != 0) {
-    d_store.updateReportStats(
-        planned.report.id, planned.records, planned.messages,
-        std::filesystem::exists(planned.path) ? std::filesystem::file_size(planned.path) : 0);
-  }
   if (!d_options.outputDir.empty()) {
     log(d_options.dryRun ? 0 : 1, std::string(d_options.dryRun ? "wrote (dry run) " : "wrote ") +
                                       reportWhere + " file=\"" + logSafe(planned.path, 400) +
@@ -610,22 +662,41 @@ std::vector<ReportRun::Planned> ReportRun::planPass(const Pass& pass)
 {
   std::vector<Planned> planned;
   std::size_t done = 0;
-  for (const auto& domain : pass.domains) {
+  // One domain's trouble (a bad row, a DNS oddity) never stops the others.
+  const auto failed = [&](const std::string& domain, const std::string& reason) {
+    ++d_summary.failed;
+    log(2, "error domain=" + logSafe(domain) + " reason=\"" + logSafe(reason) + "\"");
+  };
+  for (std::size_t first = 0; first < pass.domains.size(); first += s_batch) {
+    const auto begin = pass.domains.begin() + static_cast<std::ptrdiff_t>(first);
+    const std::vector<std::string> batch(
+        begin, begin + static_cast<std::ptrdiff_t>(std::min(s_batch, pass.domains.size() - first)));
+    std::vector<Known> known(batch.size());
+    std::string batchError;
     try {
-      if (auto p = plan(domain, pass.interval)) {
-        planned.push_back(std::move(*p));
-      }
+      known = lookUp(batch, pass.interval);
     } catch (const std::exception& error) {
-      // One domain's trouble (a bad row, a DNS oddity) never stops the others.
-      ++d_summary.failed;
-      log(2, "error domain=" + logSafe(domain) + " reason=\"" + logSafe(error.what()) + "\"");
+      batchError = error.what();
     }
-    if (d_options.progress) {
-      d_options.progress(d_summary, done + 1, pass.domains.size());
-    }
-    if (++done % 100 == 0) {
-      log(1,
-          "progress planned=" + std::to_string(done) + "/" + std::to_string(pass.domains.size()));
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      try {
+        if (batchError.empty() || !isPlainDomainName(batch[i])) {
+          if (auto p = plan(batch[i], pass.interval, std::move(known[i]))) {
+            planned.push_back(std::move(*p));
+          }
+        } else {
+          failed(batch[i], batchError);
+        }
+      } catch (const std::exception& error) {
+        failed(batch[i], error.what());
+      }
+      if (d_options.progress) {
+        d_options.progress(d_summary, done + 1, pass.domains.size());
+      }
+      if (++done % 100 == 0) {
+        log(1,
+            "progress planned=" + std::to_string(done) + "/" + std::to_string(pass.domains.size()));
+      }
     }
   }
   return planned;
@@ -662,6 +733,13 @@ ReportRunSummary ReportRun::run()
     auto planned = planPass(pass);
     if (!buildPass(planned, pass)) {
       continue;
+    }
+    try {
+      recordStats(planned);
+    } catch (const std::exception& error) {
+      // Only the figures are missing; the reports still go out.
+      ++d_summary.failed;
+      log(2, "error recording report figures reason=\"" + logSafe(error.what()) + "\"");
     }
     for (auto& p : planned) {
       try {

@@ -74,6 +74,23 @@ enum class AttemptOutcome
   Permfail,
 };
 
+// A report to create (createReports): its domain and the random part of
+// its Report-ID.
+struct NewReport
+{
+  std::string policyDomain;
+  std::string randomSuffix;
+};
+
+// The figures of one built report (recordReportStats).
+struct ReportStats
+{
+  std::int64_t report = 0;
+  std::uint64_t records = 0;
+  std::uint64_t messages = 0;
+  std::uint64_t gzipBytes = 0;
+};
+
 // Retry schedule for one destination across runs.
 struct RetryPolicy
 {
@@ -110,6 +127,20 @@ public:
                                     const std::string& host, const std::string& randomSuffix) = 0;
   virtual void updateReportStats(std::int64_t report, std::uint64_t records, std::uint64_t messages,
                                  std::uint64_t gzipBytes) = 0;
+
+  // The same for many domains of a run at once: one round trip, or one
+  // transaction (one commit, one fsync) instead of one per domain, which
+  // is what a day of 10,000 domains spent its time on. Results are in the
+  // order of the argument. The defaults call the single forms above.
+  virtual std::vector<std::optional<StoredReport>>
+  findReports(const std::vector<std::string>& domains, const ReportInterval& interval);
+  virtual std::vector<std::optional<DomainPolicy>>
+  latestPolicies(const std::vector<std::string>& domains, const ReportInterval& interval);
+  virtual std::vector<StoredReport> createReports(const std::vector<NewReport>& reports,
+                                                  const ReportInterval& interval,
+                                                  ReportFormat format, const std::string& receiver,
+                                                  const std::string& host);
+  virtual void recordReportStats(const std::vector<ReportStats>& stats);
   // Reports of any interval with a pending destination that is due.
   virtual std::vector<StoredReport> reportsWithDueRetries(const std::string& onlyDomain) = 0;
 
