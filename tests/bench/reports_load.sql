@@ -5,9 +5,16 @@
 -- fail, forwarded mail with overrides, 0-2 DKIM signatures, SPF mfrom.
 -- The variety gives a few hundred distinct report rows per domain, as a
 -- busy receiver sees.
+-- -v target=TABLE loads into TABLE (a day's table before it is attached
+-- as verdict's partition: the bulk path of bench_capacity.py) instead of
+-- verdict.
+\if :{?target}
+\else
+\set target verdict
+\endif
 INSERT INTO reporting_host (name) VALUES ('bench.mx.example') ON CONFLICT DO NOTHING;
 
-INSERT INTO verdict (
+INSERT INTO :target (
   message_key, received_at, reporting_host, queue_id, client_ip, helo, mail_from_domain,
   rcpt_domains, from_domain, from_domains, dmarc_result, reason, dkim_aligned, spf_aligned,
   policy_domain, policy_record, policy_p, policy_sp, policy_np, policy_adkim, policy_aspf,
@@ -61,4 +68,4 @@ LATERAL (SELECT 'd' || (g % :domains) || '.bench.example' AS dom,
                 (g / :domains) % 10 < 8 AS pass,
                 (g / :domains) % 13 = 0 AS fwd,
                 ((g / :domains) % 3)::int AS sigs) AS d;
-ANALYZE verdict;
+ANALYZE :target;
