@@ -78,7 +78,7 @@ struct SmtpTransfer
   bool pendingCr = false;
   std::string lastReply{};
   bool replyEnded = true;
-  bool quitting = false; // the reply to QUIT says nothing about the message
+  bool quitting = false; // QUIT sent, its reply not yet over
 };
 
 std::size_t convertedMessage(char* buffer, std::size_t room, SmtpTransfer& transfer)
@@ -119,27 +119,39 @@ std::size_t onMessage(char* buffer, std::size_t size, std::size_t count, void* u
 }
 
 // libcurl shows each reply line of the relay as CURLINFO_HEADER_IN and each
-// command as CURLINFO_HEADER_OUT (where the AUTH line is: never kept).
+// command as CURLINFO_HEADER_OUT (where the AUTH line is: never kept). The
+// reply to QUIT says nothing about the message and is skipped; it can come
+// in the middle of a delivery, when libcurl closes a kept connection that
+// has grown too old before it opens a new one.
 void keepReply(curl_infotype type, std::string_view text, SmtpTransfer& transfer)
 {
-  if (type == CURLINFO_HEADER_OUT && text.substr(0, 4) == "QUIT") {
-    transfer.quitting = true;
+  if (type == CURLINFO_HEADER_OUT) {
+    transfer.quitting = text.substr(0, 4) == "QUIT";
+    return;
   }
-  if (type != CURLINFO_HEADER_IN || transfer.quitting) {
+  if (type != CURLINFO_HEADER_IN) {
     return;
   }
   const std::string_view line = text.substr(0, text.find_first_of("\r\n"));
+  const bool ends = line.size() < 4 || line[3] != '-';
+  if (transfer.quitting) {
+    transfer.quitting = !ends;
+    return;
+  }
   if (transfer.replyEnded) {
     transfer.lastReply.clear();
   }
   if (transfer.lastReply.size() < s_maxReplyText) {
     transfer.lastReply += (transfer.lastReply.empty() ? "" : "\n") + std::string(line);
   }
-  transfer.replyEnded = line.size() < 4 || line[3] != '-';
+  transfer.replyEnded = ends;
 }
 
 int onSmtpTrace(CURL* /*curl*/, curl_infotype type, char* data, std::size_t size, void* user)
 {
+  if (user == nullptr) {
+    return 0; // between messages
+  }
   try {
     keepReply(type, std::string_view(data, size), *static_cast<SmtpTransfer*>(user));
   } catch (...) {
@@ -302,6 +314,67 @@ Delivery SendmailMailer::send(const std::string& envelopeFrom,
   return {permanent ? Delivery::Outcome::Permfail : Delivery::Outcome::Tempfail, detail};
 }
 
+// The handle with everything that stays the same from message to message
+// set once: the relay, TLS, time limits, the callbacks. Its connection is
+// kept after a delivery and the next message goes on the same SMTP session
+// (MAIL FROM again, RFC 5321 §3.3); a delivery that fails in any way makes
+// libcurl close the connection, so the next message starts a new session
+// and nothing of a refusal carries over.
+struct SmtpMailer::Handle
+{
+  CurlPtr curl;
+  std::array<char, CURL_ERROR_SIZE> detail{};
+
+  explicit Handle(const SmtpOptions& options) : curl(newCurlHandle("smtp"))
+  {
+    if (!curl) {
+      return;
+    }
+    setRelay(curl.get(), options);
+    setTls(curl.get(), options);
+    curl_easy_setopt(curl.get(), CURLOPT_FORBID_REUSE, 0L);
+    // The message goes on when at least one recipient is accepted.
+    curl_easy_setopt(curl.get(), CURLOPT_MAIL_RCPT_ALLLOWFAILS, 1L);
+    curl_easy_setopt(curl.get(), CURLOPT_UPLOAD, 1L);
+    curl_easy_setopt(curl.get(), CURLOPT_READFUNCTION, &onMessage);
+    curl_easy_setopt(curl.get(), CURLOPT_ERRORBUFFER, detail.data());
+    curl_easy_setopt(curl.get(), CURLOPT_DEBUGFUNCTION, &onSmtpTrace);
+    curl_easy_setopt(curl.get(), CURLOPT_VERBOSE, 1L); // the trace callback sees the replies
+  }
+
+  // One attempt at the message. `stale` says that it failed on a kept
+  // connection before the relay said anything: worth one more attempt.
+  Delivery deliver(const std::string& from, curl_slist* rcpt, const std::string& messageFile,
+                   const SmtpOptions& options, bool& stale)
+  {
+    stale = false;
+    std::ifstream in(messageFile, std::ios::binary);
+    if (!in) {
+      return {Delivery::Outcome::Tempfail, "cannot read " + messageFile};
+    }
+    SmtpTransfer transfer{in};
+    detail[0] = '\0';
+    curl_easy_setopt(curl.get(), CURLOPT_MAIL_FROM, from.c_str());
+    curl_easy_setopt(curl.get(), CURLOPT_MAIL_RCPT, rcpt);
+    curl_easy_setopt(curl.get(), CURLOPT_READDATA, &transfer);
+    curl_easy_setopt(curl.get(), CURLOPT_DEBUGDATA, &transfer);
+    const CURLcode code = curl_easy_perform(curl.get());
+    // Nothing of this message stays in the handle: the list and the
+    // transfer are gone when the delivery returns (the QUIT at the end
+    // of the mailer's life is not traced).
+    curl_easy_setopt(curl.get(), CURLOPT_MAIL_RCPT, static_cast<curl_slist*>(nullptr));
+    curl_easy_setopt(curl.get(), CURLOPT_READDATA, nullptr);
+    curl_easy_setopt(curl.get(), CURLOPT_DEBUGDATA, nullptr);
+    if (code == CURLE_OK) {
+      return {Delivery::Outcome::Delivered, printable(transfer.lastReply)};
+    }
+    long connects = 0;
+    curl_easy_getinfo(curl.get(), CURLINFO_NUM_CONNECTS, &connects);
+    stale = connects == 0 && transfer.lastReply.empty();
+    return failedDelivery(curl.get(), code, detail.data(), options, transfer);
+  }
+};
+
 SmtpMailer::SmtpMailer(SmtpOptions options) : d_options(std::move(options))
 {
   if (!d_options.user.empty() && d_options.tls == SmtpTls::None) {
@@ -309,44 +382,35 @@ SmtpMailer::SmtpMailer(SmtpOptions options) : d_options(std::move(options))
   }
 }
 
+SmtpMailer::~SmtpMailer() = default;
+
 Delivery SmtpMailer::send(const std::string& envelopeFrom,
                           const std::vector<std::string>& recipients,
                           const std::string& messageFile)
 {
-  std::ifstream in(messageFile, std::ios::binary);
-  if (!in) {
-    return {Delivery::Outcome::Tempfail, "cannot read " + messageFile};
-  }
   std::vector<std::string> rcptLines;
   for (const auto& rcpt : recipients) {
     rcptLines.push_back("<" + rcpt + ">");
   }
-  const CurlPtr curl = newCurlHandle("smtp");
+  if (!d_handle || !d_handle->curl) {
+    d_handle = std::make_unique<Handle>(d_options);
+  }
   const CurlListPtr rcpt = curlList(rcptLines);
-  if (!curl || !rcpt) {
+  if (!d_handle->curl || !rcpt) {
     return {Delivery::Outcome::Tempfail, "cannot set up libcurl"};
   }
-  SmtpTransfer transfer{in};
-  std::array<char, CURL_ERROR_SIZE> detail{};
   const std::string from = "<" + envelopeFrom + ">";
-  setRelay(curl.get(), d_options);
-  setTls(curl.get(), d_options);
-  curl_easy_setopt(curl.get(), CURLOPT_MAIL_FROM, from.c_str());
-  curl_easy_setopt(curl.get(), CURLOPT_MAIL_RCPT, rcpt.get());
-  // The message goes on when at least one recipient is accepted.
-  curl_easy_setopt(curl.get(), CURLOPT_MAIL_RCPT_ALLLOWFAILS, 1L);
-  curl_easy_setopt(curl.get(), CURLOPT_UPLOAD, 1L);
-  curl_easy_setopt(curl.get(), CURLOPT_READFUNCTION, &onMessage);
-  curl_easy_setopt(curl.get(), CURLOPT_READDATA, &transfer);
-  curl_easy_setopt(curl.get(), CURLOPT_ERRORBUFFER, detail.data());
-  curl_easy_setopt(curl.get(), CURLOPT_DEBUGFUNCTION, &onSmtpTrace);
-  curl_easy_setopt(curl.get(), CURLOPT_DEBUGDATA, &transfer);
-  curl_easy_setopt(curl.get(), CURLOPT_VERBOSE, 1L); // the trace callback sees the replies
-  const CURLcode code = curl_easy_perform(curl.get());
-  if (code == CURLE_OK) {
-    return {Delivery::Outcome::Delivered, printable(transfer.lastReply)};
+  bool stale = false;
+  Delivery delivery = d_handle->deliver(from, rcpt.get(), messageFile, d_options, stale);
+  if (stale) {
+    // The relay had closed the kept session (an idle time-out) without a
+    // word: nothing of this message reached it, so it goes once more on a
+    // new connection.
+    curl_easy_setopt(d_handle->curl.get(), CURLOPT_FRESH_CONNECT, 1L);
+    delivery = d_handle->deliver(from, rcpt.get(), messageFile, d_options, stale);
+    curl_easy_setopt(d_handle->curl.get(), CURLOPT_FRESH_CONNECT, 0L);
   }
-  return failedDelivery(curl.get(), code, detail.data(), d_options, transfer);
+  return delivery;
 }
 
 SmtpTls smtpTlsFromString(const std::string& text)

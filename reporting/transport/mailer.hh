@@ -78,16 +78,26 @@ struct SmtpOptions
   std::chrono::seconds timeout{60}; // per read or write
 };
 
+// One libcurl handle and one SMTP session serve the messages of the
+// mailer's life, one after another: a new handle and a new session per
+// message cost more CPU than the delivery. A message that fails ends the
+// session (the next one opens a new connection), so a refusal never
+// carries over; the session ends with QUIT when the mailer is destroyed.
 class SmtpMailer : public Mailer
 {
 public:
   explicit SmtpMailer(SmtpOptions options);
+  ~SmtpMailer() override;
+  SmtpMailer(const SmtpMailer&) = delete;
+  SmtpMailer& operator=(const SmtpMailer&) = delete;
   Delivery send(const std::string& envelopeFrom, const std::vector<std::string>& recipients,
                 const std::string& messageFile) override;
   std::string transport() const override { return "smtp"; }
 
 private:
+  struct Handle; // the libcurl handle and its error buffer, made at the first send
   SmtpOptions d_options;
+  std::unique_ptr<Handle> d_handle;
 };
 
 SmtpTls smtpTlsFromString(const std::string& text); // throws ConfigError

@@ -2,9 +2,10 @@
 // with -f, and maps exit statuses to delivered / temporary / permanent.
 // The "MTA" is a shell script in a temp dir, so the test is hermetic.
 // The SMTP transport talks to a scripted relay in a thread on 127.0.0.1:
-// what it sends (envelope, CRLF lines, dot-stuffing) and what it makes of
+// what it sends (envelope, CRLF lines, dot-stuffing), what it makes of
 // the relay's replies (a refused recipient among accepted ones, all
-// refused, the reply that is logged).
+// refused, the reply that is logged), and how messages share a session.
+#include <algorithm>
 #include <arpa/inet.h>
 #include <csignal>
 #include <filesystem>
@@ -54,12 +55,15 @@ struct TempDir
   }
 };
 
-// A plain SMTP relay for one session: refuses RCPT for addresses starting
-// with "bad", keeps the commands and the message data it was given.
+// A plain SMTP relay, one session at a time until finish(): refuses RCPT
+// for addresses starting with "bad", keeps the commands and the message
+// data it was given. With `hangUpOnNextMail` it closes a session without a
+// word when a second MAIL comes on it, as a relay whose idle time-out ends a
+// kept session just when the client starts its next message.
 class ScriptedRelay
 {
 public:
-  ScriptedRelay()
+  explicit ScriptedRelay(bool hangUpOnNextMail = false) : d_hangUp(hangUpOnNextMail)
   {
     std::signal(SIGPIPE, SIG_IGN);
     d_listener = listenOnLoopback(1, d_port);
@@ -78,6 +82,7 @@ public:
     options.timeout = std::chrono::seconds(10);
     return options;
   }
+  // Waits for the session in progress to end (the mailer's QUIT).
   void finish()
   {
     if (d_thread.joinable()) {
@@ -87,23 +92,35 @@ public:
   }
   std::vector<std::string> commands;
   std::string data;
+  int sessions = 0;
 
 private:
   void serve()
   {
-    const FileDescriptor connection(accept(d_listener.get(), nullptr, nullptr));
-    if (!connection.valid()) {
-      return;
+    while (true) {
+      const FileDescriptor connection(accept(d_listener.get(), nullptr, nullptr));
+      if (!connection.valid()) {
+        return;
+      }
+      ++sessions;
+      session(connection.get());
     }
-    SmtpLines smtp(connection.get());
+  }
+  void session(int fd)
+  {
+    SmtpLines smtp(fd);
     auto say = [&](const std::string& reply) { BOOST_CHECK(smtp.say(reply)); };
     say("220 relay.test ESMTP");
+    bool hadMessage = false;
     std::string line;
     while (smtp.readLine(line)) {
       commands.push_back(line);
       const std::string verb = line.substr(0, 4);
       if (verb == "EHLO") {
         say("250-relay.test\r\n250 8BITMIME");
+      } else if (verb == "MAIL" && hadMessage && d_hangUp) {
+        d_hangUp = false;
+        return;
       } else if (verb == "RCPT") {
         say(line.find("<bad") != std::string::npos ? "550 5.1.1 no such user" : "250 2.1.5 Ok");
       } else if (verb == "DATA") {
@@ -111,6 +128,7 @@ private:
         while (smtp.readLine(line) && line != ".") {
           data += line + "\r\n";
         }
+        hadMessage = true;
         say("250 2.0.0 Ok: queued as ABC123");
       } else if (verb == "QUIT") {
         say("221 2.0.0 Bye");
@@ -120,6 +138,7 @@ private:
       }
     }
   }
+  bool d_hangUp;
   FileDescriptor d_listener;
   std::uint16_t d_port = 0;
   std::thread d_thread;
@@ -201,9 +220,12 @@ BOOST_AUTO_TEST_CASE(test_Smtp_MessageDotStuffedInCrlfLines)
 {
   ScriptedRelay relay;
   TempDir dir;
-  SmtpMailer mailer(relay.options());
-  const auto delivery = mailer.send("r@reporter.test", {"a@x.example", "bad@x.example"},
-                                    dir.message("Subject: t\n\n.leading dot\nlast"));
+  Delivery delivery;
+  {
+    SmtpMailer mailer(relay.options());
+    delivery = mailer.send("r@reporter.test", {"a@x.example", "bad@x.example"},
+                           dir.message("Subject: t\n\n.leading dot\nlast"));
+  } // the mailer ends its session
   relay.finish();
   BOOST_CHECK(delivery.outcome == Delivery::Outcome::Delivered);
   // The reply to the message, not to QUIT, is what the log shows.
@@ -214,6 +236,53 @@ BOOST_AUTO_TEST_CASE(test_Smtp_MessageDotStuffedInCrlfLines)
   BOOST_CHECK_EQUAL(relay.commands[2], "RCPT TO:<a@x.example>");
   BOOST_CHECK_EQUAL(relay.commands[3], "RCPT TO:<bad@x.example>");
   BOOST_CHECK_EQUAL(relay.data, "Subject: t\r\n\r\n..leading dot\r\nlast\r\n");
+}
+
+// Messages share one session; a refused one ends it, and the next message
+// starts a new session that knows nothing of the refusal.
+BOOST_AUTO_TEST_CASE(test_Smtp_OneSessionForManyMessages_ARefusalEndsIt)
+{
+  ScriptedRelay relay;
+  TempDir dir;
+  std::vector<Delivery> deliveries;
+  {
+    SmtpMailer mailer(relay.options());
+    for (const char* rcpt : {"a@x.example", "b@x.example", "bad@x.example", "c@x.example"}) {
+      deliveries.push_back(mailer.send("r@reporter.test", {rcpt}, dir.message("x\n")));
+    }
+  }
+  relay.finish();
+  BOOST_REQUIRE_EQUAL(deliveries.size(), 4U);
+  BOOST_CHECK(deliveries[0].outcome == Delivery::Outcome::Delivered);
+  BOOST_CHECK(deliveries[1].outcome == Delivery::Outcome::Delivered);
+  BOOST_CHECK(deliveries[2].outcome == Delivery::Outcome::Permfail);
+  BOOST_CHECK_EQUAL(deliveries[2].detail, "550 5.1.1 no such user");
+  BOOST_CHECK(deliveries[3].outcome == Delivery::Outcome::Delivered);
+  BOOST_CHECK_EQUAL(deliveries[3].detail, "250 2.0.0 Ok: queued as ABC123");
+  BOOST_CHECK_EQUAL(relay.sessions, 2);
+  BOOST_CHECK_EQUAL(std::count(relay.commands.begin(), relay.commands.end(), "EHLO reporter.test"),
+                    2);
+  BOOST_CHECK_EQUAL(relay.data, "x\r\nx\r\nx\r\n");
+}
+
+// A kept session the relay has ended without a word: the message goes
+// once more on a new connection, and arrives once.
+BOOST_AUTO_TEST_CASE(test_Smtp_SessionClosedByTheRelay_MessageGoesOnANewOne)
+{
+  ScriptedRelay relay(true);
+  TempDir dir;
+  Delivery first;
+  Delivery second;
+  {
+    SmtpMailer mailer(relay.options());
+    first = mailer.send("r@reporter.test", {"a@x.example"}, dir.message("one\n"));
+    second = mailer.send("r@reporter.test", {"a@x.example"}, dir.message("two\n"));
+  }
+  relay.finish();
+  BOOST_CHECK(first.outcome == Delivery::Outcome::Delivered);
+  BOOST_CHECK(second.outcome == Delivery::Outcome::Delivered);
+  BOOST_CHECK_EQUAL(relay.sessions, 2);
+  BOOST_CHECK_EQUAL(relay.data, "one\r\ntwo\r\n");
 }
 
 BOOST_AUTO_TEST_CASE(test_Smtp_EveryRecipientRefusedIsTheRelaysAnswer)
