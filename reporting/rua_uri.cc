@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "lib/core/ascii_text.hh"
 #include "lib/core/dmarc_record.hh"
 #include "lib/core/domain_name.hh"
 #include "reporting/report_naming.hh"
@@ -13,17 +14,6 @@ namespace dmarc
 {
 namespace
 {
-std::string_view trimWsp(std::string_view text)
-{
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) {
-    text.remove_suffix(1);
-  }
-  return text;
-}
-
 bool isAtext(unsigned char c)
 {
   static constexpr std::string_view s_specials = "!#$%&'*+-/=?^_`{|}~";
@@ -117,13 +107,14 @@ std::vector<std::string> ruaFromRecord(std::string_view record)
     record =
         semicolon == std::string_view::npos ? std::string_view() : record.substr(semicolon + 1);
     auto equals = tag.find('=');
-    if (equals == std::string_view::npos || toLowerAscii(trimWsp(tag.substr(0, equals))) != "rua") {
+    if (equals == std::string_view::npos ||
+        toLowerAscii(trimSpaceOrTab(tag.substr(0, equals))) != "rua") {
       continue;
     }
     std::string_view list = tag.substr(equals + 1);
     while (!list.empty()) {
       auto comma = list.find(',');
-      auto uri = trimWsp(list.substr(0, comma));
+      auto uri = trimSpaceOrTab(list.substr(0, comma));
       if (!uri.empty()) {
         uris.emplace_back(uri);
       }

@@ -21,22 +21,9 @@ constexpr std::size_t s_maxInstanceDigits = 9;
 constexpr std::size_t s_maxTimestampDigits = 12;
 constexpr std::size_t s_maxLengthDigits = 18;
 
-bool isDigits(std::string_view text)
-{
-  if (text.empty()) {
-    return false;
-  }
-  for (char c : text) {
-    if (c < '0' || c > '9') {
-      return false;
-    }
-  }
-  return true;
-}
-
 std::optional<std::uint64_t> parseNumber(std::string_view text, std::size_t maxDigits)
 {
-  if (!isDigits(text) || text.size() > maxDigits) {
+  if (!isAsciiDigits(text) || text.size() > maxDigits) {
     return std::nullopt;
   }
   std::uint64_t value = 0;
@@ -143,11 +130,6 @@ std::optional<TagList> tagsOf(std::string_view value, std::string* why)
     refuse(why, "tag syntax: " + syntax);
   }
   return tags;
-}
-
-bool isWsp(char c)
-{
-  return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 } // namespace
 
@@ -275,7 +257,7 @@ std::optional<ArcAuthResults> parseArcAuthResults(std::string_view value, std::s
   // authres-payload. Comments are not accepted around the instance.
   std::size_t pos = 0;
   auto skipSpace = [&] {
-    while (pos < value.size() && isWsp(value[pos])) {
+    while (pos < value.size() && isFoldingSpace(value[pos])) {
       ++pos;
     }
   };

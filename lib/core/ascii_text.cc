@@ -14,6 +14,11 @@ bool isSpaceAscii(char c)
 }
 } // namespace
 
+bool isAsciiDigits(std::string_view text)
+{
+  return !text.empty() && std::all_of(text.begin(), text.end(), isAsciiDigit);
+}
+
 char lowerAscii(char c)
 {
   return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
@@ -71,6 +76,17 @@ std::string_view trimSpace(std::string_view text)
     text.remove_prefix(1);
   }
   while (!text.empty() && isSpaceAscii(text.back())) {
+    text.remove_suffix(1);
+  }
+  return text;
+}
+
+std::string_view trimSpaceOrTab(std::string_view text)
+{
+  while (!text.empty() && isSpaceOrTab(text.front())) {
+    text.remove_prefix(1);
+  }
+  while (!text.empty() && isSpaceOrTab(text.back())) {
     text.remove_suffix(1);
   }
   return text;

@@ -2,6 +2,7 @@
 // auth_results.hh). Pure: no I/O.
 #include "lib/core/auth_results.hh"
 
+#include "lib/core/ascii_text.hh"
 #include "lib/core/domain_name.hh"
 
 namespace dmarc
@@ -137,19 +138,6 @@ private:
   std::size_t d_pos = 0;
 };
 
-bool isDigits(std::string_view text)
-{
-  if (text.empty()) {
-    return false;
-  }
-  for (char c : text) {
-    if (c < '0' || c > '9') {
-      return false;
-    }
-  }
-  return true;
-}
-
 bool isKeyword(std::string_view text)
 {
   if (text.empty()) {
@@ -200,7 +188,7 @@ std::optional<AuthResultsMethod> resultInfo(Lexer& lex)
       return std::nullopt;
     }
     auto version = lex.value();
-    if (!version || !isDigits(*version) || !lex.skipCfws()) {
+    if (!version || !isAsciiDigits(*version) || !lex.skipCfws()) {
       return std::nullopt;
     }
     method.version = *version;
@@ -537,7 +525,7 @@ std::optional<ParsedAuthResults> parseAuthResults(std::string_view value)
   parsed.authservId = std::move(*id);
   if (!lex.atEnd() && lex.peek() != ';') {
     auto version = lex.value();
-    if (!version || !isDigits(*version) || !lex.skipCfws()) {
+    if (!version || !isAsciiDigits(*version) || !lex.skipCfws()) {
       return std::nullopt;
     }
     parsed.version = *version;

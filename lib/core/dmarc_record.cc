@@ -12,32 +12,6 @@ namespace dmarc
 {
 namespace
 {
-bool isWsp(char c)
-{
-  return c == ' ' || c == '\t';
-}
-
-std::string_view trimWsp(std::string_view text)
-{
-  while (!text.empty() && isWsp(text.front())) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && isWsp(text.back())) {
-    text.remove_suffix(1);
-  }
-  return text;
-}
-
-bool isAlpha(char c)
-{
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-bool isDigit(char c)
-{
-  return c >= '0' && c <= '9';
-}
-
 // RFC 9989 §4.8 dmarc-value = %x20-3A / %x3C-7E (the ';' cannot occur here).
 bool isValidValue(std::string_view value)
 {
@@ -69,15 +43,15 @@ Tag nextTag(std::string_view text, std::size_t& pos)
   Tag tag;
   auto eq = element.find('=');
   if (eq == std::string_view::npos) {
-    tag.name = trimWsp(element);
+    tag.name = trimSpaceOrTab(element);
     return tag;
   }
-  tag.name = trimWsp(element.substr(0, eq));
-  tag.value = trimWsp(element.substr(eq + 1));
+  tag.name = trimSpaceOrTab(element.substr(0, eq));
+  tag.value = trimSpaceOrTab(element.substr(eq + 1));
   // tag-name = ALPHA *ALNUMPUNC (RFC 6376 §3.2, which DMARC borrows)
-  tag.wellFormed = !tag.name.empty() && isAlpha(tag.name.front());
+  tag.wellFormed = !tag.name.empty() && isAsciiAlpha(tag.name.front());
   for (char c : tag.name) {
-    if (!isAlpha(c) && !isDigit(c) && c != '_') {
+    if (!isAsciiAlpha(c) && !isAsciiDigit(c) && c != '_') {
       tag.wellFormed = false;
     }
   }
@@ -116,7 +90,7 @@ std::optional<std::uint64_t> parseNumber(std::string_view digits, std::uint64_t 
   }
   std::uint64_t value = 0;
   for (char c : digits) {
-    if (!isDigit(c)) {
+    if (!isAsciiDigit(c)) {
       return std::nullopt;
     }
     auto digit = static_cast<std::uint64_t>(c - '0');
@@ -137,8 +111,8 @@ std::optional<std::string> parseFo(std::string_view value)
   std::size_t pos = 0;
   for (;;) {
     std::size_t colon = value.find(':', pos);
-    std::string_view option =
-        trimWsp(value.substr(pos, colon == std::string_view::npos ? value.npos : colon - pos));
+    std::string_view option = trimSpaceOrTab(
+        value.substr(pos, colon == std::string_view::npos ? value.npos : colon - pos));
     if (option.size() != 1) {
       return std::nullopt;
     }
@@ -171,13 +145,13 @@ std::optional<std::string> parseRf(std::string_view value)
   std::size_t pos = 0;
   for (;;) {
     std::size_t colon = value.find(':', pos);
-    std::string_view word =
-        trimWsp(value.substr(pos, colon == std::string_view::npos ? value.npos : colon - pos));
+    std::string_view word = trimSpaceOrTab(
+        value.substr(pos, colon == std::string_view::npos ? value.npos : colon - pos));
     if (word.empty()) {
       return std::nullopt;
     }
     for (char c : word) {
-      if (!isAlpha(c) && !isDigit(c) && c != '-') {
+      if (!isAsciiAlpha(c) && !isAsciiDigit(c) && c != '-') {
         return std::nullopt;
       }
     }
@@ -221,8 +195,8 @@ std::vector<ReportUri> parseUriList(std::string_view value, bool& anyValid)
   std::size_t pos = 0;
   while (pos <= value.size()) {
     std::size_t comma = value.find(',', pos);
-    std::string_view item =
-        trimWsp(value.substr(pos, comma == std::string_view::npos ? value.npos : comma - pos));
+    std::string_view item = trimSpaceOrTab(
+        value.substr(pos, comma == std::string_view::npos ? value.npos : comma - pos));
     if (auto uri = parseReportUri(item); uri && out.size() < g_maxReportUris) {
       out.push_back(std::move(*uri));
       anyValid = true;
@@ -240,7 +214,7 @@ std::vector<ReportUri> parseUriList(std::string_view value, bool& anyValid)
 std::optional<std::uint64_t> parseMaxSize(std::string_view size)
 {
   std::uint64_t unit = 1;
-  if (!size.empty() && !isDigit(size.back())) {
+  if (!size.empty() && !isAsciiDigit(size.back())) {
     switch (size.back()) {
     case 'k':
     case 'K':
@@ -273,7 +247,7 @@ std::optional<std::uint64_t> parseMaxSize(std::string_view size)
 
 std::optional<ReportUri> parseReportUri(std::string_view text)
 {
-  text = trimWsp(text);
+  text = trimSpaceOrTab(text);
   if (text.empty() || text.size() > 2048) {
     return std::nullopt;
   }
@@ -285,7 +259,7 @@ std::optional<ReportUri> parseReportUri(std::string_view text)
       return std::nullopt;
     }
     result.maxSize = *maxSize;
-    uri = trimWsp(text.substr(0, bang));
+    uri = trimSpaceOrTab(text.substr(0, bang));
   }
   auto colon = uri.find(':');
   if (colon == std::string_view::npos || colon == 0) {
@@ -350,7 +324,7 @@ std::optional<ReportUri> parseReportUri(std::string_view text)
 bool isDmarcRecord(std::string_view text)
 {
   std::size_t pos = 0;
-  while (pos < text.size() && isWsp(text[pos])) {
+  while (pos < text.size() && isSpaceOrTab(text[pos])) {
     ++pos;
   }
   Tag first = nextTag(text, pos);

@@ -6,6 +6,8 @@
 
 #include <cstdint>
 
+#include "lib/core/ascii_text.hh"
+
 namespace dmarc
 {
 namespace
@@ -59,11 +61,6 @@ bool isAtext(unsigned char c)
   default:
     return false;
   }
-}
-
-bool isWsp(char c)
-{
-  return c == ' ' || c == '\t';
 }
 
 class Tokenizer
@@ -144,7 +141,7 @@ private:
     if (p == d_pos) {
       return false;
     }
-    if (p >= d_in.size() || isWsp(d_in[p])) {
+    if (p >= d_in.size() || isSpaceOrTab(d_in[p])) {
       d_pos = p;
       return true;
     }
@@ -155,7 +152,7 @@ private:
   {
     while (d_pos < d_in.size()) {
       char c = d_in[d_pos];
-      if (isWsp(c)) {
+      if (isSpaceOrTab(c)) {
         ++d_pos;
       } else if (c == '\r' || c == '\n') {
         if (!skipLineBreak()) {

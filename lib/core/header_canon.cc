@@ -11,11 +11,6 @@ namespace dmarc
 {
 namespace
 {
-bool isWsp(char c)
-{
-  return c == ' ' || c == '\t';
-}
-
 bool isLineBreak(char c)
 {
   return c == '\r' || c == '\n';
@@ -53,7 +48,7 @@ void appendRelaxed(std::string& out, std::string_view field)
 {
   auto colon = field.find(':');
   std::string_view name = field.substr(0, colon);
-  while (!name.empty() && (isWsp(name.back()) || isLineBreak(name.back()))) {
+  while (!name.empty() && (isSpaceOrTab(name.back()) || isLineBreak(name.back()))) {
     name.remove_suffix(1);
   }
   for (char c : name) {
@@ -70,7 +65,7 @@ void appendRelaxed(std::string& out, std::string_view field)
     if (isLineBreak(c)) {
       continue; // unfolding removes the line breaks, keeps the WSP after them
     }
-    if (isWsp(c)) {
+    if (isSpaceOrTab(c)) {
       space = true;
       continue;
     }
@@ -141,10 +136,10 @@ std::string withoutSignatureValue(std::string_view field)
     auto equals = spec.find('=');
     if (equals != std::string_view::npos) {
       std::string_view name = spec.substr(0, equals);
-      while (!name.empty() && (isWsp(name.front()) || isLineBreak(name.front()))) {
+      while (!name.empty() && (isSpaceOrTab(name.front()) || isLineBreak(name.front()))) {
         name.remove_prefix(1);
       }
-      while (!name.empty() && (isWsp(name.back()) || isLineBreak(name.back()))) {
+      while (!name.empty() && (isSpaceOrTab(name.back()) || isLineBreak(name.back()))) {
         name.remove_suffix(1);
       }
       if (name == "b") {
@@ -193,10 +188,10 @@ std::optional<std::vector<std::string_view>> parseSignedHeaderList(std::string_v
       end = value.size();
     }
     std::string_view name = value.substr(begin, end - begin);
-    while (!name.empty() && (isWsp(name.front()) || isLineBreak(name.front()))) {
+    while (!name.empty() && (isSpaceOrTab(name.front()) || isLineBreak(name.front()))) {
       name.remove_prefix(1);
     }
-    while (!name.empty() && (isWsp(name.back()) || isLineBreak(name.back()))) {
+    while (!name.empty() && (isSpaceOrTab(name.back()) || isLineBreak(name.back()))) {
       name.remove_suffix(1);
     }
     // An empty name ("from::to") selects nothing, like a name without a

@@ -11,17 +11,9 @@ namespace dmarc
 {
 namespace
 {
-bool isAlpha(char c)
-{
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-bool isDigit(char c)
-{
-  return c >= '0' && c <= '9';
-}
 bool isAlnum(char c)
 {
-  return isAlpha(c) || isDigit(c);
+  return isAsciiAlpha(c) || isAsciiDigit(c);
 }
 // Largest number the DIGIT transformer may carry. RFC 7208 §7.3 asks for
 // at least 128; a bound keeps libspf2's expansion arithmetic small.
@@ -71,7 +63,7 @@ bool parseMacroExpand(std::string_view text, std::size_t& pos, bool explanation,
   }
   ++i;
   std::size_t digits = 0;
-  while (i < text.size() && isDigit(text[i])) {
+  while (i < text.size() && isAsciiDigit(text[i])) {
     ++digits;
     ++i;
   }
@@ -145,11 +137,11 @@ bool isTopLabel(std::string_view label)
   bool hasAlpha = false;
   bool hasHyphen = false;
   for (char c : label) {
-    if (isAlpha(c)) {
+    if (isAsciiAlpha(c)) {
       hasAlpha = true;
     } else if (c == '-') {
       hasHyphen = true;
-    } else if (!isDigit(c)) {
+    } else if (!isAsciiDigit(c)) {
       return false;
     }
   }
@@ -167,7 +159,7 @@ std::optional<unsigned> parseCidr(std::string_view digits, unsigned max)
     return std::nullopt;
   }
   for (char c : digits) {
-    if (!isDigit(c)) {
+    if (!isAsciiDigit(c)) {
       return std::nullopt;
     }
   }
@@ -183,7 +175,7 @@ std::optional<unsigned> parseCidr(std::string_view digits, unsigned max)
 std::optional<std::string_view> takeSlashNumber(std::string_view& text, bool doubleSlash)
 {
   std::size_t n = 0;
-  while (n < text.size() && isDigit(text[text.size() - 1 - n])) {
+  while (n < text.size() && isAsciiDigit(text[text.size() - 1 - n])) {
     ++n;
   }
   std::size_t slashes = doubleSlash ? 2 : 1;
@@ -228,7 +220,7 @@ bool isIp4Network(std::string_view text)
   std::size_t pos = 0;
   while (true) {
     std::size_t start = pos;
-    while (pos < text.size() && isDigit(text[pos])) {
+    while (pos < text.size() && isAsciiDigit(text[pos])) {
       ++pos;
     }
     std::size_t length = pos - start;
@@ -520,7 +512,7 @@ SpfParseResult parseSpfRecord(std::string_view text)
       ++nameEnd;
     }
     if (nameEnd < term.size() && term[nameEnd] == '=') {
-      if (nameEnd == 0 || !isAlpha(term[0])) {
+      if (nameEnd == 0 || !isAsciiAlpha(term[0])) {
         result.error = "invalid modifier name in '" + std::string(term) + "'";
         return result;
       }

@@ -1,25 +1,12 @@
 // tag_list.cc: RFC 6376 §3.2 tag-list parsing (see the header).
 #include "lib/core/tag_list.hh"
 
+#include "lib/core/ascii_text.hh"
+
 namespace dmarc
 {
 namespace
 {
-bool isFoldingSpace(char c)
-{
-  return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-bool isAlpha(char c)
-{
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-bool isDigit(char c)
-{
-  return c >= '0' && c <= '9';
-}
-
 // VALCHAR = %x21-3A / %x3C-7E (printable, not ';').
 bool isValChar(char c)
 {
@@ -40,11 +27,11 @@ std::string_view trimFoldingSpace(std::string_view text)
 
 bool isTagName(std::string_view name)
 {
-  if (name.empty() || !isAlpha(name.front())) {
+  if (name.empty() || !isAsciiAlpha(name.front())) {
     return false;
   }
   for (char c : name) {
-    if (!isAlpha(c) && !isDigit(c) && c != '_') {
+    if (!isAsciiAlpha(c) && !isAsciiDigit(c) && c != '_') {
       return false;
     }
   }

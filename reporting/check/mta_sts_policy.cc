@@ -10,17 +10,6 @@ namespace dmarc
 {
 namespace
 {
-std::string_view trim(std::string_view text)
-{
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) {
-    text.remove_suffix(1);
-  }
-  return text;
-}
-
 std::string_view stripDot(std::string_view name)
 {
   if (!name.empty() && name.back() == '.') {
@@ -42,7 +31,7 @@ bool splitFields(std::string_view record, std::vector<Field>& out)
   constexpr std::size_t maxFields = 32;
   while (!record.empty()) {
     const auto semicolon = record.find(';');
-    const std::string_view part = trim(record.substr(0, semicolon));
+    const std::string_view part = trimSpaceOrTab(record.substr(0, semicolon));
     record =
         semicolon == std::string_view::npos ? std::string_view() : record.substr(semicolon + 1);
     if (part.empty()) {
@@ -52,8 +41,8 @@ bool splitFields(std::string_view record, std::vector<Field>& out)
     if (equals == std::string_view::npos || out.size() >= maxFields) {
       return false;
     }
-    out.push_back(
-        {std::string(trim(part.substr(0, equals))), std::string(trim(part.substr(equals + 1)))});
+    out.push_back({std::string(trimSpaceOrTab(part.substr(0, equals))),
+                   std::string(trimSpaceOrTab(part.substr(equals + 1)))});
   }
   return true;
 }
@@ -62,11 +51,11 @@ bool startsWithVersion(std::string_view record, std::string_view version)
 {
   // %s"v=STSv1" / %s"v=TLSRPTv1": case-sensitive, then ';' or the end
   // (RFC 8461 §3.1, RFC 8460 §3), white space allowed around fields.
-  record = trim(record);
+  record = trimSpaceOrTab(record);
   if (record.substr(0, version.size()) != version) {
     return false;
   }
-  const std::string_view rest = trim(record.substr(version.size()));
+  const std::string_view rest = trimSpaceOrTab(record.substr(version.size()));
   return rest.empty() || rest.front() == ';';
 }
 } // namespace
@@ -182,7 +171,7 @@ StsPolicy parseStsPolicy(std::string_view text)
     if (!line.empty() && line.back() == '\r') {
       line.remove_suffix(1);
     }
-    if (trim(line).empty()) {
+    if (trimSpaceOrTab(line).empty()) {
       continue;
     }
     const auto colon = line.find(':');
@@ -191,8 +180,8 @@ StsPolicy parseStsPolicy(std::string_view text)
       policy.errors.push_back(where + "not a 'key: value' line");
       continue;
     }
-    const std::string key(trim(line.substr(0, colon)));
-    const std::string value(trim(line.substr(colon + 1)));
+    const std::string key(trimSpaceOrTab(line.substr(0, colon)));
+    const std::string value(trimSpaceOrTab(line.substr(colon + 1)));
     if (key == "version") {
       if (sawVersion) {
         policy.warnings.push_back(where + "second version line ignored (the first wins)");
@@ -291,7 +280,7 @@ TlsRptTxtCheck checkTlsRptTxtRecords(const std::vector<std::string>& records)
     std::string_view list = field.value;
     while (!list.empty()) {
       const auto comma = list.find(',');
-      const std::string uri(trim(list.substr(0, comma)));
+      const std::string uri(trimSpaceOrTab(list.substr(0, comma)));
       list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
       const std::string scheme = toLowerAscii(uri.substr(0, uri.find(':') + 1));
       if (scheme != "mailto:" && scheme != "https:") {

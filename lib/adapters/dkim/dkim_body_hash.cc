@@ -13,6 +13,7 @@
 #include <openssl/evp.h>
 
 #include "lib/adapters/dkim/dkim_crypto.hh"
+#include "lib/core/ascii_text.hh"
 #include "lib/core/error.hh"
 
 namespace dmarc
@@ -21,11 +22,6 @@ namespace
 {
 // Canonical bytes are hashed in blocks of this size.
 constexpr std::size_t s_block = 16 * 1024;
-
-bool isWsp(char c)
-{
-  return c == ' ' || c == '\t';
-}
 
 // Bytes that need a decision, per canonicalisation: line ends always,
 // white space in relaxed mode (a run of it becomes one SP, or nothing
@@ -191,7 +187,6 @@ const char* unchangedRun(const char* p, const char* end, bool relaxed)
 #endif
   return relaxed ? unchangedRunSse2<true>(p, end) : unchangedRunSse2<false>(p, end);
 }
-
 } // namespace
 
 DkimBodyHash::DkimBodyHash(Canon canon, std::optional<std::uint64_t> limit)
@@ -286,12 +281,12 @@ void DkimBodyHash::update(std::string_view chunk)
       d_pendingCr = true;
     } else if (c == '\n') {
       lineEnd(); // a bare LF ends a line, as with libopendkim's FIXCRLF
-    } else if (relaxed && isWsp(c)) {
+    } else if (relaxed && isSpaceOrTab(c)) {
       // A run of white space becomes one SP before content and nothing
       // before a line end: the run is skipped whole, and the content byte
       // after it taken here, rather than one turn of this loop per byte.
       d_pendingSpace = true;
-      while (p < end && isWsp(*p)) {
+      while (p < end && isSpaceOrTab(*p)) {
         ++p;
       }
       if (p < end && *p != '\r' && *p != '\n') {
