@@ -6,6 +6,7 @@
 #include <cctype>
 #include <ctime>
 
+#include "lib/core/ascii_text.hh"
 #include "lib/core/error.hh"
 
 namespace dmarc
@@ -45,20 +46,14 @@ bool isPlainDomainName(std::string_view name)
 
 bool isSameOrBelowDomain(std::string_view name, std::string_view parent)
 {
-  auto equal = [](std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-             return std::tolower(static_cast<unsigned char>(x)) ==
-                    std::tolower(static_cast<unsigned char>(y));
-           });
-  };
   if (parent.empty()) {
     return false;
   }
   if (name.size() == parent.size()) {
-    return equal(name, parent);
+    return equalsIgnoreCase(name, parent);
   }
   return name.size() > parent.size() && name[name.size() - parent.size() - 1] == '.' &&
-         equal(name.substr(name.size() - parent.size()), parent);
+         equalsIgnoreCase(name.substr(name.size() - parent.size()), parent);
 }
 
 std::string makeReportId(std::int64_t begin, std::uint64_t serial, std::string_view randomAlnum)

@@ -60,6 +60,12 @@ bool equalsIgnoreCase(std::string_view a, std::string_view b)
   return true;
 }
 
+bool endsWithIgnoreCase(std::string_view text, std::string_view suffix)
+{
+  return text.size() >= suffix.size() &&
+         equalsIgnoreCase(text.substr(text.size() - suffix.size()), suffix);
+}
+
 bool isAscii(std::string_view text)
 {
   for (char c : text) {

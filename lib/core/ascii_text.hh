@@ -36,6 +36,8 @@ bool isAsciiDigits(std::string_view text);
 char lowerAscii(char c);
 std::string toLowerAscii(std::string_view text);
 bool equalsIgnoreCase(std::string_view a, std::string_view b);
+// Whether text ends with suffix, ASCII letters in either case.
+bool endsWithIgnoreCase(std::string_view text, std::string_view suffix);
 bool isAscii(std::string_view text);
 // The value of a hexadecimal digit (either case), or -1 for any other byte.
 int hexDigitValue(char c);

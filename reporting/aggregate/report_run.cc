@@ -54,15 +54,6 @@ private:
 // Domains looked up, reports created and figures recorded per round trip
 // or transaction.
 constexpr std::size_t s_batch = 1000;
-
-std::string lower(std::string text)
-{
-  for (auto& c : text) {
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
-  return text;
-}
-
 } // namespace
 
 std::string logSafe(std::string_view text, std::size_t max)
@@ -107,7 +98,7 @@ ReportRun::ReportRun(ReportRunOptions options, ReportStore& store, DnsResolver* 
 {
   d_options.ownAddresses.push_back(d_options.email);
   for (auto& address : d_options.ownAddresses) {
-    address = lower(address);
+    address = toLowerAscii(address);
   }
   if (!isSafeMailAddress(d_options.email)) {
     throw ConfigError("the reporting address '" + logSafe(d_options.email) +
@@ -127,7 +118,7 @@ void ReportRun::log(int level, const std::string& line) const
 
 bool ReportRun::isOwnAddress(const std::string& address) const
 {
-  std::string wanted = lower(address);
+  std::string wanted = toLowerAscii(address);
   for (const auto& own : d_options.ownAddresses) {
     if (own == wanted) {
       return true;

@@ -15,6 +15,7 @@
 #include <zlib.h>
 
 #include "lib/adapters/c_handles.hh"
+#include "lib/core/ascii_text.hh"
 
 namespace dmarc
 {
@@ -23,23 +24,6 @@ namespace
 using ArchivePtr = CHandle<struct archive, &archive_read_free>;
 
 constexpr std::size_t s_chunk = 64U * 1024U;
-
-bool endsWith(std::string_view text, std::string_view suffix)
-{
-  if (text.size() < suffix.size()) {
-    return false;
-  }
-  for (std::size_t i = 0; i < suffix.size(); ++i) {
-    char got = text[text.size() - suffix.size() + i];
-    if (got >= 'A' && got <= 'Z') {
-      got = static_cast<char>(got - 'A' + 'a');
-    }
-    if (got != suffix[i]) {
-      return false;
-    }
-  }
-  return true;
-}
 
 DecompressResult failure(std::string why)
 {
@@ -224,7 +208,7 @@ public:
         }
         const char* rawName = archive_entry_pathname(entry);
         const std::string_view name = rawName != nullptr ? rawName : "";
-        if (endsWith(name, ".xml") || endsWith(name, ".json")) {
+        if (endsWithIgnoreCase(name, ".xml") || endsWithIgnoreCase(name, ".json")) {
           chosen = index;
           break;
         }

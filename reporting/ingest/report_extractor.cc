@@ -12,21 +12,6 @@ namespace dmarc
 {
 namespace
 {
-bool endsWith(std::string_view text, std::string_view suffix)
-{
-  if (text.size() < suffix.size()) {
-    return false;
-  }
-  for (std::size_t i = 0; i < suffix.size(); ++i) {
-    const auto got = static_cast<char>(
-        std::tolower(static_cast<unsigned char>(text[text.size() - suffix.size() + i])));
-    if (got != suffix[i]) {
-      return false;
-    }
-  }
-  return true;
-}
-
 // A part is a report candidate by media type or file name; receivers use
 // application/gzip, application/zip, application/x-zip-compressed, text/xml,
 // application/xml, application/octet-stream and application/tlsrpt+*.
@@ -40,8 +25,9 @@ bool isReportCandidate(const MimeLeaf& leaf)
     return true;
   }
   const std::string& name = leaf.filename;
-  return endsWith(name, ".xml") || endsWith(name, ".gz") || endsWith(name, ".zip") ||
-         endsWith(name, ".json") || endsWith(name, ".xml.gz") || endsWith(name, ".json.gz");
+  return endsWithIgnoreCase(name, ".xml") || endsWithIgnoreCase(name, ".gz") ||
+         endsWithIgnoreCase(name, ".zip") || endsWithIgnoreCase(name, ".json") ||
+         endsWithIgnoreCase(name, ".xml.gz") || endsWithIgnoreCase(name, ".json.gz");
 }
 
 // The address of a From or the id of a Message-ID field: what is between
@@ -269,7 +255,7 @@ ExtractedInput extractFromFile(std::string_view bytes, std::string_view name,
 
 bool isReportMessage(std::string_view head, std::string_view name)
 {
-  return endsWith(name, ".eml") || looksLikeMessage(head);
+  return endsWithIgnoreCase(name, ".eml") || looksLikeMessage(head);
 }
 
 ExtractedInput extractFromPayloadFile(const std::string& path, const ExtractLimits& limits)

@@ -17,6 +17,7 @@
 #include "lib/adapters/dkim/dkim_dns.hh"
 #include "lib/adapters/dkim/dkim_key_cache.hh"
 #include "lib/adapters/dkim/dkim_text.hh"
+#include "lib/core/ascii_text.hh"
 #include "lib/core/error.hh"
 #include "lib/core/header_canon.hh"
 #include "lib/core/header_name.hh"
@@ -350,9 +351,7 @@ bool keyTypeMismatch(DKIM_SIGINFO* sig, dkim_alg_t algorithm)
   if (k == nullptr) {
     return false; // no key record was parsed
   }
-  std::string type = withoutWhitespace(reinterpret_cast<const char*>(k));
-  std::transform(type.begin(), type.end(), type.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::string type = toLowerAscii(withoutWhitespace(reinterpret_cast<const char*>(k)));
   if (type.empty()) {
     type = "rsa";
   }
