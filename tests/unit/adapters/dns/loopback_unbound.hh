@@ -23,6 +23,8 @@
 #include <unistd.h>
 #include <vector>
 
+#include "tests/unit/temp_directory.hh"
+
 namespace dmarc::test
 {
 // A UDP port on 127.0.0.1 that was free a moment ago (bound, read, closed).
@@ -49,20 +51,16 @@ public:
   //   local-data: "example.test. 300 IN TXT \"v=spf1 -all\""
   explicit LoopbackUnbound(const std::vector<std::string>& zoneLines)
   {
-    char pattern[] = "/tmp/dm-unbound-XXXXXX";
-    if (::mkdtemp(pattern) == nullptr) {
-      throw std::runtime_error("mkdtemp failed");
-    }
-    d_dir = pattern;
+    const std::string& dir = d_directory.path();
     d_port = freeUdpPort();
-    std::ofstream conf(d_dir + "/unbound.conf");
+    std::ofstream conf(dir + "/unbound.conf");
     conf << "server:\n"
          << "  interface: 127.0.0.1@" << d_port << "\n"
          << "  port: " << d_port << "\n"
          << "  do-daemonize: no\n  chroot: \"\"\n  username: \"\"\n"
-         << "  directory: \"" << d_dir << "\"\n"
-         << "  pidfile: \"" << d_dir << "/unbound.pid\"\n"
-         << "  logfile: \"" << d_dir << "/unbound.log\"\n"
+         << "  directory: \"" << dir << "\"\n"
+         << "  pidfile: \"" << dir << "/unbound.pid\"\n"
+         << "  logfile: \"" << dir << "/unbound.log\"\n"
          << "  use-syslog: no\n  verbosity: 1\n  num-threads: 1\n"
          << "  access-control: 127.0.0.0/8 allow\n"
          << "  module-config: \"iterator\"\n"
@@ -81,7 +79,7 @@ public:
     std::string binary = std::getenv("UNBOUND") != nullptr              ? std::getenv("UNBOUND")
                          : std::filesystem::exists("/usr/sbin/unbound") ? "/usr/sbin/unbound"
                                                                         : "unbound";
-    std::string confPath = d_dir + "/unbound.conf";
+    std::string confPath = dir + "/unbound.conf";
     d_pid = ::fork();
     if (d_pid < 0) {
       throw std::runtime_error("fork failed");
@@ -101,8 +99,6 @@ public:
       int status = 0;
       ::waitpid(d_pid, &status, 0);
     }
-    std::error_code ignored;
-    std::filesystem::remove_all(d_dir, ignored);
   }
 
   LoopbackUnbound(const LoopbackUnbound&) = delete;
@@ -112,7 +108,7 @@ public:
   std::string nameserver() const { return "127.0.0.1@" + std::to_string(d_port); }
   std::string log() const
   {
-    std::ifstream in(d_dir + "/unbound.log");
+    std::ifstream in(d_directory.path() + "/unbound.log");
     return std::string(std::istreambuf_iterator<char>(in), {});
   }
 
@@ -151,7 +147,7 @@ private:
     throw std::runtime_error("unbound did not answer within 30 s: " + log());
   }
 
-  std::string d_dir;
+  TempDirectory d_directory; // removed after the destructor has stopped unbound
   unsigned d_port = 0;
   pid_t d_pid = -1;
 };

@@ -15,6 +15,7 @@
 #include "lib/core/error.hh"
 #include "tests/unit/adapters/dns/dnssec_zone.hh"
 #include "tests/unit/adapters/dns/loopback_unbound.hh"
+#include "tests/unit/temp_directory.hh"
 
 using namespace dmarc;
 
@@ -278,10 +279,8 @@ BOOST_FIXTURE_TEST_CASE(test_Query_DnssecBogusWithTrustAnchor, ServerFixture)
 {
   // A trust anchor for example.dmtest. while the server answers unsigned:
   // every answer under it must be bogus, hence Failure (RFC 4035 §5.5).
-  char path[] = "/tmp/dm-ta-XXXXXX";
-  int fd = ::mkstemp(path);
-  BOOST_REQUIRE(fd >= 0);
-  ::close(fd);
+  TempDirectory dir;
+  std::string path = dir.path() + "/anchor";
   {
     std::ofstream ta(path);
     ta << "example.dmtest. IN DS 12345 13 2 "
@@ -291,7 +290,6 @@ BOOST_FIXTURE_TEST_CASE(test_Query_DnssecBogusWithTrustAnchor, ServerFixture)
   opts.trustAnchorFile = path;
   UnboundResolver resolver(opts);
   auto answer = resolver.query("example.dmtest", DnsType::TXT);
-  ::unlink(path);
   BOOST_CHECK_MESSAGE(answer.status == DnsStatus::Failure,
                       "got " << toString(answer.status) << ", want failure");
   BOOST_CHECK(answer.bogus);
@@ -304,10 +302,9 @@ BOOST_AUTO_TEST_CASE(test_Query_DnssecSecureWithTrustAnchor)
   // loopback unbound as an auth-zone; with its DS as trust anchor the
   // answer validates: secure, not bogus (RFC 4035 §4.3).
   auto zone = test::makeSignedZone("signed.dmtest", "v=spf1 -all");
-  char dir[] = "/tmp/dm-signed-XXXXXX";
-  BOOST_REQUIRE(::mkdtemp(dir) != nullptr);
-  std::string zonePath = std::string(dir) + "/signed.zone";
-  std::string anchorPath = std::string(dir) + "/anchor";
+  TempDirectory dir;
+  std::string zonePath = dir.path() + "/signed.zone";
+  std::string anchorPath = dir.path() + "/anchor";
   std::ofstream(zonePath) << zone.zoneFile;
   std::ofstream(anchorPath) << zone.trustAnchor;
   {
@@ -331,7 +328,6 @@ BOOST_AUTO_TEST_CASE(test_Query_DnssecSecureWithTrustAnchor)
     BOOST_CHECK(insecure.status == DnsStatus::Data);
     BOOST_CHECK(!insecure.secure);
   }
-  std::filesystem::remove_all(dir);
 }
 
 BOOST_FIXTURE_TEST_CASE(test_Query_ConcurrentThreadsShareOneContext, ServerFixture)

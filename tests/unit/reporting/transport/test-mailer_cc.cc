@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <arpa/inet.h>
 #include <csignal>
-#include <filesystem>
 #include <fstream>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -24,32 +23,25 @@
 #include "reporting/transport/mailer.hh"
 #include "tests/unit/loopback_listener.hh"
 #include "tests/unit/smtp_lines.hh"
+#include "tests/unit/temp_directory.hh"
 
 using namespace dmarc;
 
 namespace
 {
-struct TempDir
+// A temp dir that holds the fake sendmail script and the message file.
+struct ScriptDir : TempDirectory
 {
-  std::string path;
-  TempDir()
-  {
-    char pattern[] = "/tmp/dmarc-mailer-test-XXXXXX";
-    BOOST_REQUIRE(::mkdtemp(pattern) != nullptr);
-    path = pattern;
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-
   std::string script(const std::string& body)
   {
-    std::string file = path + "/fake-sendmail";
+    std::string file = path() + "/fake-sendmail";
     std::ofstream(file) << "#!/bin/sh\n" << body << "\n";
     ::chmod(file.c_str(), 0755);
     return file;
   }
   std::string message(const std::string& text)
   {
-    std::string file = path + "/message.eml";
+    std::string file = path() + "/message.eml";
     std::ofstream(file) << text;
     return file;
   }
@@ -155,28 +147,29 @@ BOOST_AUTO_TEST_SUITE(test_mailer_cc)
 
 BOOST_AUTO_TEST_CASE(test_Sendmail_PassesMessageAndSender)
 {
-  TempDir dir;
-  std::string fake = dir.script("echo \"$@\" > " + dir.path + "/args; cat > " + dir.path + "/got");
+  ScriptDir dir;
+  std::string fake =
+      dir.script("echo \"$@\" > " + dir.path() + "/args; cat > " + dir.path() + "/got");
   SendmailMailer mailer(fake + " -t -oi");
   auto delivery =
       mailer.send("reports@r.example", {"rua@example.com"}, dir.message("Subject: x\n\nbody\n"));
   BOOST_CHECK(delivery.outcome == Delivery::Outcome::Delivered);
-  BOOST_CHECK_EQUAL(slurp(dir.path + "/got"), "Subject: x\n\nbody\n");
-  BOOST_CHECK_EQUAL(slurp(dir.path + "/args"), "-f reports@r.example -t -oi\n");
+  BOOST_CHECK_EQUAL(slurp(dir.path() + "/got"), "Subject: x\n\nbody\n");
+  BOOST_CHECK_EQUAL(slurp(dir.path() + "/args"), "-f reports@r.example -t -oi\n");
 }
 
 BOOST_AUTO_TEST_CASE(test_Sendmail_WithoutT_NamesRecipients)
 {
-  TempDir dir;
-  std::string fake = dir.script("echo \"$@\" > " + dir.path + "/args; cat > /dev/null");
+  ScriptDir dir;
+  std::string fake = dir.script("echo \"$@\" > " + dir.path() + "/args; cat > /dev/null");
   SendmailMailer mailer(fake + " -oi");
   mailer.send("reports@r.example", {"rua@example.com"}, dir.message("x\n"));
-  BOOST_CHECK_EQUAL(slurp(dir.path + "/args"), "-f reports@r.example -oi -- rua@example.com\n");
+  BOOST_CHECK_EQUAL(slurp(dir.path() + "/args"), "-f reports@r.example -oi -- rua@example.com\n");
 }
 
 BOOST_AUTO_TEST_CASE(test_Sendmail_ExitStatuses)
 {
-  TempDir dir;
+  ScriptDir dir;
   auto message = dir.message("x\n");
   auto outcome = [&](int code) {
     SendmailMailer mailer(dir.script("cat > /dev/null; exit " + std::to_string(code)));
@@ -190,7 +183,7 @@ BOOST_AUTO_TEST_CASE(test_Sendmail_ExitStatuses)
   std::string big(1 << 20, 'x');
   BOOST_CHECK(early.send("a@r.example", {"b@example.com"}, dir.message(big)).outcome ==
               Delivery::Outcome::Tempfail);
-  SendmailMailer missing(dir.path + "/no-such-sendmail");
+  SendmailMailer missing(dir.path() + "/no-such-sendmail");
   BOOST_CHECK(missing.send("a@r.example", {"b@example.com"}, message).outcome ==
               Delivery::Outcome::Tempfail);
 }
@@ -210,7 +203,7 @@ BOOST_AUTO_TEST_CASE(test_Smtp_RelayDown_IsTemporary)
   options.host = "127.0.0.1";
   options.port = "1"; // nothing listens on tcpmux
   options.timeout = std::chrono::seconds(5);
-  TempDir dir;
+  ScriptDir dir;
   SmtpMailer mailer(options);
   auto delivery = mailer.send("a@r.example", {"b@example.com"}, dir.message("x\n"));
   BOOST_CHECK(delivery.outcome == Delivery::Outcome::Tempfail);
@@ -219,7 +212,7 @@ BOOST_AUTO_TEST_CASE(test_Smtp_RelayDown_IsTemporary)
 BOOST_AUTO_TEST_CASE(test_Smtp_MessageDotStuffedInCrlfLines)
 {
   ScriptedRelay relay;
-  TempDir dir;
+  ScriptDir dir;
   Delivery delivery;
   {
     SmtpMailer mailer(relay.options());
@@ -243,7 +236,7 @@ BOOST_AUTO_TEST_CASE(test_Smtp_MessageDotStuffedInCrlfLines)
 BOOST_AUTO_TEST_CASE(test_Smtp_OneSessionForManyMessages_ARefusalEndsIt)
 {
   ScriptedRelay relay;
-  TempDir dir;
+  ScriptDir dir;
   std::vector<Delivery> deliveries;
   {
     SmtpMailer mailer(relay.options());
@@ -270,7 +263,7 @@ BOOST_AUTO_TEST_CASE(test_Smtp_OneSessionForManyMessages_ARefusalEndsIt)
 BOOST_AUTO_TEST_CASE(test_Smtp_SessionClosedByTheRelay_MessageGoesOnANewOne)
 {
   ScriptedRelay relay(true);
-  TempDir dir;
+  ScriptDir dir;
   Delivery first;
   Delivery second;
   {
@@ -288,7 +281,7 @@ BOOST_AUTO_TEST_CASE(test_Smtp_SessionClosedByTheRelay_MessageGoesOnANewOne)
 BOOST_AUTO_TEST_CASE(test_Smtp_EveryRecipientRefusedIsTheRelaysAnswer)
 {
   ScriptedRelay relay;
-  TempDir dir;
+  ScriptDir dir;
   SmtpMailer mailer(relay.options());
   const auto delivery =
       mailer.send("r@reporter.test", {"bad1@x.example", "bad2@x.example"}, dir.message("x\n"));
