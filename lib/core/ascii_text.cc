@@ -1,5 +1,5 @@
 // ascii_text.cc: ASCII case folding, comparison and trimming.
-// Pure: no I/O, no allocation except toLowerAscii's result.
+// Pure: no I/O, no allocation except the strings returned.
 #include "lib/core/ascii_text.hh"
 
 #include <algorithm>
@@ -36,6 +36,19 @@ int hexDigitValue(char c)
     return c - 'A' + 10;
   }
   return -1;
+}
+
+std::string lowerHex(std::string_view bytes)
+{
+  static constexpr char s_digits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (char c : bytes) {
+    auto byte = static_cast<unsigned char>(c);
+    out += s_digits[byte >> 4];
+    out += s_digits[byte & 0x0F];
+  }
+  return out;
 }
 
 std::string toLowerAscii(std::string_view text)

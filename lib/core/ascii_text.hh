@@ -41,6 +41,8 @@ bool endsWithIgnoreCase(std::string_view text, std::string_view suffix);
 bool isAscii(std::string_view text);
 // The value of a hexadecimal digit (either case), or -1 for any other byte.
 int hexDigitValue(char c);
+// Each byte as two lower-case hexadecimal digits: "\x01\xab" -> "01ab".
+std::string lowerHex(std::string_view bytes);
 // text without leading and trailing ASCII whitespace (space, \t, \n, \v, \f, \r).
 std::string_view trimSpace(std::string_view text);
 // text without leading and trailing spaces and tabs (WSP) only.

@@ -89,6 +89,7 @@ tests_unit_test_core_SOURCES += \
 	tests/unit/core/test-arc_chain_cc.cc \
 	tests/unit/core/test-arc_headers_cc.cc \
 	tests/unit/core/test-arc_lift_cc.cc \
+	tests/unit/core/test-ascii_text_cc.cc \
 	tests/unit/core/test-base64_cc.cc \
 	tests/unit/core/test-decision_cc.cc \
 	tests/unit/core/test-dkim_key_record_cc.cc \

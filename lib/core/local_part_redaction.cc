@@ -96,15 +96,8 @@ LocalPartRedactor::LocalPartRedactor(KeyedHash keyedHash) : d_keyedHash(std::mov
 
 std::string LocalPartRedactor::token(std::string_view localPart) const
 {
-  static constexpr char s_hex[] = "0123456789abcdef";
   const std::string digest = d_keyedHash(toLowerAscii(unquoted(localPart)));
-  std::string out = "redacted-";
-  for (std::size_t i = 0; i < digest.size() && i < 10; ++i) {
-    auto byte = static_cast<unsigned char>(digest[i]);
-    out += s_hex[byte >> 4];
-    out += s_hex[byte & 0xf];
-  }
-  return out;
+  return "redacted-" + lowerHex(std::string_view(digest).substr(0, 10));
 }
 
 std::string LocalPartRedactor::address(std::string_view address) const

@@ -2,7 +2,6 @@
 #include "lib/core/message_identity.hh"
 
 #include <algorithm>
-#include <cstdio>
 
 #include "lib/core/ascii_text.hh"
 
@@ -103,11 +102,19 @@ std::string MessageIdentity::keyFromDigest(const std::array<unsigned char, 32>& 
 
 std::string uuidText(const unsigned char* bytes)
 {
-  char text[37];
-  std::snprintf(text, sizeof text,
-                "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", bytes[0],
-                bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7], bytes[8],
-                bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]);
+  // RFC 9562 §4: the 16 bytes as 8-4-4-4-12 hex digits.
+  static constexpr std::size_t s_groupBytes[] = {4, 2, 2, 2, 6};
+  const std::string_view all(reinterpret_cast<const char*>(bytes), 16);
+  std::string text;
+  text.reserve(36);
+  std::size_t at = 0;
+  for (std::size_t size : s_groupBytes) {
+    if (at > 0) {
+      text += '-';
+    }
+    text += lowerHex(all.substr(at, size));
+    at += size;
+  }
   return text;
 }
 } // namespace dmarc
