@@ -349,6 +349,24 @@ std::string roffName(std::string_view text)
   return out;
 }
 
+// What the table says beyond the text: a number's range, then the default
+// (an environment variable first, as --help says), as placeholders the
+// configured page fills in.
+void printManDefault(const OptionSpec& spec, std::ostream& out)
+{
+  if (spec.kind == OptionKind::Number) {
+    out << "Range: " << spec.min << " to " << spec.max << ".\n";
+  }
+  if (spec.fallback.empty()) {
+    return;
+  }
+  out << ".RB \"Default: \" ";
+  if (!spec.environment.empty()) {
+    out << "$" << spec.environment << " \", else \" ";
+  }
+  out << '"' << roffName(spec.fallback) << "\" .\n";
+}
+
 void printManOption(const OptionSpec& spec, std::ostream& out)
 {
   out << ".TP\n";
@@ -365,6 +383,7 @@ void printManOption(const OptionSpec& spec, std::ostream& out)
     out << ".BI " << name << " \" " << toLowerAscii(spec.argument) << "\"\n";
   }
   out << spec.man << "\n";
+  printManDefault(spec, out);
 }
 } // namespace
 
