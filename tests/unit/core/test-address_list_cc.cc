@@ -10,6 +10,7 @@
 
 #include "lib/core/error.hh"
 #include "milter/address_source.hh"
+#include "tests/unit/temp_directory.hh"
 
 using namespace dmarc;
 
@@ -73,10 +74,8 @@ BOOST_AUTO_TEST_CASE(test_Parse_RejectsBadEntries)
 
 BOOST_AUTO_TEST_CASE(test_Parse_FileWithComments)
 {
-  char path[] = "/tmp/test-address-list-XXXXXX";
-  int fd = mkstemp(path);
-  BOOST_REQUIRE(fd >= 0);
-  close(fd);
+  TempDirectory dir;
+  std::string path = dir.path() + "/trusted-relays";
   {
     std::ofstream out(path);
     out << "# trusted relays\n192.0.2.0/24   # lab\n\n2001:db8::/48\n";
@@ -94,10 +93,9 @@ BOOST_AUTO_TEST_CASE(test_Parse_FileWithComments)
     BOOST_ERROR("got no error for a bad file entry, want ConfigError");
   } catch (const ConfigError& error) {
     std::string text = error.what();
-    BOOST_CHECK_MESSAGE(text.find(std::string(path) + ":2:") != std::string::npos,
+    BOOST_CHECK_MESSAGE(text.find(path + ":2:") != std::string::npos,
                         "got \"" << text << "\", want the file and line 2");
   }
-  std::remove(path);
   BOOST_CHECK_THROW(readAddressList({"/nonexistent/list"}), ConfigError);
 }
 

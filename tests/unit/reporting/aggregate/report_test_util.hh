@@ -12,6 +12,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "reporting/aggregate/report_model.hh"
+#include "tests/unit/temp_directory.hh"
 
 namespace dmarc::test
 {
@@ -33,19 +34,15 @@ inline std::string schemaFor(ReportFormat format)
 // leaves its messages in `messages`.
 inline int xmllintSchema(const std::string& xml, ReportFormat format, std::string& messages)
 {
-  char path[] = "/tmp/dmarc-report-test-XXXXXX";
-  int fd = ::mkstemp(path);
-  BOOST_REQUIRE(fd >= 0);
-  ::close(fd);
+  TempDirectory dir;
+  std::string path = dir.path() + "/report.xml";
   std::ofstream(path, std::ios::binary) << xml;
-  std::string log = std::string(path) + ".log";
+  std::string log = dir.path() + "/xmllint.log";
   std::string command =
       "xmllint --noout --schema '" + schemaFor(format) + "' '" + path + "' >'" + log + "' 2>&1";
   int status = std::system(command.c_str());
   std::ifstream in(log);
   messages.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  std::remove(path);
-  std::remove(log.c_str());
   return status;
 }
 
