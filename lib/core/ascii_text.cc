@@ -91,24 +91,12 @@ bool isAscii(std::string_view text)
 
 std::string_view trimSpace(std::string_view text)
 {
-  while (!text.empty() && isSpaceAscii(text.front())) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && isSpaceAscii(text.back())) {
-    text.remove_suffix(1);
-  }
-  return text;
+  return trimIf(text, isSpaceAscii);
 }
 
 std::string_view trimSpaceOrTab(std::string_view text)
 {
-  while (!text.empty() && isSpaceOrTab(text.front())) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && isSpaceOrTab(text.back())) {
-    text.remove_suffix(1);
-  }
-  return text;
+  return trimIf(text, isSpaceOrTab);
 }
 
 std::string printableAscii(std::string_view text, std::size_t maxLength)

@@ -43,6 +43,18 @@ bool isAscii(std::string_view text);
 int hexDigitValue(char c);
 // Each byte as two lower-case hexadecimal digits: "\x01\xab" -> "01ab".
 std::string lowerHex(std::string_view bytes);
+// text without the leading and trailing bytes for which isTrimmed is true.
+template <typename Predicate>
+std::string_view trimIf(std::string_view text, Predicate isTrimmed)
+{
+  while (!text.empty() && isTrimmed(text.front())) {
+    text.remove_prefix(1);
+  }
+  while (!text.empty() && isTrimmed(text.back())) {
+    text.remove_suffix(1);
+  }
+  return text;
+}
 // text without leading and trailing ASCII whitespace (space, \t, \n, \v, \f, \r).
 std::string_view trimSpace(std::string_view text);
 // text without leading and trailing spaces and tabs (WSP) only.

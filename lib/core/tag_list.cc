@@ -16,13 +16,7 @@ bool isValChar(char c)
 
 std::string_view trimFoldingSpace(std::string_view text)
 {
-  while (!text.empty() && isFoldingSpace(text.front())) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && isFoldingSpace(text.back())) {
-    text.remove_suffix(1);
-  }
-  return text;
+  return trimIf(text, isFoldingSpace);
 }
 
 bool isTagName(std::string_view name)
