@@ -49,7 +49,7 @@ StoredReport reportFrom(const pqxx::row& row)
   report.ageSeconds = row[7].as<std::int64_t>();
   return report;
 }
-// The columns of verdictLatestPolicySql(), from row[first] on.
+// The columns of verdictLatestPoliciesSql(), from row[first] on.
 DomainPolicy policyFrom(const pqxx::row& row, pqxx::row::size_type first, const std::string& domain)
 {
   const auto at = [&](pqxx::row::size_type i) { return row[first + i]; };
@@ -115,17 +115,6 @@ std::vector<DomainActivity> PgReportStore::domainsWithVerdicts(const ReportInter
     domains.push_back({row[0].as<std::string>()});
   }
   return domains;
-}
-
-std::optional<DomainPolicy> PgReportStore::latestPolicy(const std::string& domain,
-                                                        const ReportInterval& interval)
-{
-  pqxx::read_transaction tx(d_verdicts);
-  auto result = tx.exec_params(verdictLatestPolicySql(), domain, interval.begin, interval.end);
-  if (result.empty()) {
-    return std::nullopt;
-  }
-  return policyFrom(result[0], 0, domain);
 }
 
 std::vector<std::optional<DomainPolicy>>
@@ -216,21 +205,6 @@ PgReportStore::streamRows(const ReportInterval& interval, const std::string& onl
   return rows;
 }
 
-std::optional<StoredReport> PgReportStore::findReport(const std::string& domain,
-                                                      const ReportInterval& interval)
-{
-  pqxx::read_transaction tx(d_connection);
-  auto result = tx.exec_params(std::string("SELECT ") + s_reportColumns +
-                                   " FROM aggregate_report WHERE policy_domain = $1 "
-                                   "   AND period_begin = to_timestamp($2::bigint) "
-                                   "   AND period_end = to_timestamp($3::bigint)",
-                               domain, interval.begin, interval.end);
-  if (result.empty()) {
-    return std::nullopt;
-  }
-  return reportFrom(result[0]);
-}
-
 std::vector<std::optional<StoredReport>>
 PgReportStore::findReports(const std::vector<std::string>& domains, const ReportInterval& interval)
 {
@@ -255,36 +229,6 @@ PgReportStore::findReports(const std::vector<std::string>& domains, const Report
     }
   }
   return found;
-}
-
-StoredReport PgReportStore::createReport(const std::string& domain, const ReportInterval& interval,
-                                         ReportFormat format, const std::string& receiver,
-                                         const std::string& host, const std::string& randomSuffix)
-{
-  {
-    pqxx::work tx(d_connection);
-    auto serial = tx.exec("SELECT nextval(pg_get_serial_sequence('aggregate_report', 'id'))")[0][0]
-                      .as<std::int64_t>();
-    std::string reportId =
-        makeReportId(interval.begin, static_cast<std::uint64_t>(serial), randomSuffix);
-    // The XML's <end> and the filename's end are inclusive (end - 1 second),
-    // as in the RFC 9990 sample report.
-    std::string filename =
-        reportFilename(receiver, domain, interval.begin, interval.end - 1, reportId);
-    tx.exec_params("INSERT INTO aggregate_report (id, policy_domain, period_begin, period_end, "
-                   "  report_id, filename, format, created_by) OVERRIDING SYSTEM VALUE "
-                   "VALUES ($1, $2, to_timestamp($3::bigint), to_timestamp($4::bigint), $5, $6, "
-                   "  $7::report_format, $8) "
-                   "ON CONFLICT ON CONSTRAINT aggregate_report_domain_period_uq DO NOTHING",
-                   serial, domain, interval.begin, interval.end, reportId, filename,
-                   std::string(toString(format)), host);
-    tx.commit();
-  }
-  auto created = findReport(domain, interval);
-  if (!created) {
-    throw Error("report store: the report row vanished after insert");
-  }
-  return *created;
 }
 
 std::vector<StoredReport> PgReportStore::createReports(const std::vector<NewReport>& reports,
@@ -339,16 +283,6 @@ std::vector<StoredReport> PgReportStore::createReports(const std::vector<NewRepo
     created.push_back(std::move(*report));
   }
   return created;
-}
-
-void PgReportStore::updateReportStats(std::int64_t report, std::uint64_t records,
-                                      std::uint64_t messages, std::uint64_t gzipBytes)
-{
-  pqxx::work tx(d_connection);
-  tx.exec_params("UPDATE aggregate_report SET records = $2, messages = $3, gzip_bytes = $4 "
-                 " WHERE id = $1",
-                 report, records, messages, gzipBytes);
-  tx.commit();
 }
 
 void PgReportStore::recordReportStats(const std::vector<ReportStats>& stats)

@@ -18,27 +18,18 @@ class PgReportStore final : public ReportStore
 public:
   // Everything on one connection.
   explicit PgReportStore(pqxx::connection& connection);
-  // The verdict reads (domainsWithVerdicts, latestPolicy, streamRows) on
+  // The verdict reads (domainsWithVerdicts, latestPolicies, streamRows) on
   // `verdicts`, a standby's read-only connection (read_database.hh); the
   // bookkeeping on `connection`, the primary's.
   PgReportStore(pqxx::connection& connection, pqxx::connection& verdicts);
 
   std::vector<DomainActivity> domainsWithVerdicts(const ReportInterval& interval,
                                                   const std::string& onlyDomain) override;
-  std::optional<DomainPolicy> latestPolicy(const std::string& domain,
-                                           const ReportInterval& interval) override;
   std::vector<std::optional<DomainPolicy>> latestPolicies(const std::vector<std::string>& domains,
                                                           const ReportInterval& interval) override;
   std::uint64_t streamRows(const ReportInterval& interval, const std::string& onlyDomain,
                            const std::function<void(const std::string&, ReportRow&&)>& onRow,
                            std::size_t batch = 5000) override;
-  std::optional<StoredReport> findReport(const std::string& domain,
-                                         const ReportInterval& interval) override;
-  StoredReport createReport(const std::string& domain, const ReportInterval& interval,
-                            ReportFormat format, const std::string& receiver,
-                            const std::string& host, const std::string& randomSuffix) override;
-  void updateReportStats(std::int64_t report, std::uint64_t records, std::uint64_t messages,
-                         std::uint64_t gzipBytes) override;
   std::vector<std::optional<StoredReport>> findReports(const std::vector<std::string>& domains,
                                                        const ReportInterval& interval) override;
   std::vector<StoredReport> createReports(const std::vector<NewReport>& reports,

@@ -108,8 +108,6 @@ public:
 
   virtual std::vector<DomainActivity> domainsWithVerdicts(const ReportInterval& interval,
                                                           const std::string& onlyDomain) = 0;
-  virtual std::optional<DomainPolicy> latestPolicy(const std::string& domain,
-                                                   const ReportInterval& interval) = 0;
   // Calls onRow(policyDomain, row) for each grouped row of the interval
   // (of one domain, or of all when onlyDomain is empty), ordered by domain,
   // then largest count first, then by key; fetched `batch` rows at a time
@@ -119,28 +117,21 @@ public:
              const std::function<void(const std::string&, ReportRow&&)>& onRow,
              std::size_t batch = 5000) = 0;
 
-  virtual std::optional<StoredReport> findReport(const std::string& domain,
-                                                 const ReportInterval& interval) = 0;
-  // Creates the report row (or returns the one another run created).
-  virtual StoredReport createReport(const std::string& domain, const ReportInterval& interval,
-                                    ReportFormat format, const std::string& receiver,
-                                    const std::string& host, const std::string& randomSuffix) = 0;
-  virtual void updateReportStats(std::int64_t report, std::uint64_t records, std::uint64_t messages,
-                                 std::uint64_t gzipBytes) = 0;
-
-  // The same for many domains of a run at once: one round trip, or one
-  // transaction (one commit, one fsync) instead of one per domain, which
-  // is what a day of 10,000 domains spent its time on. Results are in the
-  // order of the argument. The defaults call the single forms above.
+  // For many domains of a run at once: one round trip, or one transaction
+  // (one commit, one fsync) for all, not one per domain, which is what a
+  // day of 10,000 domains spent its time on. Results are in the order of
+  // the argument.
   virtual std::vector<std::optional<StoredReport>>
-  findReports(const std::vector<std::string>& domains, const ReportInterval& interval);
+  findReports(const std::vector<std::string>& domains, const ReportInterval& interval) = 0;
+  // The policy last seen for each domain in the interval.
   virtual std::vector<std::optional<DomainPolicy>>
-  latestPolicies(const std::vector<std::string>& domains, const ReportInterval& interval);
+  latestPolicies(const std::vector<std::string>& domains, const ReportInterval& interval) = 0;
+  // Creates the report rows (or returns those another run created).
   virtual std::vector<StoredReport> createReports(const std::vector<NewReport>& reports,
                                                   const ReportInterval& interval,
                                                   ReportFormat format, const std::string& receiver,
-                                                  const std::string& host);
-  virtual void recordReportStats(const std::vector<ReportStats>& stats);
+                                                  const std::string& host) = 0;
+  virtual void recordReportStats(const std::vector<ReportStats>& stats) = 0;
   // Reports of any interval with a pending destination that is due.
   virtual std::vector<StoredReport> reportsWithDueRetries(const std::string& onlyDomain) = 0;
 

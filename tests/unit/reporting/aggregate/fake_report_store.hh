@@ -62,7 +62,7 @@ public:
   }
 
   std::optional<DomainPolicy> latestPolicy(const std::string& domain,
-                                           const ReportInterval& interval) override
+                                           const ReportInterval& interval)
   {
     auto found = d_verdicts.find({domain, interval.begin});
     if (found == d_verdicts.end()) {
@@ -89,8 +89,7 @@ public:
     return count;
   }
 
-  std::optional<StoredReport> findReport(const std::string& domain,
-                                         const ReportInterval& interval) override
+  std::optional<StoredReport> findReport(const std::string& domain, const ReportInterval& interval)
   {
     for (const auto& report : d_reports) {
       if (report.policyDomain == domain && report.interval.begin == interval.begin &&
@@ -103,7 +102,7 @@ public:
 
   StoredReport createReport(const std::string& domain, const ReportInterval& interval,
                             ReportFormat format, const std::string& receiver,
-                            const std::string& /*host*/, const std::string& randomSuffix) override
+                            const std::string& /*host*/, const std::string& randomSuffix)
   {
     if (auto existing = findReport(domain, interval)) {
       return *existing; // another run created it first
@@ -123,10 +122,45 @@ public:
     return withAge(report);
   }
 
-  void updateReportStats(std::int64_t report, std::uint64_t records, std::uint64_t /*messages*/,
-                         std::uint64_t /*gzipBytes*/) override
+  // The batch calls, one domain at a time.
+  std::vector<std::optional<StoredReport>> findReports(const std::vector<std::string>& domains,
+                                                       const ReportInterval& interval) override
   {
-    recordsOf[report] = records;
+    std::vector<std::optional<StoredReport>> found;
+    for (const auto& domain : domains) {
+      found.push_back(findReport(domain, interval));
+    }
+    return found;
+  }
+
+  std::vector<std::optional<DomainPolicy>> latestPolicies(const std::vector<std::string>& domains,
+                                                          const ReportInterval& interval) override
+  {
+    std::vector<std::optional<DomainPolicy>> found;
+    for (const auto& domain : domains) {
+      found.push_back(latestPolicy(domain, interval));
+    }
+    return found;
+  }
+
+  std::vector<StoredReport> createReports(const std::vector<NewReport>& reports,
+                                          const ReportInterval& interval, ReportFormat format,
+                                          const std::string& receiver,
+                                          const std::string& host) override
+  {
+    std::vector<StoredReport> made;
+    for (const auto& report : reports) {
+      made.push_back(
+          createReport(report.policyDomain, interval, format, receiver, host, report.randomSuffix));
+    }
+    return made;
+  }
+
+  void recordReportStats(const std::vector<ReportStats>& stats) override
+  {
+    for (const auto& s : stats) {
+      recordsOf[s.report] = s.records;
+    }
   }
 
   std::vector<StoredReport> reportsWithDueRetries(const std::string& onlyDomain) override
