@@ -204,13 +204,6 @@ SELECT name FROM domains
 )SQL";
 }
 
-const std::string& verdictLatestPolicySql()
-{
-  static const std::string sql = std::string("SELECT ") + s_policyColumns +
-                                 "  FROM verdict WHERE policy_domain = $1 " + s_latestInInterval;
-  return sql;
-}
-
 const std::string& verdictLatestPoliciesSql()
 {
   // One index probe per domain (verdict_policy_received_idx), all in one

@@ -43,11 +43,9 @@ SpfScope spfScopeFromSql(std::string_view text);               // else Mfrom
 // `send`: the policy domains with verdicts in [$1, $2) (epoch seconds),
 // all when $3 is '', else only $3; one column, ordered.
 const char* verdictPolicyDomainsSql();
-// `send`: the policy last seen for domain $1 in [$2, $3) (epoch seconds).
-const std::string& verdictLatestPolicySql();
-// `send`: the same for every domain of $1 (text[]) that has one: the
-// domain's position in $1 (from 1), then the columns of
-// verdictLatestPolicySql(); ordered by position.
+// `send`: the policy last seen in [$2, $3) (epoch seconds) for every
+// domain of $1 (text[]) that has one: the domain's position in $1 (from
+// 1), then the policy's columns; ordered by position.
 const std::string& verdictLatestPoliciesSql();
 // `send`: declares the cursor report_rows over the grouped report rows of
 // [$1, $2) (epoch seconds), of every domain when $3 is '', else of $3.

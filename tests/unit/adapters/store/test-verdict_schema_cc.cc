@@ -68,9 +68,8 @@ BOOST_AUTO_TEST_CASE(each_column_is_named_once_and_written_by_the_insert)
 BOOST_AUTO_TEST_CASE(the_statements_read_the_verdict_table_with_parameters)
 {
   for (const std::string& sql :
-       {std::string(verdictPolicyDomainsSql()), verdictLatestPolicySql(),
-        verdictLatestPoliciesSql(), std::string(verdictReportRowsCursorSql()),
-        std::string(verdictFailureClaimSql())}) {
+       {std::string(verdictPolicyDomainsSql()), verdictLatestPoliciesSql(),
+        std::string(verdictReportRowsCursorSql()), std::string(verdictFailureClaimSql())}) {
     BOOST_TEST(sql.find(" verdict") != std::string::npos);
     BOOST_TEST(sql.find("$1") != std::string::npos);
   }
